@@ -1,0 +1,284 @@
+"""The `credx` command: the app, and the shell tools around the same store.
+
+    credx [--db PATH] [--lang zh|en]            start the app
+    credx demo [--reset] [--if-empty]           load the bundled demo college
+    credx import PATH...                        load files in the import format
+    credx check --student 学号 [--json]          every course with its verdict and rule
+    credx user add|passwd|disable|enable|list   accounts (admins)
+    credx verify                                parse every file of the store
+
+Errors are one clear line on stderr and a non-zero exit, never a traceback.  Textual
+is imported only when the app starts, so the shell tools stay fast."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from credx_tui.settings import ENV_LANG, Settings, resolve_db, resolve_rules
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A one-line error for the user; exit code attached."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="store folder (default: $CREDX_DB or the user data folder)")
+    common.add_argument("--rules", metavar="FILE", help="the college's rules file (default: bundled)")
+    parser = argparse.ArgumentParser(
+        prog="credx", description="学分兑换 credit exchange, in the terminal", parents=[common]
+    )
+    parser.add_argument("--lang", choices=["zh", "en"], help="UI language (default zh)")
+    parser.add_argument("--os-user", action="store_true", help="trust the operating-system account (SSH)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", parents=[common], help="load the bundled demo college")
+    demo.add_argument("--reset", action="store_true", help="empty the store first")
+    demo.add_argument("--if-empty", action="store_true", help="only if no store is there yet")
+
+    imp = sub.add_parser("import", parents=[common], help="load files in the import format")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+
+    check = sub.add_parser("check", parents=[common], help="why each course is or is not offered")
+    check.add_argument("--student", required=True, metavar="学号")
+    check.add_argument("--json", action="store_true", help="machine-readable output (README)")
+    check.add_argument("--lang", choices=["zh", "en"], default=None)
+
+    user = sub.add_parser("user", parents=[common], help="manage accounts (admins)")
+    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = user_sub.add_parser("add", parents=[common], help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["student", "reviewer", "admin"], required=True)
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--college", action="append", default=[], help="a reviewer's college (repeat)")
+    add.add_argument("--step", action="append", default=[], help="review step ids (repeat)")
+    for name in ("passwd", "disable", "enable"):
+        p = user_sub.add_parser(name, parents=[common], help=f"{name} an account")
+        p.add_argument("username")
+    user_sub.add_parser("list", parents=[common], help="list accounts")
+
+    sub.add_parser("verify", parents=[common], help="parse every file of the store")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CliError as exc:
+        print(f"credx: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _rules(args: argparse.Namespace):  # -> Rules, imported lazily
+    from policy.rules import RulesError, load_rules
+
+    try:
+        return load_rules(resolve_rules(args.rules))
+    except RulesError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _open_store(args: argparse.Namespace):  # -> Store
+    from credx_tui.store import Store, StoreError
+
+    root = resolve_db(args.db)
+    if not Store.exists(root):
+        raise CliError(f"no credx store at {root}; create one with `credx demo` or `credx import`")
+    try:
+        return Store(root)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from credx_tui.store import StoreError
+
+    try:
+        if args.command is None:
+            return _run_app(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "import":
+            return _import(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "user":
+            return _user(args)
+        if args.command == "verify":
+            return _verify(args)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    raise CliError(f"unknown command {args.command}", EXIT_USAGE)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from credx_tui.importing import ImportFailed
+    from credx_tui.services.loading import load_demo
+    from credx_tui.store import Store
+
+    root = resolve_db(args.db)
+    if args.if_empty and Store.exists(root):
+        return 0
+    try:
+        _, report = load_demo(root, _rules(args), reset=args.reset)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    print(f"demo college loaded into {root}")
+    print(report.summary())
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from credx_tui.importing import ImportFailed
+    from credx_tui.services.loading import import_paths
+    from credx_tui.store import Store
+
+    root = resolve_db(args.db)
+    rules = _rules(args)
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
+    store = Store.create(root)
+    try:
+        report = import_paths(store, [Path(p) for p in args.paths], rules)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    print(report.summary() or "nothing to import")
+    return 0
+
+
+def _staff_actor():  # an admin actor for shell tools run by the operator of the store
+    from credx_tui.services import Actor
+    from policy.models import Role
+
+    return Actor(username=f"os:{getpass.getuser()}", role=Role.ADMIN)
+
+
+def _check(args: argparse.Namespace) -> int:
+    import orjson
+
+    from credx_tui.services import NotFound, Services
+
+    store = _open_store(args)
+    services = Services(store, _rules(args))
+    lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    try:
+        verdicts = services.verdicts(_staff_actor(), args.student)
+    except NotFound:
+        raise CliError(f"no student with ID {args.student} in {store.root}") from None
+    if args.json:
+        rows = [
+            {
+                "code": v.code,
+                "course": v.course,
+                "category": v.category.value,
+                "credits": v.credits,
+                "term": v.term.label_zh(),
+                "exchangeable": v.exchangeable,
+                "rule": v.rule,
+                "reason_zh": v.reason.zh,
+                "reason_en": v.reason.en,
+                "also": [{"rule": r.rule, "reason_zh": r.zh, "reason_en": r.en} for r in v.others],
+            }
+            for v in verdicts
+        ]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    from rich.cells import cell_len  # rich is a textual dependency; only for widths
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * max(0, width - cell_len(text))
+
+    yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
+    for v in verdicts:
+        mark = yes if v.exchangeable else no
+        print(f"{pad(v.course, 28)} {pad(v.category.value, 10)} {v.credits:>4g}  {pad(mark, 6)} {v.reason.text(lang)}")
+    return 0
+
+
+def _user(args: argparse.Namespace) -> int:
+    from credx_tui.services import ServiceError, Services
+    from policy.models import Account, Role
+
+    store = _open_store(args)
+    services = Services(store, _rules(args))
+    admin = _staff_actor()
+    try:
+        if args.user_command == "list":
+            for a in services.list_accounts(admin):
+                state = "disabled" if a.disabled else "active"
+                print(f"{a.username}\t{a.role.value}\t{a.display_name}\t{','.join(a.colleges)}\t{state}")
+            return 0
+        if args.user_command == "add":
+            password = _ask_password()
+            account = Account(
+                username=args.username,
+                role=Role(args.role),
+                display_name=args.name,
+                password_hash="-",
+                colleges=args.college,
+                review_steps=args.step,
+            )
+            services.add_account(admin, account, password)
+        elif args.user_command == "passwd":
+            services.set_password(admin, args.username, _ask_password())
+        else:
+            services.set_disabled(admin, args.username, args.user_command == "disable")
+    except ServiceError as exc:
+        raise CliError(exc.en) from None
+    print(f"{args.user_command}: {args.username} done")
+    return 0
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\n")
+        if not line:
+            raise CliError("no password given on standard input")
+        return line
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise CliError("the two passwords differ")
+    if not first:
+        raise CliError("empty password")
+    return first
+
+
+def _verify(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    problems = store.verify()
+    for p in problems:
+        print(p)
+    print("store is sound" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    store = _open_store(args)
+    rules = _rules(args)
+    settings = Settings(db=store.root, rules=resolve_rules(args.rules), lang=lang)
+    from credx_tui.app import run_app
+
+    return run_app(settings, store, rules, os_user=args.os_user)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,929 @@
+"""Import files (docs/import-format.md): read them, check them, never write.
+
+A registrar loads a college with ``credx import PATH...``.  This module is the pure
+half of that command: it reads every file, validates every document against the
+domain models of :mod:`policy.models`, checks the documents against each other, and
+returns an :class:`ImportBundle` -- or raises :class:`ImportFailed` listing *every*
+problem of *every* file at once, so one run is enough to see what needs fixing.
+Writing the bundle into the store is the store's business.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from policy.models import (
+    Account,
+    CourseRecord,
+    ExchangeApplication,
+    Model,
+    Programme,
+    ReviewEvent,
+    Role,
+    SourceKind,
+    Student,
+    Transcript,
+)
+from policy.rules import Rules, load_rules
+
+FORMAT = "credx-import"
+"""The value of an import file's ``format`` key."""
+
+VERSION = 1
+"""The one version of the format this module reads."""
+
+DOCUMENT_TYPES = ("programme", "student", "transcript", "account", "application")
+"""The values of a document's ``type``."""
+
+TOP_LEVEL_KEYS = ("format", "version", "documents", "description")
+"""Keys allowed at the top of a file; ``description`` is a free note for people."""
+
+ACCOUNT_STATE_FIELDS = ("failed_logins", "locked_until", "last_seen")
+"""Fields of :class:`Account` that credx keeps itself and an import may not set."""
+
+_ABSENT = object()
+_TRANSCRIPT_SOURCES = (SourceKind.GENERAL_ELECTIVE, SourceKind.PROFESSIONAL_EXTENSION)
+_SCORE = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
+
+
+# --- problems -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with an import, located as precisely as possible."""
+
+    file: str
+    """The file as it was named on the command line."""
+    document: int | None = None
+    """Index of the document in the file's ``documents`` list, counted from 0."""
+    key: str | None = None
+    """The document's identity, e.g. ``student 2018110101``."""
+    field: str | None = None
+    """Dotted path inside the document, e.g. ``records[3].attempts[0].result``."""
+    message: str = ""
+    """What is wrong, in English."""
+
+    def __str__(self) -> str:
+        text = self.file
+        if self.document is not None:
+            text += f": document {self.document}"
+            if self.key:
+                text += f" ({self.key})"
+        if self.field:
+            text += f": field {self.field}"
+        return f"{text}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The import files are not usable; ``problems`` lists everything found."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        self.problems: list[ImportProblem] = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the import; nothing was imported:"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+# --- what a successful parse returns -------------------------------------------------
+
+
+class AccountSpec(Model):
+    """An account as an import file gives it: :class:`Account` without the login state
+    credx keeps itself, and with either a plain ``password`` (to be hashed by the
+    importer) or a ready ``password_hash`` -- exactly one of them."""
+
+    username: str = Field(min_length=1, max_length=40)
+    role: Role
+    display_name: str = Field(default="", max_length=40)
+    colleges: list[str] = Field(default_factory=list, description="a reviewer's colleges")
+    review_steps: list[str] = Field(default_factory=list)
+    disabled: bool = False
+    password: str | None = Field(default=None, min_length=1, max_length=200, repr=False)
+    password_hash: str | None = Field(default=None, min_length=1, repr=False)
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> AccountSpec:
+        if (self.password is None) == (self.password_hash is None):
+            raise ValueError("give either password or password_hash, exactly one of them")
+        return self
+
+    def to_account(self, password_hash: str | None = None) -> Account:
+        """The :class:`Account` to store.  ``password_hash`` is the hash of
+        :attr:`password` made by the caller; it may be omitted when the file gave a
+        ``password_hash`` itself."""
+        digest = password_hash or self.password_hash
+        if not digest:
+            raise ValueError(f"account {self.username}: the plain password must be hashed first")
+        data = self.model_dump(exclude={"password", "password_hash"})
+        return Account(**data, password_hash=digest)
+
+
+class ApplicationSpec(BaseModel):
+    """An application with its 流程跟踪 events (``application_id`` filled in)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    application: ExchangeApplication
+    events: list[ReviewEvent] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DocumentOrigin:
+    """Where a document of the bundle came from, to report store-side problems."""
+
+    file: str
+    document: int
+
+
+class ImportBundle(BaseModel):
+    """Everything the import files hold, validated and cross-checked, in file order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programmes: list[Programme] = Field(default_factory=list)
+    students: list[Student] = Field(default_factory=list)
+    transcripts: list[Transcript] = Field(default_factory=list)
+    accounts: list[AccountSpec] = Field(default_factory=list)
+    applications: list[ApplicationSpec] = Field(default_factory=list)
+    origins: dict[str, DocumentOrigin] = Field(default_factory=dict)
+    """Document key (``student 2018110101``) to the file and document it came from."""
+
+    @property
+    def events(self) -> list[ReviewEvent]:
+        """Every review event of every application."""
+        return [event for spec in self.applications for event in spec.events]
+
+    def problem(self, key: str, message: str, field: str | None = None) -> ImportProblem:
+        """An :class:`ImportProblem` located at the document ``key`` came from (for
+        problems the store finds, e.g. a conflict with what it already holds)."""
+        origin = self.origins.get(key)
+        if origin is None:
+            return ImportProblem(file="<import>", key=key, field=field, message=message)
+        return ImportProblem(origin.file, origin.document, key, field, message)
+
+
+# --- document keys -------------------------------------------------------------------
+
+
+def programme_key(major: object, grade_year: object) -> str:
+    """The identity of a programme: one per major and year of entry."""
+    return f"programme {major} {grade_year}"
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _raw_key(doc_type: str, raw: dict[str, Any]) -> str | None:
+    """A document's identity, read from its raw fields (so that a document which fails
+    validation is still named in its problems)."""
+    if doc_type == "programme":
+        major, year = raw.get("major"), raw.get("grade_year")
+        return programme_key(major, year) if _scalar(major) and _scalar(year) else None
+    field = {
+        "student": "id",
+        "transcript": "student_id",
+        "account": "username",
+        "application": "id",
+    }[doc_type]
+    value = raw.get(field)
+    return f"{doc_type} {value}" if _scalar(value) else None
+
+
+# --- reading files -------------------------------------------------------------------
+
+
+class _Object(dict):  # type: ignore[type-arg]
+    """A JSON object that remembers keys given twice (``json`` keeps the last silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    seen: list[str] = []
+    for key, value in pairs:
+        if key in obj:
+            seen.append(key)
+        obj[key] = value
+    obj.duplicates = tuple(seen)
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _duplicate_keys(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, key) of every key given twice in one object, anywhere inside ``value``."""
+    if isinstance(value, _Object):
+        for key in value.duplicates:
+            yield path, key
+        for key, item in value.items():
+            yield from _duplicate_keys(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _duplicate_keys(item, f"{path}[{index}]")
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _decode(name: str, data: bytes, problems: list[ImportProblem]) -> Any | None:
+    """The JSON value of a file's bytes, or None after recording why not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        problems.append(
+            ImportProblem(
+                name,
+                message=f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, "
+                f"column {col} (byte {exc.start}) is not UTF-8; save the file as UTF-8",
+            )
+        )
+        return None
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        problems.append(ImportProblem(name, message=message))
+    except (ValueError, RecursionError) as exc:
+        problems.append(ImportProblem(name, message=f"not valid JSON: {exc}"))
+    return None
+
+
+def _documents(name: str, value: Any, problems: list[ImportProblem]) -> list[Any] | None:
+    """The ``documents`` list of a decoded file, after checking its envelope."""
+    envelope = (
+        f'the file must hold one JSON object: {{"format": "{FORMAT}", '
+        f'"version": {VERSION}, "documents": [...]}}'
+    )
+    if not isinstance(value, dict):
+        problems.append(ImportProblem(name, message=envelope))
+        return None
+    before = len(problems)
+    for path, key in _duplicate_keys({k: v for k, v in value.items() if k != "documents"}):
+        problems.append(ImportProblem(name, field=path or None, message=_twice(key)))
+    for key in getattr(value, "duplicates", ()):
+        problems.append(ImportProblem(name, message=_twice(key)))
+    fmt = value.get("format")
+    if fmt != FORMAT:
+        what = "is missing" if "format" not in value else f"is {fmt!r}"
+        problems.append(
+            ImportProblem(name, field="format", message=f'{what}; it must be "{FORMAT}"')
+        )
+    version = value.get("version")
+    if "version" not in value:
+        problems.append(ImportProblem(name, field="version", message=f"is missing; use {VERSION}"))
+    elif type(version) is not int or version != VERSION:
+        problems.append(
+            ImportProblem(
+                name,
+                field="version",
+                message=f"is {version!r}; this credx reads version {VERSION} only",
+            )
+        )
+    for key in value:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(
+                ImportProblem(
+                    name,
+                    field=str(key),
+                    message=f"unknown top-level key; allowed are {', '.join(TOP_LEVEL_KEYS)}",
+                )
+            )
+    if "description" in value and not isinstance(value["description"], str):
+        problems.append(ImportProblem(name, field="description", message="must be a string"))
+    documents = value.get("documents")
+    if not isinstance(documents, list):
+        what = "is missing" if "documents" not in value else "is not a list"
+        problems.append(
+            ImportProblem(
+                name, field="documents", message=f"{what}; it must be a list of documents"
+            )
+        )
+        return None
+    return None if len(problems) > before else documents
+
+
+def _twice(key: str) -> str:
+    return f'the key "{key}" is given twice in one object; the second would silently win'
+
+
+# --- validating one document ---------------------------------------------------------
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif part != "[key]":
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def _message(error: Any, doc_type: str) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field (a {doc_type} document has no such field)"
+    message = str(error["msg"])
+    if kind.startswith("value_error"):
+        message = message.removeprefix("Value error, ")
+    if error["loc"] and error["loc"][-1] == "[key]":
+        message = f"the key {error['input']!r} is wrong: {message}"
+    elif _scalar(error.get("input")) or isinstance(error.get("input"), float):
+        shown = repr(error["input"])
+        if len(shown) <= 40:
+            message = f"{message} (got {shown})"
+    return message
+
+
+@dataclass
+class _Doc:
+    """A document being read: where it is, what it claims to be, what it became."""
+
+    file: str
+    index: int
+    type: str
+    key: str | None
+    raw: dict[str, Any]
+    model: Any = None
+
+    def problem(self, message: str, field: str | None = None) -> ImportProblem:
+        return ImportProblem(self.file, self.index, self.key, field, message)
+
+
+def _validate(doc: _Doc, problems: list[ImportProblem]) -> None:
+    """Validate ``doc.raw`` against its model; set ``doc.model`` if it is valid."""
+    fields = {k: v for k, v in doc.raw.items() if k != "type"}
+    before = len(problems)
+    events_raw: Any = []
+    if doc.type == "account":
+        for name in ACCOUNT_STATE_FIELDS:
+            if fields.pop(name, _ABSENT) is not _ABSENT:
+                problems.append(
+                    doc.problem("is login state kept by credx; leave it out of imports", name)
+                )
+        if "password" in fields and "password_hash" in fields:
+            problems.append(
+                doc.problem("give either password or password_hash, not both", "password")
+            )
+            fields.pop("password")
+    if doc.type == "application":
+        events_raw = fields.pop("events", [])
+        if not isinstance(events_raw, list):
+            problems.append(doc.problem("must be a list of review events", "events"))
+            events_raw = []
+    model_type: type[BaseModel] = {
+        "programme": Programme,
+        "student": Student,
+        "transcript": Transcript,
+        "account": AccountSpec,
+        "application": ExchangeApplication,
+    }[doc.type]
+    model: Any = None
+    try:
+        model = model_type.model_validate(fields)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = _field_path(error["loc"]) or None
+            if field is None and doc.type == "account" and error["type"] == "value_error":
+                field = "password"
+            problems.append(doc.problem(_message(error, doc.type), field))
+    events = _validate_events(doc, events_raw, problems)
+    if len(problems) > before:
+        return
+    doc.model = (
+        ApplicationSpec(application=model, events=events) if doc.type == "application" else model
+    )
+
+
+def _validate_events(
+    doc: _Doc, events_raw: list[Any], problems: list[ImportProblem]
+) -> list[ReviewEvent]:
+    events: list[ReviewEvent] = []
+    app_id = doc.raw.get("id")
+    for index, raw in enumerate(events_raw):
+        where = f"events[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(doc.problem("a review event must be a JSON object", where))
+            continue
+        if "application_id" in raw:
+            problems.append(
+                doc.problem(
+                    "leave it out: an event belongs to the application it is listed in",
+                    f"{where}.application_id",
+                )
+            )
+            continue
+        try:
+            events.append(ReviewEvent.model_validate({**raw, "application_id": app_id}))
+        except ValidationError as exc:
+            for error in exc.errors():
+                if error["loc"] and error["loc"][0] == "application_id":
+                    continue  # reported on the application's own ``id``
+                field = f"{where}.{_field_path(error['loc'])}"
+                problems.append(doc.problem(_message(error, "review event"), field))
+    return events
+
+
+def _read_documents(name: str, documents: list[Any], problems: list[ImportProblem]) -> list[_Doc]:
+    docs: list[_Doc] = []
+    for index, raw in enumerate(documents):
+        if not isinstance(raw, dict):
+            problems.append(ImportProblem(name, index, message="a document must be a JSON object"))
+            continue
+        doc_type = raw.get("type")
+        if doc_type not in DOCUMENT_TYPES:
+            what = "is missing" if "type" not in raw else f"{doc_type!r} is not a document type"
+            problems.append(
+                ImportProblem(
+                    name,
+                    index,
+                    field="type",
+                    message=f"{what}; use one of {', '.join(DOCUMENT_TYPES)}",
+                )
+            )
+            continue
+        doc = _Doc(name, index, doc_type, _raw_key(doc_type, raw), raw)
+        for path, key in _duplicate_keys(raw):
+            problems.append(doc.problem(_twice(key), path or None))
+        _validate(doc, problems)
+        docs.append(doc)
+    return docs
+
+
+# --- checks across documents ---------------------------------------------------------
+
+
+def _parses_as_result(result: str, rules: Rules) -> bool:
+    if result in rules.grades.levels:
+        return True
+    return bool(_SCORE.match(result)) and 0 <= float(result) <= 100
+
+
+class _CrossCheck:
+    """The checks that need more than one document: keys, references, consistency."""
+
+    def __init__(
+        self,
+        docs: list[_Doc],
+        rules: Rules,
+        existing: ImportBundle | None,
+        complete: bool,
+    ) -> None:
+        self.rules = rules
+        self.complete = complete
+        self.problems: list[ImportProblem] = []
+        self.valid = [d for d in docs if d.model is not None]
+        # Keys of documents that exist but failed validation: a reference to one of
+        # them is not "missing", it is already reported where it is broken.
+        self.broken = {d.key for d in docs if d.model is None and d.key}
+        self.students: dict[str, Student] = {}
+        self.programmes: dict[tuple[str, int], Programme] = {}
+        self.transcripts: dict[str, Transcript] = {}
+        if existing is not None:
+            self._index(existing.students, existing.programmes, existing.transcripts)
+        self._index(
+            [d.model for d in self.valid if d.type == "student"],
+            [d.model for d in self.valid if d.type == "programme"],
+            [d.model for d in self.valid if d.type == "transcript"],
+        )
+        self.colleges = {s.college for s in self.students.values()} | {
+            p.college for p in self.programmes.values()
+        }
+
+    def _index(
+        self,
+        students: Iterable[Student],
+        programmes: Iterable[Programme],
+        transcripts: Iterable[Transcript],
+    ) -> None:
+        self.students.update((s.id, s) for s in students)
+        self.programmes.update(((p.major, p.grade_year), p) for p in programmes)
+        self.transcripts.update((t.student_id, t) for t in transcripts)
+
+    def missing(self, key: str) -> bool:
+        """Whether a reference to ``key`` should be reported as missing."""
+        return self.complete and key not in self.broken
+
+    def run(self) -> list[ImportProblem]:
+        self._duplicates()
+        for doc in self.valid:
+            getattr(self, f"_check_{doc.type}")(doc, doc.model)
+        return self.problems
+
+    def _duplicates(self) -> None:
+        first: dict[str, _Doc] = {}
+        for doc in self.valid:
+            assert doc.key is not None
+            if doc.key in first:
+                other = first[doc.key]
+                self.problems.append(
+                    doc.problem(
+                        f"duplicate: {doc.key} is already given in {other.file} "
+                        f"document {other.index}",
+                        "major" if doc.type == "programme" else _KEY_FIELD[doc.type],
+                    )
+                )
+            else:
+                first[doc.key] = doc
+        events: dict[str, tuple[_Doc, int]] = {}
+        for doc in self.valid:
+            if doc.type != "application":
+                continue
+            for index, event in enumerate(doc.model.events):
+                if event.id in events:
+                    other, other_index = events[event.id]
+                    self.problems.append(
+                        doc.problem(
+                            f"duplicate review event id {event.id!r}: already used in "
+                            f"{other.file} document {other.index} events[{other_index}]",
+                            f"events[{index}].id",
+                        )
+                    )
+                else:
+                    events[event.id] = (doc, index)
+
+    def _check_programme(self, doc: _Doc, programme: Programme) -> None:
+        seen: set[str] = set()
+        for index, course in enumerate(programme.courses):
+            if course.code in seen:
+                self.problems.append(
+                    doc.problem(
+                        f"course code {course.code!r} appears twice in the programme",
+                        f"courses[{index}].code",
+                    )
+                )
+            seen.add(course.code)
+
+    def _check_student(self, doc: _Doc, student: Student) -> None:
+        key = (student.major, student.grade_year)
+        programme = self.programmes.get(key)
+        if programme is None:
+            if self.missing(programme_key(*key)):
+                self.problems.append(
+                    doc.problem(
+                        f"no programme (人才培养方案) of major {student.major!r} and grade_year "
+                        f"{student.grade_year} in the import; add a programme document",
+                        "major",
+                    )
+                )
+        elif programme.college != student.college:
+            self.problems.append(
+                doc.problem(
+                    f"the student's college {student.college!r} differs from the college "
+                    f"of the programme {programme_key(*key)}: {programme.college!r}",
+                    "college",
+                )
+            )
+
+    def _check_transcript(self, doc: _Doc, transcript: Transcript) -> None:
+        student = self.students.get(transcript.student_id)
+        if student is None and self.missing(f"student {transcript.student_id}"):
+            self.problems.append(
+                doc.problem(
+                    f"no student {transcript.student_id} in the import; add a student document",
+                    "student_id",
+                )
+            )
+        programme = self.programmes.get((student.major, student.grade_year)) if student else None
+        planned = {c.code: c for c in programme.courses} if programme else {}
+        seen: set[str] = set()
+        for index, record in enumerate(transcript.records):
+            where = f"records[{index}]"
+            if record.code in seen:
+                self.problems.append(
+                    doc.problem(
+                        f"course code {record.code!r} appears twice in the transcript; "
+                        "give one record with all its attempts",
+                        f"{where}.code",
+                    )
+                )
+            seen.add(record.code)
+            self._check_record(doc, where, record, planned.get(record.code), programme)
+        seen = set()
+        for index, cert in enumerate(transcript.certificates):
+            if cert.id in seen:
+                self.problems.append(
+                    doc.problem(
+                        f"certificate id {cert.id!r} appears twice in the transcript",
+                        f"certificates[{index}].id",
+                    )
+                )
+            seen.add(cert.id)
+
+    def _check_record(
+        self,
+        doc: _Doc,
+        where: str,
+        record: CourseRecord,
+        planned: Any,
+        programme: Programme | None,
+    ) -> None:
+        for index, attempt in enumerate(record.attempts):
+            if not _parses_as_result(attempt.result, self.rules):
+                levels = "、".join(self.rules.grades.levels)
+                self.problems.append(
+                    doc.problem(
+                        f"{attempt.result!r} is neither a score from 0 to 100 nor a level "
+                        f"of the rules file ({levels})",
+                        f"{where}.attempts[{index}].result",
+                    )
+                )
+        if planned is None or programme is None:
+            return
+        label = programme_key(programme.major, programme.grade_year)
+        if planned.category != record.category:
+            self.problems.append(
+                doc.problem(
+                    f"course {record.code} is a {record.category.value} here but a "
+                    f"{planned.category.value} in {label}",
+                    f"{where}.category",
+                )
+            )
+        if planned.credits != record.credits:
+            self.problems.append(
+                doc.problem(
+                    f"course {record.code} has {record.credits:g} credits here but "
+                    f"{planned.credits:g} in {label}",
+                    f"{where}.credits",
+                )
+            )
+
+    def _check_account(self, doc: _Doc, account: AccountSpec) -> None:
+        if account.role == Role.STUDENT:
+            if account.username not in self.students and self.missing(
+                f"student {account.username}"
+            ):
+                self.problems.append(
+                    doc.problem(
+                        f"a student account's username is a 学号, but there is no student "
+                        f"{account.username} in the import",
+                        "username",
+                    )
+                )
+            return
+        if account.role == Role.REVIEWER:
+            if not account.colleges:
+                self.problems.append(
+                    doc.problem("a reviewer must name at least one college", "colleges")
+                )
+            for index, college in enumerate(account.colleges):
+                if college not in self.colleges and self.complete:
+                    self.problems.append(
+                        doc.problem(
+                            f"no student or programme of the import is in college {college!r}",
+                            f"colleges[{index}]",
+                        )
+                    )
+        steps = {step.id for step in self.rules.review_steps}
+        for index, step in enumerate(account.review_steps):
+            if step not in steps:
+                self.problems.append(
+                    doc.problem(
+                        f"{step!r} is not a review step of the rules file "
+                        f"({', '.join(sorted(steps))})",
+                        f"review_steps[{index}]",
+                    )
+                )
+
+    def _check_application(self, doc: _Doc, spec: ApplicationSpec) -> None:
+        app = spec.application
+        if app.updated_at < app.created_at:
+            self.problems.append(doc.problem("is earlier than created_at", "updated_at"))
+        if spec.events:
+            last = max(spec.events, key=lambda event: event.at)
+            if last.status_after != app.status:
+                self.problems.append(
+                    doc.problem(
+                        f"is {app.status.value} but the last review event "
+                        f"({last.id}) leaves it {last.status_after.value}",
+                        "status",
+                    )
+                )
+        student = self.students.get(app.student_id)
+        if student is None:
+            if self.missing(f"student {app.student_id}"):
+                self.problems.append(
+                    doc.problem(f"no student {app.student_id} in the import", "student_id")
+                )
+            return
+        if app.college != student.college:
+            self.problems.append(
+                doc.problem(
+                    f"{app.college!r} is not the college of student {student.id} "
+                    f"({student.college!r}); an application is reviewed by its student's college",
+                    "college",
+                )
+            )
+        transcript = self.transcripts.get(app.student_id)
+        if transcript is None:
+            if self.missing(f"transcript {app.student_id}"):
+                self.problems.append(
+                    doc.problem(f"student {app.student_id} has no transcript", "student_id")
+                )
+            return
+        if transcript.record(app.target) is None:
+            self.problems.append(
+                doc.problem(
+                    f"course {app.target!r} is not on the transcript of student {student.id}",
+                    "target",
+                )
+            )
+        certificates = {c.id: c for c in transcript.certificates}
+        seen: set[str] = set()
+        for index, source in enumerate(app.sources):
+            where = f"sources[{index}]"
+            if source.ref in seen:
+                self.problems.append(doc.problem("offered twice", f"{where}.ref"))
+            seen.add(source.ref)
+            if source.ref == app.target:
+                self.problems.append(
+                    doc.problem("the target course cannot pay for itself", f"{where}.ref")
+                )
+            if source.kind in _TRANSCRIPT_SOURCES:
+                record = transcript.record(source.ref)
+                if record is None:
+                    self.problems.append(
+                        doc.problem(
+                            f"course {source.ref!r} is not on the transcript of student "
+                            f"{student.id}",
+                            f"{where}.ref",
+                        )
+                    )
+                elif record.category.value != source.kind.value:
+                    self.problems.append(
+                        doc.problem(
+                            f"course {source.ref} is a {record.category.value}, "
+                            f"not a {source.kind.value}",
+                            f"{where}.kind",
+                        )
+                    )
+            else:
+                cert = certificates.get(source.ref)
+                if cert is None:
+                    self.problems.append(
+                        doc.problem(
+                            f"student {student.id} holds no certificate {source.ref!r}",
+                            f"{where}.ref",
+                        )
+                    )
+                elif cert.kind != source.kind:
+                    self.problems.append(
+                        doc.problem(
+                            f"certificate {source.ref} is a {cert.kind.value}, "
+                            f"not a {source.kind.value}",
+                            f"{where}.kind",
+                        )
+                    )
+
+
+_KEY_FIELD = {
+    "student": "id",
+    "transcript": "student_id",
+    "account": "username",
+    "application": "id",
+}
+
+
+# --- the entry points ----------------------------------------------------------------
+
+
+def _expand(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, with a directory standing for its ``*.json`` files in name order."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.json")))
+        else:
+            files.append(path)
+    return files
+
+
+def _read(path: Path) -> bytes | ImportProblem:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return ImportProblem(str(path), message="file not found")
+    except IsADirectoryError:
+        return ImportProblem(str(path), message="is a directory, not a file")
+    except OSError as exc:
+        return ImportProblem(str(path), message=f"cannot read the file: {exc.strerror}")
+
+
+def parse_files(
+    paths: Sequence[Path | str],
+    rules: Rules | None = None,
+    *,
+    existing: ImportBundle | None = None,
+) -> ImportBundle:
+    """Read, validate and cross-check import files; raise :class:`ImportFailed` with
+    every problem of every file if anything is wrong.
+
+    A directory stands for the ``*.json`` files in it, in name order.  ``rules`` (the
+    bundled rules file by default) supplies the grade levels and review steps.
+    ``existing`` holds documents already in the store: references to them are not
+    reported as missing (an import of one new application needs no students file).
+    """
+    sources: list[tuple[str, bytes]] = []
+    problems: list[ImportProblem] = []
+    for path in _expand(paths):
+        data = _read(path)
+        if isinstance(data, ImportProblem):
+            problems.append(data)
+        else:
+            sources.append((str(path), data))
+    try:
+        bundle = parse_sources(sources, rules, existing=existing, complete=not problems)
+    except ImportFailed as exc:
+        raise ImportFailed(problems + exc.problems) from None
+    if problems:
+        raise ImportFailed(problems)
+    return bundle
+
+
+def parse_sources(
+    sources: Sequence[tuple[str, bytes]],
+    rules: Rules | None = None,
+    *,
+    existing: ImportBundle | None = None,
+    complete: bool = True,
+) -> ImportBundle:
+    """:func:`parse_files` on contents already read: ``(name, bytes)`` pairs.
+
+    ``complete=False`` says some file could not be read, so references between
+    documents are not reported as missing (they may be in that file).
+    """
+    rules = rules or load_rules()
+    problems: list[ImportProblem] = []
+    docs: list[_Doc] = []
+    for name, data in sources:
+        value = _decode(name, data, problems)
+        if value is None:
+            complete = False
+            continue
+        documents = _documents(name, value, problems)
+        if documents is None:
+            complete = False
+            continue
+        docs.extend(_read_documents(name, documents, problems))
+    problems.extend(_CrossCheck(docs, rules, existing, complete).run())
+    if problems:
+        order = {name: index for index, (name, _) in enumerate(sources)}
+        problems.sort(
+            key=lambda p: (order.get(p.file, -1), -1 if p.document is None else p.document)
+        )
+        raise ImportFailed(problems)
+    return _bundle(docs)
+
+
+def _bundle(docs: list[_Doc]) -> ImportBundle:
+    bundle = ImportBundle()
+    lists: dict[str, list[Any]] = {
+        "programme": bundle.programmes,
+        "student": bundle.students,
+        "transcript": bundle.transcripts,
+        "account": bundle.accounts,
+        "application": bundle.applications,
+    }
+    for doc in docs:
+        lists[doc.type].append(doc.model)
+        assert doc.key is not None
+        bundle.origins[doc.key] = DocumentOrigin(doc.file, doc.index)
+    return bundle
+
+
+__all__ = [
+    "DOCUMENT_TYPES",
+    "FORMAT",
+    "VERSION",
+    "AccountSpec",
+    "ApplicationSpec",
+    "DocumentOrigin",
+    "ImportBundle",
+    "ImportFailed",
+    "ImportProblem",
+    "parse_files",
+    "parse_sources",
+    "programme_key",
+]

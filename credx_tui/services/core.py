@@ -1,0 +1,651 @@
+"""Use cases of credx: what the screens and the command line call.
+
+Each write is one transaction: take the college's cross-process lock, reload the
+college's hot file, ask :mod:`policy`, write atomically, release.  Each call checks
+who is asking (an :class:`Actor` made by :meth:`Services.login`): a student acts only on
+their own data, a reviewer only on their own colleges' applications, and a student
+never approves.  The checks live here, not in the screens, so a crafted call without
+the UI is refused the same way.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from credx_tui.services.errors import (
+    AccessDenied,
+    BadAttachment,
+    Conflict,
+    LoginFailed,
+    NotFound,
+    Refused,
+)
+from credx_tui.services.passwords import hash_password, verify_password
+from credx_tui.store import HotTransaction, Store
+from policy import eligibility, offers, workflow
+from policy.dossier import Dossier
+from policy.eligibility import SourceOption, Verdict
+from policy.models import (
+    Account,
+    Attachment,
+    ExchangeApplication,
+    ReviewAction,
+    ReviewEvent,
+    Role,
+    SourceRef,
+    Status,
+    Student,
+    Term,
+    Transcript,
+)
+from policy.offers import Offer, OfferCheck, Suggestion
+from policy.reasons import Reason
+from policy.rules import Rules
+
+MAX_FAILED_LOGINS = 5
+"""Failures in a row before an account waits (student journey, Login)."""
+LOCKOUT = timedelta(minutes=5)
+"""How long a locked account waits."""
+
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"%PDF-": "application/pdf",
+}
+
+
+def sniff_media_type(payload: bytes) -> str | None:
+    """The media type by content (never by file name); None when not PNG, JPEG or PDF."""
+    for magic, media_type in _MAGIC.items():
+        if payload.startswith(magic):
+            return media_type
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: made by login, handed to every service call."""
+
+    username: str
+    role: Role
+    display_name: str = ""
+    colleges: tuple[str, ...] = ()
+    review_steps: tuple[str, ...] = ()
+
+    @property
+    def student_id(self) -> str | None:
+        """A student's 学号 (their username); None for staff."""
+        return self.username if self.role == Role.STUDENT else None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A successful login: the actor and when they were last here (for notices)."""
+
+    actor: Actor
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of a reviewer's queue, with the student denormalised for display."""
+
+    application: ExchangeApplication
+    student: Student | None
+    course_name: str
+    credits: float
+
+
+@dataclass
+class Services:
+    """The use cases, bound to one store and one rules file.
+
+    ``clock`` is injectable so tests and the trainer sandbox control time."""
+
+    store: Store
+    rules: Rules
+    clock: Callable[[], datetime] = field(default=_now)
+
+    # -- accounts -------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginResult:
+        """Check a password; count failures and lock the account after too many."""
+        username = username.strip()
+        now = self.clock()
+        with self.store.account_tx(username) as tx:
+            account = tx.get(username)
+            if account is None:
+                raise LoginFailed("unknown", f"没有账号 {username}", f"no account {username}")
+            if account.disabled:
+                raise LoginFailed("disabled", "账号已停用，请联系管理员", "account disabled")
+            if account.locked_until is not None and account.locked_until > now:
+                wait = account.locked_until
+                raise LoginFailed(
+                    "locked",
+                    f"密码错误次数过多，账号锁定至 {wait.astimezone():%H:%M:%S}",
+                    f"too many wrong passwords; locked until {wait.astimezone():%H:%M:%S}",
+                    until=wait,
+                )
+            if not verify_password(password, account.password_hash):
+                failed = account.failed_logins + 1
+                update: dict[str, object] = {"failed_logins": failed}
+                if failed >= MAX_FAILED_LOGINS:
+                    update = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+                tx.put(account.model_copy(update=update))
+                left = MAX_FAILED_LOGINS - failed
+                if left <= 0:
+                    raise LoginFailed(
+                        "locked",
+                        f"密码错误次数过多，账号锁定 {LOCKOUT.seconds // 60} 分钟",
+                        f"too many wrong passwords; locked for {LOCKOUT.seconds // 60} minutes",
+                        until=now + LOCKOUT,
+                    )
+                raise LoginFailed(
+                    "wrong_password",
+                    f"密码错误（还可尝试 {left} 次）",
+                    f"wrong password ({left} tries left)",
+                )
+            previous = account.last_seen
+            tx.put(
+                account.model_copy(
+                    update={"failed_logins": 0, "locked_until": None, "last_seen": now}
+                )
+            )
+        return LoginResult(actor=_actor(account), last_seen=previous)
+
+    def actor_for(self, username: str) -> Actor:
+        """The actor of an account already authenticated elsewhere (sshd, `--os-user`)."""
+        account = self.store.account(username)
+        if account is None or account.disabled:
+            raise LoginFailed("unknown", f"没有可用账号 {username}", f"no usable account {username}")
+        return _actor(account)
+
+    def add_account(self, actor: Actor, account: Account, password: str) -> None:
+        """Create or replace an account (admins only)."""
+        _require_admin(actor)
+        with self.store.account_tx(account.username) as tx:
+            tx.put(account.model_copy(update={"password_hash": hash_password(password)}))
+
+    def set_password(self, actor: Actor, username: str, password: str) -> None:
+        """Reset a password (admins) or change one's own."""
+        if actor.role != Role.ADMIN and actor.username != username:
+            raise AccessDenied("只能修改自己的密码", "you may change only your own password")
+        with self.store.account_tx(username) as tx:
+            account = tx.get(username)
+            if account is None:
+                raise NotFound(f"没有账号 {username}", f"no account {username}")
+            tx.put(
+                account.model_copy(
+                    update={
+                        "password_hash": hash_password(password),
+                        "failed_logins": 0,
+                        "locked_until": None,
+                    }
+                )
+            )
+
+    def set_disabled(self, actor: Actor, username: str, disabled: bool) -> None:
+        """Disable or enable an account (admins only)."""
+        _require_admin(actor)
+        with self.store.account_tx(username) as tx:
+            account = tx.get(username)
+            if account is None:
+                raise NotFound(f"没有账号 {username}", f"no account {username}")
+            tx.put(account.model_copy(update={"disabled": disabled}))
+
+    def list_accounts(self, actor: Actor) -> list[Account]:
+        """Every account, without password hashes (admins only)."""
+        _require_admin(actor)
+        return [a.model_copy(update={"password_hash": "-"}) for a in self.store.accounts()]
+
+    # -- reading a student's file -----------------------------------------------------
+
+    def student(self, actor: Actor, student_id: str | None = None) -> Student:
+        """The student record, if the actor may see it."""
+        sid = self._student_scope(actor, student_id)
+        student = self.store.student(sid)
+        if student is None:
+            raise NotFound(f"没有学号为 {sid} 的学生", f"no student with ID {sid}")
+        self._check_college(actor, student.college)
+        return student
+
+    def dossier(self, actor: Actor, student_id: str | None = None) -> Dossier:
+        """Everything the policy needs about one student, read fresh from the store."""
+        student = self.student(actor, student_id)
+        return self._dossier(student, self.store.applications(student.college, student.id))
+
+    def _dossier(self, student: Student, apps: list[ExchangeApplication]) -> Dossier:
+        transcript = self.store.transcript(student.id)
+        if transcript is None:
+            transcript = Transcript(student_id=student.id)
+        programme = self.store.programme(student.major, student.grade_year)
+        return Dossier(student=student, programme=programme, transcript=transcript, applications=apps)
+
+    def verdicts(self, actor: Actor, student_id: str | None = None) -> list[Verdict]:
+        """Every course of the student with its verdict and rule (R1, R2, R4, R5, R9)."""
+        return eligibility.verdicts(self.dossier(actor, student_id), self.rules)
+
+    def sources(
+        self, actor: Actor, target: str, application_id: str | None = None
+    ) -> list[SourceOption]:
+        """Sources the target's category allows, each marked spent or free."""
+        dossier = self.dossier(actor)
+        record = dossier.transcript.record(target)
+        if record is None:
+            raise NotFound(f"成绩单上没有课程 {target}", f"no course {target} on the transcript")
+        return eligibility.available_sources(dossier, self.rules, record.category, application_id)
+
+    def evaluate(self, actor: Actor, offer: Offer) -> OfferCheck:
+        """Whether an offer would be accepted now, with every reason (R2, R4, R7, R8)."""
+        return offers.evaluate_offer(self.dossier(actor), offer, self.rules)
+
+    def suggest(
+        self, actor: Actor, target: str, application_id: str | None = None
+    ) -> Suggestion | None:
+        """The acceptable offer wasting the fewest credits, keeping graduation safe (R7)."""
+        return offers.suggest_offer(self.dossier(actor), target, self.rules, application_id)
+
+    def applications(
+        self, actor: Actor, student_id: str | None = None
+    ) -> list[ExchangeApplication]:
+        """A student's applications (申请结果), newest first."""
+        student = self.student(actor, student_id)
+        apps = self.store.applications(student.college, student.id)
+        return sorted(apps, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    def application(self, actor: Actor, app_id: str) -> ExchangeApplication:
+        """One application the actor may see."""
+        app = self._find_visible(actor, app_id)
+        return app
+
+    def trail(self, actor: Actor, app_id: str) -> list[ReviewEvent]:
+        """流程跟踪 of one application, oldest first (S5)."""
+        app = self._find_visible(actor, app_id)
+        return self.store.events(app.college, app.id)
+
+    def notices(self, actor: Actor, since: datetime | None) -> list[ReviewEvent]:
+        """Decisions on the student's applications since their last visit."""
+        if actor.student_id is None:
+            return []
+        student = self.student(actor)
+        mine = {a.id for a in self.store.applications(student.college, student.id)}
+        decided = (ReviewAction.APPROVE, ReviewAction.RETURN)
+        return [
+            e
+            for e in self.store.events(student.college)
+            if e.application_id in mine
+            and e.action in decided
+            and (since is None or e.at > since)
+        ]
+
+    # -- a student's writes -----------------------------------------------------------
+
+    def save(
+        self,
+        actor: Actor,
+        target: str,
+        sources: list[SourceRef],
+        application_id: str | None = None,
+        note: str = "",
+        attachments: list[Attachment] | None = None,
+    ) -> ExchangeApplication:
+        """Save an application as 无流程 (new) or keep editing a 无流程/被退回 one.
+
+        A new one is refused while another draft waits (R3: one course at a time)."""
+        student = self.student(actor)
+        now = self.clock()
+        with self.store.hot(student.college) as tx:
+            dossier = self._tx_dossier(tx, student)
+            if application_id is None:
+                r3 = offers.check_one_at_a_time(dossier)
+                if r3 is not None:
+                    raise Refused([r3])
+                self._refuse_if_not_exchangeable(dossier, target)
+                app = ExchangeApplication(
+                    id=_new_id("A", now),
+                    student_id=student.id,
+                    college=student.college,
+                    target=target,
+                    sources=list(sources),
+                    term=current_term(now),
+                    note=note,
+                    attachments=list(attachments or []),
+                    created_at=now,
+                    updated_at=now,
+                )
+            else:
+                app = self._own_app(tx, actor, application_id)
+                _refuse(workflow.allowed(ReviewAction.SAVE, app, actor.role))
+                if app.target != target:
+                    self._refuse_if_not_exchangeable(dossier, target, application_id)
+                app = app.model_copy(
+                    update={
+                        "target": target,
+                        "sources": list(sources),
+                        "note": note,
+                        "attachments": list(
+                            attachments if attachments is not None else app.attachments
+                        ),
+                        "updated_at": now,
+                        "revision": app.revision + 1,
+                    }
+                )
+            self._check_attachments(app.attachments)
+            tx.put_application(app)
+            tx.add_event(self._event(actor, app, ReviewAction.SAVE, now))
+        return app
+
+    def submit(self, actor: Actor, app_id: str) -> ExchangeApplication:
+        """Submit a 无流程 or 被退回 application for review, re-checking the offer under
+        the lock so that credits are never spent twice."""
+        student = self.student(actor)
+        now = self.clock()
+        with self.store.hot(student.college) as tx:
+            app = self._own_app(tx, actor, app_id)
+            _refuse(workflow.allowed(ReviewAction.SUBMIT, app, actor.role))
+            dossier = self._tx_dossier(tx, student)
+            check = offers.evaluate_offer(
+                dossier, Offer(target=app.target, sources=app.sources, application_id=app.id), self.rules
+            )
+            if not check.acceptable:
+                raise Refused(check.reasons)
+            app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
+            tx.put_application(app)
+            tx.add_event(self._event(actor, app, ReviewAction.SUBMIT, now))
+        return app
+
+    def withdraw(self, actor: Actor, app_id: str) -> ExchangeApplication:
+        """Take back an application still 审核中 at its first step."""
+        return self._student_transition(actor, app_id, ReviewAction.WITHDRAW)
+
+    def delete(self, actor: Actor, app_id: str) -> None:
+        """Delete a 无流程 or 被退回 application (R10); its trail is kept."""
+        student = self.student(actor)
+        now = self.clock()
+        with self.store.hot(student.college) as tx:
+            app = self._own_app(tx, actor, app_id)
+            _refuse(workflow.allowed(ReviewAction.DELETE, app, actor.role))
+            tx.delete_application(app.id)
+            tx.add_event(self._event(actor, app, ReviewAction.DELETE, now))
+
+    def _student_transition(
+        self, actor: Actor, app_id: str, action: ReviewAction
+    ) -> ExchangeApplication:
+        student = self.student(actor)
+        now = self.clock()
+        with self.store.hot(student.college) as tx:
+            app = self._own_app(tx, actor, app_id)
+            _refuse(workflow.allowed(action, app, actor.role))
+            app = workflow.apply(action, app, self.rules, now)
+            tx.put_application(app)
+            tx.add_event(self._event(actor, app, action, now))
+        return app
+
+    # -- attachments ------------------------------------------------------------------
+
+    def attach(self, actor: Actor, path: Path | str) -> Attachment:
+        """Check a screenshot file by content and size, store it, return its metadata.
+
+        The caller adds it to an application with :meth:`save`; the count limit is
+        checked there."""
+        if actor.role != Role.STUDENT:
+            raise AccessDenied("只有学生可以上传附件", "only students attach files")
+        path = Path(path)
+        limits = self.rules.attachments
+        try:
+            size = path.stat().st_size
+            if size > limits.max_bytes:
+                raise BadAttachment(
+                    f"{path.name}：文件 {size / 1048576:.1f} MB，超过上限 {limits.max_bytes / 1048576:.1f} MB",
+                    f"{path.name}: {size / 1048576:.1f} MB is over the {limits.max_bytes / 1048576:.1f} MB limit",
+                )
+            payload = path.read_bytes()
+        except FileNotFoundError:
+            raise BadAttachment(f"找不到文件 {path}", f"no such file {path}") from None
+        except IsADirectoryError:
+            raise BadAttachment(f"{path} 是文件夹", f"{path} is a folder") from None
+        except OSError as exc:
+            raise BadAttachment(
+                f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}"
+            ) from None
+        if not payload:
+            raise BadAttachment(f"{path.name}：文件为空", f"{path.name}: the file is empty")
+        media_type = sniff_media_type(payload)
+        if media_type is None or media_type not in limits.types:
+            raise BadAttachment(
+                f"{path.name}：只接受 PNG、JPEG 或 PDF（按文件内容判断，不看扩展名）",
+                f"{path.name}: only PNG, JPEG or PDF are accepted (judged by content, not name)",
+            )
+        digest = self.store.put_attachment(payload)
+        return Attachment(sha256=digest, filename=path.name[:200], media_type=media_type, size=len(payload))
+
+    def attachment_bytes(self, actor: Actor, app_id: str, sha256: str) -> bytes:
+        """An attachment of an application the actor may see."""
+        app = self._find_visible(actor, app_id)
+        if not any(a.sha256 == sha256 for a in app.attachments):
+            raise NotFound("该申请没有这个附件", "no such attachment on this application")
+        return self.store.read_attachment(sha256)
+
+    def _check_attachments(self, attachments: list[Attachment]) -> None:
+        limit = self.rules.attachments.max_count
+        if len(attachments) > limit:
+            raise BadAttachment(
+                f"附件最多 {limit} 个，现有 {len(attachments)} 个",
+                f"at most {limit} attachments; this has {len(attachments)}",
+            )
+
+    # -- reviewers --------------------------------------------------------------------
+
+    def queue(self, actor: Actor, status: Status | None = Status.UNDER_REVIEW) -> list[QueueItem]:
+        """Applications of the reviewer's colleges, oldest first (R11)."""
+        if actor.role not in (Role.REVIEWER, Role.ADMIN):
+            raise AccessDenied("只有审核人可以查看审核队列", "only reviewers have a review queue")
+        colleges = actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
+        items: list[QueueItem] = []
+        for college in colleges:
+            for app in self.store.applications(college):
+                if status is not None and app.status != status:
+                    continue
+                if app.status != Status.DRAFT or status == Status.DRAFT:
+                    items.append(self._queue_item(app))
+        return sorted(items, key=lambda i: (i.application.updated_at, i.application.id))
+
+    def _queue_item(self, app: ExchangeApplication) -> QueueItem:
+        student = self.store.student(app.student_id)
+        transcript = self.store.transcript(app.student_id)
+        record = transcript.record(app.target) if transcript else None
+        return QueueItem(
+            application=app,
+            student=student,
+            course_name=record.name if record else app.target,
+            credits=record.credits if record else 0.0,
+        )
+
+    def approve(
+        self, actor: Actor, app_id: str, expected_revision: int | None = None
+    ) -> ExchangeApplication:
+        """Approve at the application's current step; the last step ends it (R11)."""
+        return self._decide(actor, app_id, ReviewAction.APPROVE, "", expected_revision)
+
+    def return_(
+        self, actor: Actor, app_id: str, reason: str, expected_revision: int | None = None
+    ) -> ExchangeApplication:
+        """Return an application to the student with a reason (被退回)."""
+        return self._decide(actor, app_id, ReviewAction.RETURN, reason.strip(), expected_revision)
+
+    def _decide(
+        self,
+        actor: Actor,
+        app_id: str,
+        action: ReviewAction,
+        reason: str,
+        expected_revision: int | None,
+    ) -> ExchangeApplication:
+        if actor.role not in (Role.REVIEWER, Role.ADMIN):
+            raise AccessDenied("学生不能审核申请", "students cannot decide applications")
+        college = self._college_of(actor, app_id)
+        now = self.clock()
+        with self.store.hot(college) as tx:
+            app = tx.application(app_id)
+            if app is None:
+                raise Conflict("该申请已被删除", "the application was deleted meanwhile")
+            if expected_revision is not None and app.revision != expected_revision:
+                raise Conflict(
+                    f"该申请已被他人处理（现为{app.status.value}），请刷新后再看",
+                    f"someone else changed this application first (now {app.status.value}); refresh",
+                )
+            _refuse(workflow.allowed(action, app, actor.role, reason if action == ReviewAction.RETURN else None))
+            step = self.rules.review_steps[min(app.step, len(self.rules.review_steps) - 1)]
+            if actor.role == Role.REVIEWER and actor.review_steps and step.id not in actor.review_steps:
+                raise AccessDenied(
+                    f"该申请在「{step.zh}」步骤，您不是此步骤的审核人",
+                    f"the application is at step '{step.en}', which you do not review",
+                )
+            if action == ReviewAction.APPROVE:
+                self._refuse_double_spend(tx, app)
+            decided = workflow.apply(action, app, self.rules, now, reason=reason or None)
+            tx.put_application(decided)
+            tx.add_event(self._event(actor, decided, action, now, reason=reason, step=app.step))
+        return decided
+
+    def _refuse_double_spend(self, tx: HotTransaction, app: ExchangeApplication) -> None:
+        others = [
+            a
+            for a in tx.applications(app.student_id)
+            if a.id != app.id and a.status in (Status.UNDER_REVIEW, Status.APPROVED)
+        ]
+        held = {ref for a in others for ref in a.sources}
+        clash = [ref.ref for ref in app.sources if ref in held]
+        if clash:
+            raise Refused(
+                [
+                    Reason(
+                        rule="R8",
+                        zh=f"学分已被其他申请使用：{'、'.join(clash)}",
+                        en=f"credits already spent by another application: {', '.join(clash)}",
+                    )
+                ]
+            )
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _tx_dossier(self, tx: HotTransaction, student: Student) -> Dossier:
+        return self._dossier(student, tx.applications(student.id))
+
+    def _refuse_if_not_exchangeable(
+        self, dossier: Dossier, target: str, application_id: str | None = None
+    ) -> None:
+        if dossier.transcript.record(target) is None:
+            raise NotFound(f"成绩单上没有课程 {target}", f"no course {target} on the transcript")
+        verdict = eligibility.verdict_for(dossier, target, self.rules, application_id)
+        if not verdict.exchangeable:
+            raise Refused([verdict.reason, *verdict.others])
+
+    def _student_scope(self, actor: Actor, student_id: str | None) -> str:
+        if actor.role == Role.STUDENT:
+            if student_id is not None and student_id != actor.username:
+                raise AccessDenied("只能查看本人的信息", "you may see only your own records")
+            return actor.username
+        if student_id is None:
+            raise NotFound("请指定学号", "a student ID is needed")
+        return student_id
+
+    def _check_college(self, actor: Actor, college: str) -> None:
+        if actor.role == Role.REVIEWER and college not in actor.colleges:
+            raise AccessDenied("只能查看本学院的学生和申请", "you may see only your own college's data")
+
+    def _own_app(self, tx: HotTransaction, actor: Actor, app_id: str) -> ExchangeApplication:
+        app = tx.application(app_id)
+        if app is None or app.student_id != actor.student_id:
+            raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
+        return app
+
+    def _college_of(self, actor: Actor, app_id: str) -> str:
+        colleges = actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
+        for college in colleges:
+            if any(a.id == app_id for a in self.store.applications(college)):
+                return college
+        raise NotFound(f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges")
+
+    def _find_visible(self, actor: Actor, app_id: str) -> ExchangeApplication:
+        if actor.role == Role.STUDENT:
+            student = self.student(actor)
+            for app in self.store.applications(student.college, student.id):
+                if app.id == app_id:
+                    return app
+            raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
+        college = self._college_of(actor, app_id)
+        for app in self.store.applications(college):
+            if app.id == app_id:
+                return app
+        raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
+
+    def _event(
+        self,
+        actor: Actor,
+        app: ExchangeApplication,
+        action: ReviewAction,
+        now: datetime,
+        reason: str = "",
+        step: int | None = None,
+    ) -> ReviewEvent:
+        at_step = app.step if step is None else step
+        steps = self.rules.review_steps
+        step_name = steps[min(at_step, len(steps) - 1)].zh if action in (
+            ReviewAction.APPROVE,
+            ReviewAction.RETURN,
+        ) else ""
+        return ReviewEvent(
+            id=_new_id("E", now),
+            application_id=app.id,
+            action=action,
+            actor=actor.username,
+            actor_role=actor.role.value,
+            at=now,
+            step=at_step,
+            step_name=step_name,
+            reason=reason,
+            status_after=app.status,
+        )
+
+
+def current_term(now: datetime) -> Term:
+    """申请学年 and 申请学期 of a date: autumn term from August, spring from February."""
+    local = now.astimezone()
+    if local.month >= 8:
+        return Term(year=f"{local.year}-{local.year + 1}", semester=1)
+    if local.month >= 2:
+        return Term(year=f"{local.year - 1}-{local.year}", semester=2)
+    return Term(year=f"{local.year - 1}-{local.year}", semester=1)
+
+
+def _new_id(prefix: str, now: datetime) -> str:
+    return f"{prefix}{now:%y%m%d}{secrets.token_hex(4)}"
+
+
+def _actor(account: Account) -> Actor:
+    return Actor(
+        username=account.username,
+        role=account.role,
+        display_name=account.display_name,
+        colleges=tuple(account.colleges),
+        review_steps=tuple(account.review_steps),
+    )
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise AccessDenied("只有管理员可以管理账号", "only admins manage accounts")
+
+
+def _refuse(reason: Reason | None) -> None:
+    if reason is not None:
+        raise Refused([reason])

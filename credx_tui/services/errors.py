@@ -1,0 +1,65 @@
+"""What a service says when it will not do what was asked.
+
+Each error carries the message in Chinese and English (and, for policy refusals, the
+rules that refused), so the screens and the command line show the same words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from policy.reasons import Reason
+
+
+class ServiceError(Exception):
+    """Base of every refusal a service makes; never a crash."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang``."""
+        return self.en if lang == "en" else self.zh
+
+
+class AccessDenied(ServiceError):
+    """The asker may not see or do this (a student on another's data, a reviewer on
+    another college, a student trying to approve)."""
+
+
+class NotFound(ServiceError):
+    """No such student, application or attachment (as far as the asker may know)."""
+
+
+class LoginFailed(ServiceError):
+    """Login refused: ``kind`` is unknown, wrong_password, locked or disabled."""
+
+    def __init__(self, kind: str, zh: str, en: str, until: datetime | None = None) -> None:
+        super().__init__(zh, en)
+        self.kind = kind
+        self.until = until
+
+
+class Refused(ServiceError):
+    """The policy said no; ``reasons`` cite every rule that did."""
+
+    def __init__(self, reasons: list[Reason]) -> None:
+        zh = "；".join(r.text("zh") for r in reasons)
+        en = "; ".join(r.text("en") for r in reasons)
+        super().__init__(zh, en)
+        self.reasons = reasons
+
+    @property
+    def rules(self) -> list[str]:
+        """The rule ids that refused, in order."""
+        return [r.rule for r in self.reasons]
+
+
+class Conflict(ServiceError):
+    """Someone else changed the application first (another reviewer decided it, or
+    the student withdrew it); nothing was written."""
+
+
+class BadAttachment(ServiceError):
+    """An attachment refused for its type, size or count (S4)."""

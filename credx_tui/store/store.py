@@ -1,0 +1,469 @@
+"""The credx store: TinyDB documents in, pydantic models out.
+
+Layout of one store folder (architecture.md, "Store")::
+
+    credx-store.json              marker and schema version of the folder
+    bulk/programmes.json          人才培养方案 of every major (read-mostly)
+    bulk/students/<k>.json        students and transcripts, sharded by 学号
+    accounts/<k>.json             logins, sharded by username
+    hot/<college key>.json        one college's applications and review events
+    attachments/<aa>/<sha256>     uploaded screenshots, named by content
+    locks/*.lock                  sidecar files for fcntl.flock
+
+Why this shape: at college scale (20,000 students × 40 records, 10,000 applications) a
+submit must not rewrite, and a student's session must not parse, the whole college.  A
+submit rewrites only its own college's hot file; a student session parses its own
+shard, the programmes, and its college's hot file.  Shards are keyed by a hash so that
+any 学号 scheme spreads evenly; 4096 of them keep each file a few tens of kilobytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+from credx_tui.store.files import (
+    SCHEMA_VERSION,
+    FileCache,
+    StoreError,
+    TinyData,
+    atomic_write_bytes,
+    decode,
+    encode,
+    locked,
+    read_file,
+)
+from policy.models import (
+    Account,
+    ExchangeApplication,
+    Programme,
+    ReviewEvent,
+    Student,
+    Transcript,
+)
+
+MARKER = "credx-store.json"
+SHARD_HEX = 3
+"""Hex digits of the shard key: 16**3 = 4096 shards."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def shard_key(key: str) -> str:
+    """The shard a student or account lives in (stable across machines)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
+
+
+def college_key(college: str) -> str:
+    """File-system-safe name of a college's hot file (college names are Chinese)."""
+    return hashlib.sha1(college.encode("utf-8")).hexdigest()[:16]
+
+
+class _MemoryStorage(Storage):
+    """TinyDB storage over a dict that the store loaded and will write itself.
+
+    ``writable=False`` guards the shared read cache against accidental mutation."""
+
+    def __init__(self, data: TinyData, writable: bool = False) -> None:
+        self.data = data
+        self.writable = writable
+        self.dirty = False
+
+    def read(self) -> TinyData:
+        return self.data
+
+    def write(self, data: TinyData) -> None:
+        if not self.writable:
+            raise StoreError("internal error: write outside a transaction")
+        self.data = data
+        self.dirty = True
+
+
+def _db(data: TinyData | None, writable: bool = False) -> TinyDB:
+    return TinyDB(storage=_MemoryStorage, data=data if data is not None else {}, writable=writable)
+
+
+def _model(path: Path, cls: type[M], doc: dict[str, Any]) -> M:
+    try:
+        return cls.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        raise StoreError(
+            f"{path}: a {cls.__name__} document is invalid at field {field}: {first['msg']}; "
+            "the file has not been changed"
+        ) from None
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+class _FileTx:
+    """One file opened for writing inside a transaction, flushed atomically on commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        data = read_file(path)
+        self.storage_data: TinyData = data if data is not None else {}
+        self.db = _db(self.storage_data, writable=True)
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.db.storage.dirty)  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        atomic_write_bytes(self.path, encode(self.db.storage.data))  # type: ignore[attr-defined]
+
+
+class HotTransaction:
+    """Applications and review events of one college, under that college's lock.
+
+    Reads inside the transaction see the file as it is now on disk (reloaded after the
+    lock was taken), so decisions are made on the latest state."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = _FileTx(path)
+        self.path = path
+
+    def applications(self, student_id: str | None = None) -> list[ExchangeApplication]:
+        """Every application of the college, or of one student."""
+        table = self._file.db.table("applications")
+        docs = table.all() if student_id is None else table.search(Query().student_id == student_id)
+        return [_model(self.path, ExchangeApplication, d) for d in docs]
+
+    def application(self, app_id: str) -> ExchangeApplication | None:
+        """One application by id."""
+        doc = self._file.db.table("applications").get(Query().id == app_id)
+        return None if doc is None else _model(self.path, ExchangeApplication, dict(doc))
+
+    def put_application(self, app: ExchangeApplication) -> None:
+        """Insert or replace an application (by id)."""
+        self._file.db.table("applications").upsert(_dump(app), Query().id == app.id)
+
+    def delete_application(self, app_id: str) -> None:
+        """Remove an application; its events stay, so the trail of a deletion is kept."""
+        self._file.db.table("applications").remove(Query().id == app_id)
+
+    def add_event(self, event: ReviewEvent) -> None:
+        """Append one line of 流程跟踪."""
+        self._file.db.table("events").insert(_dump(event))
+
+    def events(self, app_id: str | None = None) -> list[ReviewEvent]:
+        """Events of one application (or all of the college), oldest first."""
+        table = self._file.db.table("events")
+        docs = table.all() if app_id is None else table.search(Query().application_id == app_id)
+        return sorted((_model(self.path, ReviewEvent, d) for d in docs), key=lambda e: e.at)
+
+
+class AccountTransaction:
+    """One account shard under its lock (logins write failure counts)."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = _FileTx(path)
+        self.path = path
+
+    def get(self, username: str) -> Account | None:
+        """The account, as on disk now."""
+        doc = self._file.db.table("accounts").get(Query().username == username)
+        return None if doc is None else _model(self.path, Account, dict(doc))
+
+    def put(self, account: Account) -> None:
+        """Insert or replace an account (by username)."""
+        self._file.db.table("accounts").upsert(_dump(account), Query().username == account.username)
+
+
+class BulkTransaction:
+    """Students, transcripts and programmes, written by import only.
+
+    Changes are staged per file and written when the block ends without error; an
+    exception leaves every file as it was."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._files: dict[Path, _FileTx] = {}
+
+    def _file(self, path: Path) -> _FileTx:
+        if path not in self._files:
+            self._files[path] = _FileTx(path)
+        return self._files[path]
+
+    def put_programme(self, programme: Programme) -> bool:
+        """Insert or replace a programme; True when anything changed."""
+        q = Query()
+        cond = (q.major == programme.major) & (q.grade_year == programme.grade_year)
+        return self._upsert(self._store.programmes_path, "programmes", _dump(programme), cond)
+
+    def put_student(self, student: Student) -> bool:
+        """Insert or replace a student; True when anything changed."""
+        path = self._store.student_path(student.id)
+        return self._upsert(path, "students", _dump(student), Query().id == student.id)
+
+    def put_transcript(self, transcript: Transcript) -> bool:
+        """Insert or replace a transcript; True when anything changed."""
+        path = self._store.student_path(transcript.student_id)
+        cond = Query().student_id == transcript.student_id
+        return self._upsert(path, "transcripts", _dump(transcript), cond)
+
+    def _upsert(self, path: Path, table_name: str, doc: dict[str, Any], cond: Any) -> bool:
+        table = self._file(path).db.table(table_name)
+        current = table.get(cond)
+        if current is not None and dict(current) == doc:
+            return False
+        table.upsert(doc, cond)
+        return True
+
+    def commit(self) -> None:
+        """Write every changed file: each atomically, data files before nothing else."""
+        for ftx in self._files.values():
+            if ftx.dirty:
+                ftx.flush()
+                self._store.cache.forget(ftx.path)
+
+
+class Store:
+    """One credx data folder.  Safe to share between many processes at once."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.cache = FileCache()
+        marker = self.root / MARKER
+        if not marker.exists():
+            raise StoreError(
+                f"{self.root}: no credx store here (missing {MARKER}); "
+                "create one with `credx demo` or `credx import`"
+            )
+        data = read_file(marker)
+        if data is None:  # vanished between the two calls
+            raise StoreError(f"{marker}: missing")
+        meta = data.get("store", {}).get("1")
+        if not isinstance(meta, dict) or meta.get("format") != "credx":
+            raise StoreError(f"{marker}: not a credx store marker file")
+
+    # -- creation -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, root: Path | str) -> Store:
+        """Create an empty store folder (or open the one that is there)."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        marker = root / MARKER
+        with locked(root / "locks" / "store.lock"):
+            if not marker.exists():
+                stamp = datetime.now(UTC).isoformat()
+                doc = {"store": {"1": {"format": "credx", "created": stamp}}}
+                atomic_write_bytes(marker, encode(doc))
+        return cls(root)
+
+    @staticmethod
+    def exists(root: Path | str) -> bool:
+        """Whether ``root`` holds a store."""
+        return (Path(root) / MARKER).exists()
+
+    # -- paths ----------------------------------------------------------------------
+
+    @property
+    def programmes_path(self) -> Path:
+        return self.root / "bulk" / "programmes.json"
+
+    def student_path(self, student_id: str) -> Path:
+        return self.root / "bulk" / "students" / f"{shard_key(student_id)}.json"
+
+    def account_path(self, username: str) -> Path:
+        return self.root / "accounts" / f"{shard_key(username)}.json"
+
+    def hot_path(self, college: str) -> Path:
+        return self.root / "hot" / f"{college_key(college)}.json"
+
+    def _lock(self, name: str) -> Path:
+        return self.root / "locks" / f"{name}.lock"
+
+    # -- reads (no lock: files are replaced atomically) ---------------------------
+
+    def _table(self, path: Path, table: str) -> list[dict[str, Any]]:
+        data = self.cache.get(path)
+        if data is None:
+            return []
+        return [dict(d) for d in _db(data).table(table).all()]
+
+    def programmes(self) -> list[Programme]:
+        """Every 人才培养方案."""
+        path = self.programmes_path
+        return [_model(path, Programme, d) for d in self._table(path, "programmes")]
+
+    def programme(self, major: str, grade_year: int) -> Programme | None:
+        """The programme of one major and year of entry."""
+        return next(
+            (p for p in self.programmes() if p.major == major and p.grade_year == grade_year),
+            None,
+        )
+
+    def student(self, student_id: str) -> Student | None:
+        """One student, or None."""
+        path = self.student_path(student_id)
+        data = self.cache.get(path)
+        if data is None:
+            return None
+        doc = _db(data).table("students").get(Query().id == student_id)
+        return None if doc is None else _model(path, Student, dict(doc))
+
+    def transcript(self, student_id: str) -> Transcript | None:
+        """One student's transcript, or None."""
+        path = self.student_path(student_id)
+        data = self.cache.get(path)
+        if data is None:
+            return None
+        doc = _db(data).table("transcripts").get(Query().student_id == student_id)
+        return None if doc is None else _model(path, Transcript, dict(doc))
+
+    def students(self) -> Iterator[Student]:
+        """Every student (walks all shards: for admin tools, not for sessions)."""
+        folder = self.root / "bulk" / "students"
+        for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+            for doc in self._table(path, "students"):
+                yield _model(path, Student, doc)
+
+    def account(self, username: str) -> Account | None:
+        """One account, or None."""
+        path = self.account_path(username)
+        data = self.cache.get(path)
+        if data is None:
+            return None
+        doc = _db(data).table("accounts").get(Query().username == username)
+        return None if doc is None else _model(path, Account, dict(doc))
+
+    def accounts(self) -> list[Account]:
+        """Every account (admin tools)."""
+        folder = self.root / "accounts"
+        found: list[Account] = []
+        for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+            found.extend(_model(path, Account, d) for d in self._table(path, "accounts"))
+        return sorted(found, key=lambda a: a.username)
+
+    def colleges(self) -> list[str]:
+        """Colleges that have a hot file or a programme."""
+        names = {p.college for p in self.programmes()}
+        folder = self.root / "hot"
+        for path in folder.glob("*.json") if folder.exists() else []:
+            data = self.cache.get(path)
+            meta = (data or {}).get("college", {}).get("1", {})
+            if isinstance(meta, dict) and meta.get("name"):
+                names.add(meta["name"])
+        return sorted(names)
+
+    def applications(
+        self, college: str, student_id: str | None = None
+    ) -> list[ExchangeApplication]:
+        """A college's applications (or one student's among them), oldest first."""
+        path = self.hot_path(college)
+        docs = self._table(path, "applications")
+        if student_id is not None:
+            docs = [d for d in docs if d.get("student_id") == student_id]
+        apps = [_model(path, ExchangeApplication, d) for d in docs]
+        return sorted(apps, key=lambda a: (a.created_at, a.id))
+
+    def events(self, college: str, app_id: str | None = None) -> list[ReviewEvent]:
+        """A college's review events (or one application's), oldest first."""
+        path = self.hot_path(college)
+        docs = self._table(path, "events")
+        if app_id is not None:
+            docs = [d for d in docs if d.get("application_id") == app_id]
+        return sorted((_model(path, ReviewEvent, d) for d in docs), key=lambda e: (e.at, e.id))
+
+    def find_application(self, app_id: str) -> ExchangeApplication | None:
+        """An application by id, whatever its college (admin and print tools)."""
+        for college in self.colleges():
+            for app in self.applications(college):
+                if app.id == app_id:
+                    return app
+        return None
+
+    # -- writes (each under its lock, reloaded inside) --------------------------
+
+    @contextlib.contextmanager
+    def hot(self, college: str) -> Iterator[HotTransaction]:
+        """Lock one college's hot file, reload it, and write it atomically on success."""
+        path = self.hot_path(college)
+        with locked(self._lock(f"hot-{college_key(college)}")):
+            tx = HotTransaction(path)
+            yield tx
+            if tx._file.dirty:
+                tx._file.db.table("college").upsert({"name": college}, Query().name.exists())
+                tx._file.flush()
+                self.cache.forget(path)
+
+    @contextlib.contextmanager
+    def account_tx(self, username: str) -> Iterator[AccountTransaction]:
+        """Lock one account shard for a read-modify-write."""
+        path = self.account_path(username)
+        with locked(self._lock(f"accounts-{shard_key(username)}")):
+            tx = AccountTransaction(path)
+            yield tx
+            if tx._file.dirty:
+                tx._file.flush()
+                self.cache.forget(path)
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[BulkTransaction]:
+        """Lock the bulk data (import) and write every changed shard on success."""
+        with locked(self._lock("bulk")):
+            tx = BulkTransaction(self)
+            yield tx
+            tx.commit()
+
+    # -- attachments ----------------------------------------------------------------
+
+    def attachment_path(self, sha256: str) -> Path:
+        """Where the attachment with this digest lives."""
+        return self.root / "attachments" / sha256[:2] / sha256
+
+    def put_attachment(self, payload: bytes) -> str:
+        """Store an attachment by content; returns its SHA-256 (idempotent)."""
+        digest = hashlib.sha256(payload).hexdigest()
+        path = self.attachment_path(digest)
+        if not path.exists():
+            atomic_write_bytes(path, payload, mode=0o664)
+        return digest
+
+    def read_attachment(self, sha256: str) -> bytes:
+        """An attachment's bytes, verified against its name."""
+        path = self.attachment_path(sha256)
+        try:
+            payload = path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read the attachment: {exc.strerror}") from None
+        if hashlib.sha256(payload).hexdigest() != sha256:
+            raise StoreError(f"{path}: the attachment does not match its SHA-256 (damaged)")
+        return payload
+
+    # -- health ---------------------------------------------------------------------
+
+    def verify(self) -> list[str]:
+        """Parse every data file; the problems found (empty when the store is sound)."""
+        problems: list[str] = []
+        for path in sorted(self.root.rglob("*.json")):
+            try:
+                decode(path, path.read_bytes())
+            except (StoreError, OSError) as exc:
+                problems.append(str(exc))
+        return problems
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AccountTransaction",
+    "BulkTransaction",
+    "HotTransaction",
+    "Store",
+    "StoreError",
+    "college_key",
+    "shard_key",
+]

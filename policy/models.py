@@ -1,0 +1,308 @@
+"""The domain of the credit-exchange procedure (procedure.md), as pydantic models.
+
+These models are what the store hands to services and what services hand to the
+policy functions.  They hold no behaviour that depends on the college's rules file:
+whatever a college can change (excluded courses, the source matrix, ratios, grade
+points) lives in :mod:`policy.rules` and is applied by the decision modules.
+
+Field names are English; the Chinese term each one stands for is in its description,
+so a registrar reading the import format (README) can map it to the portal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+STUDENT_ID_PATTERN = r"^[0-9A-Za-z]{4,20}$"
+"""学号: digits or letters, 4 to 20 of them (demo IDs are ten digits)."""
+
+
+class Model(BaseModel):
+    """Base of every domain model: unknown fields are refused, so a typo in an import
+    file is reported instead of silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+class Category(StrEnum):
+    """课程类别 of a course in a major's 人才培养方案 (R2).
+
+    The value is the Chinese name used in the guide and in import files.
+    """
+
+    PUBLIC_FOUNDATION = "公共基础课"
+    PROFESSIONAL_FOUNDATION = "专业基础课"
+    PROFESSIONAL_CORE = "专业核心课"
+    PROFESSIONAL_EXTENSION = "专业拓展课"
+    GENERAL_ELECTIVE = "通识选修课"
+    PE = "体育"
+    IDEOLOGY = "思政"
+    PRACTICE = "实践"
+
+
+class SourceKind(StrEnum):
+    """What may pay for a failed course (R2, R4, R7).
+
+    ``general_elective`` and ``professional_extension`` are passed courses of those
+    categories on the student's own transcript; ``competition`` and ``award`` are
+    credits the student holds outside the transcript (竞赛集训学分, 获奖证书).
+    """
+
+    GENERAL_ELECTIVE = "通识选修课"
+    PROFESSIONAL_EXTENSION = "专业拓展课"
+    COMPETITION = "竞赛集训学分"
+    AWARD = "获奖证书"
+
+
+class AttemptKind(StrEnum):
+    """考试性质 of one sitting of a course."""
+
+    REGULAR = "正常考试"
+    MAKEUP = "补考"
+    RETAKE = "重修"
+
+
+class Term(Model):
+    """One term: 学年 (``2018-2019``) and 学期 (1 or 2)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    year: str = Field(pattern=r"^\d{4}-\d{4}$", description="学年, e.g. 2018-2019")
+    semester: int = Field(ge=1, le=3, description="学期")
+
+    @field_validator("year")
+    @classmethod
+    def _consecutive(cls, value: str) -> str:
+        first, second = value.split("-")
+        if int(second) != int(first) + 1:
+            raise ValueError("学年 must be two consecutive years, e.g. 2018-2019")
+        return value
+
+    def label_zh(self) -> str:
+        """How the transcript heads a term: ``2018-2019学年 第1学期``."""
+        return f"{self.year}学年 第{self.semester}学期"
+
+    def label_en(self) -> str:
+        """English heading of a term."""
+        return f"{self.year} term {self.semester}"
+
+    def sort_key(self) -> tuple[str, int]:
+        """Chronological order of terms."""
+        return (self.year, self.semester)
+
+
+class Attempt(Model):
+    """One sitting of a course (正常考试, 补考 or 重修) and its recorded result."""
+
+    kind: AttemptKind = Field(description="考试性质")
+    result: str = Field(
+        min_length=1,
+        max_length=10,
+        description="成绩: a score 0-100 or a level (优秀, 良好, 中等, 及格, 不及格, 合格, 不合格, 缺考)",
+    )
+    term: Term = Field(description="the term of this sitting")
+    date: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="考试日期 YYYY-MM-DD"
+    )
+
+
+class CourseRecord(Model):
+    """A course on a student's transcript with all its attempts (学生成绩总表 row).
+
+    ``category`` and ``credits`` come from the major's programme; they are copied
+    here because the transcript prints them and an elective taken outside the
+    programme has no programme entry.
+    """
+
+    code: str = Field(min_length=1, max_length=20, description="校内课程代码")
+    name: str = Field(min_length=1, max_length=60, description="课程名称")
+    name_en: str = Field(default="", max_length=120, description="校内课程英文名")
+    category: Category = Field(description="课程类别")
+    credits: float = Field(ge=0, le=40, description="学分")
+    term: Term = Field(description="the term the course belongs to on the transcript")
+    attempts: list[Attempt] = Field(default_factory=list, description="正常考试, 补考, 重修")
+
+
+class LevelExam(Model):
+    """等级考试成绩: a level exam (英语等级, 计算机等级 …); printed, never exchanged."""
+
+    name: str = Field(min_length=1, max_length=40)
+    result: str = Field(min_length=1, max_length=10)
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CreditCertificate(Model):
+    """竞赛集训学分 or 获奖证书 held by a student: credits that pay for PE and professional
+    courses (R4)."""
+
+    id: str = Field(min_length=1, max_length=30, description="certificate number")
+    kind: SourceKind = Field(description="竞赛集训学分 or 获奖证书")
+    title: str = Field(min_length=1, max_length=80)
+    credits: float = Field(gt=0, le=20)
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+    @field_validator("kind")
+    @classmethod
+    def _outside_transcript(cls, value: SourceKind) -> SourceKind:
+        if value not in (SourceKind.COMPETITION, SourceKind.AWARD):
+            raise ValueError("a certificate is 竞赛集训学分 or 获奖证书")
+        return value
+
+
+class Student(Model):
+    """A student as the 学分兑换 page heads it (S3)."""
+
+    id: str = Field(pattern=STUDENT_ID_PATTERN, description="学号")
+    name: str = Field(min_length=1, max_length=30, description="姓名")
+    kind: str = Field(default="普通专科", max_length=20, description="学生类别")
+    college: str = Field(min_length=1, max_length=40, description="学院 (二级学院)")
+    major: str = Field(min_length=1, max_length=40, description="专业")
+    grade_year: int = Field(ge=2000, le=2100, description="年度 (year of entry)")
+    class_name: str = Field(default="", max_length=30, description="班级")
+    enrollment_no: str = Field(default="", max_length=30, description="学籍号")
+
+
+class ProgrammeCourse(Model):
+    """One course of a 人才培养方案 with its category and credits (R2)."""
+
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(default="", max_length=120)
+    category: Category
+    credits: float = Field(ge=0, le=40)
+
+
+class Programme(Model):
+    """人才培养方案 of one major and year of entry: its courses and the credits per
+    category needed to graduate (R7 warns against spending below them)."""
+
+    major: str = Field(min_length=1, max_length=40)
+    college: str = Field(min_length=1, max_length=40)
+    grade_year: int = Field(ge=2000, le=2100)
+    courses: list[ProgrammeCourse] = Field(default_factory=list)
+    graduation: dict[Category, float] = Field(
+        default_factory=dict, description="credits needed to graduate, per category"
+    )
+
+
+class Transcript(Model):
+    """Everything a student has earned: course records, level exams, certificates."""
+
+    student_id: str = Field(pattern=STUDENT_ID_PATTERN)
+    records: list[CourseRecord] = Field(default_factory=list)
+    level_exams: list[LevelExam] = Field(default_factory=list)
+    certificates: list[CreditCertificate] = Field(default_factory=list)
+
+    def record(self, code: str) -> CourseRecord | None:
+        """The record of course ``code``, if the student has one."""
+        return next((r for r in self.records if r.code == code), None)
+
+
+class Status(StrEnum):
+    """审核状态 of an application, with the guide's words (R10, R11)."""
+
+    DRAFT = "无流程"
+    UNDER_REVIEW = "审核中"
+    APPROVED = "审核通过"
+    RETURNED = "被退回"
+
+
+LIVE_STATUSES = frozenset({Status.UNDER_REVIEW, Status.APPROVED})
+"""Statuses in which an application holds its sources: credits are spent once."""
+
+
+class SourceRef(Model):
+    """One credit source offered in an application: a course code on the student's
+    transcript, or a certificate id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: SourceKind
+    ref: str = Field(min_length=1, max_length=30)
+
+
+class Attachment(Model):
+    """A screenshot attached to an application (S4); the file itself lives in the
+    store, named by its SHA-256."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    filename: str = Field(min_length=1, max_length=200)
+    media_type: str = Field(pattern=r"^(image/png|image/jpeg|application/pdf)$")
+    size: int = Field(ge=1)
+
+
+class ExchangeApplication(Model):
+    """学分兑换 application: exactly one target course (R3) paid by ``sources``."""
+
+    id: str = Field(min_length=1, max_length=40)
+    student_id: str = Field(pattern=STUDENT_ID_PATTERN)
+    college: str = Field(min_length=1, max_length=40, description="学院 that reviews it")
+    target: str = Field(
+        min_length=1, max_length=20, description="校内课程代码 of the failed course"
+    )
+    sources: list[SourceRef] = Field(default_factory=list)
+    status: Status = Status.DRAFT
+    step: int = Field(default=0, ge=0, description="index of the review step waiting (R11)")
+    term: Term = Field(description="申请学年 and 申请学期")
+    kind: str = Field(default="学分兑换", description="申请类型")
+    note: str = Field(default="", max_length=200, description="备注")
+    attachments: list[Attachment] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    revision: int = Field(default=1, ge=1, description="bumped on each write; detects races")
+
+
+class ReviewAction(StrEnum):
+    """What happened to an application; each is one event of 流程跟踪 (S5)."""
+
+    SAVE = "save"
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    RETURN = "return"
+    DELETE = "delete"
+
+
+class ReviewEvent(Model):
+    """One line of 流程跟踪: who did what to which application, when and why."""
+
+    id: str = Field(min_length=1, max_length=40)
+    application_id: str = Field(min_length=1, max_length=40)
+    action: ReviewAction
+    actor: str = Field(min_length=1, max_length=40, description="account name")
+    actor_role: str = Field(min_length=1, max_length=20)
+    at: datetime
+    step: int = Field(default=0, ge=0)
+    step_name: str = Field(default="", max_length=40)
+    reason: str = Field(default="", max_length=500)
+    status_after: Status
+
+
+class Role(StrEnum):
+    """Who an account is."""
+
+    STUDENT = "student"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class Account(Model):
+    """A login: a student (username = 学号) or a reviewer/admin.  Passwords are kept
+    only as salted scrypt hashes."""
+
+    username: str = Field(min_length=1, max_length=40)
+    role: Role
+    display_name: str = Field(default="", max_length=40)
+    password_hash: str = Field(min_length=1)
+    colleges: list[str] = Field(default_factory=list, description="a reviewer's colleges")
+    review_steps: list[str] = Field(
+        default_factory=list,
+        description="review steps this reviewer may decide; empty means every step",
+    )
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_seen: datetime | None = None

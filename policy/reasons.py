@@ -1,0 +1,29 @@
+"""Reasons: every "no" of the policy carries the rule that says it (procedure.md).
+
+A :class:`Reason` names a rule (``R1`` … ``R11``) or a clause of the college's rules
+file (``rules.excluded.military``) and says, in Chinese and English, what it means
+for this course or offer.  Screens and the command line print these messages; tests
+assert on the rule ids.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Reason(BaseModel):
+    """Why the policy decided as it did, citing the rule."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    """``R1`` … ``R11`` of procedure.md, or a clause id of the rules file."""
+    zh: str
+    """The message in Chinese (the UI's default language)."""
+    en: str
+    """The same message in English."""
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (``zh`` or ``en``), prefixed with its rule id."""
+        body = self.en if lang == "en" else self.zh
+        return f"{self.rule}: {body}" if lang == "en" else f"【{self.rule}】{body}"

@@ -1,0 +1,171 @@
+"""The college's rules file (``policy/rules/*.toml``) and its loader.
+
+The guide leaves numbers and lists open (procedure.md, "How we read the gaps"); the
+college fills them in here.  A malformed file is refused with the file, the key and
+what was expected, so a registrar can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from policy.models import Category, SourceKind
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names file, key and expectation."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CollegeInfo(_Strict):
+    """The college's name, printed on the 学业成绩单."""
+
+    name: str = Field(min_length=1)
+    name_en: str = ""
+
+
+class ExclusionClause(_Strict):
+    """One clause of R5: courses that never take part."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    names: list[str] = Field(default_factory=list)
+    prefixes: list[str] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=list)
+
+    def matches(self, name: str, category: Category) -> bool:
+        """Whether a course of this name and category falls under the clause."""
+        return (
+            name in self.names
+            or any(name.startswith(p) for p in self.prefixes)
+            or category in self.categories
+        )
+
+
+class RatioRules(_Strict):
+    """R8: offered credits must reach ``factor × target credits``."""
+
+    default: float = Field(default=1.0, gt=0, le=10)
+    categories: dict[Category, float] = Field(default_factory=dict)
+
+    def factor(self, category: Category) -> float:
+        """The ratio factor for a target of ``category``."""
+        return self.categories.get(category, self.default)
+
+
+class GradeRules(_Strict):
+    """Grade points as procedure.md describes them: (s − offset) / divisor from the
+    pass score up, fixed points for levels."""
+
+    pass_score: float = Field(default=60, ge=0, le=100)
+    offset: float = 50
+    divisor: float = Field(default=10, gt=0)
+    levels: dict[str, float] = Field(default_factory=dict)
+    passing_levels: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _passing_levels_known(self) -> GradeRules:
+        unknown = [lvl for lvl in self.passing_levels if lvl not in self.levels]
+        if unknown:
+            raise ValueError(f"passing_levels names levels missing from grades.levels: {unknown}")
+        return self
+
+
+class TermWindow(_Strict):
+    """Which semesters of an academic year accept applications."""
+
+    semesters: list[int] = Field(default_factory=lambda: [1, 2])
+
+
+class ExchangeRecordRules(_Strict):
+    """What an approved exchange records on the transcript (S5)."""
+
+    result: str = Field(default="兑换", min_length=1, max_length=10)
+    result_en: str = "Exchanged"
+    grants_credits: bool = True
+    grade_point: float = Field(default=0.0, ge=0, le=5)
+    counts_in_gpa: bool = False
+
+
+class ReviewStep(_Strict):
+    """One step of the review chain (R11)."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class AttachmentRules(_Strict):
+    """Limits on the screenshots attached to an application (S4)."""
+
+    max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_count: int = Field(default=5, ge=1, le=50)
+    types: list[str] = Field(default_factory=lambda: ["image/png", "image/jpeg", "application/pdf"])
+
+
+class Rules(_Strict):
+    """The whole rules file."""
+
+    college: CollegeInfo
+    excluded: list[ExclusionClause] = Field(default_factory=list)
+    matrix: dict[Category, list[SourceKind]]
+    ratio: RatioRules = RatioRules()
+    grades: GradeRules = GradeRules()
+    window: TermWindow = TermWindow()
+    exchange_record: ExchangeRecordRules = ExchangeRecordRules()
+    review_steps: list[ReviewStep] = Field(min_length=1)
+    attachments: AttachmentRules = AttachmentRules()
+
+    def allowed_sources(self, category: Category) -> list[SourceKind]:
+        """Source kinds that may pay for a course of ``category`` (R2, R4, R7)."""
+        return list(self.matrix.get(category, []))
+
+    def exclusion(self, name: str, category: Category) -> ExclusionClause | None:
+        """The R5 clause that excludes this course, if any."""
+        return next((c for c in self.excluded if c.matches(name, category)), None)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "(top level)"
+
+
+def parse_rules(text: str, source: str = "<rules>") -> Rules:
+    """Parse a rules file's text; raise :class:`RulesError` naming ``source`` and keys."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Rules.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source}: {exc.error_count()} problem(s) in the rules file:"]
+        for err in exc.errors():
+            lines.append(f"  key {_key_path(err['loc'])}: {err['msg']}")
+        raise RulesError("\n".join(lines)) from None
+
+
+def load_rules(path: Path | str | None = None) -> Rules:
+    """Load and validate a rules file (the bundled default when ``path`` is None)."""
+    file = Path(path) if path is not None else DEFAULT_RULES_PATH
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{file}: cannot read the rules file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{file}: the rules file is not UTF-8 text") from None
+    return parse_rules(text, str(file))

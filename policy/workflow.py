@@ -1,0 +1,187 @@
+"""The life of an application (S4, S5; R10, R11).
+
+Statuses: 无流程 (saved, not submitted), 审核中, 审核通过, 被退回.  A student saves,
+submits, withdraws (before any step has approved) and deletes (R10: only 无流程 or
+被退回); the secondary college's reviewers approve or return (R11: the last approval
+ends the process).  :func:`allowed` says whether an action may happen and, if not,
+which rule refuses it; :func:`apply` computes the new state.  Services call both inside
+their lock, so two reviewers cannot both decide one application.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from policy.models import ExchangeApplication, ReviewAction, Role, Status
+from policy.reasons import Reason
+from policy.rules import ReviewStep, Rules
+
+STUDENT_ACTIONS = frozenset(
+    {ReviewAction.SAVE, ReviewAction.SUBMIT, ReviewAction.WITHDRAW, ReviewAction.DELETE}
+)
+"""What only the student does with an application (S4)."""
+
+REVIEW_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.RETURN})
+"""What only the secondary college (reviewers, admins) does (R11)."""
+
+EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+"""R10: 被退回 or 无流程 applications may be edited, submitted and deleted."""
+
+
+class WorkflowError(ValueError):
+    """An action that the workflow refuses; ``reason`` cites the rule."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text("en"))
+        self.reason = reason
+
+
+def _role_refusal(action: ReviewAction, role: Role) -> Reason | None:
+    if role == Role.STUDENT and action in REVIEW_ACTIONS:
+        return Reason(
+            rule="R11",
+            zh="审核由二级学院进行，学生不能审核申请",
+            en="the secondary college reviews; a student cannot approve or return an application",
+        )
+    if role != Role.STUDENT and action in STUDENT_ACTIONS:
+        return Reason(
+            rule="R11",
+            zh="申请由学生本人填写、提交、撤回或删除；审核人只能审核通过或退回",
+            en=(
+                "only the student saves, submits, withdraws or deletes an application; "
+                "a reviewer approves or returns it"
+            ),
+        )
+    return None
+
+
+def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | None:
+    status = app.status
+    s = status.value
+    if action == ReviewAction.DELETE:
+        if status in EDITABLE:
+            return None
+        return Reason(
+            rule="R10",
+            zh=f"审核中或者审核通过的无法删除，被退回或无流程的可删除（此申请：{s}）",
+            en=(
+                "applications under review (审核中) or approved (审核通过) cannot be deleted; "
+                f"returned (被退回) or not started (无流程) ones can (this one: {s})"
+            ),
+        )
+    if action in (ReviewAction.SAVE, ReviewAction.SUBMIT):
+        if status in EDITABLE:
+            return None
+        if status == Status.APPROVED:
+            return Reason(
+                rule="R11",
+                zh="申请已审核通过，流程已结束，不能再修改或提交",
+                en="the application is approved: the process has ended, it cannot change",
+            )
+        return Reason(
+            rule="R11",
+            zh="申请审核中，不能修改或重复提交；如需修改，请在审核开始前撤回",
+            en=(
+                "the application is under review: it cannot be edited or submitted again; "
+                "withdraw it before any step approves to change it"
+            ),
+        )
+    if action == ReviewAction.WITHDRAW:
+        if status != Status.UNDER_REVIEW:
+            return Reason(
+                rule="R11",
+                zh=f"只有审核中的申请可以撤回（此申请：{s}）",
+                en=f"only an application under review can be withdrawn (this one: {s})",
+            )
+        if app.step > 0:
+            return Reason(
+                rule="R11",
+                zh="已有审核环节通过，申请不能再撤回",
+                en="a review step has already approved; the application can no longer be withdrawn",
+            )
+        return None
+    # APPROVE, RETURN
+    if status != Status.UNDER_REVIEW:
+        return Reason(
+            rule="R11",
+            zh=f"只有审核中的申请可以审核（此申请：{s}）",
+            en=f"only an application under review can be decided (this one: {s})",
+        )
+    return None
+
+
+def _reason_refusal(action: ReviewAction, reason: str | None) -> Reason | None:
+    if action == ReviewAction.RETURN and reason is not None and not reason.strip():
+        return Reason(
+            rule="R11",
+            zh="退回申请必须填写退回原因",
+            en="returning an application needs a reason",
+        )
+    return None
+
+
+def allowed(
+    action: ReviewAction, app: ExchangeApplication, role: Role, reason: str | None = None
+) -> Reason | None:
+    """None when ``role`` may do ``action`` to ``app`` now; else the refusal, citing the
+    rule.
+
+    ``reason`` is the reviewer's text for RETURN: pass it when deciding, so an empty
+    one is refused; leave it None to ask only whether the button should be offered.
+    Admins may do what reviewers do, and only that.
+    """
+    return (
+        _role_refusal(action, role)
+        or _state_refusal(action, app)
+        or _reason_refusal(action, reason)
+    )
+
+
+def available_actions(app: ExchangeApplication, role: Role) -> list[ReviewAction]:
+    """The actions ``role`` may take on ``app`` now (for buttons and key bindings)."""
+    return [a for a in ReviewAction if allowed(a, app, role) is None]
+
+
+def current_step(app: ExchangeApplication, rules: Rules) -> ReviewStep | None:
+    """The review step waiting for a decision (R11), or None when not under review."""
+    if app.status != Status.UNDER_REVIEW:
+        return None
+    return rules.review_steps[min(app.step, len(rules.review_steps) - 1)]
+
+
+def apply(
+    action: ReviewAction,
+    app: ExchangeApplication,
+    rules: Rules,
+    now: datetime,
+    reason: str | None = None,
+) -> ExchangeApplication:
+    """The application after ``action``: status, step, ``updated_at`` and revision + 1.
+
+    Raises :class:`WorkflowError` when the state does not allow the action (whoever
+    asks; roles are checked by :func:`allowed`).  DELETE returns the final revision,
+    status unchanged; the service then removes the document.
+    """
+    refusal = _state_refusal(action, app) or _reason_refusal(action, reason)
+    if refusal is not None:
+        raise WorkflowError(refusal)
+    status, step = app.status, app.step
+    if action == ReviewAction.SUBMIT:
+        status, step = Status.UNDER_REVIEW, 0
+    elif action == ReviewAction.WITHDRAW:
+        status, step = Status.DRAFT, 0
+    elif action == ReviewAction.APPROVE:
+        if len(rules.review_steps) > app.step + 1:
+            step = app.step + 1
+        else:
+            status = Status.APPROVED
+    elif action == ReviewAction.RETURN:
+        status, step = Status.RETURNED, 0
+    return app.model_copy(
+        update={
+            "status": status,
+            "step": step,
+            "updated_at": now,
+            "revision": app.revision + 1,
+        }
+    )
