@@ -35,13 +35,19 @@ class CliError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="store folder (default: $CREDX_DB or the user data folder)")
-    common.add_argument("--rules", metavar="FILE", help="the college's rules file (default: bundled)")
+    common.add_argument(
+        "--db", metavar="PATH", help="store folder (default: $CREDX_DB or the user data folder)"
+    )
+    common.add_argument(
+        "--rules", metavar="FILE", help="the college's rules file (default: bundled)"
+    )
     parser = argparse.ArgumentParser(
         prog="credx", description="学分兑换 credit exchange, in the terminal", parents=[common]
     )
     parser.add_argument("--lang", choices=["zh", "en"], help="UI language (default zh)")
-    parser.add_argument("--os-user", action="store_true", help="trust the operating-system account (SSH)")
+    parser.add_argument(
+        "--os-user", action="store_true", help="trust the operating-system account (SSH)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common], help="load the bundled demo college")
@@ -209,7 +215,9 @@ def _check(args: argparse.Namespace) -> int:
     yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
     for v in verdicts:
         mark = yes if v.exchangeable else no
-        print(f"{pad(v.course, 28)} {pad(v.category.value, 10)} {v.credits:>4g}  {pad(mark, 6)} {v.reason.text(lang)}")
+        print(
+            f"{pad(v.course, 28)} {pad(v.category.value, 10)} {v.credits:>4g}  {pad(mark, 6)} {v.reason.text(lang)}"
+        )
     return 0
 
 
@@ -224,7 +232,9 @@ def _user(args: argparse.Namespace) -> int:
         if args.user_command == "list":
             for a in services.list_accounts(admin):
                 state = "disabled" if a.disabled else "active"
-                print(f"{a.username}\t{a.role.value}\t{a.display_name}\t{','.join(a.colleges)}\t{state}")
+                print(
+                    f"{a.username}\t{a.role.value}\t{a.display_name}\t{','.join(a.colleges)}\t{state}"
+                )
             return 0
         if args.user_command == "add":
             password = _ask_password()

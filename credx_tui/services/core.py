@@ -25,7 +25,7 @@ from credx_tui.services.errors import (
     Refused,
 )
 from credx_tui.services.passwords import hash_password, verify_password
-from credx_tui.store import HotTransaction, Store
+from credx_tui.store import AccountTransaction, HotTransaction, Store
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
@@ -134,38 +134,48 @@ class Services:
                     f"too many wrong passwords; locked until {wait.astimezone():%H:%M:%S}",
                     until=wait,
                 )
+            failure: LoginFailed | None = None
             if not verify_password(password, account.password_hash):
-                failed = account.failed_logins + 1
-                update: dict[str, object] = {"failed_logins": failed}
-                if failed >= MAX_FAILED_LOGINS:
-                    update = {"failed_logins": 0, "locked_until": now + LOCKOUT}
-                tx.put(account.model_copy(update=update))
-                left = MAX_FAILED_LOGINS - failed
-                if left <= 0:
-                    raise LoginFailed(
-                        "locked",
-                        f"密码错误次数过多，账号锁定 {LOCKOUT.seconds // 60} 分钟",
-                        f"too many wrong passwords; locked for {LOCKOUT.seconds // 60} minutes",
-                        until=now + LOCKOUT,
+                failure = self._count_failure(tx, account, now)
+            else:
+                previous = account.last_seen
+                tx.put(
+                    account.model_copy(
+                        update={"failed_logins": 0, "locked_until": None, "last_seen": now}
                     )
-                raise LoginFailed(
-                    "wrong_password",
-                    f"密码错误（还可尝试 {left} 次）",
-                    f"wrong password ({left} tries left)",
                 )
-            previous = account.last_seen
-            tx.put(
-                account.model_copy(
-                    update={"failed_logins": 0, "locked_until": None, "last_seen": now}
-                )
-            )
+        # Raised after the block so that the failure count above is written.
+        if failure is not None:
+            raise failure
         return LoginResult(actor=_actor(account), last_seen=previous)
+
+    @staticmethod
+    def _count_failure(tx: AccountTransaction, account: Account, now: datetime) -> LoginFailed:
+        failed = account.failed_logins + 1
+        if failed >= MAX_FAILED_LOGINS:
+            tx.put(account.model_copy(update={"failed_logins": 0, "locked_until": now + LOCKOUT}))
+            minutes = int(LOCKOUT.total_seconds() // 60)
+            return LoginFailed(
+                "locked",
+                f"密码错误次数过多，账号锁定 {minutes} 分钟",
+                f"too many wrong passwords; locked for {minutes} minutes",
+                until=now + LOCKOUT,
+            )
+        tx.put(account.model_copy(update={"failed_logins": failed}))
+        left = MAX_FAILED_LOGINS - failed
+        return LoginFailed(
+            "wrong_password",
+            f"密码错误（还可尝试 {left} 次）",
+            f"wrong password ({left} tries left)",
+        )
 
     def actor_for(self, username: str) -> Actor:
         """The actor of an account already authenticated elsewhere (sshd, `--os-user`)."""
         account = self.store.account(username)
         if account is None or account.disabled:
-            raise LoginFailed("unknown", f"没有可用账号 {username}", f"no usable account {username}")
+            raise LoginFailed(
+                "unknown", f"没有可用账号 {username}", f"no usable account {username}"
+            )
         return _actor(account)
 
     def add_account(self, actor: Actor, account: Account, password: str) -> None:
@@ -227,7 +237,9 @@ class Services:
         if transcript is None:
             transcript = Transcript(student_id=student.id)
         programme = self.store.programme(student.major, student.grade_year)
-        return Dossier(student=student, programme=programme, transcript=transcript, applications=apps)
+        return Dossier(
+            student=student, programme=programme, transcript=transcript, applications=apps
+        )
 
     def verdicts(self, actor: Actor, student_id: str | None = None) -> list[Verdict]:
         """Every course of the student with its verdict and rule (R1, R2, R4, R5, R9)."""
@@ -281,9 +293,7 @@ class Services:
         return [
             e
             for e in self.store.events(student.college)
-            if e.application_id in mine
-            and e.action in decided
-            and (since is None or e.at > since)
+            if e.application_id in mine and e.action in decided and (since is None or e.at > since)
         ]
 
     # -- a student's writes -----------------------------------------------------------
@@ -353,7 +363,9 @@ class Services:
             _refuse(workflow.allowed(ReviewAction.SUBMIT, app, actor.role))
             dossier = self._tx_dossier(tx, student)
             check = offers.evaluate_offer(
-                dossier, Offer(target=app.target, sources=app.sources, application_id=app.id), self.rules
+                dossier,
+                Offer(target=app.target, sources=app.sources, application_id=app.id),
+                self.rules,
             )
             if not check.acceptable:
                 raise Refused(check.reasons)
@@ -425,7 +437,9 @@ class Services:
                 f"{path.name}: only PNG, JPEG or PDF are accepted (judged by content, not name)",
             )
         digest = self.store.put_attachment(payload)
-        return Attachment(sha256=digest, filename=path.name[:200], media_type=media_type, size=len(payload))
+        return Attachment(
+            sha256=digest, filename=path.name[:200], media_type=media_type, size=len(payload)
+        )
 
     def attachment_bytes(self, actor: Actor, app_id: str, sha256: str) -> bytes:
         """An attachment of an application the actor may see."""
@@ -502,9 +516,17 @@ class Services:
                     f"该申请已被他人处理（现为{app.status.value}），请刷新后再看",
                     f"someone else changed this application first (now {app.status.value}); refresh",
                 )
-            _refuse(workflow.allowed(action, app, actor.role, reason if action == ReviewAction.RETURN else None))
+            _refuse(
+                workflow.allowed(
+                    action, app, actor.role, reason if action == ReviewAction.RETURN else None
+                )
+            )
             step = self.rules.review_steps[min(app.step, len(self.rules.review_steps) - 1)]
-            if actor.role == Role.REVIEWER and actor.review_steps and step.id not in actor.review_steps:
+            if (
+                actor.role == Role.REVIEWER
+                and actor.review_steps
+                and step.id not in actor.review_steps
+            ):
                 raise AccessDenied(
                     f"该申请在「{step.zh}」步骤，您不是此步骤的审核人",
                     f"the application is at step '{step.en}', which you do not review",
@@ -560,7 +582,9 @@ class Services:
 
     def _check_college(self, actor: Actor, college: str) -> None:
         if actor.role == Role.REVIEWER and college not in actor.colleges:
-            raise AccessDenied("只能查看本学院的学生和申请", "you may see only your own college's data")
+            raise AccessDenied(
+                "只能查看本学院的学生和申请", "you may see only your own college's data"
+            )
 
     def _own_app(self, tx: HotTransaction, actor: Actor, app_id: str) -> ExchangeApplication:
         app = tx.application(app_id)
@@ -573,7 +597,9 @@ class Services:
         for college in colleges:
             if any(a.id == app_id for a in self.store.applications(college)):
                 return college
-        raise NotFound(f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges")
+        raise NotFound(
+            f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges"
+        )
 
     def _find_visible(self, actor: Actor, app_id: str) -> ExchangeApplication:
         if actor.role == Role.STUDENT:
@@ -599,10 +625,15 @@ class Services:
     ) -> ReviewEvent:
         at_step = app.step if step is None else step
         steps = self.rules.review_steps
-        step_name = steps[min(at_step, len(steps) - 1)].zh if action in (
-            ReviewAction.APPROVE,
-            ReviewAction.RETURN,
-        ) else ""
+        step_name = (
+            steps[min(at_step, len(steps) - 1)].zh
+            if action
+            in (
+                ReviewAction.APPROVE,
+                ReviewAction.RETURN,
+            )
+            else ""
+        )
         return ReviewEvent(
             id=_new_id("E", now),
             application_id=app.id,

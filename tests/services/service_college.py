@@ -1,0 +1,106 @@
+"""A small invented college for the store and service tests.
+
+Kept apart from the demo fixtures so that these tests say exactly which facts they
+rely on: one major, one student (2099010101, 测试同学) with 高等数学(2-1) and 英语(2-2)
+failed after 补考, 6 credits of passed 通识选修课 in three courses, and one reviewer of
+the student's college plus one of another college."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from credx_tui.importing import AccountSpec, ImportBundle
+from credx_tui.services.loading import apply_bundle
+from credx_tui.store import Store
+from policy.models import (
+    Attempt,
+    AttemptKind,
+    Category,
+    CourseRecord,
+    Programme,
+    ProgrammeCourse,
+    Student,
+    Term,
+    Transcript,
+)
+
+COLLEGE = "测试学院"
+OTHER_COLLEGE = "另一学院"
+STUDENT = "2099010101"
+OTHER_STUDENT = "2099020101"
+T1 = Term(year="2024-2025", semester=1)
+T2 = Term(year="2024-2025", semester=2)
+
+
+def _course(
+    code: str, name: str, category: Category, credits: float, *results: str
+) -> CourseRecord:
+    kinds = [AttemptKind.REGULAR, AttemptKind.MAKEUP, AttemptKind.RETAKE]
+    return CourseRecord(
+        code=code,
+        name=name,
+        category=category,
+        credits=credits,
+        term=T1,
+        attempts=[
+            Attempt(kind=kinds[i], result=r, term=T1 if i == 0 else T2)
+            for i, r in enumerate(results)
+        ],
+    )
+
+
+def bundle() -> ImportBundle:
+    """The documents of the test college."""
+    records = [
+        _course("M1", "高等数学(2-1)", Category.PUBLIC_FOUNDATION, 4, "40", "45"),
+        _course("E2", "英语(2-2)", Category.PUBLIC_FOUNDATION, 2, "30", "50"),
+        _course("G1", "书法鉴赏", Category.GENERAL_ELECTIVE, 2, "80"),
+        _course("G2", "戏曲鉴赏", Category.GENERAL_ELECTIVE, 2, "75"),
+        _course("G3", "西方美术欣赏", Category.GENERAL_ELECTIVE, 2, "90"),
+        _course("X1", "形势与政策(2-1)", Category.IDEOLOGY, 1, "20", "30"),
+    ]
+    programme = Programme(
+        major="测试专业",
+        college=COLLEGE,
+        grade_year=2024,
+        courses=[
+            ProgrammeCourse(code=r.code, name=r.name, category=r.category, credits=r.credits)
+            for r in records
+        ],
+        graduation={Category.GENERAL_ELECTIVE: 2},
+    )
+    other_programme = programme.model_copy(update={"major": "别的专业", "college": OTHER_COLLEGE})
+    students = [
+        Student(id=STUDENT, name="测试同学", college=COLLEGE, major="测试专业", grade_year=2024),
+        Student(
+            id=OTHER_STUDENT,
+            name="别院同学",
+            college=OTHER_COLLEGE,
+            major="别的专业",
+            grade_year=2024,
+        ),
+    ]
+    transcripts = [
+        Transcript(student_id=STUDENT, records=records),
+        Transcript(student_id=OTHER_STUDENT, records=records),
+    ]
+    accounts = [
+        AccountSpec(username=STUDENT, role="student", password="pw"),
+        AccountSpec(username=OTHER_STUDENT, role="student", password="pw"),
+        AccountSpec(username="rev", role="reviewer", colleges=[COLLEGE], password="pw"),
+        AccountSpec(username="rev_other", role="reviewer", colleges=[OTHER_COLLEGE], password="pw"),
+        AccountSpec(username="admin", role="admin", password="pw"),
+    ]
+    return ImportBundle(
+        programmes=[programme, other_programme],
+        students=students,
+        transcripts=transcripts,
+        accounts=accounts,
+    )
+
+
+def make_store(root: Path) -> Store:
+    """A fresh store at ``root`` holding the test college."""
+    store = Store.create(root)
+    apply_bundle(store, bundle())
+    return store

@@ -1,0 +1,60 @@
+"""A separate process that writes to a store: used by the concurrency and crash tests.
+
+python store_worker.py insert ROOT PREFIX COUNT   insert COUNT applications, printing
+                                                  "ack <id>" after each commit
+python store_worker.py submit ROOT APP_ID START   at time START, submit APP_ID as the
+                                                  test student; prints ok or refused
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from credx_tui.services import Actor, Refused, Services
+from credx_tui.store import Store
+from policy.models import ExchangeApplication, Role, Term
+from policy.rules import load_rules
+
+COLLEGE = "测试学院"
+STUDENT = "2099010101"
+
+
+def insert(root: Path, prefix: str, count: int) -> None:
+    store = Store(root)
+    for i in range(count):
+        now = datetime.now(UTC)
+        app = ExchangeApplication(
+            id=f"{prefix}-{i}",
+            student_id=STUDENT,
+            college=COLLEGE,
+            target="M1",
+            term=Term(year="2026-2027", semester=1),
+            created_at=now,
+            updated_at=now,
+        )
+        with store.hot(COLLEGE) as tx:
+            tx.put_application(app)
+        print(f"ack {app.id}", flush=True)
+
+
+def submit(root: Path, app_id: str, start: float) -> None:
+    services = Services(Store(root), load_rules())
+    me = Actor(username=STUDENT, role=Role.STUDENT)
+    time.sleep(max(0.0, start - time.time()))
+    try:
+        services.submit(me, app_id)
+    except Refused as exc:
+        print("refused", ",".join(exc.rules), flush=True)
+    else:
+        print("ok", flush=True)
+
+
+if __name__ == "__main__":
+    verb, root = sys.argv[1], Path(sys.argv[2])
+    if verb == "insert":
+        insert(root, sys.argv[3], int(sys.argv[4]))
+    else:
+        submit(root, sys.argv[3], float(sys.argv[4]))

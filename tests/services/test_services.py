@@ -1,0 +1,299 @@
+"""Use cases and their authorization, without any UI (architecture.md, "Layers")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import login
+from service_college import COLLEGE, OTHER_STUDENT, STUDENT
+
+from credx_tui.services import (
+    AccessDenied,
+    Actor,
+    BadAttachment,
+    Conflict,
+    LoginFailed,
+    NotFound,
+    Refused,
+    Services,
+)
+from policy.models import Role, SourceKind, SourceRef, Status
+
+G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
+G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
+G3 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G3")
+
+
+def submitted(services: Services, student: Actor, target: str, sources: list[SourceRef]):
+    app = services.save(student, target, sources)
+    return services.submit(student, app.id)
+
+
+# -- login ---------------------------------------------------------------------------
+
+
+def test_login_gives_the_account_role(services: Services) -> None:
+    result = services.login(STUDENT, "pw")
+    assert result.actor.role == Role.STUDENT
+    assert result.actor.student_id == STUDENT
+    assert result.last_seen is None
+    assert services.login(STUDENT, "pw").last_seen is not None
+
+
+def test_login_refusals_say_which(services: Services) -> None:
+    with pytest.raises(LoginFailed) as unknown:
+        services.login("nobody", "pw")
+    assert unknown.value.kind == "unknown"
+    with pytest.raises(LoginFailed) as wrong:
+        services.login(STUDENT, "bad")
+    assert wrong.value.kind == "wrong_password"
+    assert "4" in wrong.value.en
+
+
+def test_five_failures_lock_the_account_for_five_minutes(store, rules) -> None:
+    now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    services = Services(store, rules, clock=lambda: now[0])
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            services.login(STUDENT, "bad")
+    with pytest.raises(LoginFailed) as fifth:
+        services.login(STUDENT, "bad")
+    assert fifth.value.kind == "locked"
+    with pytest.raises(LoginFailed) as right_but_locked:
+        services.login(STUDENT, "pw")
+    assert right_but_locked.value.kind == "locked"
+    now[0] += timedelta(minutes=5, seconds=1)
+    assert services.login(STUDENT, "pw").actor.username == STUDENT
+
+
+def test_passwords_are_stored_hashed(store) -> None:
+    account = store.account(STUDENT)
+    assert account is not None
+    assert account.password_hash.startswith("scrypt$")
+    assert "pw" not in account.password_hash.split("$")
+
+
+def test_disabled_account_cannot_log_in(services: Services) -> None:
+    admin = login(services, "admin")
+    services.set_disabled(admin, STUDENT, True)
+    with pytest.raises(LoginFailed) as exc:
+        services.login(STUDENT, "pw")
+    assert exc.value.kind == "disabled"
+
+
+# -- a student's journey ----------------------------------------------------------------
+
+
+def test_save_submit_and_the_trail(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = services.save(me, "M1", [G1, G2])
+    assert app.status == Status.DRAFT
+    app = services.submit(me, app.id)
+    assert app.status == Status.UNDER_REVIEW
+    assert [e.action.value for e in services.trail(me, app.id)] == ["save", "submit"]
+    assert services.applications(me)[0].id == app.id
+
+
+def test_second_draft_is_refused_until_the_first_is_submitted(services: Services) -> None:
+    """R3: one course per application, each submitted before the next is started."""
+    me = login(services, STUDENT)
+    first = services.save(me, "M1", [G1, G2])
+    with pytest.raises(Refused) as exc:
+        services.save(me, "E2", [G3])
+    assert exc.value.rules == ["R3"]
+    services.submit(me, first.id)
+    assert services.save(me, "E2", [G3]).status == Status.DRAFT
+
+
+def test_ratio_not_met_is_refused_at_submit(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = services.save(me, "M1", [G1])
+    with pytest.raises(Refused) as exc:
+        services.submit(me, app.id)
+    assert "R8" in exc.value.rules
+    assert services.application(me, app.id).status == Status.DRAFT
+
+
+def test_credits_are_never_spent_twice(services: Services) -> None:
+    me = login(services, STUDENT)
+    submitted(services, me, "M1", [G1, G2])
+    app = services.save(me, "E2", [G2])
+    with pytest.raises(Refused):
+        services.submit(me, app.id)
+
+
+def test_ineligible_target_is_refused_with_its_rule(services: Services) -> None:
+    me = login(services, STUDENT)
+    with pytest.raises(Refused) as exc:
+        services.save(me, "X1", [G1])
+    assert exc.value.rules[0] == "R5"
+
+
+def test_delete_follows_r10(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = submitted(services, me, "M1", [G1, G2])
+    with pytest.raises(Refused) as exc:
+        services.delete(me, app.id)
+    assert exc.value.rules == ["R10"]
+    services.withdraw(me, app.id)
+    services.delete(me, app.id)
+    assert services.applications(me) == []
+
+
+def test_return_then_resubmit(services: Services) -> None:
+    me = login(services, STUDENT)
+    rev = login(services, "rev")
+    app = submitted(services, me, "M1", [G1, G2])
+    with pytest.raises(Refused):
+        services.return_(rev, app.id, "   ")
+    returned = services.return_(rev, app.id, "截图不清楚")
+    assert returned.status == Status.RETURNED
+    edited = services.save(me, "M1", [G1, G3], application_id=app.id)
+    assert services.submit(me, edited.id).status == Status.UNDER_REVIEW
+    approved = services.approve(rev, app.id)
+    assert approved.status == Status.APPROVED
+    trail = services.trail(me, app.id)
+    assert [e.action.value for e in trail] == [
+        "save",
+        "submit",
+        "return",
+        "save",
+        "submit",
+        "approve",
+    ]
+    assert trail[2].reason == "截图不清楚"
+    notices = services.notices(me, since=None)
+    assert [n.action.value for n in notices] == ["return", "approve"]
+
+
+def test_two_reviewers_one_wins(services: Services) -> None:
+    me = login(services, STUDENT)
+    rev = login(services, "rev")
+    app = submitted(services, me, "M1", [G1, G2])
+    services.approve(rev, app.id, expected_revision=app.revision)
+    with pytest.raises((Conflict, Refused)):
+        services.return_(rev, app.id, "太晚了", expected_revision=app.revision)
+    assert services.application(me, app.id).status == Status.APPROVED
+
+
+# -- authorization: crafted calls, no UI --------------------------------------------------
+
+
+def test_student_cannot_read_another_student(services: Services) -> None:
+    me = login(services, STUDENT)
+    with pytest.raises(AccessDenied):
+        services.dossier(me, OTHER_STUDENT)
+    with pytest.raises(AccessDenied):
+        services.verdicts(me, OTHER_STUDENT)
+    with pytest.raises(AccessDenied):
+        services.applications(me, OTHER_STUDENT)
+
+
+def test_student_cannot_touch_another_students_application(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = submitted(services, me, "M1", [G1, G2])
+    forged = Actor(username=OTHER_STUDENT, role=Role.STUDENT)
+    for call in (services.withdraw, services.delete, services.trail, services.application):
+        with pytest.raises(NotFound):
+            call(forged, app.id)
+
+
+def test_student_can_never_approve_or_return(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = submitted(services, me, "M1", [G1, G2])
+    with pytest.raises(AccessDenied):
+        services.approve(me, app.id)
+    with pytest.raises(AccessDenied):
+        services.return_(me, app.id, "x")
+    with pytest.raises(AccessDenied):
+        services.queue(me)
+
+
+def test_reviewer_sees_only_own_college(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = submitted(services, me, "M1", [G1, G2])
+    other = login(services, "rev_other")
+    assert services.queue(other) == []
+    with pytest.raises(NotFound):
+        services.approve(other, app.id)
+    with pytest.raises(AccessDenied):
+        services.dossier(other, STUDENT)
+    with pytest.raises(NotFound):
+        services.trail(other, app.id)
+    rev = login(services, "rev")
+    assert [i.application.id for i in services.queue(rev)] == [app.id]
+    assert services.queue(rev)[0].course_name == "高等数学(2-1)"
+
+
+def test_reviewer_never_sees_drafts(services: Services) -> None:
+    me = login(services, STUDENT)
+    services.save(me, "M1", [G1, G2])
+    assert services.queue(login(services, "rev"), status=None) == []
+
+
+def test_reviewer_cannot_act_as_student(services: Services) -> None:
+    rev = login(services, "rev")
+    with pytest.raises(NotFound):
+        services.save(rev, "M1", [G1])
+
+
+def test_only_admins_manage_accounts(services: Services) -> None:
+    me = login(services, STUDENT)
+    with pytest.raises(AccessDenied):
+        services.list_accounts(me)
+    with pytest.raises(AccessDenied):
+        services.set_password(me, "rev", "x")
+    admin = login(services, "admin")
+    listed = services.list_accounts(admin)
+    assert all(a.password_hash == "-" for a in listed)
+
+
+def test_forged_reviewer_of_other_college_is_refused(services: Services) -> None:
+    me = login(services, STUDENT)
+    app = submitted(services, me, "M1", [G1, G2])
+    forged = Actor(username="x", role=Role.REVIEWER, colleges=("另一学院",))
+    with pytest.raises(NotFound):
+        services.approve(forged, app.id)
+    assert services.application(me, app.id).status == Status.UNDER_REVIEW
+    assert COLLEGE not in forged.colleges
+
+
+# -- attachments -----------------------------------------------------------------------
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def test_attachment_checked_by_content(services: Services, tmp_path) -> None:
+    me = login(services, STUDENT)
+    good = tmp_path / "grades.jpg"  # the name lies; the content is PNG
+    good.write_bytes(PNG)
+    att = services.attach(me, good)
+    assert att.media_type == "image/png"
+    bad = tmp_path / "grades.png"
+    bad.write_bytes(b"GIF89a not allowed")
+    with pytest.raises(BadAttachment) as exc:
+        services.attach(me, bad)
+    assert "PNG" in exc.value.en
+    big = tmp_path / "big.png"
+    big.write_bytes(PNG + b"\0" * services.rules.attachments.max_bytes)
+    with pytest.raises(BadAttachment) as exc:
+        services.attach(me, big)
+    assert "limit" in exc.value.en
+    with pytest.raises(BadAttachment):
+        services.attach(me, tmp_path / "missing.png")
+
+
+def test_attachment_count_limit(services: Services, tmp_path) -> None:
+    me = login(services, STUDENT)
+    atts = []
+    for i in range(services.rules.attachments.max_count + 1):
+        f = tmp_path / f"{i}.png"
+        f.write_bytes(PNG + bytes([i]))
+        atts.append(services.attach(me, f))
+    with pytest.raises(BadAttachment):
+        services.save(me, "M1", [G1, G2], attachments=atts)
+    assert services.applications(me) == []
+    app = services.save(me, "M1", [G1, G2], attachments=atts[:2])
+    assert services.attachment_bytes(me, app.id, atts[0].sha256).startswith(b"\x89PNG")

@@ -1,0 +1,129 @@
+"""The store's promises: atomic writes, reload on change, refusal of bad files."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from service_college import COLLEGE, STUDENT
+
+from credx_tui.store import Store, StoreError
+from credx_tui.store.files import SCHEMA_VERSION
+from policy.models import ExchangeApplication, Term
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def app(app_id: str) -> ExchangeApplication:
+    return ExchangeApplication(
+        id=app_id,
+        student_id=STUDENT,
+        college=COLLEGE,
+        target="M1",
+        term=Term(year="2026-2027", semester=1),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_missing_store_is_named(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=str(tmp_path)):
+        Store(tmp_path)
+
+
+def test_reads_return_models(store: Store) -> None:
+    student = store.student(STUDENT)
+    assert student is not None and student.name == "测试同学"
+    transcript = store.transcript(STUDENT)
+    assert transcript is not None and transcript.record("M1") is not None
+    assert store.programme("测试专业", 2024) is not None
+    assert store.student("0000") is None
+
+
+def test_transaction_writes_on_success_only(store: Store) -> None:
+    with store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    assert [a.id for a in store.applications(COLLEGE)] == ["A1"]
+    before = store.hot_path(COLLEGE).read_bytes()
+    with pytest.raises(RuntimeError), store.hot(COLLEGE) as tx:
+        tx.put_application(app("A2"))
+        raise RuntimeError("policy said no")
+    assert store.hot_path(COLLEGE).read_bytes() == before
+
+
+def test_another_process_write_is_seen_without_restart(store: Store) -> None:
+    other = Store(store.root)  # a second terminal on the same folder
+    assert other.applications(COLLEGE) == []
+    with store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    assert [a.id for a in other.applications(COLLEGE)] == ["A1"]
+
+
+def test_data_files_stay_group_writable(store: Store) -> None:
+    with store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    mode = stat.S_IMODE(store.hot_path(COLLEGE).stat().st_mode)
+    assert mode & stat.S_IWGRP
+
+
+def test_hot_data_is_apart_from_bulk(store: Store) -> None:
+    """A submit rewrites the college's hot file only, never the students' shards."""
+    shard = store.student_path(STUDENT)
+    before = shard.stat().st_mtime_ns, shard.read_bytes()
+    with store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    assert (shard.stat().st_mtime_ns, shard.read_bytes()) == before
+    assert store.hot_path(COLLEGE) != shard
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b'{"applications": {"1": {"id": "A1"', "corrupt or truncated"),
+        (b"[1, 2]", "not a credx data file"),
+        (orjson.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}}), "newer credx"),
+    ],
+)
+def test_bad_file_stops_with_its_name_and_is_never_overwritten(
+    store: Store, content: bytes, words: str
+) -> None:
+    path = store.hot_path(COLLEGE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as exc:
+        store.applications(COLLEGE)
+    assert str(path) in str(exc.value) and words in str(exc.value)
+    with pytest.raises(StoreError), store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    assert path.read_bytes() == content
+
+
+def test_invalid_document_names_file_and_field(store: Store) -> None:
+    path = store.hot_path(COLLEGE)
+    with store.hot(COLLEGE) as tx:
+        tx.put_application(app("A1"))
+    data = orjson.loads(path.read_bytes())
+    data["applications"]["1"]["status"] = "lost"
+    path.write_bytes(orjson.dumps(data))
+    with pytest.raises(StoreError, match="field status"):
+        store.applications(COLLEGE)
+
+
+def test_verify_reports_every_bad_file(store: Store) -> None:
+    assert store.verify() == []
+    store.student_path(STUDENT).write_bytes(b"{")
+    problems = store.verify()
+    assert len(problems) == 1 and str(store.student_path(STUDENT)) in problems[0]
+
+
+def test_attachments_are_named_by_content(store: Store) -> None:
+    digest = store.put_attachment(b"%PDF-1.4 test")
+    assert store.put_attachment(b"%PDF-1.4 test") == digest
+    assert store.read_attachment(digest) == b"%PDF-1.4 test"
+    store.attachment_path(digest).write_bytes(b"%PDF-1.4 tampered")
+    with pytest.raises(StoreError, match="SHA-256"):
+        store.read_attachment(digest)
