@@ -281,7 +281,7 @@ class Services:
     def trail(self, actor: Actor, app_id: str) -> list[ReviewEvent]:
         """流程跟踪 of one application, oldest first (S5)."""
         app = self._find_visible(actor, app_id)
-        return self.store.events(app.college, app.id)
+        return self.store.events(app.college, app.id, app.student_id)
 
     def notices(self, actor: Actor, since: datetime | None) -> list[ReviewEvent]:
         """Decisions on the student's applications since their last visit."""
@@ -292,7 +292,7 @@ class Services:
         decided = (ReviewAction.APPROVE, ReviewAction.RETURN)
         return [
             e
-            for e in self.store.events(student.college)
+            for e in self.store.events(student.college, student_id=student.id)
             if e.application_id in mine and e.action in decided and (since is None or e.at > since)
         ]
 
@@ -312,7 +312,7 @@ class Services:
         A new one is refused while another draft waits (R3: one course at a time)."""
         student = self.student(actor)
         now = self.clock()
-        with self.store.hot(student.college) as tx:
+        with self.store.hot(student.college, student.id) as tx:
             dossier = self._tx_dossier(tx, student)
             if application_id is None:
                 r3 = offers.check_one_at_a_time(dossier)
@@ -358,7 +358,7 @@ class Services:
         the lock so that credits are never spent twice."""
         student = self.student(actor)
         now = self.clock()
-        with self.store.hot(student.college) as tx:
+        with self.store.hot(student.college, student.id) as tx:
             app = self._own_app(tx, actor, app_id)
             _refuse(workflow.allowed(ReviewAction.SUBMIT, app, actor.role))
             dossier = self._tx_dossier(tx, student)
@@ -382,7 +382,7 @@ class Services:
         """Delete a 无流程 or 被退回 application (R10); its trail is kept."""
         student = self.student(actor)
         now = self.clock()
-        with self.store.hot(student.college) as tx:
+        with self.store.hot(student.college, student.id) as tx:
             app = self._own_app(tx, actor, app_id)
             _refuse(workflow.allowed(ReviewAction.DELETE, app, actor.role))
             tx.delete_application(app.id)
@@ -393,7 +393,7 @@ class Services:
     ) -> ExchangeApplication:
         student = self.student(actor)
         now = self.clock()
-        with self.store.hot(student.college) as tx:
+        with self.store.hot(student.college, student.id) as tx:
             app = self._own_app(tx, actor, app_id)
             _refuse(workflow.allowed(action, app, actor.role))
             app = workflow.apply(action, app, self.rules, now)
@@ -505,9 +505,9 @@ class Services:
     ) -> ExchangeApplication:
         if actor.role not in (Role.REVIEWER, Role.ADMIN):
             raise AccessDenied("学生不能审核申请", "students cannot decide applications")
-        college = self._college_of(actor, app_id)
+        seen = self._find_visible(actor, app_id)
         now = self.clock()
-        with self.store.hot(college) as tx:
+        with self.store.hot(seen.college, seen.student_id) as tx:
             app = tx.application(app_id)
             if app is None:
                 raise Conflict("该申请已被删除", "the application was deleted meanwhile")

@@ -17,6 +17,7 @@ from pathlib import Path
 from credx_tui.importing import ImportBundle, parse_files
 from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.store import Store
+from credx_tui.store.store import hot_bucket
 from policy.rules import Rules
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
@@ -106,11 +107,12 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
             if changed:
                 atx.put(account)
             report.count("accounts", changed)
-    by_college: dict[str, list] = defaultdict(list)
+    by_file: dict[tuple[str, str], list] = defaultdict(list)
     for app_spec in bundle.applications:
-        by_college[app_spec.application.college].append(app_spec)
-    for college, specs in by_college.items():
-        with store.hot(college) as htx:
+        app = app_spec.application
+        by_file[(app.college, hot_bucket(app.student_id))].append(app_spec)
+    for (college, _), specs in by_file.items():
+        with store.hot(college, specs[0].application.student_id) as htx:
             for app_spec in specs:
                 app = app_spec.application
                 changed = htx.application(app.id) != app

@@ -6,14 +6,18 @@ Layout of one store folder (architecture.md, "Store")::
     bulk/programmes.json          人才培养方案 of every major (read-mostly)
     bulk/students/<k>.json        students and transcripts, sharded by 学号
     accounts/<k>.json             logins, sharded by username
-    hot/<college key>.json        one college's applications and review events
+    hot/<college key>/<b>.json    applications and review events of one college's
+                                  students in bucket <b> (16 buckets by 学号)
     attachments/<aa>/<sha256>     uploaded screenshots, named by content
     locks/*.lock                  sidecar files for fcntl.flock
 
 Why this shape: at college scale (20,000 students × 40 records, 10,000 applications) a
 submit must not rewrite, and a student's session must not parse, the whole college.  A
-submit rewrites only its own college's hot file; a student session parses its own
-shard, the programmes, and its college's hot file.  Shards are keyed by a hash so that
+submit rewrites only one small hot file (its college, its student's bucket), and a
+student session parses its own shard, the programmes and that one hot file; a
+reviewer's queue reads the college's 16 buckets.  Everything one student's decision
+needs (their own live applications, to spend credits once) lives in one hot file, so
+one lock covers it.  Shards are keyed by a hash so that
 any 学号 scheme spreads evenly; 4096 of them keep each file a few tens of kilobytes.
 """
 
@@ -60,6 +64,15 @@ M = TypeVar("M", bound=BaseModel)
 def shard_key(key: str) -> str:
     """The shard a student or account lives in (stable across machines)."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
+
+
+HOT_BUCKET_HEX = 1
+"""Hex digits of the hot bucket: 16 hot files per college."""
+
+
+def hot_bucket(student_id: str) -> str:
+    """The hot file of a college that holds this student's applications."""
+    return shard_key(student_id)[:HOT_BUCKET_HEX]
 
 
 def college_key(college: str) -> str:
@@ -125,7 +138,8 @@ class _FileTx:
 
 
 class HotTransaction:
-    """Applications and review events of one college, under that college's lock.
+    """Applications and review events of one hot file (a college's bucket of students),
+    under its lock.
 
     Reads inside the transaction see the file as it is now on disk (reloaded after the
     lock was taken), so decisions are made on the latest state."""
@@ -152,6 +166,15 @@ class HotTransaction:
     def delete_application(self, app_id: str) -> None:
         """Remove an application; its events stay, so the trail of a deletion is kept."""
         self._file.db.table("applications").remove(Query().id == app_id)
+
+    def insert_many(
+        self, apps: list[ExchangeApplication], events: list[ReviewEvent] | None = None
+    ) -> None:
+        """Append applications (ids not yet present) and events in one pass: for loading
+        many at once, where an upsert each would rescan the table every time."""
+        self._file.db.table("applications").insert_multiple(_dump(a) for a in apps)
+        if events:
+            self._file.db.table("events").insert_multiple(_dump(e) for e in events)
 
     def add_event(self, event: ReviewEvent) -> None:
         """Append one line of 流程跟踪."""
@@ -280,8 +303,17 @@ class Store:
     def account_path(self, username: str) -> Path:
         return self.root / "accounts" / f"{shard_key(username)}.json"
 
-    def hot_path(self, college: str) -> Path:
-        return self.root / "hot" / f"{college_key(college)}.json"
+    def hot_dir(self, college: str) -> Path:
+        return self.root / "hot" / college_key(college)
+
+    def hot_path(self, college: str, student_id: str) -> Path:
+        return self.hot_dir(college) / f"{hot_bucket(student_id)}.json"
+
+    def _hot_paths(self, college: str, student_id: str | None) -> list[Path]:
+        if student_id is not None:
+            return [self.hot_path(college, student_id)]
+        folder = self.hot_dir(college)
+        return sorted(folder.glob("*.json")) if folder.exists() else []
 
     def _lock(self, name: str) -> Path:
         return self.root / "locks" / f"{name}.lock"
@@ -352,7 +384,7 @@ class Store:
         """Colleges that have a hot file or a programme."""
         names = {p.college for p in self.programmes()}
         folder = self.root / "hot"
-        for path in folder.glob("*.json") if folder.exists() else []:
+        for path in folder.glob("*/*.json") if folder.exists() else []:
             data = self.cache.get(path)
             meta = (data or {}).get("college", {}).get("1", {})
             if isinstance(meta, dict) and meta.get("name"):
@@ -363,20 +395,26 @@ class Store:
         self, college: str, student_id: str | None = None
     ) -> list[ExchangeApplication]:
         """A college's applications (or one student's among them), oldest first."""
-        path = self.hot_path(college)
-        docs = self._table(path, "applications")
-        if student_id is not None:
-            docs = [d for d in docs if d.get("student_id") == student_id]
-        apps = [_model(path, ExchangeApplication, d) for d in docs]
+        apps: list[ExchangeApplication] = []
+        for path in self._hot_paths(college, student_id):
+            docs = self._table(path, "applications")
+            if student_id is not None:
+                docs = [d for d in docs if d.get("student_id") == student_id]
+            apps.extend(_model(path, ExchangeApplication, d) for d in docs)
         return sorted(apps, key=lambda a: (a.created_at, a.id))
 
-    def events(self, college: str, app_id: str | None = None) -> list[ReviewEvent]:
-        """A college's review events (or one application's), oldest first."""
-        path = self.hot_path(college)
-        docs = self._table(path, "events")
-        if app_id is not None:
-            docs = [d for d in docs if d.get("application_id") == app_id]
-        return sorted((_model(path, ReviewEvent, d) for d in docs), key=lambda e: (e.at, e.id))
+    def events(
+        self, college: str, app_id: str | None = None, student_id: str | None = None
+    ) -> list[ReviewEvent]:
+        """A college's review events (or one application's), oldest first.  Naming the
+        application's student reads one hot file instead of the college's sixteen."""
+        found: list[ReviewEvent] = []
+        for path in self._hot_paths(college, student_id):
+            docs = self._table(path, "events")
+            if app_id is not None:
+                docs = [d for d in docs if d.get("application_id") == app_id]
+            found.extend(_model(path, ReviewEvent, d) for d in docs)
+        return sorted(found, key=lambda e: (e.at, e.id))
 
     def find_application(self, app_id: str) -> ExchangeApplication | None:
         """An application by id, whatever its college (admin and print tools)."""
@@ -389,10 +427,11 @@ class Store:
     # -- writes (each under its lock, reloaded inside) --------------------------
 
     @contextlib.contextmanager
-    def hot(self, college: str) -> Iterator[HotTransaction]:
-        """Lock one college's hot file, reload it, and write it atomically on success."""
-        path = self.hot_path(college)
-        with locked(self._lock(f"hot-{college_key(college)}")):
+    def hot(self, college: str, student_id: str) -> Iterator[HotTransaction]:
+        """Lock the hot file holding this student's applications, reload it, and write
+        it atomically when the block ends without an exception."""
+        path = self.hot_path(college, student_id)
+        with locked(self._lock(f"hot-{college_key(college)}-{hot_bucket(student_id)}")):
             tx = HotTransaction(path)
             yield tx
             if tx._file.dirty:

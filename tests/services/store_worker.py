@@ -35,7 +35,7 @@ def insert(root: Path, prefix: str, count: int) -> None:
             created_at=now,
             updated_at=now,
         )
-        with store.hot(COLLEGE) as tx:
+        with store.hot(COLLEGE, STUDENT) as tx:
             tx.put_application(app)
         print(f"ack {app.id}", flush=True)
 

@@ -76,7 +76,7 @@ def test_two_terminals_cannot_spend_the_same_credits(store: Store) -> None:
     the same instant from two processes: exactly one goes under review."""
     for trial in range(4):
         a, b = f"race{trial}a", f"race{trial}b"
-        with store.hot(COLLEGE) as tx:
+        with store.hot(COLLEGE, STUDENT) as tx:
             for old in tx.applications(STUDENT):
                 tx.delete_application(old.id)
             tx.put_application(_app(a, "M1", ["G1", "G2"], Status.DRAFT))

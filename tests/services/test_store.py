@@ -44,28 +44,28 @@ def test_reads_return_models(store: Store) -> None:
 
 
 def test_transaction_writes_on_success_only(store: Store) -> None:
-    with store.hot(COLLEGE) as tx:
+    with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
     assert [a.id for a in store.applications(COLLEGE)] == ["A1"]
-    before = store.hot_path(COLLEGE).read_bytes()
-    with pytest.raises(RuntimeError), store.hot(COLLEGE) as tx:
+    before = store.hot_path(COLLEGE, STUDENT).read_bytes()
+    with pytest.raises(RuntimeError), store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A2"))
         raise RuntimeError("policy said no")
-    assert store.hot_path(COLLEGE).read_bytes() == before
+    assert store.hot_path(COLLEGE, STUDENT).read_bytes() == before
 
 
 def test_another_process_write_is_seen_without_restart(store: Store) -> None:
     other = Store(store.root)  # a second terminal on the same folder
     assert other.applications(COLLEGE) == []
-    with store.hot(COLLEGE) as tx:
+    with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
     assert [a.id for a in other.applications(COLLEGE)] == ["A1"]
 
 
 def test_data_files_stay_group_writable(store: Store) -> None:
-    with store.hot(COLLEGE) as tx:
+    with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
-    mode = stat.S_IMODE(store.hot_path(COLLEGE).stat().st_mode)
+    mode = stat.S_IMODE(store.hot_path(COLLEGE, STUDENT).stat().st_mode)
     assert mode & stat.S_IWGRP
 
 
@@ -73,10 +73,10 @@ def test_hot_data_is_apart_from_bulk(store: Store) -> None:
     """A submit rewrites the college's hot file only, never the students' shards."""
     shard = store.student_path(STUDENT)
     before = shard.stat().st_mtime_ns, shard.read_bytes()
-    with store.hot(COLLEGE) as tx:
+    with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
     assert (shard.stat().st_mtime_ns, shard.read_bytes()) == before
-    assert store.hot_path(COLLEGE) != shard
+    assert store.hot_path(COLLEGE, STUDENT) != shard
 
 
 @pytest.mark.parametrize(
@@ -91,20 +91,20 @@ def test_hot_data_is_apart_from_bulk(store: Store) -> None:
 def test_bad_file_stops_with_its_name_and_is_never_overwritten(
     store: Store, content: bytes, words: str
 ) -> None:
-    path = store.hot_path(COLLEGE)
+    path = store.hot_path(COLLEGE, STUDENT)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     with pytest.raises(StoreError) as exc:
         store.applications(COLLEGE)
     assert str(path) in str(exc.value) and words in str(exc.value)
-    with pytest.raises(StoreError), store.hot(COLLEGE) as tx:
+    with pytest.raises(StoreError), store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
     assert path.read_bytes() == content
 
 
 def test_invalid_document_names_file_and_field(store: Store) -> None:
-    path = store.hot_path(COLLEGE)
-    with store.hot(COLLEGE) as tx:
+    path = store.hot_path(COLLEGE, STUDENT)
+    with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))
     data = orjson.loads(path.read_bytes())
     data["applications"]["1"]["status"] = "lost"

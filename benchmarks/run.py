@@ -1,0 +1,298 @@
+"""`make bench`: credx at college scale on this machine.
+
+Generates (once, into ``bench-data/``) a store of 20,000 students with about 40 course
+records each and 10,000 applications with their review events across 10 colleges, then
+measures:
+
+- ``credx check --student …`` as a whole process (target ≤ 0.5 s);
+- one submit (service call: lock, reload, policy, atomic write), p50/p95, one writer
+  alone (target p95 ≤ 50 ms) and 8 writer processes at about 13 submits a second in
+  all (target p95 ≤ 100 ms);
+- the resident memory of a student's session on that store (target ≤ 150 MB).
+
+Numbers are printed, not asserted: tests check behaviour, this checks speed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench-data" / "store"
+STAMP = DATA.parent / "generated-v3"
+STUDENTS = 20_000
+COLLEGES = 10
+APPLICATIONS = 10_000
+RECORDS = 40
+
+
+def _sid(n: int) -> str:
+    return f"30{n // 2000:02d}{n % 2000:06d}"
+
+
+def _college(n: int) -> str:
+    return f"基准学院{n // (STUDENTS // COLLEGES):02d}"
+
+
+def generate() -> None:
+    """Build the benchmark store (about a minute; reused while the stamp exists)."""
+    from credx_tui.services.passwords import hash_password
+    from credx_tui.services.loading import _remove_store
+    from credx_tui.store import Store
+    from credx_tui.store.store import hot_bucket
+    from policy.models import (
+        Account,
+        Attempt,
+        AttemptKind,
+        Category,
+        CourseRecord,
+        ExchangeApplication,
+        Programme,
+        ProgrammeCourse,
+        ReviewAction,
+        ReviewEvent,
+        Role,
+        SourceKind,
+        SourceRef,
+        Status,
+        Student,
+        Term,
+        Transcript,
+    )
+
+    if DATA.exists():
+        _remove_store(DATA)
+    store = Store.create(DATA)
+    t1, t2 = Term(year="2024-2025", semester=1), Term(year="2024-2025", semester=2)
+    records = [
+        CourseRecord(
+            code="M1",
+            name="高等数学(2-1)",
+            category=Category.PUBLIC_FOUNDATION,
+            credits=4,
+            term=t1,
+            attempts=[
+                Attempt(kind=AttemptKind.REGULAR, result="40", term=t1),
+                Attempt(kind=AttemptKind.MAKEUP, result="45", term=t2),
+            ],
+        )
+    ]
+    for i in range(RECORDS - 1):
+        category = Category.GENERAL_ELECTIVE if i < 12 else Category.PROFESSIONAL_FOUNDATION
+        records.append(
+            CourseRecord(
+                code=f"C{i:02d}",
+                name=f"课程{i:02d}",
+                category=category,
+                credits=2,
+                term=t1 if i % 2 else t2,
+                attempts=[Attempt(kind=AttemptKind.REGULAR, result=str(60 + i), term=t1)],
+            )
+        )
+    with store.bulk() as tx:
+        for c in range(COLLEGES):
+            college = f"基准学院{c:02d}"
+            tx.put_programme(
+                Programme(
+                    major=f"基准专业{c:02d}",
+                    college=college,
+                    grade_year=2024,
+                    courses=[
+                        ProgrammeCourse(code=r.code, name=r.name, category=r.category, credits=r.credits)
+                        for r in records
+                    ],
+                    graduation={Category.GENERAL_ELECTIVE: 8},
+                )
+            )
+        for n in range(STUDENTS):
+            sid, college = _sid(n), _college(n)
+            tx.put_student(
+                Student(
+                    id=sid,
+                    name=f"学生{n}",
+                    college=college,
+                    major=f"基准专业{college[-2:]}",
+                    grade_year=2024,
+                    class_name="1班",
+                )
+            )
+            tx.put_transcript(Transcript(student_id=sid, records=records))
+    digest = hash_password("bench")
+    for n in range(0, STUDENTS, 100):
+        with store.account_tx(_sid(n)) as atx:
+            atx.put(Account(username=_sid(n), role=Role.STUDENT, password_hash=digest))
+    # 10,000 applications of other students (not the ones the benchmark submits for),
+    # each with save + submit events, half of them decided.
+    base = datetime(2026, 9, 1, tzinfo=UTC)
+    per_file: dict[tuple[str, str], tuple[list, list, str]] = {}
+    for k in range(APPLICATIONS):
+        n = (k * 2 + 1) % STUDENTS
+        sid, college = _sid(n), _college(n)
+        at = base + timedelta(minutes=k)
+        status = [Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED, Status.UNDER_REVIEW][k % 4]
+        app = ExchangeApplication(
+            id=f"B{k:06d}",
+            student_id=sid,
+            college=college,
+            target="M1",
+            sources=[SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (0, 1)],
+            status=status,
+            term=Term(year="2026-2027", semester=1),
+            created_at=at,
+            updated_at=at,
+        )
+        actions = [ReviewAction.SAVE, ReviewAction.SUBMIT]
+        if status in (Status.APPROVED, Status.RETURNED):
+            actions.append(ReviewAction.APPROVE if status == Status.APPROVED else ReviewAction.RETURN)
+        events = [
+            ReviewEvent(
+                id=f"BE{k:06d}{i}",
+                application_id=app.id,
+                action=a,
+                actor=sid,
+                actor_role="student",
+                at=at,
+                status_after=status,
+            )
+            for i, a in enumerate(actions)
+        ]
+        apps, evs, _ = per_file.setdefault((college, hot_bucket(sid)), ([], [], sid))
+        apps.append(app)
+        evs.extend(events)
+    for (college, _), (apps, evs, sid) in per_file.items():
+        with store.hot(college, sid) as htx:
+            htx.insert_many(apps, evs)
+    STAMP.write_text("ok\n")
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered) * 1000
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+    return f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {ordered[-1] * 1000:6.1f} ms   n={len(ordered)}"
+
+
+def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) -> None:
+    """One writer process: save then submit ``count`` applications, paced at ``rate``
+    submits per second from ``start_at`` (so that all writers start together, after
+    their imports); prints the submit latencies as JSON."""
+    from credx_tui.services import Actor, Services
+    from credx_tui.store import Store
+    from policy.models import Role, SourceKind, SourceRef
+    from policy.rules import load_rules
+
+    services = Services(Store(DATA), load_rules())
+    latencies: list[float] = []
+    sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]
+    services.verdicts(Actor(username=_sid(first * 2 % STUDENTS), role=Role.STUDENT))
+    time.sleep(max(0.0, start_at - time.time()))
+    next_at = time.perf_counter()
+    for i in range(count):
+        n = (first + i) * 2 % STUDENTS  # even students hold no applications yet
+        me = Actor(username=_sid(n), role=Role.STUDENT)
+        draft = services.save(me, "M1", sources)
+        if rate:
+            next_at += 1.0 / rate
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+        start = time.perf_counter()
+        services.submit(me, draft.id)
+        latencies.append(time.perf_counter() - start)
+    print(json.dumps(latencies))
+
+
+def _spawn_worker(first: int, count: int, rate: float, start_at: float = 0.0) -> subprocess.Popen[str]:
+    code = f"from benchmarks.run import submit_worker; submit_worker({first}, {count}, {rate}, {start_at})"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+def session_memory(student_id: str) -> float:
+    """Peak RSS (MB) of a process that runs a student's session on the big store."""
+    code = f"""
+import asyncio
+from pathlib import Path
+from credx_tui.services import Services, Actor
+from credx_tui.store import Store
+from policy.models import Role
+from policy.rules import load_rules
+services = Services(Store(Path({str(DATA)!r})), load_rules())
+me = Actor(username={student_id!r}, role=Role.STUDENT)
+services.verdicts(me); services.applications(me); services.dossier(me)
+try:
+    from credx_tui.app import session_probe
+except ImportError:
+    session_probe = None
+if session_probe is not None:
+    asyncio.run(session_probe(services, me))
+# VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(int(hwm) / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if not STAMP.exists():
+        print("generating the benchmark store (20,000 students, 10,000 applications)...", flush=True)
+        start = time.perf_counter()
+        # In a child process, so that this process stays small while it measures.
+        subprocess.run(
+            [sys.executable, "-c", "from benchmarks.run import generate; generate()"],
+            cwd=ROOT,
+            check=True,
+        )
+        print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
+    size = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file()) / 1e6
+    print(f"store: {DATA} ({size:.0f} MB)")
+
+    credx = Path(sys.executable).with_name("credx")
+    times = []
+    for n in (1, 3, 5001, 10001, 19999):
+        start = time.perf_counter()
+        subprocess.run(
+            [str(credx), "check", "--student", _sid(n), "--json", "--db", str(DATA)],
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - start)
+    print(f"credx check (whole process):   {_percentiles(times)}   target <= 500 ms")
+
+    # The submits below add applications; put the hot files back afterwards so that
+    # every run measures the same store.
+    backup = DATA.parent / "hot-backup"
+    shutil.rmtree(backup, ignore_errors=True)
+    shutil.copytree(DATA / "hot", backup)
+    try:
+        _submits()
+    finally:
+        shutil.rmtree(DATA / "hot")
+        backup.rename(DATA / "hot")
+
+    rss = session_memory(_sid(4))
+    print(f"student session peak RSS:      {rss:6.1f} MB   target <= 150 MB")
+
+
+def _submits() -> None:
+    one = _spawn_worker(first=1, count=100, rate=0)
+    alone = json.loads(one.communicate()[0])
+    print(f"submit, one writer:            {_percentiles(alone)}   target p95 <= 50 ms")
+
+    start_at = time.time() + 3.0
+    writers = [
+        _spawn_worker(first=1000 + w * 100, count=40, rate=13 / 8, start_at=start_at)
+        for w in range(8)
+    ]
+    together: list[float] = []
+    for proc in writers:
+        together += json.loads(proc.communicate()[0])
+    print(f"submit, 8 writers, ~13/s:      {_percentiles(together)}   target p95 <= 100 ms")
+
+if __name__ == "__main__":
+    main()
