@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "store"
-STAMP = DATA.parent / "generated-v3"
+STAMP = DATA.parent / "generated-v4"
 STUDENTS = 20_000
 COLLEGES = 10
 APPLICATIONS = 10_000
@@ -43,12 +43,13 @@ def _college(n: int) -> str:
 
 def generate() -> None:
     """Build the benchmark store (about a minute; reused while the stamp exists)."""
-    from credx_tui.services.passwords import hash_password
     from credx_tui.services.loading import _remove_store
+    from credx_tui.services.passwords import hash_password
     from credx_tui.store import Store
     from credx_tui.store.store import hot_bucket
     from policy.models import (
         Account,
+        ApplicationSummary,
         Attempt,
         AttemptKind,
         Category,
@@ -105,7 +106,9 @@ def generate() -> None:
                     college=college,
                     grade_year=2024,
                     courses=[
-                        ProgrammeCourse(code=r.code, name=r.name, category=r.category, credits=r.credits)
+                        ProgrammeCourse(
+                            code=r.code, name=r.name, category=r.category, credits=r.credits
+                        )
                         for r in records
                     ],
                     graduation={Category.GENERAL_ELECTIVE: 8},
@@ -147,10 +150,19 @@ def generate() -> None:
             term=Term(year="2026-2027", semester=1),
             created_at=at,
             updated_at=at,
+            summary=ApplicationSummary(
+                student_name=f"学生{n}",
+                major=f"基准专业{college[-2:]}",
+                class_name="1班",
+                course_name="高等数学(2-1)",
+                course_credits=4,
+            ),
         )
         actions = [ReviewAction.SAVE, ReviewAction.SUBMIT]
         if status in (Status.APPROVED, Status.RETURNED):
-            actions.append(ReviewAction.APPROVE if status == Status.APPROVED else ReviewAction.RETURN)
+            actions.append(
+                ReviewAction.APPROVE if status == Status.APPROVED else ReviewAction.RETURN
+            )
         events = [
             ReviewEvent(
                 id=f"BE{k:06d}{i}",
@@ -207,9 +219,13 @@ def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) ->
     print(json.dumps(latencies))
 
 
-def _spawn_worker(first: int, count: int, rate: float, start_at: float = 0.0) -> subprocess.Popen[str]:
+def _spawn_worker(
+    first: int, count: int, rate: float, start_at: float = 0.0
+) -> subprocess.Popen[str]:
     code = f"from benchmarks.run import submit_worker; submit_worker({first}, {count}, {rate}, {start_at})"
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
 
 
 def session_memory(student_id: str) -> float:
@@ -234,13 +250,41 @@ if session_probe is not None:
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
 print(int(hwm) / 1024)
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def reviewer_queue(college: str) -> tuple[float, int, float]:
+    """(ms, rows, peak RSS MB) of loading one college's queue in a fresh process."""
+    code = f"""
+import time
+from pathlib import Path
+from credx_tui.services import Services, Actor
+from credx_tui.store import Store
+from policy.models import Role
+from policy.rules import load_rules
+services = Services(Store(Path({str(DATA)!r})), load_rules())
+me = Actor(username="bench", role=Role.REVIEWER, colleges=({college!r},))
+start = time.perf_counter()
+rows = services.queue(me, status=None)
+ms = (time.perf_counter() - start) * 1000
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(ms, len(rows), int(hwm) / 1024)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    ms, rows, rss = out.stdout.split()
+    return float(ms), int(rows), float(rss)
 
 
 def main() -> None:
     if not STAMP.exists():
-        print("generating the benchmark store (20,000 students, 10,000 applications)...", flush=True)
+        print(
+            "generating the benchmark store (20,000 students, 10,000 applications)...", flush=True
+        )
         start = time.perf_counter()
         # In a child process, so that this process stays small while it measures.
         subprocess.run(
@@ -275,6 +319,11 @@ def main() -> None:
         shutil.rmtree(DATA / "hot")
         backup.rename(DATA / "hot")
 
+    queue = reviewer_queue(_college(2500))
+    print(
+        f"reviewer queue, cold process:  {queue[0]:6.0f} ms for {queue[1]} applications, peak RSS {queue[2]:.0f} MB"
+    )
+
     rss = session_memory(_sid(4))
     print(f"student session peak RSS:      {rss:6.1f} MB   target <= 150 MB")
 
@@ -293,6 +342,7 @@ def _submits() -> None:
     for proc in writers:
         together += json.loads(proc.communicate()[0])
     print(f"submit, 8 writers, ~13/s:      {_percentiles(together)}   target p95 <= 100 ms")
+
 
 if __name__ == "__main__":
     main()

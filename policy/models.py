@@ -253,6 +253,22 @@ class ExchangeApplication(Model):
     created_at: datetime
     updated_at: datetime
     revision: int = Field(default=1, ge=1, description="bumped on each write; detects races")
+    summary: ApplicationSummary | None = Field(
+        default=None,
+        description="who and what, copied at save time so a reviewer's queue of thousands "
+        "needs no read of each student's transcript",
+    )
+
+
+class ApplicationSummary(Model):
+    """Display facts of an application, copied from the student and the transcript when
+    it is saved (denormalised for the reviewer's queue)."""
+
+    student_name: str = Field(default="", max_length=30)
+    major: str = Field(default="", max_length=40)
+    class_name: str = Field(default="", max_length=30)
+    course_name: str = Field(default="", max_length=60)
+    course_credits: float = Field(default=0, ge=0, le=40)
 
 
 class ReviewAction(StrEnum):
@@ -306,3 +322,6 @@ class Account(Model):
     failed_logins: int = 0
     locked_until: datetime | None = None
     last_seen: datetime | None = None
+
+
+ExchangeApplication.model_rebuild()

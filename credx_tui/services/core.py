@@ -25,12 +25,14 @@ from credx_tui.services.errors import (
     Refused,
 )
 from credx_tui.services.passwords import hash_password, verify_password
+from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.store import AccountTransaction, HotTransaction, Store
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
 from policy.models import (
     Account,
+    ApplicationSummary,
     Attachment,
     ExchangeApplication,
     ReviewAction,
@@ -96,12 +98,20 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One row of a reviewer's queue, with the student denormalised for display."""
+    """One row of a reviewer's queue: the application and its display facts."""
 
     application: ExchangeApplication
-    student: Student | None
-    course_name: str
-    credits: float
+    summary: ApplicationSummary
+
+    @property
+    def course_name(self) -> str:
+        """校内课程名称 of the target."""
+        return self.summary.course_name
+
+    @property
+    def credits(self) -> float:
+        """校内学分 of the target."""
+        return self.summary.course_credits
 
 
 @dataclass
@@ -349,6 +359,7 @@ class Services:
                     }
                 )
             self._check_attachments(app.attachments)
+            app = app.model_copy(update={"summary": summarise(dossier, target)})
             tx.put_application(app)
             tx.add_event(self._event(actor, app, ReviewAction.SAVE, now))
         return app
@@ -473,15 +484,15 @@ class Services:
         return sorted(items, key=lambda i: (i.application.updated_at, i.application.id))
 
     def _queue_item(self, app: ExchangeApplication) -> QueueItem:
+        if app.summary is not None:
+            return QueueItem(application=app, summary=app.summary)
+        # Applications imported without a summary: read the student's shard once.
         student = self.store.student(app.student_id)
         transcript = self.store.transcript(app.student_id)
-        record = transcript.record(app.target) if transcript else None
-        return QueueItem(
-            application=app,
-            student=student,
-            course_name=record.name if record else app.target,
-            credits=record.credits if record else 0.0,
-        )
+        if student is None or transcript is None:
+            return QueueItem(application=app, summary=ApplicationSummary(course_name=app.target))
+        dossier = Dossier(student=student, transcript=transcript)
+        return QueueItem(application=app, summary=summarise(dossier, app.target))
 
     def approve(
         self, actor: Actor, app_id: str, expected_revision: int | None = None
@@ -521,22 +532,42 @@ class Services:
                     action, app, actor.role, reason if action == ReviewAction.RETURN else None
                 )
             )
-            step = self.rules.review_steps[min(app.step, len(self.rules.review_steps) - 1)]
-            if (
-                actor.role == Role.REVIEWER
-                and actor.review_steps
-                and step.id not in actor.review_steps
-            ):
-                raise AccessDenied(
-                    f"该申请在「{step.zh}」步骤，您不是此步骤的审核人",
-                    f"the application is at step '{step.en}', which you do not review",
-                )
+            not_mine = self._step_refusal(actor, app)
+            if not_mine is not None:
+                raise not_mine
             if action == ReviewAction.APPROVE:
                 self._refuse_double_spend(tx, app)
             decided = workflow.apply(action, app, self.rules, now, reason=reason or None)
             tx.put_application(decided)
             tx.add_event(self._event(actor, decided, action, now, reason=reason, step=app.step))
         return decided
+
+    def _step_refusal(self, actor: Actor, app: ExchangeApplication) -> AccessDenied | None:
+        """R11 with a review chain: a reviewer bound to steps decides only those."""
+        step = self.rules.review_steps[min(app.step, len(self.rules.review_steps) - 1)]
+        if actor.role == Role.REVIEWER and actor.review_steps and step.id not in actor.review_steps:
+            return AccessDenied(
+                f"该申请在「{step.zh}」环节，您不是此环节的审核人（R11）",
+                f"the application is at step '{step.en}', which you do not review (R11)",
+            )
+        return None
+
+    def review_file(self, actor: Actor, app_id: str) -> ReviewFile:
+        """What a reviewer reads before deciding (R11): the application, the student's
+        record around it, the policy's verdict now, the trail, and whether this
+        reviewer may decide it at its current step."""
+        if actor.role not in (Role.REVIEWER, Role.ADMIN):
+            raise AccessDenied("只有审核人可以审核申请", "only reviewers review applications")
+        app = self._find_visible(actor, app_id)
+        dossier = self.dossier(actor, app.student_id)
+        events = self.store.events(app.college, app.id, app.student_id)
+        refusal: tuple[str, str] | None = None
+        state = workflow.allowed(ReviewAction.APPROVE, app, actor.role)
+        if state is not None:
+            refusal = (state.text("zh"), state.text("en"))
+        elif (not_mine := self._step_refusal(actor, app)) is not None:
+            refusal = (not_mine.zh, not_mine.en)
+        return build_review_file(dossier, app, events, self.rules, refusal)
 
     def _refuse_double_spend(self, tx: HotTransaction, app: ExchangeApplication) -> None:
         others = [
@@ -646,6 +677,18 @@ class Services:
             reason=reason,
             status_after=app.status,
         )
+
+
+def summarise(dossier: Dossier, target: str) -> ApplicationSummary:
+    """The display facts an application carries for the reviewer's queue."""
+    record = dossier.transcript.record(target)
+    return ApplicationSummary(
+        student_name=dossier.student.name,
+        major=dossier.student.major,
+        class_name=dossier.student.class_name,
+        course_name=record.name if record else target,
+        course_credits=record.credits if record else 0,
+    )
 
 
 def current_term(now: datetime) -> Term:

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credx_tui.importing import ImportBundle, parse_files
+from credx_tui.services.core import summarise
 from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.store import Store
 from credx_tui.store.store import hot_bucket
+from policy.dossier import Dossier
+from policy.models import ExchangeApplication
 from policy.rules import Rules
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
@@ -114,7 +117,7 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
     for (college, _), specs in by_file.items():
         with store.hot(college, specs[0].application.student_id) as htx:
             for app_spec in specs:
-                app = app_spec.application
+                app = _with_summary(store, bundle, app_spec.application)
                 changed = htx.application(app.id) != app
                 if changed:
                     htx.put_application(app)
@@ -125,6 +128,23 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
                         htx.add_event(event)
                     report.count("events", event.id not in known)
     return report
+
+
+def _with_summary(
+    store: Store, bundle: ImportBundle, app: ExchangeApplication
+) -> ExchangeApplication:
+    """Give an imported application the display facts the reviewer's queue shows."""
+    if app.summary is not None:
+        return app
+    student = next((s for s in bundle.students if s.id == app.student_id), None)
+    student = student or store.student(app.student_id)
+    transcript = next((t for t in bundle.transcripts if t.student_id == app.student_id), None)
+    transcript = transcript or store.transcript(app.student_id)
+    if student is None or transcript is None:
+        return app
+    return app.model_copy(
+        update={"summary": summarise(Dossier(student=student, transcript=transcript), app.target)}
+    )
 
 
 def load_demo(root: Path, rules: Rules, reset: bool = False) -> tuple[Store, ImportReport]:

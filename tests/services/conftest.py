@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from service_college import make_store
 
-from credx_tui.services import Actor, Services
+from credx_tui.services import Services
 from credx_tui.store import Store
 from policy.rules import Rules, load_rules
 
@@ -28,8 +28,3 @@ def store(tmp_path: Path) -> Store:
 def services(store: Store, rules: Rules) -> Services:
     """Services over the test store."""
     return Services(store, rules)
-
-
-def login(services: Services, username: str) -> Actor:
-    """Log in a test account (every password is ``pw``)."""
-    return services.login(username, "pw").actor

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from credx_tui.importing import AccountSpec, ImportBundle
+from credx_tui.services import Actor, Services
 from credx_tui.services.loading import apply_bundle
 from credx_tui.store import Store
 from policy.models import (
@@ -97,6 +98,11 @@ def bundle() -> ImportBundle:
         transcripts=transcripts,
         accounts=accounts,
     )
+
+
+def login(services: Services, username: str) -> Actor:
+    """Log in a test account (every password is ``pw``)."""
+    return services.login(username, "pw").actor
 
 
 def make_store(root: Path) -> Store:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import login
-from service_college import COLLEGE, OTHER_STUDENT, STUDENT
+from service_college import COLLEGE, OTHER_STUDENT, STUDENT, login
 
 from credx_tui.services import (
     AccessDenied,
