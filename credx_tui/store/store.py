@@ -494,15 +494,3 @@ class Store:
             except (StoreError, OSError) as exc:
                 problems.append(str(exc))
         return problems
-
-
-__all__ = [
-    "SCHEMA_VERSION",
-    "AccountTransaction",
-    "BulkTransaction",
-    "HotTransaction",
-    "Store",
-    "StoreError",
-    "college_key",
-    "shard_key",
-]

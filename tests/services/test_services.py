@@ -296,3 +296,26 @@ def test_attachment_count_limit(services: Services, tmp_path) -> None:
     assert services.applications(me) == []
     app = services.save(me, "M1", [G1, G2], attachments=atts[:2])
     assert services.attachment_bytes(me, app.id, atts[0].sha256).startswith(b"\x89PNG")
+
+
+def test_policy_gpas_of_the_guides_student_match_the_printed_transcript(tmp_path) -> None:
+    """The seed's 学业成绩单 prints each term's 学期平均学分绩点; the policy's own
+    arithmetic, on the demo student who carries that transcript, gives the same."""
+    from credx_tui.services.loading import load_demo
+    from policy.grades import format_gpa, term_gpas
+    from policy.rules import load_rules
+
+    rules = load_rules()
+    store, _ = load_demo(tmp_path / "demo", rules)
+    services = Services(store, rules)
+    me = services.login("2018110101", "demo").actor
+    printed = {
+        "2018-2019学年 第1学期": "2.09",
+        "2018-2019学年 第2学期": "0.8",
+        "2019-2020学年 第1学期": "0.66",
+        "2019-2020学年 第2学期": "2.18",
+        "2020-2021学年 第1学期": "1.97",
+        "2020-2021学年 第2学期": "1.16",
+    }
+    gpas = {t.label_zh(): format_gpa(g) for t, g in term_gpas(services.dossier(me), rules).items()}
+    assert gpas == printed
