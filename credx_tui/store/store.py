@@ -35,7 +35,6 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from credx_tui.store.files import (
-    SCHEMA_VERSION,
     FileCache,
     StoreError,
     TinyData,
