@@ -25,6 +25,7 @@ from policy.models import (
     ExchangeApplication,
     Model,
     Programme,
+    ProgrammeCourse,
     ReviewEvent,
     Role,
     SourceKind,
@@ -176,6 +177,16 @@ class ImportBundle(BaseModel):
 # --- document keys -------------------------------------------------------------------
 
 
+_KEY_FIELD = {
+    "programme": "major",
+    "student": "id",
+    "transcript": "student_id",
+    "account": "username",
+    "application": "id",
+}
+"""The field naming a document (a programme is named by major and grade_year)."""
+
+
 def programme_key(major: object, grade_year: object) -> str:
     """The identity of a programme: one per major and year of entry."""
     return f"programme {major} {grade_year}"
@@ -191,13 +202,7 @@ def _raw_key(doc_type: str, raw: dict[str, Any]) -> str | None:
     if doc_type == "programme":
         major, year = raw.get("major"), raw.get("grade_year")
         return programme_key(major, year) if _scalar(major) and _scalar(year) else None
-    field = {
-        "student": "id",
-        "transcript": "student_id",
-        "account": "username",
-        "application": "id",
-    }[doc_type]
-    value = raw.get(field)
+    value = raw.get(_KEY_FIELD[doc_type])
     return f"{doc_type} {value}" if _scalar(value) else None
 
 
@@ -277,26 +282,23 @@ def _documents(name: str, value: Any, problems: list[ImportProblem]) -> list[Any
     if not isinstance(value, dict):
         problems.append(ImportProblem(name, message=envelope))
         return None
-    before = len(problems)
-    for path, key in _duplicate_keys({k: v for k, v in value.items() if k != "documents"}):
-        problems.append(ImportProblem(name, field=path or None, message=_twice(key)))
     for key in getattr(value, "duplicates", ()):
         problems.append(ImportProblem(name, message=_twice(key)))
+    readable = True
     fmt = value.get("format")
     if fmt != FORMAT:
+        readable = False
         what = "is missing" if "format" not in value else f"is {fmt!r}"
         problems.append(
             ImportProblem(name, field="format", message=f'{what}; it must be "{FORMAT}"')
         )
     version = value.get("version")
-    if "version" not in value:
-        problems.append(ImportProblem(name, field="version", message=f"is missing; use {VERSION}"))
-    elif type(version) is not int or version != VERSION:
+    if type(version) is not int or version != VERSION:
+        readable = False
+        what = "is missing" if "version" not in value else f"is {version!r}"
         problems.append(
             ImportProblem(
-                name,
-                field="version",
-                message=f"is {version!r}; this credx reads version {VERSION} only",
+                name, field="version", message=f"{what}; this credx reads version {VERSION}"
             )
         )
     for key in value:
@@ -319,7 +321,7 @@ def _documents(name: str, value: Any, problems: list[ImportProblem]) -> list[Any
             )
         )
         return None
-    return None if len(problems) > before else documents
+    return documents if readable else None
 
 
 def _twice(key: str) -> str:
@@ -344,7 +346,7 @@ def _message(error: Any, doc_type: str) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return f"unknown field (a {doc_type} document has no such field)"
+        return f"unknown field in a {doc_type} document (check its spelling)"
     message = str(error["msg"])
     if kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
@@ -542,7 +544,7 @@ class _CrossCheck:
                     doc.problem(
                         f"duplicate: {doc.key} is already given in {other.file} "
                         f"document {other.index}",
-                        "major" if doc.type == "programme" else _KEY_FIELD[doc.type],
+                        _KEY_FIELD[doc.type],
                     )
                 )
             else:
@@ -637,7 +639,7 @@ class _CrossCheck:
         doc: _Doc,
         where: str,
         record: CourseRecord,
-        planned: Any,
+        planned: ProgrammeCourse | None,
         programme: Programme | None,
     ) -> None:
         for index, attempt in enumerate(record.attempts):
@@ -727,8 +729,7 @@ class _CrossCheck:
                 self.problems.append(
                     doc.problem(f"no student {app.student_id} in the import", "student_id")
                 )
-            return
-        if app.college != student.college:
+        elif app.college != student.college:
             self.problems.append(
                 doc.problem(
                     f"{app.college!r} is not the college of student {student.id} "
@@ -738,7 +739,7 @@ class _CrossCheck:
             )
         transcript = self.transcripts.get(app.student_id)
         if transcript is None:
-            if self.missing(f"transcript {app.student_id}"):
+            if student is not None and self.missing(f"transcript {app.student_id}"):
                 self.problems.append(
                     doc.problem(f"student {app.student_id} has no transcript", "student_id")
                 )
@@ -746,7 +747,7 @@ class _CrossCheck:
         if transcript.record(app.target) is None:
             self.problems.append(
                 doc.problem(
-                    f"course {app.target!r} is not on the transcript of student {student.id}",
+                    f"course {app.target!r} is not on the transcript of student {app.student_id}",
                     "target",
                 )
             )
@@ -767,7 +768,7 @@ class _CrossCheck:
                     self.problems.append(
                         doc.problem(
                             f"course {source.ref!r} is not on the transcript of student "
-                            f"{student.id}",
+                            f"{app.student_id}",
                             f"{where}.ref",
                         )
                     )
@@ -784,7 +785,7 @@ class _CrossCheck:
                 if cert is None:
                     self.problems.append(
                         doc.problem(
-                            f"student {student.id} holds no certificate {source.ref!r}",
+                            f"student {app.student_id} holds no certificate {source.ref!r}",
                             f"{where}.ref",
                         )
                     )
@@ -798,26 +799,16 @@ class _CrossCheck:
                     )
 
 
-_KEY_FIELD = {
-    "student": "id",
-    "transcript": "student_id",
-    "account": "username",
-    "application": "id",
-}
-
-
 # --- the entry points ----------------------------------------------------------------
 
 
 def _expand(paths: Iterable[Path | str]) -> list[Path]:
     """Files named, with a directory standing for its ``*.json`` files in name order."""
-    files: list[Path] = []
+    files: dict[Path, Path] = {}  # resolved -> as named; a file named twice is read once
     for path in map(Path, paths):
-        if path.is_dir():
-            files.extend(sorted(path.glob("*.json")))
-        else:
-            files.append(path)
-    return files
+        for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+            files.setdefault(file.resolve(), file)
+    return list(files.values())
 
 
 def _read(path: Path) -> bytes | ImportProblem:

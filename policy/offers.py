@@ -387,8 +387,9 @@ def suggest_offer(
             keys.append(option.category)
             members[option.category] = []
         members[option.category].append(idx)
-    # Certificates (no graduation cost) last: the last group takes the smallest sum
-    # that completes the need, which is exact because cost only grows with the sum.
+    # The last group takes the smallest sum that completes the need: exact in any
+    # order, because shortfall and waste only grow with a group's sum.  Certificates
+    # (no graduation cost) go last so the enumerated groups are the few course ones.
     keys.sort(key=lambda k: k is None)
 
     group_sums: list[dict[int, tuple[int, ...]]] = []
@@ -405,6 +406,7 @@ def suggest_offer(
     graduation = dossier.programme.graduation if dossier.programme else {}
 
     def shortfall(key: Category | None, units: int) -> float:
+        """Credits a category would lack for graduation after spending ``units`` of it."""
         if key is None:
             return 0.0
         bonus = (
@@ -420,6 +422,7 @@ def suggest_offer(
     best_pick: list[int] | None = None
 
     def consider(chosen: list[int]) -> None:
+        """Keep ``chosen`` (one sum per group) if it beats the best so far."""
         nonlocal best_key, best_pick
         total = sum(chosen)
         if total < need_units:
@@ -431,6 +434,7 @@ def suggest_offer(
             best_key, best_pick = cand, list(chosen)
 
     def walk(level: int, chosen: list[int]) -> None:
+        """Enumerate the groups' sums; the last group takes the smallest that completes."""
         total = sum(chosen)
         if level == len(keys) - 1:
             ordered = sorted_sums[level]

@@ -28,7 +28,6 @@ from policy.models import (
     Term,
     Transcript,
 )
-from policy.rules import Rules, load_rules
 
 SID = "2099010101"
 T1 = Term(year="2098-2099", semester=1)
@@ -116,7 +115,9 @@ def make_dossier(
         else None
     )
     return Dossier(
-        student=Student(id=SID, name="张小明", college="测试学院", major="测试专业", grade_year=2098),
+        student=Student(
+            id=SID, name="张小明", college="测试学院", major="测试专业", grade_year=2098
+        ),
         programme=programme,
         transcript=Transcript(
             student_id=SID, records=list(records), certificates=list(certificates)
@@ -151,5 +152,3 @@ def standard_records() -> list[CourseRecord]:
         rec("PX1", "云计算理论与应用", C.PROFESSIONAL_EXTENSION, 3, "80", term=T2),
         rec("PX2", "软件实施与运维", C.PROFESSIONAL_EXTENSION, 4, "70", term=T2),
     ]
-
-

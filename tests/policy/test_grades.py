@@ -85,14 +85,18 @@ def test_levels(rules: Rules, text: str, passed: bool, gp: float) -> None:
     assert value.grade_point == gp
 
 
-@pytest.mark.parametrize("text", ["abc", "101", "-5", "", "85分", "８５", "1e2", "A+", "60.", "NaN"])
+@pytest.mark.parametrize(
+    "text", ["abc", "101", "-5", "", "85分", "８５", "1e2", "A+", "60.", "NaN"]
+)
 def test_bad_results_are_refused_with_the_text(rules: Rules, text: str) -> None:
     with pytest.raises(ValueError, match="成绩"):
         parse_result(text, rules.grades)
 
 
 def test_grade_rules_parameterise_parsing() -> None:
-    grades = GradeRules(pass_score=50, offset=40, divisor=20, levels={"过": 2.0}, passing_levels=["过"])
+    grades = GradeRules(
+        pass_score=50, offset=40, divisor=20, levels={"过": 2.0}, passing_levels=["过"]
+    )
     assert parse_result("50", grades).passed
     assert parse_result("80", grades).grade_point == pytest.approx(2.0)
     assert parse_result("过", grades).grade_point == 2.0
