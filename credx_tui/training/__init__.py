@@ -1,0 +1,1 @@
+"""Trainer mode: sandbox, scenarios and the guided walk (issue 5)."""

@@ -1,0 +1,134 @@
+"""Trainer scenarios as data, the sandbox and the walk's logic, without the UI.
+
+The UI tests (tests/ui) walk the same scenarios with Pilot; these prove the data and
+the skip-ahead actions are right on their own, and that the real store is untouched."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from credx_tui.services import Services
+from credx_tui.services.loading import load_demo
+from credx_tui.training.sandbox import Sandbox
+from credx_tui.training.scenario import ScenarioError, load_scenario, shipped_scenarios
+from credx_tui.training.walk import Walk
+from policy.rules import load_rules
+
+RULES = load_rules()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(RULES) as box:
+        yield box
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_three_scenarios_ship() -> None:
+    ids = {load_scenario(p).id for p in shipped_scenarios()}
+    assert {"guide-example", "returned-resubmitted", "extension-r7"} <= ids
+
+
+@pytest.mark.parametrize("path", shipped_scenarios(), ids=lambda p: p.stem)
+def test_each_scenario_skips_through_to_its_end(sandbox: Sandbox, path: Path) -> None:
+    sandbox.reset()
+    scenario = load_scenario(path)
+    walk = Walk(scenario, Services(sandbox.store, RULES))
+    for step in scenario.steps:
+        walk.perform()
+        if step.expect.kind == "application":
+            assert walk.done(), f"{scenario.id}/{step.id}: {step.expect} not met after perform"
+        if step.expect.kind == "screen":
+            walk.screen = step.expect.screen or ""
+            assert walk.done()
+        walk.next()
+    assert walk.at_end
+
+
+def test_expectations_wait_for_the_trainer(sandbox: Sandbox) -> None:
+    sandbox.reset()
+    scenario = load_scenario(shipped_scenarios()[0].with_name("guide-example.toml"))
+    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk.index = [s.id for s in scenario.steps].index("apply-math")
+    assert not walk.done()
+    walk.perform()
+    assert walk.done()
+    walk.next()
+    assert walk.step.id == "apply-english"
+    walk.previous()
+    assert walk.step.id == "apply-math"
+
+
+def test_reset_is_fast_and_complete(sandbox: Sandbox) -> None:
+    sandbox.reset()
+    start_state = tree(sandbox.root)
+    walk = Walk(
+        load_scenario(shipped_scenarios()[0].with_name("guide-example.toml")),
+        Services(sandbox.store, RULES),
+    )
+    walk.index = [s.id for s in walk.scenario.steps].index("apply-math")
+    walk.perform()
+    assert tree(sandbox.root) != start_state
+    began = time.perf_counter()
+    sandbox.reset()
+    assert time.perf_counter() - began < 1.0
+    assert tree(sandbox.root) == start_state
+    assert walk.application("G0101") is None  # services see the reset at once
+
+
+def test_the_real_store_is_untouched(tmp_path: Path) -> None:
+    real, _ = load_demo(tmp_path / "real", RULES)
+    before = tree(real.root)
+    with Sandbox(RULES) as box:
+        walk = Walk(
+            load_scenario(shipped_scenarios()[0].with_name("guide-example.toml")),
+            Services(box.store, RULES),
+        )
+        for _ in walk.scenario.steps:
+            walk.perform()
+            walk.next()
+        assert not str(box.root).startswith(str(real.root))
+    assert tree(real.root) == before
+
+
+def test_sandbox_folder_is_removed(tmp_path: Path) -> None:
+    box = Sandbox(RULES)
+    folder = box.folder
+    assert (folder / "SANDBOX").exists()
+    box.close()
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("id = 'x'\n[[steps]\n", "not valid TOML"),
+        ("id = 'x'\ntitle_zh='a'\ntitle_en='a'\nstudent='1'\nreviewer='r'\n", "field steps"),
+        (
+            "id='x'\ntitle_zh='a'\ntitle_en='a'\nstudent='1'\nreviewer='r'\n"
+            "[[steps]]\nid='one'\nprocedure='S9'\nscreen='login'\ntitle_zh='a'\ntitle_en='a'\n"
+            "text_zh='a'\ntext_en='a'\n",
+            "field steps[0] (step one).procedure",
+        ),
+        (
+            "id='x'\ntitle_zh='a'\ntitle_en='a'\nstudent='1'\nreviewer='r'\n"
+            "[[steps]]\nid='one'\nprocedure='S4'\nscreen='apply'\ntitle_zh='a'\ntitle_en='a'\n"
+            "text_zh='a'\ntext_en='a'\nperform={action='return', target='G0101'}\n",
+            "needs perform.reason",
+        ),
+    ],
+)
+def test_malformed_scenario_names_file_and_field(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    assert str(path) in str(exc.value) and words in str(exc.value)
