@@ -1,0 +1,100 @@
+"""The application form as a PDF (S4, S5): what it prints, read back with pdftotext."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from document_helpers import ADMIN, flat, pdf_fonts, pdf_text
+
+from credx_tui.services import Services
+from credx_tui.services.documents import render_application_pdf
+from credx_tui.widgets.describe import source_name
+from policy.eligibility import fmt
+
+pytestmark = pytest.mark.usefixtures("cjk_font")
+
+TODAY = date(2026, 3, 20)
+DEMO_APPLICATIONS = [f"XF2026-000{n}" for n in range(1, 8)]
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def render(services: Services, actor, app_id: str, tmp_path: Path) -> str:
+    out = tmp_path / f"{app_id}.pdf"
+    assert render_application_pdf(services, actor, app_id, out=out, today=TODAY) == out
+    return flat(pdf_text(out))
+
+
+@pytest.mark.parametrize("app_id", DEMO_APPLICATIONS)
+def test_the_form_prints_student_course_sources_ratio_and_trail(
+    demo: Services, tmp_path: Path, app_id: str
+) -> None:
+    text = render(demo, ADMIN, app_id, tmp_path)
+    app = demo.application(ADMIN, app_id)
+    dossier = demo.dossier(ADMIN, app.student_id)
+    student = dossier.student
+    record = dossier.transcript.record(app.target)
+    assert flat(f"{demo.rules.college.name}学分兑换申请表") in text
+    assert flat(f"申请编号：{app.id}") in text
+    assert flat(f"审核状态：{app.status.value}") in text
+    for label, value in [
+        ("学号", student.id),
+        ("姓名", student.name),
+        ("学院", student.college),
+        ("专业", student.major),
+        ("校内课程代码", app.target),
+        ("校内课程名称", record.name),
+        ("校内学分", fmt(record.credits)),
+    ]:
+        assert flat(f"{label}{value}") in text, label
+    offered = 0.0
+    for n, ref in enumerate(app.sources, start=1):
+        name, credits = source_name(dossier, ref)
+        offered += credits
+        assert flat(f"{n}{ref.kind.value}{ref.ref}{name}{fmt(credits)}") in text
+    needed = demo.rules.ratio.factor(record.category) * record.credits
+    assert flat(f"提供 {fmt(offered)} 学分，需要 {fmt(needed)} 学分") in text
+    assert "满足兑换比例" in text
+    assert flat(f"认定{record.name}（{app.target}") in text
+    for event in demo.trail(ADMIN, app_id):
+        assert event.status_after.value in text
+        if event.reason:
+            assert flat(event.reason) in text
+    for word in ("流程跟踪", "附件", "学生签名", "审核人签字", "学院盖章"):
+        assert word in text
+    fonts = pdf_fonts(tmp_path / f"{app_id}.pdf")
+    assert fonts and all(f["emb"] == f["sub"] == f["uni"] == "yes" for f in fonts), fonts
+
+
+def test_a_returned_form_names_the_reviewer_and_the_reason(demo: Services, tmp_path: Path) -> None:
+    text = render(demo, ADMIN, "XF2026-0003", tmp_path)
+    assert flat("退回唐敏（rev_zn，审核人）二级学院审核被退回") in text
+    assert "未上传补考成绩截图" in text
+
+
+def test_attachments_are_listed_with_their_sha256(fresh_demo: Services, tmp_path: Path) -> None:
+    student = fresh_demo.login("2023110106", "demo").actor
+    shot = tmp_path / "补考成绩截图.png"
+    shot.write_bytes(PNG)
+    attachment = fresh_demo.attach(student, shot)
+    app = fresh_demo.application(student, "XF2026-0003")
+    fresh_demo.save(
+        student, app.target, app.sources, application_id=app.id, attachments=[attachment]
+    )
+    out = tmp_path / "form.pdf"
+    render_application_pdf(fresh_demo, student, app.id, out=out, today=TODAY)
+    text = flat(pdf_text(out))
+    assert flat(f"1补考成绩截图.pngimage/png1KB{attachment.sha256}") in text
+    assert "没有附件" not in text
+    for font in pdf_fonts(out):
+        assert font["emb"] == "yes" and font["sub"] == "yes", font
+
+
+def test_a_user_name_cannot_inject_markup(fresh_demo: Services, tmp_path: Path) -> None:
+    student = fresh_demo.login("2023110106", "demo").actor
+    app = fresh_demo.application(student, "XF2026-0003")
+    note = "<b>加粗</b> & <font size=40>大</font>"
+    fresh_demo.save(student, app.target, app.sources, application_id=app.id, note=note)
+    text = render(fresh_demo, student, app.id, tmp_path)
+    assert flat(note) in text
