@@ -1,0 +1,522 @@
+"""Deciding one application (R11): the target course and its sittings, the offered
+sources with their grades, the ratio, graduation credits before and after, the
+policy's verdict now (and whether it changed since submission), the attachments and
+流程跟踪; approve, return with a reason, next and previous over the queue."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.return_reason import ReturnReasonDialog
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import Conflict, Refused, ServiceError
+from credx_tui.services.review import ReviewFile
+from credx_tui.widgets.student_header import student_header
+from credx_tui.widgets.text_table import text_table
+from policy.eligibility import fmt
+from policy.models import Attachment, Status
+
+ATTACHMENT_COLUMNS = (
+    ("name", "decision.att.name"),
+    ("type", "decision.att.type"),
+    ("size", "decision.att.size"),
+    ("sha", "decision.att.sha"),
+)
+
+
+def default_attachment_dir() -> Path:
+    """Where copies of attachments go: ``~/credx-attachments``."""
+    return Path.home() / "credx-attachments"
+
+
+def safe_name(filename: str) -> str:
+    """A student's file name as a harmless local name (no folders, no dot files)."""
+    name = Path(filename.replace("\\", "/")).name
+    name = re.sub(r"[\x00-\x1f/]", "_", name).lstrip(".")
+    return name or "attachment"
+
+
+class ReviewDecisionScreen(CredxScreen):
+    """One application of the queue, to approve or return."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f8", "approve", "通过", id="review_approve", tooltip="审核通过"),
+        Binding("f9", "return", "退回", id="review_return", tooltip="退回并说明原因"),
+        Binding("f6", "previous", "上一条", id="review_prev", tooltip="上一条申请"),
+        Binding("f7", "next", "下一条", id="review_next", tooltip="下一条申请"),
+        Binding("f3", "save_attachment", "存附件", id="att_save", tooltip="保存附件副本"),
+        Binding("f4", "open_attachment", "看附件", id="att_open", tooltip="打开附件"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("escape", "back", "返回", id="back", tooltip="返回审核队列"),
+    ]
+
+    def __init__(self, application_ids: list[str], index: int) -> None:
+        super().__init__(id="review-decision")
+        self.application_ids = list(application_ids)
+        """The queue as it was filtered when this screen opened (next/previous)."""
+        self.index = index
+        """Position of the application shown in ``application_ids``."""
+        self.file: ReviewFile | None = None
+        """What the services returned for the application shown."""
+        self.message = ""
+        """The last result or refusal, under the title."""
+
+    @property
+    def application_id(self) -> str:
+        """The application shown."""
+        return self.application_ids[self.index]
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static("", id="decision-title", classes="page-title", markup=False)
+        yield Static("", id="decision-message", markup=False)
+        with VerticalScroll(id="decision-body"):
+            yield Static("", id="decision-student", markup=False)
+            yield Static("", id="decision-target", markup=False)
+            yield Static("", id="decision-sources", markup=False)
+            yield Static("", id="decision-credits", markup=False)
+            yield Static("", id="decision-verdict", markup=False)
+            yield Static(self.t("decision.attachments"), id="decision-att-title", markup=False)
+            yield DataTable(id="decision-attachments", cursor_type="row")
+            yield Static("", id="decision-trail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._columns()
+        self.reload()
+        self.query_one("#decision-body").focus()
+
+    def after_recompose(self) -> None:
+        self._columns()
+        self._fill()
+        self._say(self.message)
+
+    def _columns(self) -> None:
+        table = self.query_one("#decision-attachments", DataTable)
+        for key, label in ATTACHMENT_COLUMNS:
+            table.add_column(self.t(label), key=key)
+
+    # -- data -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            self.file = self.services.review_file(self.actor, self.application_id)
+        except ServiceError as exc:
+            self.file = None
+            self.show_error(exc)
+            self._say(exc.text(self.lang))
+        self._fill()
+        self.refresh_bindings()
+
+    def _fill(self) -> None:
+        if not self.is_mounted:
+            return
+        f = self.file
+        if f is None:
+            self.query_one("#decision-title", Static).update(self.application_id)
+            return
+        app = f.application
+        if f.step is not None:
+            name = f.step.zh if self.lang == "zh" else f.step.en
+            step = self.t("decision.step", n=app.step + 1, total=len(f.steps), name=name)
+        else:
+            step = self.t("decision.step.none")
+        self.query_one("#decision-title", Static).update(
+            self.t(
+                "decision.title",
+                id=app.id,
+                status=self.t(f"status.{app.status.value}"),
+                step=step,
+                n=self.index + 1,
+                total=len(self.application_ids),
+            )
+        )
+        student = student_header(f.student, self.lang, kind=False)
+        if f.student.class_name:
+            student.append(f"  {self.t('field.class')} ", style="bold")
+            student.append(f.student.class_name)
+        self.query_one("#decision-student", Static).update(student)
+        self.query_one("#decision-target", Static).update(self._target())
+        self.query_one("#decision-sources", Static).update(self._sources())
+        self.query_one("#decision-credits", Static).update(self._credits())
+        self.query_one("#decision-verdict", Static).update(self._verdict())
+        self._attachments(app.attachments)
+        self.query_one("#decision-trail", Static).update(self._trail())
+
+    def _target(self) -> Text:
+        f = self.file
+        assert f is not None
+        text = Text(self.t("decision.target"), style="bold")
+        text.append("\n  ")
+        record = f.target
+        if record is None:
+            text.append(self.t("decision.target.missing", code=f.application.target))
+            return text
+        check = f.check
+        factor = check.factor if check else self.services.rules.ratio.factor(record.category)
+        text.append(
+            self.t(
+                "decision.target.line",
+                name=record.name,
+                code=record.code,
+                category=record.category.value,
+                credits=fmt(record.credits),
+                factor=fmt(factor),
+                needed=fmt(record.credits * factor),
+            )
+        )
+        text.append("\n")
+        text.append_text(
+            text_table(
+                [
+                    self.t("decision.attempt.kind"),
+                    self.t("decision.attempt.term"),
+                    self.t("decision.attempt.result"),
+                ],
+                [
+                    [
+                        a.kind.value,
+                        a.term.label_zh() if self.lang == "zh" else a.term.label_en(),
+                        a.result,
+                    ]
+                    for a in f.attempts
+                ],
+            )
+        )
+        return text
+
+    def _sources(self) -> Text:
+        f = self.file
+        assert f is not None
+        text = Text(self.t("decision.sources"), style="bold")
+        text.append("\n")
+        rows = []
+        for line in f.sources:
+            if not line.found:
+                result = self.t("decision.source.missing")
+            elif line.passed is False:
+                result = f"{line.result} {self.t('decision.source.failed')}"
+            else:
+                result = line.result
+            # The name last: a long certificate title wraps without shifting columns.
+            rows.append([line.ref.kind.value, fmt(line.credits), result, line.name])
+        text.append_text(
+            text_table(
+                [
+                    self.t("decision.source.kind"),
+                    self.t("decision.source.credits"),
+                    self.t("decision.source.result"),
+                    self.t("decision.source.name"),
+                ],
+                rows,
+            )
+        )
+        if f.check is not None:
+            offered, needed = f.check.offered, f.check.needed
+        else:
+            offered = sum(s.credits for s in f.sources if s.found)
+            needed = 0.0
+            if f.target is not None:
+                needed = f.target.credits * self.services.rules.ratio.factor(f.target.category)
+        text.append("\n  ")
+        text.append(self.t("decision.offered", offered=fmt(offered), needed=fmt(needed)))
+        return text
+
+    def _credits(self) -> Text:
+        f = self.file
+        assert f is not None
+        text = Text(self.t("decision.credits"), style="bold")
+        text.append("\n")
+        text.append_text(
+            text_table(
+                [
+                    self.t("decision.credits.category"),
+                    self.t("decision.credits.required"),
+                    self.t("decision.credits.before"),
+                    self.t("decision.credits.after"),
+                ],
+                [
+                    [c.category.value, fmt(c.required), fmt(c.before), fmt(c.after)]
+                    for c in f.credits
+                ],
+            )
+        )
+        return text
+
+    def _verdict(self) -> Text:
+        f = self.file
+        assert f is not None
+        text = Text(self.t("decision.verdict"), style="bold")
+        text.append("\n  ")
+        check = f.check
+        if check is None:
+            status = self.t(f"status.{f.application.status.value}")
+            text.append(self.t("decision.verdict.closed", status=status))
+        elif check.acceptable:
+            text.append(self.t("decision.verdict.ok"), style="green")
+        else:
+            text.append(self.t("decision.verdict.changed"), style="bold red")
+            for reason in check.reasons:
+                text.append(f"\n  {reason.rule}: {reason.text(self.lang)}", style="red")
+        if check is not None:
+            for warning in check.warnings:
+                text.append(f"\n  {self.t('decision.verdict.warning')}{warning.rule}: ")
+                text.append(warning.text(self.lang), style="yellow")
+        if not f.may_decide:
+            text.append("\n  ")
+            reason = f.refusal_en if self.lang == "en" else f.refusal_zh
+            text.append(self.t("decision.not_yours", reason=reason), style="bold")
+        return text
+
+    def _attachments(self, attachments: list[Attachment]) -> None:
+        table = self.query_one("#decision-attachments", DataTable)
+        table.clear()
+        for att in attachments:
+            cells = [att.filename, att.media_type, f"{att.size / 1024:.1f} KB", att.sha256]
+            table.add_row(*(Text(c) for c in cells), key=att.sha256)
+        table.display = bool(attachments)
+        title = self.t("decision.attachments")
+        if not attachments:
+            title += "\n  " + self.t("decision.attachments.none")
+        self.query_one("#decision-att-title", Static).update(Text(title, style="bold"))
+
+    def _trail(self) -> Text:
+        f = self.file
+        assert f is not None
+        text = Text(self.t("decision.trail"), style="bold")
+        text.append("\n")
+        rows = [
+            [
+                f"{e.at.astimezone():%Y-%m-%d %H:%M}",
+                self.t(f"action.{e.action.value}"),
+                e.actor,
+                e.step_name,
+                self.t(f"status.{e.status_after.value}"),
+                e.reason,
+            ]
+            for e in f.events
+        ]
+        text.append_text(
+            text_table(
+                [
+                    self.t("trail.col.at"),
+                    self.t("trail.col.action"),
+                    self.t("trail.col.who"),
+                    self.t("trail.col.step"),
+                    self.t("trail.col.status"),
+                    self.t("trail.col.reason"),
+                ],
+                rows,
+            )
+        )
+        return text
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        if self.is_mounted:
+            self.query_one("#decision-message", Static).update(text)
+
+    # -- keys -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer approve and return only when this reviewer may decide now (the
+        services decide again under the lock); next/previous only when there is one."""
+        if action in ("approve", "return"):
+            return self.file is not None and self.file.may_decide
+        if action == "previous":
+            return self.index > 0
+        if action == "next":
+            return self.index + 1 < len(self.application_ids)
+        if action in ("save_attachment", "open_attachment"):
+            return self.file is not None and bool(self.file.application.attachments)
+        return True
+
+    def action_previous(self) -> None:
+        """F6: the previous application of the queue."""
+        if self.index == 0:
+            self.notify(self.t("decision.first"), timeout=2)
+            return
+        self.index -= 1
+        self._say("")
+        self.reload()
+
+    def action_next(self) -> None:
+        """F7: the next application of the queue."""
+        if self.index + 1 >= len(self.application_ids):
+            self.notify(self.t("decision.last"), timeout=2)
+            return
+        self.index += 1
+        self._say("")
+        self.reload()
+
+    def action_approve(self) -> None:
+        """F8: approve at the current step, after confirmation."""
+        f = self.file
+        if f is None:
+            return
+        question = self.t(
+            "decision.approve.confirm",
+            id=f.application.id,
+            name=f.student.name,
+            course=f.target.name if f.target else f.application.target,
+        )
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.approve()
+
+        self.app.push_screen(ConfirmDialog(question), done)
+
+    def approve(self) -> None:
+        """Approve now, racing any other reviewer: the loser is told and reloaded."""
+        f = self.file
+        if f is None:
+            return
+        try:
+            decided = self.services.approve(
+                self.actor, f.application.id, expected_revision=f.application.revision
+            )
+        except (Conflict, Refused) as exc:
+            self._lost(exc)
+            return
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        if decided.status == Status.UNDER_REVIEW:
+            steps = self.services.rules.review_steps
+            step = steps[min(decided.step, len(steps) - 1)]
+            message = self.t(
+                "decision.approved.next_step", step=step.zh if self.lang == "zh" else step.en
+            )
+        else:
+            message = self.t(
+                "decision.approved", id=decided.id, status=self.t(f"status.{decided.status.value}")
+            )
+        self.notify(message, markup=False)
+        self._say(message)
+        self.reload()
+
+    def action_return(self) -> None:
+        """F9: return to the student with a reason (ready reasons or free text)."""
+        f = self.file
+        if f is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.return_(reason)
+
+        self.app.push_screen(ReturnReasonDialog(f.application.id), done)
+
+    def return_(self, reason: str) -> None:
+        """Return now with ``reason``, racing any other reviewer."""
+        f = self.file
+        if f is None:
+            return
+        try:
+            decided = self.services.return_(
+                self.actor, f.application.id, reason, expected_revision=f.application.revision
+            )
+        except (Conflict, Refused) as exc:
+            self._lost(exc)
+            return
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        message = self.t("decision.returned", id=decided.id)
+        self.notify(message, markup=False)
+        self._say(message)
+        self.reload()
+
+    def _lost(self, exc: ServiceError) -> None:
+        """Someone else decided first (or the student withdrew): say so, show now."""
+        message = self.t("decision.conflict", reason=exc.text(self.lang))
+        self.notify(message, severity="error", timeout=10, markup=False)
+        self.reload()
+        self._say(message)
+
+    # -- attachments ----------------------------------------------------------------
+
+    def _selected_attachment(self) -> Attachment | None:
+        f = self.file
+        if f is None or not f.application.attachments:
+            return None
+        table = self.query_one("#decision-attachments", DataTable)
+        row = min(max(table.cursor_row, 0), len(f.application.attachments) - 1)
+        return f.application.attachments[row]
+
+    def _save_copy(self, att: Attachment) -> Path | None:
+        """Write the attachment, checked against its SHA-256 by the store, to the
+        attachment folder; None (and a message) when that fails."""
+        f = self.file
+        assert f is not None
+        try:
+            payload = self.services.attachment_bytes(self.actor, f.application.id, att.sha256)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return None
+        except Exception as exc:  # the store names a damaged file; never crash
+            self._say(self.t("decision.att.failed", error=str(exc)))
+            return None
+        folder = getattr(self.credx, "attachment_dir", None) or default_attachment_dir()
+        target = Path(folder) / f.application.id / f"{att.sha256[:8]}-{safe_name(att.filename)}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(payload)
+        except OSError as exc:
+            self._say(self.t("decision.att.failed", error=exc.strerror or str(exc)))
+            return None
+        return target
+
+    def action_save_attachment(self) -> None:
+        """F3: save a copy of the selected attachment to a folder."""
+        att = self._selected_attachment()
+        if att is None:
+            self._say(self.t("decision.att.none"))
+            return
+        path = self._save_copy(att)
+        if path is not None:
+            message = self.t("decision.att.saved", path=str(path))
+            self.notify(message, markup=False)
+            self._say(message)
+
+    def action_open_attachment(self) -> None:
+        """F4: open the selected attachment with the system viewer when there is one
+        (xdg-open and a display); otherwise save a copy, and say which happened."""
+        att = self._selected_attachment()
+        if att is None:
+            self._say(self.t("decision.att.none"))
+            return
+        path = self._save_copy(att)
+        if path is None:
+            return
+        viewer = shutil.which("xdg-open")
+        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        if viewer and display:
+            subprocess.Popen(
+                [viewer, str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            message = self.t("decision.att.opened", path=str(path))
+        else:
+            message = self.t("decision.att.no_viewer", path=str(path))
+        self.notify(message, markup=False)
+        self._say(message)

@@ -1,0 +1,341 @@
+"""审核队列 (R11): every application of the reviewer's colleges, oldest first, filtered
+by status, major and free text (class, course, student), counted per status, shown a
+page of rows at a time so thousands stay fast."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import QueueItem, ServiceError
+from policy.eligibility import fmt
+from policy.models import Role, Status
+
+PAGE_SIZE = 100
+"""Rows drawn at once; filtering narrows thousands, paging shows the rest."""
+
+COLUMNS = (
+    ("at", "queue.col.at"),
+    ("student", "queue.col.student"),
+    ("name", "queue.col.name"),
+    ("course", "queue.col.course"),
+    ("credits", "queue.col.credits"),
+    ("status", "queue.col.status"),
+    ("step", "queue.col.step"),
+    ("class", "queue.col.class"),
+    ("major", "queue.col.major"),
+    ("id", "queue.col.id"),
+)
+"""(ASCII column key, catalogue key), in display order: what a reviewer needs first
+fits in 80 columns; the rest scrolls sideways."""
+
+ALL = "all"
+"""The Select value meaning 'no filter'."""
+MINE = "mine"
+"""The status filter meaning 'under review at a step this reviewer decides'."""
+
+STATUS_CHOICES = (Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED)
+"""Statuses a reviewer filters by (drafts are the student's own business)."""
+
+
+class ReviewQueueScreen(CredxScreen):
+    """Where a reviewer (or admin) starts: the applications to decide."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "审核", id="review_open", tooltip="打开当前申请进行审核"),
+        Binding("f6", "focus_filter", "筛选", id="review_filter", tooltip="输入筛选条件"),
+        Binding("ctrl+f", "next_page", "下一页", id="next_page", tooltip="下一页"),
+        Binding("ctrl+b", "prev_page", "上一页", id="prev_page", tooltip="上一页"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("f10", "logout", "注销", id="logout", tooltip="注销并回到登录页"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="review-queue")
+        self.items: list[QueueItem] = []
+        """Every non-draft application of the reviewer's colleges, oldest first."""
+        self.shown: list[QueueItem] = []
+        """``items`` after the filters, in the same order."""
+        self.status_filter: str = MINE
+        """Status shown: ``mine`` (waiting for this reviewer, the default), a Status
+        value, or ``all``."""
+        self.major_filter: str = ALL
+        """Major shown, or ``all``."""
+        self.search: str = ""
+        """Free text matched against class, course, student ID and name."""
+        self.page = 0
+        """Zero-based page of ``shown``."""
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Vertical(id="queue-body"):
+            yield Static(self.t("queue.title"), classes="page-title")
+            yield Static(self._who(), id="queue-who", markup=False)
+            with Horizontal(id="queue-filters"):
+                yield Select(
+                    [(self.t("queue.status.mine"), MINE)]
+                    + [(self.t(f"status.{s.value}"), s.value) for s in STATUS_CHOICES]
+                    + [(self.t("queue.status.all"), ALL)],
+                    value=self.status_filter,
+                    allow_blank=False,
+                    id="queue-status",
+                )
+                yield Select(
+                    self._major_options(),
+                    value=self.major_filter,
+                    allow_blank=False,
+                    id="queue-major",
+                )
+                yield Input(
+                    value=self.search,
+                    placeholder=self.t("queue.search.placeholder"),
+                    id="queue-search",
+                )
+            yield Static("", id="queue-counts", markup=False)
+            yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="queue-pager", markup=False)
+        yield Footer()
+
+    def _who(self) -> str:
+        actor = self.actor
+        colleges = "、".join(actor.colleges) or self.t("queue.all_colleges")
+        steps = ""
+        if actor.review_steps:
+            names = [s.zh if self.lang == "zh" else s.en for s in self.services.rules.review_steps]
+            ids = [s.id for s in self.services.rules.review_steps]
+            mine = [names[ids.index(s)] if s in ids else s for s in actor.review_steps]
+            steps = self.t("queue.who.steps", steps="、".join(mine))
+        return self.t(
+            "queue.who",
+            name=actor.display_name or actor.username,
+            role=self.t(f"role.{actor.role.value}"),
+            colleges=colleges,
+            steps=steps,
+        )
+
+    def _major_options(self) -> list[tuple[str, str]]:
+        majors = sorted({i.summary.major for i in self.items if i.summary.major})
+        if self.major_filter != ALL and self.major_filter not in majors:
+            majors.append(self.major_filter)
+        return [(self.t("queue.major.all"), ALL)] + [(m, m) for m in majors]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._columns()
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def after_recompose(self) -> None:
+        self._columns()
+        self._fill()
+
+    def _columns(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(self.t(label), key=key)
+
+    # -- data -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="queue-load")
+    def load(self) -> None:
+        """Read the queue in a worker (a writer may hold a lock for a moment)."""
+        try:
+            items = self.services.queue(self.actor, status=None)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.show_error, exc)
+            return
+        self.app.call_from_thread(self._loaded, items)
+
+    def _loaded(self, items: list[QueueItem]) -> None:
+        self.items = items
+        if self.is_mounted:
+            select = self.query_one("#queue-major", Select)
+            with select.prevent(Select.Changed):
+                select.set_options(self._major_options())
+                select.value = self.major_filter
+        self._filter()
+
+    def mine(self, item: QueueItem) -> bool:
+        """Whether this reviewer may decide the item now (under review, at their step)."""
+        app = item.application
+        if app.status != Status.UNDER_REVIEW:
+            return False
+        actor = self.actor
+        if actor.role != Role.REVIEWER or not actor.review_steps:
+            return True
+        steps = self.services.rules.review_steps
+        return steps[min(app.step, len(steps) - 1)].id in actor.review_steps
+
+    def _matches(self, item: QueueItem) -> bool:
+        app, summary = item.application, item.summary
+        if self.status_filter == MINE:
+            if not self.mine(item):
+                return False
+        elif self.status_filter != ALL and app.status.value != self.status_filter:
+            return False
+        if self.major_filter != ALL and summary.major != self.major_filter:
+            return False
+        needle = self.search.strip().lower()
+        if not needle:
+            return True
+        haystack = (
+            app.id,
+            app.student_id,
+            app.target,
+            summary.student_name,
+            summary.class_name,
+            summary.course_name,
+            summary.major,
+        )
+        return any(needle in field.lower() for field in haystack)
+
+    def _filter(self) -> None:
+        self.shown = [i for i in self.items if self._matches(i)]
+        self.page = min(self.page, self.pages - 1)
+        self._fill()
+
+    @property
+    def pages(self) -> int:
+        """Pages of the filtered queue (at least one)."""
+        return max(1, -(-len(self.shown) // PAGE_SIZE))
+
+    def _fill(self) -> None:
+        if not self.is_mounted:
+            return
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        steps = self.services.rules.review_steps
+        for item in self.shown[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]:
+            app, summary = item.application, item.summary
+            step = ""
+            if app.status == Status.UNDER_REVIEW:
+                current = steps[min(app.step, len(steps) - 1)]
+                # Only the name here: the decision screen says "step n of total".
+                step = current.zh if self.lang == "zh" else current.en
+                if self.actor.review_steps and self.mine(item):
+                    step += self.t("queue.step.mine")
+            cells = [
+                f"{app.updated_at.astimezone():%Y-%m-%d}",
+                app.student_id,
+                summary.student_name,
+                summary.course_name,
+                fmt(summary.course_credits),
+                self.t(f"status.{app.status.value}"),
+                step,
+                summary.class_name,
+                summary.major,
+                app.id,
+            ]
+            style = "" if app.status != Status.UNDER_REVIEW or self.mine(item) else "dim"
+            # Text cells: a student or course named "[b]" must stay literal.
+            table.add_row(*(Text(c, style=style) for c in cells), key=app.id)
+        if table.row_count:
+            table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
+        self._counts()
+
+    def _counts(self) -> None:
+        by_status = {s: 0 for s in Status}
+        for item in self.items:
+            by_status[item.application.status] += 1
+        self.query_one("#queue-counts", Static).update(
+            self.t(
+                "queue.counts",
+                mine=sum(1 for i in self.items if self.mine(i)),
+                review=by_status[Status.UNDER_REVIEW],
+                approved=by_status[Status.APPROVED],
+                returned=by_status[Status.RETURNED],
+                total=len(self.items),
+            )
+        )
+        pager = self.t("queue.pager", shown=len(self.shown), page=self.page + 1, pages=self.pages)
+        if not self.shown:
+            pager = self.t("queue.empty")
+        self.query_one("#queue-pager", Static).update(pager)
+
+    # -- filters --------------------------------------------------------------------
+
+    @on(Select.Changed, "#queue-status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        self.status_filter = str(event.value)
+        self.page = 0
+        self._filter()
+
+    @on(Select.Changed, "#queue-major")
+    def _major_changed(self, event: Select.Changed) -> None:
+        self.major_filter = str(event.value)
+        self.page = 0
+        self._filter()
+
+    @on(Input.Changed, "#queue-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search = event.value
+        self.page = 0
+        self._filter()
+
+    @on(Input.Submitted, "#queue-search")
+    def _search_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        """F6: type a class, course, student ID or name."""
+        self.query_one("#queue-search", Input).focus()
+
+    def action_next_page(self) -> None:
+        """Ctrl+F: the next page of the filtered queue."""
+        if self.page + 1 < self.pages:
+            self.page += 1
+            self._fill()
+
+    def action_prev_page(self) -> None:
+        """Ctrl+B: the previous page."""
+        if self.page > 0:
+            self.page -= 1
+            self._fill()
+
+    # -- open -----------------------------------------------------------------------
+
+    def current_index(self) -> int | None:
+        """Index in ``shown`` of the row under the cursor."""
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return self.page * PAGE_SIZE + table.cursor_row
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Enter: the decision screen, with next/previous over the filtered queue."""
+        from credx_tui.screens.review_decision import ReviewDecisionScreen
+
+        if isinstance(self.focused, Input | Select):
+            return
+        index = self.current_index()
+        if index is None:
+            return
+        ids = [i.application.id for i in self.shown]
+        self.app.push_screen(ReviewDecisionScreen(ids, index))
+
+    def action_logout(self) -> None:
+        """F10: back to the login screen (not offered when the OS account logged in)."""
+        self.credx.action_logout()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":
+            # With --os-user there is no login screen to go back to.
+            return len(self.app.screen_stack) > 2
+        return True

@@ -1,0 +1,81 @@
+"""A student process and a reviewer process working one store at the same time.
+
+python review_worker.py student ROOT ID...   each student saves and submits M1, then
+                                             resubmits whatever comes back returned
+python review_worker.py reviewer ROOT COUNT  works the queue: returns each application
+                                             once (with a reason), approves it the
+                                             second time, until COUNT are approved
+Each prints one line per write; both stop by themselves after 90 seconds at most.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from credx_tui.services import Conflict, Refused, Services
+from credx_tui.store import Store
+from policy.models import SourceKind, SourceRef, Status
+from policy.rules import load_rules
+
+DEADLINE = time.monotonic() + 90
+SOURCES = [
+    SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1"),
+    SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2"),
+]
+
+
+def student(root: Path, ids: list[str]) -> None:
+    services = Services(Store(root), load_rules())
+    actors = [services.actor_for(sid) for sid in ids]
+    for me in actors:
+        app = services.save(me, "M1", SOURCES)
+        services.submit(me, app.id)
+        print(f"submitted {app.id}", flush=True)
+    resubmitted: set[str] = set()
+    while time.monotonic() < DEADLINE:
+        pending = False
+        for me in actors:
+            for app in services.applications(me):
+                if app.status == Status.RETURNED and app.id not in resubmitted:
+                    services.submit(me, app.id)
+                    resubmitted.add(app.id)
+                    print(f"resubmitted {app.id}", flush=True)
+                if app.status != Status.APPROVED:
+                    pending = True
+        if not pending:
+            print("done", flush=True)
+            return
+        time.sleep(0.02)
+
+
+def reviewer(root: Path, count: int) -> None:
+    services = Services(Store(root), load_rules())
+    rev = services.actor_for("rev")
+    returned: set[str] = set()
+    approved = 0
+    while approved < count and time.monotonic() < DEADLINE:
+        for item in services.queue(rev):
+            app = item.application
+            try:
+                if app.id not in returned:
+                    services.return_(rev, app.id, "请补充补考成绩截图", app.revision)
+                    returned.add(app.id)
+                    print(f"returned {app.id}", flush=True)
+                else:
+                    services.approve(rev, app.id, app.revision)
+                    approved += 1
+                    print(f"approved {app.id}", flush=True)
+            except (Conflict, Refused) as exc:
+                print(f"lost {app.id} {type(exc).__name__}", flush=True)
+        time.sleep(0.01)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    verb, root = sys.argv[1], Path(sys.argv[2])
+    if verb == "student":
+        student(root, sys.argv[3:])
+    else:
+        reviewer(root, int(sys.argv[3]))
