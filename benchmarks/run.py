@@ -8,7 +8,8 @@ measures:
 - one submit (service call: lock, reload, policy, atomic write), p50/p95, one writer
   alone (target p95 ≤ 50 ms) and 8 writer processes at about 13 submits a second in
   all (target p95 ≤ 100 ms);
-- the resident memory of a student's session on that store (target ≤ 150 MB).
+- the resident memory of a student's session on that store (target ≤ 150 MB);
+- the time to render the largest demo transcript as a PDF 学业成绩单 (A4 and A3).
 
 Numbers are printed, not asserted: tests check behaviour, this checks speed.
 """
@@ -229,23 +230,30 @@ def _spawn_worker(
 
 
 def session_memory(student_id: str) -> float:
-    """Peak RSS (MB) of a process that runs a student's session on the big store."""
+    """Peak RSS (MB) of a process running a student's real session on the big store:
+    the Textual app, headless at 120x40, showing the transcript and 学分兑换 pages."""
     code = f"""
-import asyncio
+import asyncio, tempfile
 from pathlib import Path
-from credx_tui.services import Services, Actor
+from credx_tui.app import make_app
+from credx_tui.services import Services
+from credx_tui.settings import Settings
 from credx_tui.store import Store
-from policy.models import Role
 from policy.rules import load_rules
-services = Services(Store(Path({str(DATA)!r})), load_rules())
-me = Actor(username={student_id!r}, role=Role.STUDENT)
-services.verdicts(me); services.applications(me); services.dossier(me)
-try:
-    from credx_tui.app import session_probe
-except ImportError:
-    session_probe = None
-if session_probe is not None:
-    asyncio.run(session_probe(services, me))
+
+async def main():
+    store = Store(Path({str(DATA)!r}))
+    services = Services(store, load_rules())
+    me = services.actor_for({student_id!r})
+    app = make_app(Settings(db=store.root), services, print_dir=Path(tempfile.mkdtemp()), actor=me)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        app.open_transcript()
+        await pilot.pause(0.5)
+        app.open_exchange()
+        await pilot.pause(0.5)
+
+asyncio.run(main())
 # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak.
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
 print(int(hwm) / 1024)
@@ -324,8 +332,48 @@ def main() -> None:
         f"reviewer queue, cold process:  {queue[0]:6.0f} ms for {queue[1]} applications, peak RSS {queue[2]:.0f} MB"
     )
 
-    rss = session_memory(_sid(4))
+    rss = session_memory(_sid(100))  # a student with an account
     print(f"student session peak RSS:      {rss:6.1f} MB   target <= 150 MB")
+
+    transcript_pdf()
+
+
+def transcript_pdf(repeats: int = 20) -> None:
+    """Render the demo college's largest transcript (most course records) to PDF: the
+    first render (imports ReportLab, parses the font) and then ``repeats`` more."""
+    import tempfile
+
+    from credx_tui.documents import DocumentError
+    from credx_tui.services import Actor, Services
+    from credx_tui.services.documents import render_transcript_pdf
+    from credx_tui.services.loading import load_demo
+    from policy.models import Role
+    from policy.rules import load_rules
+
+    with tempfile.TemporaryDirectory(prefix="credx-bench-") as tmp:
+        store, _ = load_demo(Path(tmp) / "store", load_rules())
+        services = Services(store, load_rules())
+        admin = Actor(username="bench", role=Role.ADMIN)
+        largest = max(
+            store.students(), key=lambda s: len(services.dossier(admin, s.id).transcript.records)
+        )
+        count = len(services.dossier(admin, largest.id).transcript.records)
+        for a3 in (False, True):
+            out = Path(tmp) / f"transcript-{a3}.pdf"
+            times = []
+            try:
+                for _ in range(repeats + 1):
+                    start = time.perf_counter()
+                    render_transcript_pdf(services, admin, largest.id, a3=a3, out=out)
+                    times.append(time.perf_counter() - start)
+            except DocumentError as exc:
+                print(f"PDF transcript:                skipped: {exc.en}")
+                return
+            label = "A3" if a3 else "A4"
+            print(
+                f"PDF transcript {label}, {largest.id} ({count} courses): "
+                f"first {times[0] * 1000:.0f} ms, then {_percentiles(times[1:])}"
+            )
 
 
 def _submits() -> None:

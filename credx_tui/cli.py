@@ -4,8 +4,11 @@
     credx demo [--reset] [--if-empty]           load the bundled demo college
     credx import PATH...                        load files in the import format
     credx check --student 学号 [--json]          every course with its verdict and rule
+    credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (admins)
     credx verify                                parse every file of the store
+    credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
+    credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 
 Errors are one clear line on stderr and a non-zero exit, never a traceback.  Textual
 is imported only when the app starts, so the shell tools stay fast."""
@@ -35,18 +38,36 @@ class CliError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the subcommand (`credx --db X demo`) must not be
+    # reset by the subcommand's own copy of it; main() fills in what is still missing.
     common.add_argument(
-        "--db", metavar="PATH", help="store folder (default: $CREDX_DB or the user data folder)"
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="store folder (default: $CREDX_DB or the user data folder)",
     )
     common.add_argument(
-        "--rules", metavar="FILE", help="the college's rules file (default: bundled)"
+        "--rules",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="the college's rules file (default: bundled)",
     )
     parser = argparse.ArgumentParser(
         prog="credx", description="学分兑换 credit exchange, in the terminal", parents=[common]
     )
-    parser.add_argument("--lang", choices=["zh", "en"], help="UI language (default zh)")
     parser.add_argument(
-        "--os-user", action="store_true", help="trust the operating-system account (SSH)"
+        "--lang", choices=["zh", "en"], default=argparse.SUPPRESS, help="UI language (default zh)"
+    )
+    parser.add_argument(
+        "--os-user",
+        action="store_true",
+        help="trust the operating-system account (sshd authenticated it); see --os-users",
+    )
+    parser.add_argument(
+        "--os-users",
+        metavar="FILE",
+        help="mapping of OS users to credx accounts (default: $CREDX_OS_USERS or "
+        "/etc/credx/os-users.toml); must be owned by root or the store's owner, mode 0644",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -60,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", parents=[common], help="why each course is or is not offered")
     check.add_argument("--student", required=True, metavar="学号")
     check.add_argument("--json", action="store_true", help="machine-readable output (README)")
-    check.add_argument("--lang", choices=["zh", "en"], default=None)
+    check.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
     user = sub.add_parser("user", parents=[common], help="manage accounts (admins)")
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -76,6 +97,45 @@ def _parser() -> argparse.ArgumentParser:
     user_sub.add_parser("list", parents=[common], help="list accounts")
 
     sub.add_parser("verify", parents=[common], help="parse every file of the store")
+
+    serve = sub.add_parser(
+        "serve", parents=[common], help="the app in a web browser (textual-serve), loopback only"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--public-url", metavar="URL", help="the URL browsers use, when behind a reverse proxy"
+    )
+    serve.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+
+    train = sub.add_parser(
+        "train", parents=[common], help="trainer mode: a guided walk on a sandbox copy"
+    )
+    train.add_argument(
+        "--scenario", metavar="FILE|ID", help="a scenario file, or a shipped scenario's id"
+    )
+    train.add_argument(
+        "--fixture", nargs="+", metavar="PATH", help="import files for the sandbox (default: demo)"
+    )
+    train.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    train.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+
+    printing = sub.add_parser("print", parents=[common], help="print a document to a PDF file")
+    print_sub = printing.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+    transcript = print_sub.add_parser(
+        "transcript", parents=[common], help="a student's 学业成绩单 (S1)"
+    )
+    transcript.add_argument("--student", required=True, metavar="学号")
+    transcript.add_argument(
+        "--a3", action="store_true", help="A3 landscape, with every 补考 and 重修 result"
+    )
+    transcript.add_argument("--passing-only", action="store_true", help="leave failing grades out")
+    transcript.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    application = print_sub.add_parser(
+        "application", parents=[common], help="the form of one application"
+    )
+    application.add_argument("id", metavar="ID")
+    application.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     return parser
 
 
@@ -83,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    for name in ("db", "rules", "lang"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
     try:
         return _dispatch(args)
     except CliError as exc:
@@ -129,6 +192,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _user(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "print":
+            return _print(args)
+        if args.command == "train":
+            return _train(args)
     except StoreError as exc:
         raise CliError(str(exc)) from None
     raise CliError(f"unknown command {args.command}", EXIT_USAGE)
@@ -280,14 +349,143 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _print(args: argparse.Namespace) -> int:
+    from credx_tui.documents import DocumentError
+    from credx_tui.services import NotFound, ServiceError, Services
+    from credx_tui.services.documents import render_application_pdf, render_transcript_pdf
+
+    store = _open_store(args)
+    services = Services(store, _rules(args))
+    try:
+        if args.document == "transcript":
+            path = render_transcript_pdf(
+                services,
+                _staff_actor(),
+                args.student,
+                a3=args.a3,
+                passing_only=args.passing_only,
+                out=Path(args.output),
+            )
+        else:
+            path = render_application_pdf(services, _staff_actor(), args.id, out=Path(args.output))
+    except NotFound:
+        what = (
+            f"student with ID {args.student}"
+            if args.document == "transcript"
+            else f"application {args.id}"
+        )
+        raise CliError(f"no {what} in {store.root}") from None
+    except (ServiceError, DocumentError) as exc:
+        raise CliError(exc.en) from None
+    print(f"wrote {path}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Trainer mode on a sandbox; never opens the real store (``--db`` is ignored)."""
+    from credx_tui.importing import ImportFailed
+    from credx_tui.training.scenario import ScenarioError, load_scenario, shipped_scenarios
+    from credx_tui.training.session import Training, find_scenario, scenario_fixture
+
+    lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    if args.list:
+        for path in shipped_scenarios():
+            scenario = load_scenario(path)
+            print(f"{scenario.id}\t{scenario.title(lang)}")
+        return 0
+    try:
+        scenario, path = find_scenario(args.scenario)
+        fixture = [Path(p) for p in args.fixture] if args.fixture else None
+        fixture = fixture or scenario_fixture(scenario, path)
+    except ScenarioError as exc:
+        raise CliError(str(exc)) from None
+    missing = [str(p) for p in fixture or [] if not p.exists()]
+    if missing:
+        raise CliError(f"no such file: {', '.join(missing)}")
+    rules = _rules(args)
+    try:
+        training = Training(scenario, rules, fixture=fixture)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    try:
+        settings = Settings(db=training.sandbox.root, rules=resolve_rules(args.rules), lang=lang)
+        from credx_tui.training.ui import run_trainer
+
+        return run_trainer(settings, training)
+    finally:
+        training.close()
+
+
 def _run_app(args: argparse.Namespace) -> int:
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     store = _open_store(args)
     rules = _rules(args)
-    settings = Settings(db=store.root, rules=resolve_rules(args.rules), lang=lang)
+    account = _os_account(args, store.root, lang) if args.os_user else None
+    settings = Settings(db=store.root, rules=resolve_rules(args.rules), lang=lang, os_user=account)
     from credx_tui.app import run_app
 
     return run_app(settings, store, rules, os_user=args.os_user)
+
+
+def _os_account(args: argparse.Namespace, store_root: Path, lang: str) -> str:
+    """The credx account bound to this OS user by the administrator's mapping file."""
+    from credx_tui.os_users import (
+        OsUserError,
+        account_for_os_user,
+        os_user_name,
+        resolve_os_users_file,
+    )
+
+    try:
+        path = resolve_os_users_file(args.os_users)
+        return account_for_os_user(path, os_user_name(), store_root)
+    except OsUserError as exc:
+        raise CliError(exc.text(lang)) from None
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+SERVE_WARNING = """\
+credx serve: http://{host}:{port}/  ({where})
+  Every browser that reaches this address gets the credx login screen, and each one
+  runs credx as the user who started this server.  Keep it on 127.0.0.1; to offer it
+  more widely, put a reverse proxy WITH AUTHENTICATION and TLS (nginx, Caddy ...) in
+  front of it and pass --public-url.  Never bind it to a public address directly.
+  Ctrl+C stops it."""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import shlex
+
+    from textual_serve.server import Server
+
+    store = _open_store(args)
+    _rules(args)  # a malformed rules file stops here, not in every browser tab
+    lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    command = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root), "--lang", lang]
+    rules = resolve_rules(args.rules)
+    if rules is not None:
+        command += ["--rules", str(rules)]
+    where = (
+        "loopback only"
+        if args.host in LOOPBACK
+        else "NOT LOOPBACK: is a proxy with login in front?"
+    )
+    print(SERVE_WARNING.format(host=args.host, port=args.port, where=where), file=sys.stderr)
+    if args.host not in LOOPBACK:
+        print(
+            f"credx serve: WARNING: bound to {args.host}, reachable from other machines",
+            file=sys.stderr,
+        )
+    server = Server(
+        " ".join(shlex.quote(part) for part in command),
+        host=args.host,
+        port=args.port,
+        title="credx 学分兑换",
+        public_url=args.public_url,
+    )
+    server.serve()
+    return 0
 
 
 if __name__ == "__main__":

@@ -261,3 +261,13 @@ def test_verify_finds_a_damaged_file(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert str(victim) in err and "corrupt or truncated" in err and "Traceback" not in err
     assert victim.read_bytes() == damaged
+
+
+def test_options_before_the_subcommand_count(tmp_path: Path, capsys) -> None:
+    """`credx --db X demo` must load into X, not into the default folder."""
+    root = tmp_path / "before"
+    assert main(["--db", str(root), "demo"]) == 0
+    assert (root / "credx-store.json").exists()
+    capsys.readouterr()
+    assert main(["--db", str(root), "--lang", "en", "check", "--student", "2018110101"]) == 0
+    assert "R5:" in capsys.readouterr().out

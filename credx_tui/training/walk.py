@@ -25,6 +25,9 @@ class Walk:
     """The screen showing now (set by the UI)."""
     dialogs_seen: set[str] = field(default_factory=set)
     """Dialogs shown since the step began (set by the UI)."""
+    screens_seen: set[str] = field(default_factory=set)
+    """Screens shown since the step began (set by the UI): a step that asks for the
+    portal is done once the trainer got there, even if they went on to the next page."""
 
     @property
     def step(self) -> Step:
@@ -40,12 +43,14 @@ class Walk:
         """Move to the next step (stays on the last)."""
         self.index = min(self.index + 1, len(self.scenario.steps) - 1)
         self.dialogs_seen.clear()
+        self.screens_seen.clear()
         return self.step
 
     def previous(self) -> Step:
         """Move to the previous step (stays on the first)."""
         self.index = max(self.index - 1, 0)
         self.dialogs_seen.clear()
+        self.screens_seen.clear()
         return self.step
 
     def restart(self) -> Step:
@@ -53,6 +58,7 @@ class Walk:
         self.index = 0
         self.screen = "login"
         self.dialogs_seen.clear()
+        self.screens_seen.clear()
         return self.step
 
     # -- who acts --------------------------------------------------------------------
@@ -78,7 +84,7 @@ class Walk:
         if expect.kind == "none":
             return True
         if expect.kind == "screen":
-            return self.screen == expect.screen
+            return self.screen == expect.screen or expect.screen in self.screens_seen
         if expect.kind == "dialog":
             return expect.dialog in self.dialogs_seen
         app = self.application(expect.target or "")

@@ -1,0 +1,292 @@
+"""The credx app: composition root (``make_app``), the App class and ``run_app``.
+
+The CLI, the tests and the snapshot apps all build the app through :func:`make_app`
+(style.md, 2).  Screens get the services from the app and never open the store.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Kitty's keyboard protocol reports an input method's committed phrase as one escape
+# sequence carrying every code point; Textual's parser gives up on sequences longer
+# than 32 bytes and replays the bytes as keystrokes, so a phrase of six or more hanzi
+# typed through a real IME arrives as garbage.  Without the protocol the terminal sends
+# plain UTF-8, which arrives whole.  Textual reads this variable when it is imported.
+os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
+
+import sys
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import constants
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from credx_tui.i18n import LANGS, t
+from credx_tui.localize import localize_bindings
+from credx_tui.services import Actor, LoginFailed, Services
+from credx_tui.settings import Settings
+from credx_tui.store import Store
+from policy.models import Role
+from policy.rules import Rules
+
+if TYPE_CHECKING:
+    from credx_tui.training.session import Training
+
+# When textual was imported before us (a test run), the variable came too late; the
+# driver reads the constant at start-up, so set it as well.
+constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
+
+
+def default_print_dir() -> Path:
+    """Where printed transcripts go: ``~/credx-prints``."""
+    return Path.home() / "credx-prints"
+
+
+class CredxApp(App[int]):
+    """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "学分兑换"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "switch_lang", "English", id="lang", priority=True, tooltip="切换界面语言"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "命令",
+            id="palette",
+            priority=True,
+            show=False,
+            tooltip="打开命令面板",
+        ),
+        Binding("ctrl+q", "quit", "退出", id="quit", priority=True, tooltip="退出程序"),
+    ]
+
+    lang: reactive[str] = reactive("zh", init=False)
+    """UI language, ``zh`` or ``en``; F2 switches it live."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        print_dir: Path | None = None,
+        actor: Actor | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        """What this run was started with."""
+        self.services = services
+        """The use cases; the only way to the data."""
+        self.print_dir = print_dir or default_print_dir()
+        """Folder for printed transcripts."""
+        self.actor: Actor | None = actor
+        """The signed-in student (None on the login screen)."""
+        self.last_seen: datetime | None = None
+        """When the student was last here, for the notices of the portal."""
+        self.set_reactive(CredxApp.lang, settings.lang if settings.lang in LANGS else "zh")
+        self._started = time.monotonic()
+        localize_bindings(self._bindings, self.lang)
+        self.title = t("app.title", self.lang)
+
+    # -- start ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from credx_tui.screens.login import LoginScreen
+        from credx_tui.screens.portal import PortalScreen
+
+        if self.actor is not None:
+            self.push_screen(self._home_screen(self.actor) or PortalScreen())
+        else:
+            self.push_screen(LoginScreen())
+        self._warn_network_store()
+
+    def _home_screen(self, actor: Actor) -> Screen | None:
+        """Reviewers and admins start at the review queue (issue 4); students at the
+        portal (None: the caller's default)."""
+        if actor.role == Role.STUDENT:
+            return None
+        from credx_tui.screens.review_queue import ReviewQueueScreen
+
+        return ReviewQueueScreen()
+
+    def _warn_network_store(self) -> None:
+        """A store on NFS, SMB, sshfs ...: file locks cannot be trusted; say so."""
+        from credx_tui.mounts import network_filesystem
+
+        fstype = network_filesystem(self.settings.db)
+        if fstype is not None:
+            message = self.t("warn.network_fs", path=str(self.settings.db), fstype=fstype)
+            self.log.warning(message)
+            self.notify(message, severity="warning", timeout=60, markup=False)
+
+    def on_ready(self) -> None:
+        self.log.info(f"credx ready in {time.monotonic() - self._started:.3f}s")
+
+    def t(self, key: str, /, **values: object) -> str:
+        """The message ``key`` in the UI language."""
+        return t(key, self.lang, **values)
+
+    # -- session ----------------------------------------------------------------
+
+    def signed_in(self, actor: Actor, last_seen: datetime | None) -> None:
+        """A student logged in: show the portal."""
+        from credx_tui.screens.portal import PortalScreen
+
+        self.actor = actor
+        self.last_seen = last_seen
+        self.push_screen(self._home_screen(actor) or PortalScreen())
+
+    def action_logout(self) -> None:
+        """Back to the login screen, forgetting the student."""
+        self.actor = None
+        self.last_seen = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    # -- language ---------------------------------------------------------------
+
+    def action_switch_lang(self) -> None:
+        """F2: Chinese <-> English, live."""
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    async def watch_lang(self, lang: str) -> None:
+        from credx_tui.screens.base import Localized
+
+        localize_bindings(self._bindings, lang)
+        self.title = t("app.title", lang)
+        for screen in list(self.screen_stack):
+            if isinstance(screen, Localized):
+                await screen.language_changed()
+        self.refresh_bindings()
+        self.notify(t("lang.switched", lang), timeout=2)
+
+    # -- command palette --------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the command palette, with a localized prompt."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=self.t("palette.placeholder"))
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Our commands, then Textual's own ones, all in the UI language."""
+        from credx_tui.screens.base import CredxScreen
+
+        if (
+            self.actor is not None
+            and self.actor.role == Role.STUDENT
+            and isinstance(screen, CredxScreen)
+        ):
+            yield SystemCommand(
+                self.t("cmd.transcript"), self.t("cmd.transcript.help"), self.open_transcript
+            )
+            yield SystemCommand(
+                self.t("cmd.exchange"), self.t("cmd.exchange.help"), self.open_exchange
+            )
+            yield SystemCommand(self.t("cmd.logout"), self.t("cmd.logout.help"), self.action_logout)
+        if (
+            self.actor is not None
+            and self.actor.role != Role.STUDENT
+            and isinstance(screen, CredxScreen)
+        ):
+            yield SystemCommand(self.t("cmd.queue"), self.t("cmd.queue.help"), self.open_queue)
+            if len(self.screen_stack) > 2 and self.screen_stack[1].id == "login":
+                yield SystemCommand(
+                    self.t("cmd.logout"), self.t("cmd.logout.help"), self.action_logout
+                )
+        yield SystemCommand(self.t("cmd.lang"), self.t("cmd.lang.help"), self.action_switch_lang)
+        if not hasattr(self, "training"):  # the trainer's app is already in training
+            from credx_tui.training.launch import start_training
+
+            yield SystemCommand(
+                self.t("cmd.train"), self.t("cmd.train.help"), lambda: start_training(self)
+            )
+        yield SystemCommand(self.t("cmd.theme"), self.t("cmd.theme.help"), self.action_change_theme)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(
+                self.t("cmd.keys"), self.t("cmd.keys.help"), self.action_hide_help_panel
+            )
+        else:
+            yield SystemCommand(
+                self.t("cmd.keys"), self.t("cmd.keys.help"), self.action_show_help_panel
+            )
+        yield SystemCommand(
+            self.t("cmd.screenshot"),
+            self.t("cmd.screenshot.help"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+        yield SystemCommand(self.t("cmd.quit"), self.t("cmd.quit.help"), self.action_quit)
+
+    def open_queue(self) -> None:
+        """审核队列: back to the reviewer's queue (the screen under every other one)."""
+        from credx_tui.screens.review_queue import ReviewQueueScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ReviewQueueScreen):
+            self.pop_screen()
+
+    def action_open_transcript(self) -> None:
+        """F3: 信息查询 -> 学生成绩总表打印."""
+        self.open_transcript()
+
+    def action_open_exchange(self) -> None:
+        """F4: 报名申请 -> 学分兑换."""
+        self.open_exchange()
+
+    def open_transcript(self) -> None:
+        """信息查询 -> 学生成绩总表打印."""
+        from credx_tui.screens.transcript import TranscriptScreen
+
+        self.push_screen(TranscriptScreen())
+
+    def open_exchange(self) -> None:
+        """报名申请 -> 学分兑换."""
+        from credx_tui.screens.exchange import ExchangeScreen
+
+        self.push_screen(ExchangeScreen())
+
+
+def make_app(
+    settings: Settings,
+    services: Services,
+    print_dir: Path | None = None,
+    actor: Actor | None = None,
+    training: Training | None = None,
+) -> CredxApp:
+    """The composition root: the CLI, the tests and the snapshots build the app here.
+
+    With ``training`` it is the trainer's app on that session's sandbox (issue 5)."""
+    if training is not None:
+        from credx_tui.training.ui import TrainerApp
+
+        return TrainerApp(settings, training.services, training, print_dir=print_dir)
+    return CredxApp(settings, services, print_dir=print_dir, actor=actor)
+
+
+def run_app(settings: Settings, store: Store, rules: Rules, os_user: bool = False) -> int:
+    """Run the app on a store; with ``os_user`` the operating-system account logs in
+    (sshd already authenticated it).  Returns the exit code."""
+    services = Services(store, rules)
+    actor: Actor | None = None
+    if os_user:
+        # settings.os_user is the credx account the CLI found for the OS user in the
+        # administrator's mapping file (credx_tui/os_users.py); never $USER.
+        if not settings.os_user:
+            print("credx: --os-user: no credx account bound to this OS user", file=sys.stderr)
+            return 1
+        try:
+            actor = services.actor_for(settings.os_user)
+        except LoginFailed as exc:
+            print(f"credx: {exc.text(settings.lang)}", file=sys.stderr)
+            return 1
+    app = make_app(settings, services, actor=actor)
+    result = app.run()
+    return result or 0

@@ -1,0 +1,1 @@
+"""Typed modal dialogs, one per file: each ``ModalScreen[T]`` dismisses with its result."""

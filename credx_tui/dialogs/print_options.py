@@ -1,0 +1,61 @@
+"""The 打印 dialog of the 学生成绩总表 (S1), with the guide's options."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from credx_tui.printing import PrintOptions
+from credx_tui.screens.base import Localized
+from credx_tui.widgets.plain import PlainCheckbox
+
+
+class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
+    """Dismisses the chosen :class:`PrintOptions`, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        Binding("f6", "print", "打印", id="print", tooltip="打印"),
+    ]
+
+    def __init__(self, options: PrintOptions) -> None:
+        super().__init__()
+        self.options = options
+        """The options the dialog opens with."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog", id="print-dialog"):
+            yield Static(self.t("print.title"), classes="dialog-title")
+            yield PlainCheckbox(self.t("print.personal"), self.options.personal, id="personal")
+            yield PlainCheckbox(
+                self.t("print.passed_only"), self.options.passed_only, id="passed-only"
+            )
+            yield Static(self.t("print.passed_only.note"), classes="dialog-note")
+            yield PlainCheckbox(self.t("print.a3"), self.options.a3, id="a3")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("print.ok"), id="print-ok", variant="primary")
+                yield Button(self.t("print.cancel"), id="print-cancel")
+
+    def on_mount(self) -> None:
+        self.localize()
+        self.query_one("#personal").focus()
+
+    @on(Button.Pressed, "#print-ok")
+    def action_print(self) -> None:
+        self.dismiss(
+            PrintOptions(
+                personal=self.query_one("#personal", PlainCheckbox).value,
+                passed_only=self.query_one("#passed-only", PlainCheckbox).value,
+                a3=self.query_one("#a3", PlainCheckbox).value,
+            )
+        )
+
+    @on(Button.Pressed, "#print-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,444 @@
+"""Apply (S4): one target course (R3), the credits that pay for it, attachments;
+save as 无流程 or submit.
+
+The picker lists only exchangeable courses (R9); F3 shows the hidden ones with the
+rule that hides each.  Sources are only the kinds the target allows, each with its
+credits and marked when already spent.  A live line shows offered against needed
+credits and the graduation effect (R7); F4 fills in the suggested offer; an offer
+that fails the ratio opens the dialog of R8.  Every decision is the services'."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from credx_tui.dialogs.attach_file import AttachDialog
+from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
+from credx_tui.dialogs.ratio import RatioDialog
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import BadAttachment, Refused, ServiceError
+from policy.eligibility import SourceOption, Verdict, fmt
+from policy.grades import record_passed
+from policy.models import Attachment, ExchangeApplication, SourceRef
+from policy.offers import Offer, OfferCheck
+from policy.reasons import Reason
+
+
+def _ref_id(ref: SourceRef) -> str:
+    """An option id for a source (ASCII-safe: certificate ids may hold anything)."""
+    return f"src-{abs(hash((ref.kind.value, ref.ref)))}"
+
+
+class ApplyScreen(CredxScreen):
+    """申请: a new application, or a 无流程/被退回 one being corrected."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
+        Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
+        Binding("f6", "attach", "附件", id="attach", tooltip="从磁盘选择成绩截图作为附件"),
+        Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
+        Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
+        Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+    ]
+
+    def __init__(
+        self, application: ExchangeApplication | None = None, start_dir: Path | None = None
+    ) -> None:
+        super().__init__(id="apply")
+        self.application_id: str | None = application.id if application else None
+        """The application being edited; None until a new one is first saved."""
+        self.target: str | None = application.target if application else None
+        """校内课程代码 of the course to exchange (one only: R3)."""
+        self.chosen: list[SourceRef] = list(application.sources) if application else []
+        """The sources ticked, in the order ticked."""
+        self.attachments: list[Attachment] = list(application.attachments) if application else []
+        """Screenshots checked and stored by the services."""
+        self.note = application.note if application else ""
+        self.verdicts: list[Verdict] = []
+        self.options: list[SourceOption] = []
+        self.check: OfferCheck | None = None
+        """The services' verdict on the offer as it stands."""
+        self.message = ""
+        """The last result or refusal, shown at the bottom."""
+        self.start_dir = start_dir
+        """Where the attachment tree opens (default: home)."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with VerticalScroll(id="apply-body"):
+            title = (
+                self.t("apply.edit_title", id=self.application_id)
+                if self.application_id
+                else self.t("apply.title")
+            )
+            yield Static(title, classes="page-title", markup=False)
+            yield Static(self.t("apply.one_course"), classes="hint")
+            yield Static(self.t("apply.target"), classes="section-title")
+            yield OptionList(id="targets")
+            yield Static("", id="targets-none", markup=False)
+            yield Static(self.t("apply.sources"), classes="section-title")
+            yield OptionList(id="sources")
+            yield Static("", id="offer-line", markup=False)
+            yield Static("", id="effect-lines", markup=False)
+            limits = self.services.rules.attachments
+            yield Static(
+                self.t(
+                    "apply.attachments", count=limits.max_count, mb=fmt(limits.max_bytes / 1048576)
+                ),
+                classes="section-title",
+            )
+            yield Static("", id="attachment-list", markup=False)
+            with Horizontal(id="note-row"):
+                yield Label(self.t("apply.note"))
+                yield Input(
+                    self.note,
+                    placeholder=self.t("apply.note.placeholder"),
+                    id="note",
+                    max_length=200,
+                )
+            with Horizontal(id="apply-buttons"):
+                yield Button(self.t("apply.save"), id="save-button")
+                yield Button(self.t("apply.submit"), id="submit-button", variant="primary")
+            yield Static("", id="apply-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one("#targets").focus()
+
+    def after_recompose(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Dialogs return here; do not reset what the student is choosing.
+        pass
+
+    # -- data -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            self.verdicts = self.services.verdicts(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        self._fill_targets()
+        self._load_sources()
+        self._fill_attachments()
+
+    def offered_verdicts(self) -> list[Verdict]:
+        """What the picker offers (R9): exchangeable courses, plus the course of the
+        application being corrected."""
+        return [v for v in self.verdicts if v.exchangeable or v.code == self.target]
+
+    def _fill_targets(self) -> None:
+        targets = self.query_one("#targets", OptionList)
+        targets.clear_options()
+        offered = self.offered_verdicts()
+        for v in offered:
+            mark = "(*)" if v.code == self.target else "( )"
+            prompt = self.t(
+                "apply.target.option",
+                name=v.course,
+                category=v.category.value,
+                credits=fmt(v.credits),
+                needed=fmt(v.needed_credits),
+            )
+            targets.add_option(Option(Text(f"{mark} {prompt}"), id=f"t-{v.code}"))
+        none = self.query_one("#targets-none", Static)
+        none.update(self.t("apply.target.none") if not offered else "")
+        none.display = not offered
+        if offered:
+            targets.highlighted = next(
+                (i for i, v in enumerate(offered) if v.code == self.target), 0
+            )
+
+    def _load_sources(self) -> None:
+        if self.target is None:
+            self.options = []
+        else:
+            try:
+                self.options = self.services.sources(self.actor, self.target, self.application_id)
+            except ServiceError as exc:
+                self.options = []
+                self.show_error(exc)
+        held = {o.ref for o in self.options}
+        self.chosen = [r for r in self.chosen if r in held]
+        self._fill_sources()
+        self._evaluate()
+
+    def _source_prompt(self, option: SourceOption) -> Text:
+        mark = "[x]" if option.ref in self.chosen else "[ ]"
+        spent = self.t("apply.source.spent", id=option.spent_by) if option.spent else ""
+        return Text(
+            self.t(
+                "apply.source.option",
+                mark=mark,
+                name=option.name,
+                kind=option.ref.kind.value,
+                credits=fmt(option.credits),
+                spent=spent,
+            )
+        )
+
+    def _fill_sources(self) -> None:
+        sources = self.query_one("#sources", OptionList)
+        highlighted = sources.highlighted
+        sources.clear_options()
+        if self.target is None:
+            sources.add_option(Option(self.t("apply.sources.pick_target"), disabled=True))
+            return
+        if not self.options:
+            sources.add_option(Option(self.t("apply.sources.none"), disabled=True))
+            return
+        for option in self.options:
+            sources.add_option(
+                Option(self._source_prompt(option), id=_ref_id(option.ref), disabled=option.spent)
+            )
+        sources.highlighted = (
+            highlighted if highlighted is not None and highlighted < len(self.options) else 0
+        )
+
+    def _evaluate(self) -> None:
+        """The live line: offered against needed (R8) and the graduation effect (R7)."""
+        line = self.query_one("#offer-line", Static)
+        effects = self.query_one("#effect-lines", Static)
+        if self.target is None:
+            self.check = None
+            line.update("")
+            effects.update("")
+            return
+        try:
+            self.check = self.services.evaluate(
+                self.actor,
+                Offer(target=self.target, sources=self.chosen, application_id=self.application_id),
+            )
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        check = self.check
+        record_credits = next((v.credits for v in self.verdicts if v.code == self.target), 0.0)
+        ok = check.offered + 1e-9 >= check.needed and bool(self.chosen)
+        line.update(
+            Text(
+                self.t(
+                    "apply.offered",
+                    offered=fmt(check.offered),
+                    needed=fmt(check.needed),
+                    credits=fmt(record_credits),
+                    factor=fmt(check.factor),
+                    verdict=self.t("apply.offered.ok" if ok else "apply.offered.short"),
+                ),
+                style="bold green" if ok else "bold red",
+            )
+        )
+        lines = []
+        for effect in check.effects:
+            if effect.short_by > 0:
+                continue  # the policy's R7 warning below says it, with the advice
+            short = (
+                self.t("apply.effect.short", short=fmt(effect.short_by))
+                if effect.short_by > 0
+                else ""
+            )
+            lines.append(
+                self.t(
+                    "apply.effect",
+                    after=fmt(effect.available_after),
+                    required=fmt(effect.required),
+                    category=effect.category.value,
+                    short=short,
+                )
+            )
+        lines += [w.text(self.lang) for w in check.warnings]
+        effects.update(Text("\n".join(lines), style="yellow" if check.warnings else ""))
+        self._fill_attachments()
+
+    def _fill_attachments(self) -> None:
+        text = "\n".join(
+            self.t(
+                "apply.attachment",
+                name=a.filename,
+                type=a.media_type,
+                size=fmt(a.size / 1024),
+            )
+            for a in self.attachments
+        )
+        self.query_one("#attachment-list", Static).update(text or self.t("apply.attachments.none"))
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message = text
+        self.query_one("#apply-message", Static).update(Text(text, style="red" if error else ""))
+        if error:
+            self.notify(text, severity="error", timeout=8, markup=False)
+
+    # -- choosing -------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#targets")
+    def _target_picked(self, event: OptionList.OptionSelected) -> None:
+        code = (event.option.id or "")[2:]
+        if code and code != self.target:
+            self.target = code
+            self.chosen = []
+            self._fill_targets()
+            self._load_sources()
+        self.query_one("#sources").focus()
+
+    @on(OptionList.OptionSelected, "#sources")
+    def _source_toggled(self, event: OptionList.OptionSelected) -> None:
+        option = next((o for o in self.options if _ref_id(o.ref) == event.option.id), None)
+        if option is None or option.spent:
+            return
+        if option.ref in self.chosen:
+            self.chosen.remove(option.ref)
+        else:
+            self.chosen.append(option.ref)
+        self.query_one("#sources", OptionList).replace_option_prompt(
+            _ref_id(option.ref), self._source_prompt(option)
+        )
+        self._evaluate()
+
+    def on_key(self, event) -> None:  # space ticks a source as Enter does
+        sources = self.query_one("#sources", OptionList)
+        if event.key == "space" and self.focused is sources and sources.highlighted is not None:
+            event.stop()
+            sources.action_select()
+
+    def action_hidden(self) -> None:
+        """F3: the courses R9 hides, each with its rule."""
+        try:
+            dossier = self.services.dossier(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        grades = self.services.rules.grades
+        passed = {r.code for r in dossier.transcript.records if record_passed(r, grades)}
+        self.app.push_screen(HiddenCoursesDialog(self.verdicts, passed))
+
+    def action_suggest(self) -> None:
+        """F4: the offer wasting the fewest credits without hurting graduation."""
+        if self.target is None:
+            self._say(self.t("apply.no_target"), error=True)
+            return
+        try:
+            suggestion = self.services.suggest(self.actor, self.target, self.application_id)
+        except ServiceError as exc:
+            self._say(exc.text(self.lang), error=True)
+            return
+        if suggestion is None:
+            self._say(self.t("suggest.none"), error=True)
+            return
+        self.chosen = list(suggestion.offer.sources)
+        self._fill_sources()
+        self._evaluate()
+        text = self.t("suggest.done", offered=fmt(suggestion.check.offered))
+        if not suggestion.keeps_graduation:
+            text += "\n" + self.t("suggest.warn")
+        self._say(text)
+
+    # -- attachments ------------------------------------------------------------------
+
+    def action_attach(self) -> None:
+        """F6: choose a file; the services check its type by content and its size."""
+        limit = self.services.rules.attachments.max_count
+        if len(self.attachments) >= limit:
+            self._say(self.t("apply.attach.count", count=limit), error=True)
+            return
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.add_attachment(path)
+
+        self.app.push_screen(AttachDialog(self.start_dir or Path.home()), chosen)
+
+    def add_attachment(self, path: Path) -> None:
+        """Check and store one file; explain a refusal."""
+        try:
+            attachment = self.services.attach(self.actor, path)
+        except BadAttachment as exc:
+            self._say(self.t("apply.attach.refused", reason=exc.text(self.lang)), error=True)
+            return
+        except ServiceError as exc:
+            self._say(exc.text(self.lang), error=True)
+            return
+        if all(a.sha256 != attachment.sha256 for a in self.attachments):
+            self.attachments.append(attachment)
+        self._fill_attachments()
+        self._say(self.t("apply.attach.added", name=attachment.filename))
+
+    def action_detach(self) -> None:
+        """Ctrl+R: remove the last attachment."""
+        if self.attachments:
+            self.attachments.pop()
+            self._fill_attachments()
+
+    # -- save and submit --------------------------------------------------------------
+
+    @on(Input.Changed, "#note")
+    def _note(self, event: Input.Changed) -> None:
+        self.note = event.value
+
+    @on(Button.Pressed, "#save-button")
+    def action_save(self) -> ExchangeApplication | None:
+        """F7: save as 无流程 (or keep a returned one, corrected)."""
+        if self.target is None:
+            self._say(self.t("apply.no_target"), error=True)
+            return None
+        try:
+            app = self.services.save(
+                self.actor,
+                self.target,
+                self.chosen,
+                application_id=self.application_id,
+                note=self.note,
+                attachments=self.attachments,
+            )
+        except ServiceError as exc:
+            self._say(self.t("apply.refused", reason=exc.text(self.lang)), error=True)
+            return None
+        self.application_id = app.id
+        self._say(self.t("apply.saved", id=app.id))
+        return app
+
+    @on(Button.Pressed, "#submit-button")
+    def action_submit(self) -> None:
+        """F8: submit; an offer short of the ratio opens the dialog of R8."""
+        if self.target is None:
+            self._say(self.t("apply.no_target"), error=True)
+            return
+        self._evaluate()
+        if self.check is not None and not self.check.acceptable:
+            self._refused(self.check.reasons)
+            return
+        app = self.action_save()
+        if app is None:
+            return
+        try:
+            app = self.services.submit(self.actor, app.id)
+        except Refused as exc:
+            self._refused(exc.reasons)
+            return
+        except ServiceError as exc:
+            self._say(exc.text(self.lang), error=True)
+            return
+        course = next((v.course for v in self.verdicts if v.code == app.target), app.target)
+        self.notify(self.t("apply.submitted", course=course, id=app.id), markup=False, timeout=6)
+        self.app.pop_screen()
+
+    def _refused(self, reasons: list[Reason]) -> None:
+        text = "\n".join(r.text(self.lang) for r in reasons)
+        if any(r.rule == "R8" for r in reasons):
+            self._say(text, error=False)
+            self.app.push_screen(RatioDialog(reasons))
+        else:
+            self._say(text, error=True)

@@ -1,0 +1,302 @@
+"""学分兑换 (S3, S5): the student's header, the 申请结果 table with the guide's fifteen
+columns, 15 rows a page, and the buttons 申请 and 删除 (R10 enforced by the services)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.printing import clip
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import Refused, ServiceError
+from credx_tui.widgets.describe import course_name, offered_credits, relation
+from credx_tui.widgets.student_header import student_header
+from policy.dossier import Dossier
+from policy.eligibility import fmt
+from policy.grades import effective_records
+from policy.models import ExchangeApplication
+
+PAGE_SIZE = 15
+"""Rows of 申请结果 per page, as the portal pages them."""
+
+COLUMNS = (
+    ("sel", "col.select"),
+    ("trail", "col.trail"),
+    ("status", "col.status"),
+    ("year", "col.year"),
+    ("semester", "col.semester"),
+    ("kind", "col.kind"),
+    ("credits", "col.credits"),
+    ("relation", "col.relation"),
+    ("code", "col.code"),
+    ("course", "col.course"),
+    ("course_en", "col.course_en"),
+    ("nature", "col.nature"),
+    ("course_credits", "col.course_credits"),
+    ("result", "col.result"),
+    ("note", "col.note"),
+)
+"""The guide's columns of 申请结果, in its order: (ASCII key, catalogue key)."""
+
+RELATION_CELLS = 30
+NOTE_CELLS = 24
+
+
+class ExchangeScreen(CredxScreen):
+    """报名申请 -> 学分兑换."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "apply", "申请", id="apply", tooltip="申请兑换一门课程"),
+        Binding("f8", "delete", "删除", id="delete", tooltip="删除所选申请"),
+        Binding("space", "toggle_mark", "选择", id="select", tooltip="勾选或取消当前行"),
+        Binding("f9", "open_trail", "流程跟踪", id="open_trail", tooltip="查看流程跟踪"),
+        Binding("ctrl+f", "next_page", "下一页", id="next_page", tooltip="下一页"),
+        Binding("ctrl+b", "prev_page", "上一页", id="prev_page", tooltip="上一页"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="exchange")
+        self.page = 0
+        """Zero-based page of 申请结果 shown."""
+        self.marked: set[str] = set()
+        """Ids of the rows ticked in the 选择 column."""
+        self.applications: list[ExchangeApplication] = []
+        """What the services returned at the last reload, newest first."""
+        self.dossier: Dossier | None = None
+        self.message = ""
+        """The last refusal or result shown under the table."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Vertical(id="exchange-body"):
+            yield Static(self.t("exchange.title"), classes="page-title")
+            yield Static("", id="exchange-student", markup=False)
+            yield Static(
+                Text(self.t("exchange.results"), style="bold") + Text(self.t("exchange.note")),
+                id="exchange-caption",
+            )
+            yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="exchange-empty", markup=False)
+            with Horizontal(id="exchange-bar"):
+                yield Static("", id="exchange-pager", markup=False)
+                yield Button(self.t("exchange.apply"), id="apply-button", variant="primary")
+                yield Button(self.t("exchange.delete"), id="delete-button", variant="error")
+            yield Static("", id="exchange-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._setup_columns()
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def after_recompose(self) -> None:
+        self._setup_columns()
+        self._fill()
+        self._say(self.message)
+
+    def _setup_columns(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(self.t(label), key=key)
+
+    # -- data ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="exchange-load")
+    def load(self) -> None:
+        """Read the student's applications in a worker (the store may be locked by
+        another terminal for a moment); the table is filled on the UI thread."""
+        try:
+            dossier = self.services.dossier(self.actor)
+            apps = self.services.applications(self.actor)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.show_error, exc)
+            return
+        self.app.call_from_thread(self._loaded, dossier, apps)
+
+    def _loaded(self, dossier: Dossier, apps: list[ExchangeApplication]) -> None:
+        self.dossier = dossier
+        self.applications = apps
+        ids = {a.id for a in apps}
+        self.marked &= ids
+        self.page = min(self.page, max(0, self.pages - 1))
+        self._fill()
+
+    @property
+    def pages(self) -> int:
+        """How many pages 申请结果 has (at least one)."""
+        return max(1, -(-len(self.applications) // PAGE_SIZE))
+
+    def _fill(self) -> None:
+        if not self.is_mounted:
+            return
+        table = self.query_one(DataTable)
+        dossier = self.dossier
+        cursor = table.cursor_row
+        table.clear()
+        self.query_one("#exchange-student", Static).update(
+            student_header(dossier.student, self.lang) if dossier else ""
+        )
+        if dossier is None:
+            return
+        shown = {r.record.code: r for r in effective_records(dossier, self.services.rules)}
+        rows = self.applications[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]
+        for app in rows:
+            record = dossier.transcript.record(app.target)
+            eff = shown.get(app.target)
+            result = eff.shown_result if eff else ""
+            if eff and eff.exchanged:
+                ex = self.services.rules.exchange_record
+                result = ex.result_en if self.lang == "en" and ex.result_en else ex.result
+            cells = [
+                "[x]" if app.id in self.marked else "[ ]",
+                self.t("exchange.trail"),
+                self.t(f"status.{app.status.value}"),
+                app.term.year,
+                str(app.term.semester),
+                self.t("kind.exchange") if app.kind == "学分兑换" else app.kind,
+                fmt(offered_credits(dossier, app)),
+                clip(relation(dossier, app), RELATION_CELLS),
+                app.target,
+                course_name(dossier, app.target),
+                record.name_en if record else "",
+                record.category.value if record else "",
+                fmt(record.credits) if record else "",
+                result,
+                clip(app.note, NOTE_CELLS),
+            ]
+            # Every cell as Text: a course or note with [b] in it must stay literal.
+            table.add_row(*(Text(c) for c in cells), key=app.id)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        empty = self.query_one("#exchange-empty", Static)
+        empty.update(self.t("exchange.empty") if not self.applications else "")
+        empty.display = not self.applications
+        self.query_one("#exchange-pager", Static).update(
+            self.t(
+                "exchange.pager", page=self.page + 1, pages=self.pages, count=len(self.applications)
+            )
+        )
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        if self.is_mounted:
+            self.query_one("#exchange-message", Static).update(text)
+
+    def current_id(self) -> str | None:
+        """Id of the application under the cursor."""
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        return row_key.value
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        """申请: one course per application (R3)."""
+        from credx_tui.screens.apply import ApplyScreen
+
+        self.app.push_screen(ApplyScreen())
+
+    @on(Button.Pressed, "#apply-button")
+    def _apply_button(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#delete-button")
+    def _delete_button(self) -> None:
+        self.action_delete()
+
+    def action_toggle_mark(self) -> None:
+        """Tick or untick the row under the cursor (选择)."""
+        app_id = self.current_id()
+        if app_id is None:
+            return
+        self.marked ^= {app_id}
+        table = self.query_one(DataTable)
+        table.update_cell(app_id, "sel", Text("[x]" if app_id in self.marked else "[ ]"))
+
+    def action_next_page(self) -> None:
+        if self.page + 1 < self.pages:
+            self.page += 1
+            self._fill()
+
+    def action_prev_page(self) -> None:
+        if self.page > 0:
+            self.page -= 1
+            self._fill()
+
+    @on(DataTable.RowSelected, "#applications")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_trail(event.row_key.value)
+
+    def action_open_trail(self) -> None:
+        app_id = self.current_id()
+        if app_id is not None:
+            self.open_trail(app_id)
+
+    def open_trail(self, app_id: str | None) -> None:
+        """流程跟踪 of one application."""
+        from credx_tui.screens.trail import TrailScreen
+
+        if app_id:
+            self.app.push_screen(TrailScreen(app_id))
+
+    def action_delete(self) -> None:
+        """删除 the ticked rows (or the current one), after confirmation; R10 refusals
+        are shown with the rule."""
+        ids = [a.id for a in self.applications if a.id in self.marked]
+        if not ids and (current := self.current_id()) is not None:
+            ids = [current]
+        if not ids or self.dossier is None:
+            self._say(self.t("delete.none"))
+            return
+        dossier = self.dossier
+        items = "\n".join(
+            f"{app_id}  {course_name(dossier, a.target)}"
+            for app_id in ids
+            for a in self.applications
+            if a.id == app_id
+        )
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(ids)
+
+        self.app.push_screen(ConfirmDialog(self.t("delete.confirm", items=items)), done)
+
+    def _delete(self, ids: list[str]) -> None:
+        deleted = 0
+        refusals: list[str] = []
+        by_id = {a.id: a for a in self.applications}
+        for app_id in ids:
+            try:
+                self.services.delete(self.actor, app_id)
+                deleted += 1
+            except Refused as exc:
+                app = by_id.get(app_id)
+                course = course_name(self.dossier, app.target) if app and self.dossier else app_id
+                refusals.append(
+                    self.t("delete.refused", course=course, id=app_id, reason=exc.text(self.lang))
+                )
+            except ServiceError as exc:
+                refusals.append(exc.text(self.lang))
+        lines = [self.t("delete.done", count=deleted)] if deleted else []
+        lines += refusals
+        self._say("\n".join(lines))
+        if refusals:
+            self.notify("\n".join(refusals), severity="error", timeout=8, markup=False)
+        self.marked -= set(ids)
+        self.reload()

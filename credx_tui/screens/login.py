@@ -1,0 +1,99 @@
+"""Login: 学号 and password; each failure says what went wrong (student journey, 1)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import LoginFailed
+
+
+class LoginScreen(CredxScreen):
+    """The first screen: who are you?"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "退出", id="quit", tooltip="退出程序"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="login")
+        self.message = ""
+        """The last failure, in the UI language (kept across a language switch)."""
+        self._message_key: tuple[str, dict[str, object]] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        with Vertical(id="login-box"):
+            yield Static(self.t("login.heading"), id="login-heading")
+            yield Static(self.credx.services.rules.college.name, id="login-college", markup=False)
+            yield Label(self.t("login.username"))
+            yield Input(placeholder=self.t("login.username.placeholder"), id="username")
+            yield Label(self.t("login.password"))
+            yield Input(
+                placeholder=self.t("login.password.placeholder"), password=True, id="password"
+            )
+            yield Button(self.t("login.submit"), id="login-button", variant="primary")
+            yield Static("", id="login-message", markup=False)
+            yield Static(self.t("login.hint"), id="login-hint")
+        yield Footer()
+
+    def after_recompose(self) -> None:
+        self._show_message()
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#password", Input).value = ""
+        self.query_one("#username", Input).focus()
+
+    @on(Input.Submitted, "#username")
+    def _next_field(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login-button")
+    def attempt(self) -> None:
+        """Try the 学号 and password against the services."""
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username or not password:
+            self._set_message("login.empty", {})
+            return
+        try:
+            result = self.services.login(username, password)
+        except LoginFailed as exc:
+            self.query_one("#password", Input).value = ""
+            if exc.kind == "unknown":
+                self._set_message("login.unknown", {"username": username})
+                self.query_one("#username", Input).focus()
+            else:
+                self._set_message(f"login.{exc.kind}", {"detail": exc})
+            return
+        self._message_key = None
+        self._show_message()
+        self.query_one("#password", Input).value = ""
+        self.credx.signed_in(result.actor, result.last_seen)
+
+    def _set_message(self, key: str, values: dict[str, object]) -> None:
+        self._message_key = (key, values)
+        self._show_message()
+
+    def _show_message(self) -> None:
+        text = ""
+        if self._message_key is not None:
+            key, values = self._message_key
+            shown: dict[str, object] = {}
+            for name, value in values.items():
+                if isinstance(value, LoginFailed):
+                    shown[name] = value.text(self.lang)
+                elif isinstance(value, tuple):
+                    shown[name] = self.t(f"{value[0]}.{value[1]}")
+                else:
+                    shown[name] = value
+            text = self.t(key, **shown)
+        self.message = text
+        self.query_one("#login-message", Static).update(text)

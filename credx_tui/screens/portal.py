@@ -1,0 +1,108 @@
+"""Portal home: the student's header, decisions since the last visit, and the two
+menus of the guide: 信息查询 -> 学生成绩总表打印, 报名申请 -> 学分兑换."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import ServiceError
+from credx_tui.widgets.student_header import student_header
+from policy.models import ReviewEvent
+
+
+class PortalScreen(CredxScreen):
+    """信息门户: where a signed-in student starts."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "f3",
+            "app.open_transcript",
+            "成绩总表",
+            id="transcript",
+            tooltip="信息查询 - 学生成绩总表打印",
+        ),
+        Binding(
+            "f4", "app.open_exchange", "学分兑换", id="exchange", tooltip="报名申请 - 学分兑换"
+        ),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("f10", "app.logout", "注销", id="logout", tooltip="注销并回到登录页"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="portal")
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Vertical(id="portal-body"):
+            yield Static("", id="portal-student", markup=False)
+            yield Static(self.t("portal.notices"), classes="section-title")
+            yield Static("", id="portal-notices", markup=False)
+            yield OptionList(
+                Option(self.t("portal.menu.query"), disabled=True),
+                Option("  " + self.t("portal.menu.transcript"), id="transcript"),
+                Option(self.t("portal.menu.apply"), disabled=True),
+                Option("  " + self.t("portal.menu.exchange"), id="exchange"),
+                id="portal-menu",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one("#portal-menu", OptionList).focus()
+
+    def after_recompose(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            student = self.services.student(self.actor)
+            notices = self.services.notices(self.actor, self.credx.last_seen)
+            dossier = self.services.dossier(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        names = {}
+        for app in dossier.applications:
+            record = dossier.transcript.record(app.target)
+            names[app.id] = record.name if record else app.target
+        self.query_one("#portal-student", Static).update(
+            student_header(student, self.lang, kind=False)
+        )
+        self.query_one("#portal-notices", Static).update(self._notices_text(notices, names))
+
+    def _notices_text(self, notices: list[ReviewEvent], names: dict[str, str]) -> Text:
+        if not notices:
+            key = "portal.notices.first" if self.credx.last_seen is None else "portal.notices.none"
+            return Text(self.t(key))
+        text = Text()
+        for event in notices:
+            reason = self.t("portal.notice.reason", reason=event.reason) if event.reason else ""
+            line = self.t(
+                "portal.notice",
+                at=f"{event.at.astimezone():%Y-%m-%d %H:%M}",
+                course=names.get(event.application_id, event.application_id),
+                action=self.t(f"action.{event.action.value}"),
+                who=event.actor,
+                reason=reason,
+            )
+            if text:
+                text.append("\n")
+            text.append(line)
+        return text
+
+    @on(OptionList.OptionSelected, "#portal-menu")
+    def _menu(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "transcript":
+            self.credx.open_transcript()
+        elif event.option.id == "exchange":
+            self.credx.open_exchange()

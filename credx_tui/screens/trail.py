@@ -1,0 +1,178 @@
+"""流程跟踪 (S5): one application's whole trail, with what the student may do next:
+correct and resubmit a returned one, submit a saved one, withdraw one under review."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import ServiceError
+from credx_tui.widgets.describe import course_name, offered_credits, relation
+from policy.dossier import Dossier
+from policy.eligibility import fmt
+from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Status
+
+TRAIL_COLUMNS = (
+    ("at", "trail.col.at"),
+    ("action", "trail.col.action"),
+    ("who", "trail.col.who"),
+    ("step", "trail.col.step"),
+    ("status", "trail.col.status"),
+    ("reason", "trail.col.reason"),
+)
+
+
+class TrailScreen(CredxScreen):
+    """流程跟踪 of one application."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "edit", "修改", id="edit", tooltip="修改被退回或无流程的申请"),
+        Binding("f8", "resubmit", "提交", id="resubmit", tooltip="提交或重新提交此申请"),
+        Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+    ]
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__(id="trail")
+        self.application_id = application_id
+        """The application followed."""
+        self.application: ExchangeApplication | None = None
+        self.events: list[ReviewEvent] = []
+        self.dossier: Dossier | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        with Vertical(id="trail-body"):
+            yield Static(self.t("trail.title"), classes="page-title")
+            yield Static("", id="trail-summary", markup=False)
+            yield DataTable(id="trail-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="trail-state", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._columns()
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def after_recompose(self) -> None:
+        self._columns()
+        self._fill()
+
+    def _columns(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in TRAIL_COLUMNS:
+            table.add_column(self.t(label), key=key)
+
+    def reload(self) -> None:
+        try:
+            self.application = self.services.application(self.actor, self.application_id)
+            self.events = self.services.trail(self.actor, self.application_id)
+            self.dossier = self.services.dossier(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        self._fill()
+        self.refresh_bindings()
+
+    def _fill(self) -> None:
+        app, dossier = self.application, self.dossier
+        if app is None or dossier is None:
+            return
+        summary = [
+            self.t(
+                "trail.summary",
+                id=app.id,
+                course=course_name(dossier, app.target),
+                code=app.target,
+                credits=fmt(offered_credits(dossier, app)),
+                status=self.t(f"status.{app.status.value}"),
+            ),
+            self.t("trail.sources", relation=relation(dossier, app)),
+        ]
+        if app.attachments:
+            summary.append(
+                self.t("trail.attachments", names="、".join(a.filename for a in app.attachments))
+            )
+        if app.note:
+            summary.append(f"{self.t('col.note')}: {app.note}")
+        self.query_one("#trail-summary", Static).update("\n".join(summary))
+        table = self.query_one(DataTable)
+        table.clear()
+        for event in self.events:
+            cells = [
+                f"{event.at.astimezone():%Y-%m-%d %H:%M}",
+                self.t(f"action.{event.action.value}"),
+                event.actor,
+                event.step_name,
+                self.t(f"status.{event.status_after.value}"),
+                event.reason,
+            ]
+            table.add_row(*(Text(c) for c in cells), key=event.id)
+        state = {
+            Status.RETURNED: "trail.returned",
+            Status.DRAFT: "trail.draft",
+            Status.UNDER_REVIEW: "trail.review",
+            Status.APPROVED: "trail.approved",
+        }[app.status]
+        text = self.t(state)
+        returns = [e for e in self.events if e.action == ReviewAction.RETURN and e.reason]
+        if app.status == Status.RETURNED and returns:
+            # The reviewer's reason in full: the table's column may be cut at 80 cells.
+            text = self.t("trail.return_reason", reason=returns[-1].reason) + "\n" + text
+        if not self.events:
+            text = self.t("trail.empty") + "\n" + text
+        self.query_one("#trail-state", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what the application's status allows (the services decide)."""
+        app = self.application
+        if action in ("edit", "resubmit"):
+            return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
+        if action == "withdraw":
+            return app is not None and app.status == Status.UNDER_REVIEW
+        return True
+
+    def action_edit(self) -> None:
+        """F7: correct the application in the apply screen."""
+        from credx_tui.screens.apply import ApplyScreen
+
+        if self.application is not None:
+            self.app.push_screen(ApplyScreen(self.application))
+
+    def action_resubmit(self) -> None:
+        """F8: submit (again) as it stands; a refusal says which rule."""
+        try:
+            app = self.services.submit(self.actor, self.application_id)
+        except ServiceError as exc:
+            self.show_error(exc)
+            self.query_one("#trail-state", Static).update(exc.text(self.lang))
+            return
+        self.notify(self.t("trail.resubmitted", id=app.id), markup=False)
+        self.reload()
+
+    def action_withdraw(self) -> None:
+        """F9: take back an application still waiting for its first decision."""
+
+        def done(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                app = self.services.withdraw(self.actor, self.application_id)
+            except ServiceError as exc:
+                self.show_error(exc)
+                return
+            self.notify(self.t("trail.withdrawn", id=app.id), markup=False)
+            self.reload()
+
+        self.app.push_screen(
+            ConfirmDialog(self.t("trail.withdraw.confirm", id=self.application_id)), done
+        )

@@ -1,0 +1,106 @@
+"""学生成绩总表 (S1): the 学业成绩单 on screen, and its 打印 dialog writing a text file.
+
+Three columns as on the paper form when the terminal is wide enough, one otherwise.
+After an approved exchange the course shows ``rules.exchange_record`` (S5)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from credx_tui.dialogs.print_options import PrintDialog
+from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import ServiceError
+from policy.dossier import Dossier
+
+
+class TranscriptScreen(CredxScreen):
+    """信息查询 -> 学生成绩总表打印."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f6", "print", "打印", id="print", tooltip="打印学业成绩单"),
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="transcript")
+        self.dossier: Dossier | None = None
+        self.options = PrintOptions()
+        """The last choices of the 打印 dialog (the screen shows what would print)."""
+        self.printed = ""
+        """Path of the last printed file, shown under the transcript."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="")
+        yield Static(self.t("transcript.title"), classes="page-title")
+        with VerticalScroll(id="transcript-scroll"):
+            yield Static("", id="transcript-text", markup=False)
+        yield Static("", id="transcript-printed", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one("#transcript-scroll").focus()
+
+    def after_recompose(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def reload(self) -> None:
+        try:
+            self.dossier = self.services.dossier(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.dossier is None or not self.is_mounted:
+            return
+        width = max(40, self.size.width - 6)  # padding and the scrollbar
+        lines = transcript_lines(
+            self.dossier,
+            self.services.rules,
+            width,
+            self.lang,
+            self.options,
+            self.services.clock().astimezone(),
+        )
+        self.query_one("#transcript-text", Static).update("\n".join(lines))
+        self.query_one("#transcript-printed", Static).update(self.printed)
+
+    def action_print(self) -> None:
+        """打印: choose the options, then write the file and show its path."""
+
+        def chosen(options: PrintOptions | None) -> None:
+            if options is None or self.dossier is None:
+                return
+            self.options = options
+            self.reload()
+            try:
+                path = print_transcript(
+                    self.dossier,
+                    self.services.rules,
+                    self.credx.print_dir,
+                    self.lang,
+                    options,
+                    now=self.services.clock().astimezone(),
+                )
+            except OSError as exc:
+                self.printed = self.t("print.failed", path=self.credx.print_dir, error=exc.strerror)
+                self.notify(self.printed, severity="error", markup=False)
+            else:
+                self.printed = self.t("print.done", path=path)
+                self.notify(self.printed, markup=False, timeout=8)
+            self._draw()
+
+        self.app.push_screen(PrintDialog(self.options), chosen)

@@ -1,0 +1,602 @@
+"""Trainer mode in the app (issue 5): the real screens on a sandbox, with the guided
+walk's panel split off the right edge of every screen.
+
+:class:`TrainerApp` is the student/reviewer app with a :class:`Training` session: it
+signs people in on the sandbox only, follows which screen and dialog is showing (the
+app's ``screen_change_signal``, so the screens and dialogs stay as they are), keeps the
+panel up to date, highlights the widget a step names, and adds the trainer's keys:
+next, previous, skip ahead (the step done in the trainer's place), role switch, reset
+and the key echo.  Build it through the composition root,
+``make_app(settings, services, training=...)``."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events, on
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.css.query import QueryError
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Input
+
+from credx_tui.app import CredxApp
+from credx_tui.i18n import t
+from credx_tui.screens.base import CredxScreen
+from credx_tui.services import ServiceError, Services
+from credx_tui.settings import Settings
+from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
+from credx_tui.training.session import Training
+from credx_tui.training.walk import Walk
+from credx_tui.widgets.walk_panel import WalkPanel, WalkView
+from policy.models import ExchangeApplication, Role, Status
+
+PROJECTOR_THEME = Theme(
+    name="credx-projector",
+    primary="#003A8C",
+    secondary="#4A2380",
+    accent="#003A8C",
+    warning="#8A4600",
+    error="#B00020",
+    success="#006B2E",
+    foreground="#000000",
+    background="#FFFFFF",
+    surface="#FFFFFF",
+    panel="#E6ECF5",
+    dark=False,
+    variables={
+        "footer-key-foreground": "#003A8C",
+        "border": "#003A8C",
+        "border-blurred": "#5A5A5A",
+        "input-selection-background": "#003A8C 30%",
+    },
+)
+"""High-contrast light theme for a projector: black on white, dark accents."""
+
+SCREEN_NAMES = {
+    "login": "login",
+    "portal": "portal",
+    "transcript": "transcript",
+    "exchange": "exchange",
+    "apply": "apply",
+    "trail": "trail",
+    "review-queue": "review_queue",
+    "review-decision": "review_decision",
+}
+"""Screen ids of the app -> the screen names of the scenario format."""
+
+STUDENT_SIDE = ("portal", "transcript", "exchange", "trail")
+"""Student screens the role switch may show (login and apply are steps, not views)."""
+
+HIGHLIGHT = "walk-highlight"
+"""CSS class of the widget the current step names."""
+
+ECHO_KEYS = 8
+"""How many of the last keys the key echo shows."""
+
+WALK_BINDINGS = ("walk_next", "walk_previous", "walk_skip", "walk_role", "walk_reset", "walk_echo")
+"""Binding ids of the trainer's keys, in the order the panel lists them."""
+
+
+def key_label(key: str) -> str:
+    """A key as the footer writes it: ``ctrl+n`` -> ``^N``, ``f4`` -> ``F4``."""
+    *mods, last = key.split("+") if key != "+" else ["+"]
+    if len(last) == 1:
+        last = last.upper() if mods else last
+    else:
+        last = {"escape": "Esc", "pageup": "PgUp", "pagedown": "PgDn"}.get(last, last.capitalize())
+    caret = "^" if "ctrl" in mods else ""
+    mods = [m.capitalize() for m in mods if m != "ctrl"]
+    return caret + "+".join([*mods, last])
+
+
+class TrainerApp(CredxApp):
+    """学分兑换 on a sandbox, with the guided walk beside every screen."""
+
+    CSS_PATH = str(Path(__file__).parent.parent / "app.tcss")
+    """The app's one stylesheet (a relative path would be read from this package)."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+n",
+            "walk_next",
+            "下一步",
+            id="walk_next",
+            priority=True,
+            show=False,
+            tooltip="培训：进入下一步",
+        ),
+        Binding(
+            "ctrl+y",
+            "walk_previous",
+            "上一步",
+            id="walk_previous",
+            priority=True,
+            show=False,
+            tooltip="培训：回到上一步",
+        ),
+        Binding(
+            "ctrl+g",
+            "walk_skip",
+            "代为完成",
+            id="walk_skip",
+            priority=True,
+            show=False,
+            tooltip="培训：由系统完成本步并进入下一步",
+        ),
+        Binding(
+            "ctrl+t",
+            "walk_role",
+            "切换角色",
+            id="walk_role",
+            priority=True,
+            show=False,
+            tooltip="培训：在学生和审核人之间切换，不必注销",
+        ),
+        Binding(
+            "ctrl+o",
+            "walk_reset",
+            "重置沙盒",
+            id="walk_reset",
+            priority=True,
+            show=False,
+            tooltip="培训：沙盒恢复到开始状态，回到第一步",
+        ),
+        Binding(
+            "ctrl+l",
+            "walk_echo",
+            "按键回显",
+            id="walk_echo",
+            priority=True,
+            show=False,
+            tooltip="培训：显示或隐藏按键回显",
+        ),
+    ]
+
+    echo_on: reactive[bool] = reactive(True, init=False)
+    """Whether the panel shows the keys the trainer pressed (Ctrl+L)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        training: Training,
+        print_dir: Path | None = None,
+    ) -> None:
+        super().__init__(
+            settings, services, print_dir=print_dir or training.sandbox.folder / "prints"
+        )
+        self.training = training
+        """The scenario, its sandbox and the services on it."""
+        self.keys_pressed: deque[str] = deque(maxlen=ECHO_KEYS)
+        """The last keys pressed, as shown by the key echo."""
+        self.walk_message: Callable[[str], str] | None = None
+        """The last result or refusal of a trainer's key, in a language."""
+        self.message_is_error = False
+        """Whether :attr:`walk_message` is a refusal (drawn in red)."""
+        self.last_reset_seconds: float | None = None
+        """How long the last reset took."""
+        self.register_theme(PROJECTOR_THEME)
+
+    @property
+    def walk(self) -> Walk:
+        """The walk of the session."""
+        return self.training.walk
+
+    # -- start ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        # CredxApp.on_mount runs after this one (Textual calls each class's handler)
+        # and pushes the login screen, which the signal below already sees.
+        self.theme = PROJECTOR_THEME.name
+        self.sub_title = self.t("walk.sandbox")
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self.set_interval(0.5, self.refresh_walk, name="walk-refresh")
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title with the sandbox notice in bold (Textual's own joins
+        them with a dimmed, East-Asian-ambiguous dash)."""
+        if not sub_title:
+            return Content(title)
+        return Content.assemble(Content(title), "  ", (f"[{sub_title}]", "bold"))
+
+    # -- following the screens ------------------------------------------------------
+
+    def _screen_changed(self, screen: Screen) -> None:
+        """A screen was pushed, popped or switched: tell the walk, dress the screen."""
+        from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
+        from credx_tui.dialogs.print_options import PrintDialog
+        from credx_tui.dialogs.ratio import RatioDialog
+
+        dialogs = {
+            RatioDialog: "ratio",
+            HiddenCoursesDialog: "hidden_courses",
+            PrintDialog: "print",
+        }
+        dialog = next((name for kind, name in dialogs.items() if isinstance(screen, kind)), None)
+        if dialog is not None:
+            self.walk.dialogs_seen.add(dialog)
+        elif screen.id in SCREEN_NAMES:
+            self.walk.screen = SCREEN_NAMES[screen.id]
+            self.walk.screens_seen.add(self.walk.screen)
+        if isinstance(screen, CredxScreen):
+            self._dress(screen)
+        self.refresh_walk()
+
+    def _dress(self, screen: Screen, tries: int = 50) -> None:
+        """Mount the panel in ``screen`` once it is mounted itself."""
+        if screen not in self.screen_stack:
+            return
+        if not screen.is_mounted:
+            if tries:
+                self.set_timer(0.02, partial(self._dress, screen, tries - 1))
+            return
+        if not screen.query(WalkPanel):
+            screen.mount(WalkPanel())
+
+    @on(WalkPanel.Ready)
+    def _panel_ready(self) -> None:
+        self.refresh_walk()
+
+    def _walk_screen(self) -> CredxScreen | None:
+        """The topmost credx screen (under a dialog, when one is open)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CredxScreen):
+                return screen
+        return None
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._echo(event)
+        await super().on_event(event)
+
+    def _echo(self, event: events.Key) -> None:
+        focused = self.focused
+        secret = isinstance(focused, Input) and focused.password and event.is_printable
+        self.keys_pressed.append("*" if secret else key_label(event.key))
+        if self.echo_on:
+            self.refresh_walk()
+
+    # -- the panel ------------------------------------------------------------------
+
+    def _done(self) -> bool:
+        try:
+            return self.walk.done()
+        except ServiceError:
+            return False
+
+    def _course(self, code: str) -> str:
+        try:
+            record = self.services.dossier(self.walk.student()).transcript.record(code)
+        except ServiceError:
+            return code
+        return f"{record.name}（{code}）" if record else code
+
+    def _expectation(self) -> str:
+        expect = self.walk.step.expect
+        if expect.kind == "screen":
+            return self.t("walk.expect.screen", screen=self.t(f"walk.screen.{expect.screen}"))
+        if expect.kind == "dialog":
+            return self.t("walk.expect.dialog", dialog=self.t(f"walk.dialog.{expect.dialog}"))
+        if expect.kind == "application":
+            status = self.t(f"status.{expect.status}") if expect.status else self.t("walk.any")
+            return self.t(
+                "walk.expect.application", course=self._course(expect.target or ""), status=status
+            )
+        return self.t("walk.expect.none")
+
+    def _account(self, role: str) -> str:
+        scenario = self.walk.scenario
+        return scenario.student if role == "student" else scenario.reviewer
+
+    def walk_view(self) -> WalkView:
+        """What the panel shows now, in the UI language."""
+        walk, lang = self.walk, self.lang
+        step = walk.step
+        done = self._done()
+        if done:
+            state = self.t("walk.done.end" if walk.at_end else "walk.done")
+        else:
+            state = self.t("walk.waiting", what=self._expectation())
+        now = (
+            self.t("walk.now.out")
+            if self.actor is None
+            else self.t(
+                "walk.now",
+                role=self.t(
+                    "walk.role.student" if self.actor.role == Role.STUDENT else "walk.role.reviewer"
+                ),
+                account=self.actor.username,
+            )
+        )
+        role = self.t(
+            "walk.role", role=self.t(f"walk.role.{step.role}"), account=self._account(step.role)
+        )
+        rules = ""
+        if step.rules:
+            rules = (
+                self.t("walk.rules")
+                + "\n"
+                + "\n".join(f"{r} {self.t(f'rule.{r}')}" for r in step.rules)
+            )
+        text = step.text(lang)
+        if step.highlight:
+            text += "\n" + self.t("walk.highlight")
+        labels = [f"{key_label(b.key)} {self.t(f'key.{b.id}')}" for b in self._trainer_bindings()]
+        pairs = ["  ".join(labels[i : i + 2]) for i in range(0, len(labels), 2)]
+        keys = "\n".join([*pairs, self.t("walk.keys.lang")])
+        return WalkView(
+            banner=self.t("walk.banner"),
+            scenario=walk.scenario.title(lang),
+            position=self.t(
+                "walk.position",
+                n=walk.index + 1,
+                total=len(walk.scenario.steps),
+                procedure=step.procedure,
+                name=self.t(f"walk.proc.{step.procedure}"),
+            ),
+            title=step.title(lang),
+            role=f"{role}\n{now}",
+            text=text,
+            rules=rules,
+            state=state,
+            done=done,
+            message=self.walk_message(lang) if self.walk_message else "",
+            message_is_error=self.message_is_error,
+            keys=keys,
+            echo=self.t("walk.echo", keys="  ".join(self.keys_pressed)),
+            echo_on=self.echo_on,
+        )
+
+    def _trainer_bindings(self) -> list[Binding]:
+        found: dict[str, Binding] = {}
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id in WALK_BINDINGS:
+                    found[binding.id] = binding
+        return [found[i] for i in WALK_BINDINGS if i in found]
+
+    def refresh_walk(self) -> None:
+        """Draw the panel of the screen showing and highlight the step's widget."""
+        screen = self._walk_screen()
+        if screen is None or not screen.is_mounted:
+            return
+        for panel in screen.query(WalkPanel):
+            panel.show(self.walk_view())
+        self._highlight(screen)
+
+    def _highlight(self, screen: Screen) -> None:
+        for other in self.screen_stack:
+            if other is not screen:
+                other.query(f".{HIGHLIGHT}").remove_class(HIGHLIGHT)
+        selector = self.walk.step.highlight
+        wanted = []
+        if selector:
+            try:
+                wanted = list(screen.query(selector))
+            except QueryError:
+                wanted = []
+            except Exception:  # a malformed selector in a trainer's scenario
+                wanted = []
+        for widget in screen.query(f".{HIGHLIGHT}"):
+            if widget not in wanted:
+                widget.remove_class(HIGHLIGHT)
+        for widget in wanted:
+            widget.add_class(HIGHLIGHT)
+
+    def _say(self, message: Callable[[str], str] | None, error: bool = False) -> None:
+        self.walk_message = message
+        self.message_is_error = error
+        if message is not None and error:
+            self.notify(message(self.lang), severity="error", timeout=8, markup=False)
+        self.refresh_walk()
+
+    def _refused(self, exc: ServiceError) -> None:
+        step_id = self.walk.step.id
+        self._say(lambda lang: t("walk.refused", lang, step=step_id, reason=exc.text(lang)), True)
+
+    # -- the trainer's keys -----------------------------------------------------------
+
+    def action_walk_next(self) -> None:
+        """Ctrl+N: the next step (the trainer does it, or skips ahead)."""
+        self.walk.next()
+        self._say(None)
+
+    def action_walk_previous(self) -> None:
+        """Ctrl+Y: the previous step."""
+        self.walk.previous()
+        self._say(None)
+
+    async def action_walk_skip(self) -> None:
+        """Ctrl+G: do the step in the trainer's place, then show the next step's screen
+        as its role.  A step already done is not done twice."""
+        walk = self.walk
+        step = walk.step
+        if step.expect.kind == "none" or not self._done():
+            try:
+                walk.perform()
+            except ServiceError as exc:
+                self._refused(exc)
+                return
+        if walk.at_end:
+            screen = step.perform.screen if step.perform.action == "open" else step.screen
+            await self.show_as(screen or step.screen, step.role)
+            self._say(lambda lang: t("walk.end", lang))
+            return
+        following = walk.next()
+        await self.show_as(following.screen, following.role)
+        self._say(None)
+
+    async def action_walk_role(self) -> None:
+        """Ctrl+T: the same application from the other side, without logging out."""
+        to_reviewer = self.actor is not None and self.actor.role == Role.STUDENT
+        app = self.focus_application()
+        if to_reviewer:
+            role = "reviewer"
+            screen = "review_decision" if app and app.status != Status.DRAFT else "review_queue"
+        else:
+            role = "student"
+            step = self.walk.step
+            if step.role == "student" and step.screen in STUDENT_SIDE:
+                screen = step.screen
+            else:
+                screen = "trail" if app else "exchange"
+        if await self.show_as(screen, role):
+            name = self.t(f"walk.role.{role}")
+            self._say(lambda lang: t("walk.role.switched", lang, role=t(f"walk.role.{role}", lang)))
+            self.notify(self.t("walk.role.switched", role=name), timeout=3)
+
+    async def action_walk_reset(self) -> None:
+        """Ctrl+O: the sandbox back to its start, the walk at its first step."""
+        began = time.perf_counter()
+        await self._unwind()
+        self.training.reset()
+        self.actor = None
+        self.last_seen = None
+        self.walk.screen = "login"
+        try:
+            self.screen.query_one("#username", Input).value = ""
+            self.screen.query_one("#username", Input).focus()
+        except QueryError:
+            pass
+        self.last_reset_seconds = time.perf_counter() - began
+        ms = round(self.last_reset_seconds * 1000)
+        self._say(lambda lang: t("walk.reset.done", lang, ms=ms))
+
+    def action_walk_echo(self) -> None:
+        """Ctrl+L: show or hide the key echo."""
+        self.echo_on = not self.echo_on
+        self.keys_pressed.clear()
+        self.refresh_walk()
+
+    async def start_scenario(self, scenario: Scenario) -> None:
+        """Walk another scenario, on a fresh sandbox."""
+        await self._unwind()
+        self.training.switch(scenario)
+        self.actor = None
+        self.last_seen = None
+        self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
+
+    # -- showing a screen as a role -------------------------------------------------
+
+    def focus_target(self) -> str | None:
+        """The course the walk is about now: the nearest step, looking back first,
+        that names one."""
+        steps, index = self.walk.scenario.steps, self.walk.index
+        for k in [*range(index, -1, -1), *range(index + 1, len(steps))]:
+            target = steps[k].expect.target or steps[k].perform.target
+            if target:
+                return target
+        return None
+
+    def focus_application(self) -> ExchangeApplication | None:
+        """The application the walk is about (the role switch shows it from both sides)."""
+        try:
+            target = self.focus_target()
+            if target and (app := self.walk.application(target)) is not None:
+                return app
+            apps = self.services.applications(self.walk.student())
+        except ServiceError:
+            return None
+        return apps[0] if apps else None
+
+    async def _unwind(self) -> None:
+        """Back to the login screen (the one under every other)."""
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+
+    async def show_as(self, screen: str, role: str) -> bool:
+        """Show ``screen`` as the scenario's student or reviewer, signed in on the
+        sandbox, with the application of the walk; False when the login was refused."""
+        from credx_tui.screens.apply import ApplyScreen
+        from credx_tui.screens.exchange import ExchangeScreen
+        from credx_tui.screens.portal import PortalScreen
+        from credx_tui.screens.review_decision import ReviewDecisionScreen
+        from credx_tui.screens.review_queue import ReviewQueueScreen
+        from credx_tui.screens.trail import TrailScreen
+        from credx_tui.screens.transcript import TranscriptScreen
+
+        await self._unwind()
+        self.actor = None
+        if screen == "login":
+            return True
+        try:
+            result = self.services.login(self._account(role), self.walk.scenario.password)
+        except ServiceError as exc:
+            self._refused(exc)
+            return False
+        self.actor, self.last_seen = result.actor, result.last_seen
+        app = self.focus_application()
+        if result.actor.role != Role.STUDENT:
+            await self.push_screen(ReviewQueueScreen())
+            if screen == "review_decision" and app is not None and app.status != Status.DRAFT:
+                await self.push_screen(ReviewDecisionScreen([app.id], 0))
+            return True
+        await self.push_screen(PortalScreen())
+        if screen == "transcript":
+            await self.push_screen(TranscriptScreen())
+        elif screen in ("exchange", "apply", "trail"):
+            await self.push_screen(ExchangeScreen())
+            if screen == "apply":
+                target = self.walk.step.expect.target or self.walk.step.perform.target
+                editable = (
+                    app
+                    if app is not None
+                    and app.target == target
+                    and app.status in (Status.DRAFT, Status.RETURNED)
+                    else None
+                )
+                await self.push_screen(ApplyScreen(editable))
+            elif screen == "trail" and app is not None:
+                await self.push_screen(TrailScreen(app.id))
+        return True
+
+    # -- language and commands --------------------------------------------------------
+
+    async def watch_lang(self, lang: str) -> None:
+        await super().watch_lang(lang)
+        self.sub_title = t("walk.sandbox", lang)
+        # Screens recompose on a language switch, which takes the panel away.
+        for screen in self.screen_stack:
+            if isinstance(screen, CredxScreen):
+                self._dress(screen)
+        self.refresh_walk()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The trainer's commands first, then the app's."""
+        for action in WALK_BINDINGS:
+            yield SystemCommand(
+                self.t(f"cmd.{action}"),
+                self.t(f"key.{action}.tip"),
+                getattr(self, f"action_{action}"),
+            )
+        if self.training.fixture is None:
+            for path in shipped_scenarios():
+                scenario = load_scenario(path)
+                if scenario.id != self.walk.scenario.id:
+                    yield SystemCommand(
+                        self.t("cmd.walk_scenario", title=scenario.title(self.lang)),
+                        scenario.summary_en if self.lang == "en" else scenario.summary_zh,
+                        partial(self.start_scenario, scenario),
+                    )
+        yield from super().get_system_commands(screen)
+
+
+def run_trainer(settings: Settings, training: Training) -> int:
+    """Run the trainer's app on the session's sandbox; returns the exit code."""
+    from credx_tui.app import make_app
+
+    app = make_app(settings, training.services, training=training)
+    return app.run() or 0

@@ -1,0 +1,114 @@
+"""Fixtures of the UI tests: a fresh demo college per test, the app built by the
+composition root, and helpers that press the real keys."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
+
+from credx_tui.app import CredxApp, make_app
+from credx_tui.services import Actor, Services
+from credx_tui.services.loading import load_demo
+from credx_tui.settings import Settings
+from credx_tui.store import Store
+from policy.rules import Rules, load_rules
+
+SIZES = [(80, 24), (120, 40)]
+"""Every journey test runs at the lab terminal's 80x24 and at projector size."""
+
+FIXED_NOW = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+"""The clock of the snapshot tests (10:00 in China)."""
+
+HAPPY_STUDENT = "2018110101"
+"""江浩宇: the seed's transcript, 高等数学(2-1) and 英语(2-2) failed after 补考."""
+RETURNED_STUDENT = "2023110106"
+"""马骏: XF2026-0003 (计算机应用基础) 被退回."""
+UNDER_REVIEW_STUDENT = "2023110102"
+"""周雨桐: XF2026-0002 审核中."""
+APPROVED_STUDENT = "2023110105"
+"""孙嘉怡: XF2026-0001 (高等数学(2-1)) 审核通过."""
+PASSWORD = "demo"
+
+
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    """The bundled default rules."""
+    return load_rules()
+
+
+@pytest.fixture
+def store(tmp_path: Path, rules: Rules) -> Store:
+    """A fresh demo college in ``tmp_path/db``."""
+    demo, _ = load_demo(tmp_path / "db", rules)
+    return demo
+
+
+@pytest.fixture
+def services(store: Store, rules: Rules) -> Services:
+    """Services over the demo store (real clock)."""
+    return Services(store, rules)
+
+
+@pytest.fixture
+def make(store: Store, services: Services, tmp_path: Path) -> Callable[..., CredxApp]:
+    """Build the app as the CLI does, printing into ``tmp_path/prints``."""
+
+    def build(lang: str = "zh", svc: Services | None = None) -> CredxApp:
+        return make_app(
+            Settings(db=store.root, lang=lang), svc or services, print_dir=tmp_path / "prints"
+        )
+
+    return build
+
+
+def actor(services: Services, username: str) -> Actor:
+    """An actor for reading back what the store holds (a fresh login)."""
+    return services.actor_for(username)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and the screen catch up."""
+    await pilot.pause()
+    # Only our loaders: DirectoryTree keeps a worker waiting for folders to expand.
+    for worker in [w for w in pilot.app.workers if w.group == "exchange-load"]:
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+    await pilot.pause()
+
+
+async def login(pilot: Pilot, username: str, password: str = PASSWORD) -> None:
+    """Type the 学号 and password on the login screen, as a student would (after a
+    failure the student goes back to the 学号 field: focus and clear it)."""
+    from textual.widgets import Input
+
+    field = pilot.app.screen.query_one("#username", Input)
+    field.value = ""
+    field.focus()
+    await pilot.pause()
+    await pilot.press(*username, "enter")
+    await pilot.press(*password, "enter")
+    await settle(pilot)
+
+
+def screen_text(app: CredxApp) -> str:
+    """Everything the current screen shows, as plain text (Static contents and
+    table cells), for assertions on what the student reads."""
+    from textual.widgets import DataTable, OptionList, Static
+
+    parts: list[str] = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Static):
+            parts.append(str(widget.render()))
+        elif isinstance(widget, DataTable):
+            parts.extend(str(c.label) for c in widget.columns.values())
+            for row in range(widget.row_count):
+                parts.extend(str(cell) for cell in widget.get_row_at(row))
+        elif isinstance(widget, OptionList):
+            parts.extend(str(o.prompt) for o in widget.options)
+    return "\n".join(parts)

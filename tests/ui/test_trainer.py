@@ -1,0 +1,345 @@
+"""Trainer mode (issue 5): each shipped scenario walked from start to end with Pilot,
+some steps by the real keys and some skipped ahead, with a reset in the middle and the
+role switch; assertions on what the panel and the screens show and on what the sandbox
+holds.  The real store stays byte-for-byte the same, and a bad scenario file stops
+``credx train`` naming file and field."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+from textual.worker import WorkerCancelled
+
+from credx_tui.app import make_app
+from credx_tui.cli import main
+from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
+from credx_tui.dialogs.print_options import PrintDialog
+from credx_tui.dialogs.ratio import RatioDialog
+from credx_tui.screens.apply import ApplyScreen
+from credx_tui.screens.exchange import ExchangeScreen
+from credx_tui.screens.login import LoginScreen
+from credx_tui.screens.review_decision import ReviewDecisionScreen
+from credx_tui.screens.trail import TrailScreen
+from credx_tui.screens.transcript import TranscriptScreen
+from credx_tui.services.loading import load_demo
+from credx_tui.settings import Settings
+from credx_tui.training.sandbox import Sandbox
+from credx_tui.training.session import Training, find_scenario
+from credx_tui.training.ui import TrainerApp
+from credx_tui.widgets.walk_panel import WalkPanel
+from policy.models import Role, Status
+from policy.rules import load_rules
+
+from .conftest import login
+
+RULES = load_rules()
+PROJECTOR = (100, 30)
+BANNER_ZH = "培训沙盒：所有操作不会影响真实数据"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """One sandbox for the module (building one hashes every password); each test
+    starts from its reset."""
+    with Sandbox(RULES) as box:
+        yield box
+
+
+def trainer(sandbox: Sandbox, scenario_id: str, lang: str = "zh") -> TrainerApp:
+    """The trainer's app as ``credx train --scenario ID`` builds it, on ``sandbox``."""
+    sandbox.reset()
+    scenario, _ = find_scenario(scenario_id)
+    training = Training(scenario, RULES, sandbox=sandbox)
+    app = make_app(Settings(db=sandbox.root, lang=lang), training.services, training=training)
+    assert isinstance(app, TrainerApp)
+    return app
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let the screens' loaders finish and the panel catch up."""
+    await pilot.pause()
+    for worker in [w for w in pilot.app.workers if w.group in ("exchange-load", "queue-load")]:
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+    await pilot.pause()
+    pilot.app.refresh_walk()
+    await pilot.pause()
+
+
+async def keys(pilot: Pilot, *pressed: str) -> None:
+    await pilot.press(*pressed)
+    await settle(pilot)
+
+
+def panel_text(app: TrainerApp) -> str:
+    """Everything the walk panel beside the current screen shows."""
+    screen = app._walk_screen()
+    assert screen is not None
+    panel = screen.query_one(WalkPanel)
+    return "\n".join(str(s.render()) for s in panel.query(Static) if s.display)
+
+
+def screen_text(app: TrainerApp) -> str:
+    """What the real screen shows (its Statics, tables and lists), without the panel."""
+    from textual.widgets import DataTable
+
+    parts: list[str] = []
+    for widget in app.screen.query("*"):
+        if any(isinstance(a, WalkPanel) for a in widget.ancestors_with_self):
+            continue
+        if isinstance(widget, Static):
+            parts.append(str(widget.render()))
+        elif isinstance(widget, DataTable):
+            for row in range(widget.row_count):
+                parts.extend(str(cell) for cell in widget.get_row_at(row))
+        elif isinstance(widget, OptionList):
+            parts.extend(str(o.prompt) for o in widget.options)
+    return "\n".join(parts)
+
+
+def status_of(app: TrainerApp, target: str) -> str | None:
+    found = app.walk.application(target)
+    return found.status.value if found else None
+
+
+async def pick_target(pilot: Pilot, name: str) -> None:
+    targets = pilot.app.screen.query_one("#targets", OptionList)
+    targets.focus()
+    await pilot.pause()
+    index = next(i for i, o in enumerate(targets.options) if f" {name} " in str(o.prompt))
+    targets.highlighted = 0
+    await keys(pilot, *(["down"] * index), "enter")
+
+
+async def test_guide_example_by_keys_and_skips(sandbox: Sandbox) -> None:
+    """The guide's example: S1 to S5, the R9 hidden courses and the R8 dialog by the
+    real keys, the two applications skipped ahead, the reviewer's approval by keys."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        shown = panel_text(app)
+        assert BANNER_ZH in shown and "培训沙盒" in app.sub_title
+        assert "第 1/11 步" in shown and "【等待】" in shown
+        assert app.screen.query_one("#username").has_class("walk-highlight")
+
+        await login(pilot, "2018110101")
+        await settle(pilot)
+        assert "【完成】" in panel_text(app)
+        await keys(pilot, "ctrl+n", "f3")
+        assert isinstance(app.screen, TranscriptScreen)
+        assert "第 2/11 步  S1" in panel_text(app) and "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n")
+        assert "【等待】打开「打印」对话框" in panel_text(app)
+        await keys(pilot, "f6")
+        assert isinstance(app.screen, PrintDialog) and "print" in app.walk.dialogs_seen
+        await keys(pilot, "escape")
+        assert "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n", "escape", "f4")
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "没有符合表中记录" in screen_text(app) and "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n", "f7")
+        assert isinstance(app.screen, ApplyScreen)
+        assert "R9" in panel_text(app) and "【等待】" in panel_text(app)
+        await keys(pilot, "f3")
+        assert isinstance(app.screen, HiddenCoursesDialog)
+        await keys(pilot, "escape")
+        assert "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n")  # R8: one 2-credit elective for a 4-credit course
+        await pick_target(pilot, "高等数学(2-1)")
+        await keys(pilot, "enter", "f8")
+        assert isinstance(app.screen, RatioDialog)
+        await keys(pilot, "escape")
+        assert "【完成】" in panel_text(app)
+        assert status_of(app, "G0101") is None  # the refused offer was never submitted
+
+        await keys(pilot, "ctrl+n", "ctrl+g")  # skip ahead: apply for 高等数学(2-1)
+        assert status_of(app, "G0101") == "审核中"
+        assert app.walk.step.id == "apply-english" and isinstance(app.screen, ApplyScreen)
+        await keys(pilot, "ctrl+g")  # and 英语(2-2); the next step is the reviewer's
+        assert status_of(app, "G0202") == "审核中"
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        assert app.actor is not None and app.actor.username == "rev_zn"
+        assert "当前登录：审核人 rev_zn" in panel_text(app)
+        assert "高等数学(2-1)" in screen_text(app)
+
+        await keys(pilot, "f8")
+        assert isinstance(app.screen, ConfirmDialog)
+        await keys(pilot, "enter")
+        assert status_of(app, "G0101") == "审核通过"
+        assert "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n", "ctrl+t")  # role switch: the student's 流程跟踪
+        assert isinstance(app.screen, TrailScreen)
+        assert app.actor is not None and app.actor.role == Role.STUDENT
+        assert "审核通过" in screen_text(app) and "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n", "ctrl+g")  # the last step: the transcript
+        assert isinstance(app.screen, TranscriptScreen)
+        assert app.walk.at_end and "场景结束" in panel_text(app)
+        transcript = screen_text(app)
+        math_line = next(line for line in transcript.splitlines() if "高等数学(2-1)" in line)
+        assert RULES.exchange_record.result in math_line
+
+
+async def test_returned_resubmitted_with_reset_and_role_switch(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "returned-resubmitted")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g")
+        assert isinstance(app.screen, ExchangeScreen) and "被退回" in screen_text(app)
+        await keys(pilot, "ctrl+g")
+        assert isinstance(app.screen, TrailScreen) and "截图" in screen_text(app)
+        await keys(pilot, "ctrl+g")
+        assert isinstance(app.screen, ApplyScreen) and app.screen.application_id is not None
+        await keys(pilot, "ctrl+g")
+        assert status_of(app, "G0301") == "审核中"
+        assert isinstance(app.screen, ReviewDecisionScreen)
+
+        await keys(pilot, "ctrl+o")  # reset in the middle of the walk
+        assert isinstance(app.screen, LoginScreen) and app.actor is None
+        assert app.walk.index == 0 and "第 1/6 步" in panel_text(app)
+        assert "沙盒已重置" in panel_text(app)
+        assert app.last_reset_seconds is not None and app.last_reset_seconds < 1.0
+        assert status_of(app, "G0301") == "被退回"
+
+        await keys(pilot, "ctrl+g", "ctrl+g", "ctrl+g")
+        assert isinstance(app.screen, ApplyScreen) and app.walk.step.id == "correct"
+        await keys(pilot, "f4", "f8")  # by the keys: the suggested offer, submitted
+        assert status_of(app, "G0301") == "审核中"
+        assert "【完成】" in panel_text(app)
+
+        await keys(pilot, "ctrl+n")
+        assert "本步角色：审核人 rev_zn" in panel_text(app)
+        await keys(pilot, "ctrl+t")  # role switch to the reviewer, same application
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        assert "计算机应用基础" in screen_text(app)
+        await keys(pilot, "f8", "enter")
+        assert status_of(app, "G0301") == "审核通过"
+
+        await keys(pilot, "ctrl+n", "ctrl+t")  # and back to the student's trail
+        assert isinstance(app.screen, TrailScreen)
+        trail = screen_text(app)
+        assert "退回" in trail and "审核通过" in trail
+        assert "【完成】" in panel_text(app) and app.walk.at_end
+
+
+async def test_extension_r7_in_english_with_a_live_switch(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "extension-r7")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g", "ctrl+g")
+        assert isinstance(app.screen, ApplyScreen) and "R7" in panel_text(app)
+        await keys(pilot, "f2")  # live: the panel and the screen in English
+        shown = panel_text(app)
+        assert "Training sandbox: nothing done here affects real data" in shown
+        assert "Choose extension credits and read the warning" in shown
+        assert "Step 3 of 5" in shown
+        await keys(pilot, "ctrl+g")
+        assert status_of(app, "YJ23104") == "审核中"
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        await keys(pilot, "ctrl+g")
+        assert status_of(app, "YJ23104") == "被退回"
+        assert isinstance(app.screen, TrailScreen)
+        assert "R7" in screen_text(app)
+        await keys(pilot, "ctrl+g")
+        assert "End of the scenario" in panel_text(app)
+        assert app.walk.at_end
+
+
+async def test_a_refused_skip_is_shown_and_does_not_advance(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        app.walk.index = [s.id for s in app.walk.scenario.steps].index("review")
+        await keys(pilot, "ctrl+g")  # approve an application nobody submitted
+        assert app.walk.step.id == "review"
+        shown = panel_text(app)
+        assert "代为完成「review」被拒绝" in shown
+        assert app.screen.query_one("#walk-message").has_class("-error")
+
+
+async def test_panel_layout_at_80x24_and_key_echo(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.width == 28 and panel.region.right == 80
+        assert panel.region.height == 24
+        box = app.screen.query_one("#login-box")
+        assert box.region.right <= panel.region.x  # the screen stays beside the panel
+        assert "培训沙盒" in panel_text(app)
+        await login(pilot, "2018110101")
+        await keys(pilot, "f4")
+        echo = app.screen.query_one("#walk-echo", Static)
+        assert "F4" in str(echo.render()) and "*" in str(echo.render())
+        assert "demo" not in str(echo.render())  # the password is masked
+        await keys(pilot, "ctrl+l")
+        assert not app.screen.query_one("#walk-echo").display
+        await keys(pilot, "ctrl+l")
+        assert app.screen.query_one("#walk-echo").display
+
+
+async def test_the_real_store_is_untouched(tmp_path: Path, monkeypatch) -> None:
+    real, _ = load_demo(tmp_path / "real", RULES)
+    before = {p: p.read_bytes() for p in sorted(real.root.rglob("*")) if p.is_file()}
+    monkeypatch.setenv("CREDX_DB", str(real.root))  # even when the real store is the default
+    scenario, _ = find_scenario("guide-example")
+    training = Training(scenario, RULES)
+    try:
+        app = make_app(Settings(db=training.sandbox.root), training.services, training=training)
+        async with app.run_test(size=PROJECTOR) as pilot:
+            await settle(pilot)
+            for _ in scenario.steps:
+                await keys(pilot, "ctrl+g")
+            assert app.walk.at_end
+            assert app.walk.application("G0101").status == Status.APPROVED
+        assert not str(training.sandbox.root).startswith(str(real.root))
+    finally:
+        training.close()
+    after = {p: p.read_bytes() for p in sorted(real.root.rglob("*")) if p.is_file()}
+    assert after == before
+    assert not training.sandbox.folder.exists()
+
+
+def test_train_refuses_a_bad_scenario_naming_file_and_field(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "id='x'\ntitle_zh='a'\ntitle_en='a'\nstudent='1'\nreviewer='r'\n"
+        "[[steps]]\nid='one'\nprocedure='S9'\nscreen='login'\ntitle_zh='a'\ntitle_en='a'\n"
+        "text_zh='a'\ntext_en='a'\n",
+        encoding="utf-8",
+    )
+    assert main(["train", "--scenario", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert str(bad) in err and "field steps[0] (step one).procedure" in err
+
+
+def test_train_lists_the_shipped_scenarios(capsys) -> None:
+    assert main(["train", "--list", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    for scenario_id in ("guide-example", "returned-resubmitted", "extension-r7"):
+        assert scenario_id in out
+
+
+async def test_palette_holds_the_trainer_commands(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "培训：重置沙盒" in titles and "培训：切换学生/审核人" in titles
+        assert "培训场景：被退回后修改并重新提交" in titles
+        assert "培训模式（沙盒）" not in titles  # already training
+        other = next(c for c in app.get_system_commands(app.screen) if "被退回后修改" in c.title)
+        await other.callback()
+        await settle(pilot)
+        assert app.walk.scenario.id == "returned-resubmitted"
+        assert "第 1/6 步" in panel_text(app)
