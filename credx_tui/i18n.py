@@ -139,7 +139,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "transcript.attempt": ("  {kind} {term} {result}", "  {kind} {term} {result}"),
     "transcript.exchanged": ("{result}", "{result}"),
     "key.print": ("打印", "Print"),
-    "key.print.tip": ("打印学业成绩单（保存为文本文件）", "Print the transcript (to a text file)"),
+    "key.print.tip": (
+        "打印学业成绩单（保存为文本文件和 PDF）",
+        "Print the transcript (to a text file and a PDF)",
+    ),
+    "key.print_form": ("打印", "Print"),
+    "key.print_form.tip": ("打印申请表（PDF）", "Print the application form (PDF)"),
+    "print.pdf_done": ("PDF 已保存：{path}", "PDF saved: {path}"),
+    "print.pdf_failed": ("未能生成 PDF：{error}", "No PDF was made: {error}"),
     "print.title": ("打印", "Print"),
     "print.personal": ("个人信息", "Personal information"),
     "print.passed_only": (

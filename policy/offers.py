@@ -307,12 +307,12 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 rule="R8",
                 zh=(
                     f"可用于兑换的学分为{fmt(offered)}，不满足兑换比例：《{record.name}》"
-                    f"{fmt(record.credits)}学分 × {fmt(factor)} = 需要{fmt(needed)}学分；请重新选择"
+                    f"{fmt(record.credits)}学分乘以兑换比例{fmt(factor)}，需要{fmt(needed)}学分；请重新选择"
                 ),
                 en=(
                     f"the offered credits ({fmt(offered)}) do not satisfy the exchange ratio: "
-                    f"{record.name} {fmt(record.credits)} credits × {fmt(factor)} = "
-                    f"{fmt(needed)} needed; pick again"
+                    f"{record.name} {fmt(record.credits)} credits at ratio {fmt(factor)} "
+                    f"need {fmt(needed)}; pick again"
                 ),
             )
         )

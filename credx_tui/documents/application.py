@@ -231,7 +231,7 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
         met = "满足兑换比例" if offered + EPS >= needed else "不满足兑换比例（R8）"
         ratio = (
             f"提供 {fmt(offered)} 学分，需要 {fmt(needed)} 学分"
-            f"（校内学分 {fmt(record.credits)} × 兑换比例 {fmt(factor)}）：{met}"
+            f"（校内学分 {fmt(record.credits)} 乘以兑换比例 {fmt(factor)}）：{met}"
         )
         target = f"{record.name}（{app.target}，{fmt(record.credits)} 学分）"
     else:

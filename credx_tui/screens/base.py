@@ -3,13 +3,17 @@ actor, refresh on resume and one way of showing a service's refusal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
 
+from credx_tui.documents.errors import DocumentError
 from credx_tui.i18n import t
 from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, ServiceError, Services
+from credx_tui.services.documents import default_pdf_name
 
 if TYPE_CHECKING:
     from credx_tui.app import CredxApp
@@ -81,6 +85,38 @@ class CredxScreen(Localized, Screen):
         """Escape: back to the previous screen."""
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def print_pdf(self, kind: str, render: Callable[..., Path], key: str) -> None:
+        """Write a PDF document (``kind`` is ``transcript`` or ``application``) into the
+        print folder in a thread worker, then say where it is or why there is none.
+
+        ``render(out=...)`` is one of :mod:`credx_tui.services.documents`' functions bound
+        to this screen's actor; the services check who may print what."""
+        out = self.credx.print_dir / default_pdf_name(kind, key)
+
+        def work() -> None:
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                path = render(out=out)
+            except (DocumentError, ServiceError) as exc:
+                message = self.t("print.pdf_failed", error=exc.text(self.lang))
+                self.app.call_from_thread(
+                    self.notify, message, severity="error", timeout=10, markup=False
+                )
+            except OSError as exc:
+                message = self.t("print.failed", path=out, error=exc.strerror)
+                self.app.call_from_thread(
+                    self.notify, message, severity="error", timeout=10, markup=False
+                )
+            else:
+                message = self.t("print.pdf_done", path=path)
+                self.app.call_from_thread(self.pdf_printed, path, message)
+
+        self.run_worker(work, thread=True, exclusive=True, group=f"print-{kind}")
+
+    def pdf_printed(self, path: Path, message: str) -> None:
+        """A PDF was written: tell the user where (screens may also show it)."""
+        self.notify(message, timeout=10, markup=False)
 
     def show_error(self, error: ServiceError) -> None:
         """A refusal from a service, in the UI language, as a notification."""

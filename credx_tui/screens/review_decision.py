@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +23,7 @@ from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Conflict, Refused, ServiceError
+from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.review import ReviewFile
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
@@ -58,6 +60,7 @@ class ReviewDecisionScreen(CredxScreen):
         Binding("f7", "next", "下一条", id="review_next", tooltip="下一条申请"),
         Binding("f3", "save_attachment", "存附件", id="att_save", tooltip="保存附件副本"),
         Binding("f4", "open_attachment", "看附件", id="att_open", tooltip="打开附件"),
+        Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("escape", "back", "返回", id="back", tooltip="返回审核队列"),
     ]
@@ -344,7 +347,17 @@ class ReviewDecisionScreen(CredxScreen):
             return self.index + 1 < len(self.application_ids)
         if action in ("save_attachment", "open_attachment"):
             return self.file is not None and bool(self.file.application.attachments)
+        if action == "print_form":
+            return self.file is not None
         return True
+
+    def action_print_form(self) -> None:
+        """Ctrl+E: this application's form as a PDF, for the college's paper file."""
+        if self.file is None:
+            return
+        app_id = self.file.application.id
+        render = partial(render_application_pdf, self.services, self.actor, app_id)
+        self.print_pdf("application", render, app_id)
 
     def action_previous(self) -> None:
         """F6: the previous application of the queue."""

@@ -3,6 +3,7 @@ correct and resubmit a returned one, submit a saved one, withdraw one under revi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
+from credx_tui.services.documents import render_application_pdf
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -36,6 +38,7 @@ class TrailScreen(CredxScreen):
         Binding("f7", "edit", "修改", id="edit", tooltip="修改被退回或无流程的申请"),
         Binding("f8", "resubmit", "提交", id="resubmit", tooltip="提交或重新提交此申请"),
         Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
+        Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
@@ -140,6 +143,11 @@ class TrailScreen(CredxScreen):
         if action == "withdraw":
             return app is not None and app.status == Status.UNDER_REVIEW
         return True
+
+    def action_print_form(self) -> None:
+        """Ctrl+E: the application form as a PDF (issue 6)."""
+        render = partial(render_application_pdf, self.services, self.actor, self.application_id)
+        self.print_pdf("application", render, self.application_id)
 
     def action_edit(self) -> None:
         """F7: correct the application in the apply screen."""

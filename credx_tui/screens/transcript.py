@@ -1,10 +1,13 @@
-"""学生成绩总表 (S1): the 学业成绩单 on screen, and its 打印 dialog writing a text file.
+"""学生成绩总表 (S1): the 学业成绩单 on screen, and its 打印 dialog writing a text file
+and the PDF (issue 6) beside it.
 
 Three columns as on the paper form when the terminal is wide enough, one otherwise.
 After an approved exchange the course shows ``rules.exchange_record`` (S5)."""
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,6 +19,7 @@ from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
+from credx_tui.services.documents import render_transcript_pdf
 from policy.dossier import Dossier
 
 
@@ -53,7 +57,9 @@ class TranscriptScreen(CredxScreen):
         self._draw()
 
     def on_resize(self) -> None:
-        self._draw()
+        # After the refresh, so the scroll area (narrower when a side panel is docked,
+        # as in trainer mode) has its new size.
+        self.call_after_refresh(self._draw)
 
     def reload(self) -> None:
         try:
@@ -66,7 +72,8 @@ class TranscriptScreen(CredxScreen):
     def _draw(self) -> None:
         if self.dossier is None or not self.is_mounted:
             return
-        width = max(40, self.size.width - 6)  # padding and the scrollbar
+        scroll_width = self.query_one("#transcript-scroll").size.width
+        width = max(40, (scroll_width or self.size.width) - 4)  # padding and the scrollbar
         lines = transcript_lines(
             self.dossier,
             self.services.rules,
@@ -77,6 +84,12 @@ class TranscriptScreen(CredxScreen):
         )
         self.query_one("#transcript-text", Static).update("\n".join(lines))
         self.query_one("#transcript-printed", Static).update(self.printed)
+
+    def pdf_printed(self, path: Path, message: str) -> None:
+        """Show the PDF's path under the text file's."""
+        self.printed = f"{self.printed}\n{message}" if self.printed else message
+        super().pdf_printed(path, message)
+        self._draw()
 
     def action_print(self) -> None:
         """打印: choose the options, then write the file and show its path."""
@@ -101,6 +114,19 @@ class TranscriptScreen(CredxScreen):
             else:
                 self.printed = self.t("print.done", path=path)
                 self.notify(self.printed, markup=False, timeout=8)
+                self.print_pdf(
+                    "transcript",
+                    partial(
+                        render_transcript_pdf,
+                        self.services,
+                        self.actor,
+                        a3=options.a3,
+                        passing_only=options.passed_only,
+                        personal=options.personal,
+                        today=self.services.clock().astimezone().date(),
+                    ),
+                    self.dossier.student.id,
+                )
             self._draw()
 
         self.app.push_screen(PrintDialog(self.options), chosen)

@@ -6,11 +6,13 @@ trainer's keys and the key echo.  Every text comes from the catalogue or the sce
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Static
 
@@ -63,8 +65,14 @@ class WalkPanel(Vertical):
 
     def show(self, view: WalkView) -> None:
         """Draw ``view`` (scenario texts are data: never markup)."""
+        # The refresh timer may fire while the panel is mounted but its children are not
+        # (yet, or any more: a language switch recomposes the screens); Ready redraws.
         if not self.is_mounted:
             return
+        with contextlib.suppress(NoMatches):
+            self._draw(view)
+
+    def _draw(self, view: WalkView) -> None:
         self.query_one("#walk-banner", Static).update(view.banner)
         self.query_one("#walk-scenario", Static).update(view.scenario)
         self.query_one("#walk-position", Static).update(view.position)
