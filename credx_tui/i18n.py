@@ -149,11 +149,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.pdf_failed": ("未能生成 PDF：{error}", "No PDF was made: {error}"),
     "print.title": ("打印", "Print"),
     "print.personal": ("个人信息", "Personal information"),
-    "print.passed_only": (
+    "print.passing_only": (
         "只打印及格等级考试成绩和专业拓展课（选修）、通识选修课（选修）",
         "Print only passed results (专业拓展课, 通识选修课 electives); failing grades are left out",
     ),
-    "print.passed_only.note": (
+    "print.passing_only.note": (
         "注：勾选后，不合格成绩不会显示在个人成绩总表内。",
         "Note: when ticked, failing grades are not shown.",
     ),

@@ -27,23 +27,16 @@ import stat
 import tomllib
 from pathlib import Path
 
+from credx_tui.bilingual import BilingualError
+
 ENV_OS_USERS = "CREDX_OS_USERS"
 """Environment variable naming the mapping file."""
 DEFAULT_OS_USERS = Path("/etc/credx/os-users.toml")
 """The mapping file when neither the flag nor the environment names one."""
 
 
-class OsUserError(Exception):
+class OsUserError(BilingualError):
     """A refusal to trust the OS account, in Chinese and English."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def text(self, lang: str = "zh") -> str:
-        """The message in ``lang``."""
-        return self.en if lang == "en" else self.zh
 
 
 def resolve_os_users_file(cli_value: str | None) -> Path:

@@ -48,7 +48,7 @@ class PrintOptions:
 
     personal: bool = True
     """个人信息: print the header with the student's particulars."""
-    passed_only: bool = False
+    passing_only: bool = False
     """只打印及格等级考试成绩和专业拓展课（选修）、通识选修课（选修）: leave failing grades out."""
     a3: bool = False
     """A3 打印: the wide layout that also lists every 补考 and 重修 sitting."""
@@ -143,7 +143,7 @@ def transcript_lines(
         for row in records:
             if row.record.term != term:
                 continue
-            if options.passed_only and not row.passed:
+            if options.passing_only and not row.passed:
                 continue
             record = row.record
             rows.append(
@@ -172,7 +172,7 @@ def transcript_lines(
     exams = [
         e
         for e in dossier.transcript.level_exams
-        if not options.passed_only or _passed_level(e.result, rules)
+        if not options.passing_only or _passed_level(e.result, rules)
     ]
     rows.append(pad(t("transcript.levels", lang), col_cells))
     for exam in exams:

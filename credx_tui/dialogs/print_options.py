@@ -34,9 +34,9 @@ class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
             yield Static(self.t("print.title"), classes="dialog-title")
             yield PlainCheckbox(self.t("print.personal"), self.options.personal, id="personal")
             yield PlainCheckbox(
-                self.t("print.passed_only"), self.options.passed_only, id="passed-only"
+                self.t("print.passing_only"), self.options.passing_only, id="passed-only"
             )
-            yield Static(self.t("print.passed_only.note"), classes="dialog-note")
+            yield Static(self.t("print.passing_only.note"), classes="dialog-note")
             yield PlainCheckbox(self.t("print.a3"), self.options.a3, id="a3")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("print.ok"), id="print-ok", variant="primary")
@@ -51,7 +51,7 @@ class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
         self.dismiss(
             PrintOptions(
                 personal=self.query_one("#personal", PlainCheckbox).value,
-                passed_only=self.query_one("#passed-only", PlainCheckbox).value,
+                passing_only=self.query_one("#passed-only", PlainCheckbox).value,
                 a3=self.query_one("#a3", PlainCheckbox).value,
             )
         )

@@ -3,21 +3,14 @@ services and the screens do) costs nothing."""
 
 from __future__ import annotations
 
+from credx_tui.bilingual import BilingualError
+
 ENV_FONT = "CREDX_PDF_FONT"
 """Environment variable naming the TrueType font file (``PATH`` or ``PATH#index``)."""
 
 
-class DocumentError(Exception):
+class DocumentError(BilingualError):
     """A document that cannot be made; the message says why and what to do."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def text(self, lang: str = "zh") -> str:
-        """The message in ``lang``."""
-        return self.en if lang == "en" else self.zh
 
 
 class FontMissing(DocumentError):

@@ -28,7 +28,7 @@ from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from credx_tui.documents.fonts import CheckedFont, text_width, wrap
-from credx_tui.printing import nature
+from credx_tui.printing import PrintOptions, nature
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
@@ -114,15 +114,6 @@ class Row:
         return self.kind in ("term", "section", "blank")
 
 
-@dataclass(frozen=True)
-class TranscriptOptions:
-    """The 打印 dialog's choices (S1)."""
-
-    a3: bool = False
-    passing_only: bool = False
-    personal: bool = True
-
-
 def _passes(result: str, rules: Rules) -> bool:
     try:
         return parse_result(result, rules.grades).passed
@@ -130,7 +121,7 @@ def _passes(result: str, rules: Rules) -> bool:
         return True
 
 
-def transcript_rows(dossier: Dossier, rules: Rules, options: TranscriptOptions) -> list[Row]:
+def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> list[Row]:
     """The rows of the table in order: per term its heading and courses, then the
     等级考试成绩, then 以下空白."""
     rows: list[Row] = []
@@ -326,7 +317,7 @@ def render_transcript(
     rules: Rules,
     out: Path,
     font: CheckedFont,
-    options: TranscriptOptions,
+    options: PrintOptions,
     today: date,
 ) -> None:
     """Draw the 学业成绩单 of ``dossier`` into the PDF file ``out``."""

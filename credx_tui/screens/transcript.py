@@ -121,7 +121,7 @@ class TranscriptScreen(CredxScreen):
                         self.services,
                         self.actor,
                         a3=options.a3,
-                        passing_only=options.passed_only,
+                        passing_only=options.passing_only,
                         personal=options.personal,
                         today=self.services.clock().astimezone().date(),
                     ),

@@ -44,10 +44,11 @@ def render_transcript_pdf(
     通识选修课（选修）").  ``personal``: print the header block (个人信息).
 
     Raises AccessDenied or NotFound (services) and DocumentError (font, file)."""
-    from credx_tui.documents.transcript import TranscriptOptions, render_transcript
+    from credx_tui.documents.transcript import render_transcript
+    from credx_tui.printing import PrintOptions
 
     dossier = services.dossier(actor, student_id)
-    options = TranscriptOptions(a3=a3, passing_only=passing_only, personal=personal)
+    options = PrintOptions(a3=a3, passing_only=passing_only, personal=personal)
     day = today or services.clock().astimezone().date()
     return _write(
         Path(out),

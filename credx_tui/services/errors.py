@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from credx_tui.bilingual import BilingualError
 from policy.reasons import Reason
 
 
-class ServiceError(Exception):
+class ServiceError(BilingualError):
     """Base of every refusal a service makes; never a crash."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def text(self, lang: str = "zh") -> str:
-        """The message in ``lang``."""
-        return self.en if lang == "en" else self.zh
 
 
 class AccessDenied(ServiceError):

@@ -17,11 +17,10 @@ from credx_tui.documents.fonts import load_font, text_width
 from credx_tui.documents.transcript import (
     A4_SHEET,
     Layout,
-    TranscriptOptions,
     render_transcript,
     transcript_rows,
 )
-from credx_tui.printing import nature
+from credx_tui.printing import PrintOptions, nature
 from credx_tui.services import Services
 from credx_tui.services.documents import render_transcript_pdf
 from policy.eligibility import fmt
@@ -205,7 +204,7 @@ def test_long_names_wrap_inside_their_cell(demo: Services, tmp_path: Path) -> No
         attempts=[{"kind": "正常考试", "result": "88", "term": term}],
     )
     dossier.transcript.records.append(record)
-    rows = [layout.measure(r) for r in transcript_rows(dossier, demo.rules, TranscriptOptions())]
+    rows = [layout.measure(r) for r in transcript_rows(dossier, demo.rules, PrintOptions())]
     long_row = next(r for r in rows if r.cells and r.cells[0] == record.name)
     assert len(long_row.lines[0]) >= 3
     for row in rows:
@@ -214,7 +213,7 @@ def test_long_names_wrap_inside_their_cell(demo: Services, tmp_path: Path) -> No
             for line in lines:
                 assert text_width(font, line, A4_SHEET.size) <= width - 2 * 2.0 + 0.01
     out = tmp_path / "long.pdf"
-    render_transcript(dossier, demo.rules, out, load_font(), TranscriptOptions(), TODAY)
+    render_transcript(dossier, demo.rules, out, load_font(), PrintOptions(), TODAY)
     assert flat(f"{record.name}专业拓展288") in flat(pdf_text(out))
 
 
@@ -231,7 +230,7 @@ def test_a_long_transcript_runs_onto_more_pages(demo: Services, tmp_path: Path) 
         )
     dossier.transcript.records.extend(extra)
     out = tmp_path / "long.pdf"
-    render_transcript(dossier, demo.rules, out, load_font(), TranscriptOptions(), TODAY)
+    render_transcript(dossier, demo.rules, out, load_font(), PrintOptions(), TODAY)
     text = pdf_text(out)
     assert "第 1 页，共" in text and "（续下页）" in text
     assert "（续）" in text

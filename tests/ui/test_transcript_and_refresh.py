@@ -59,7 +59,7 @@ async def test_transcript_and_print_to_file(make, tmp_path, size):
         assert "补考" in text and "以下空白" in text and "江浩宇" in text
 
 
-async def test_print_passed_only_hides_failing_grades(make, tmp_path):
+async def test_print_passing_only_hides_failing_grades(make, tmp_path):
     """The guide's option: failing grades are left out of the printed transcript."""
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -1,0 +1,19 @@
+"""One base for every refusal credx shows a person: the message in Chinese and English.
+
+Services, the PDF documents and the OS-account mapping all refuse things; the screens
+and the command line show ``text(lang)`` whatever refused."""
+
+from __future__ import annotations
+
+
+class BilingualError(Exception):
+    """An error whose message exists in Chinese (``zh``, the default) and English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in ``lang``."""
+        return self.en if lang == "en" else self.zh
