@@ -261,7 +261,7 @@ def source_reasons(
                     rule="R4",
                     zh=(
                         f"《{name}》属于{record.category.value}，只能用竞赛集训学分或获奖证书兑换，"
-                        f"你没有可用的{spent_note_zh}"
+                        f"你没有可用的竞赛集训学分或获奖证书{spent_note_zh}"
                     ),
                     en=(
                         f"{name} is a {record.category.value} course: only competition-training "
@@ -304,7 +304,11 @@ def _verdict(
 ) -> Verdict:
     reasons = course_reasons(dossier, record, rules, exclude_application_id)
     more, available = source_reasons(dossier, record, rules, exclude_application_id)
-    reasons.extend(more)
+    # A passed or already exchanged course has nothing to pay for: what the sources
+    # could or could not do would only be noise beside its real reasons.
+    settled = record.code in dossier.approved_targets() or record_passed(record, rules.grades)
+    if not settled:
+        reasons.extend(more)
     exchangeable = not reasons
     if exchangeable:
         deciding = Reason(

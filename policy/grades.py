@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict
 
 from policy.dossier import Dossier
-from policy.models import Attempt, AttemptKind, Category, CourseRecord, Term
+from policy.models import Attempt, AttemptKind, Category, CourseRecord, Status, Term
 from policy.rules import GradeRules, Rules
 
 KIND_ORDER: dict[AttemptKind, int] = {
@@ -236,9 +236,34 @@ class TranscriptTotals(BaseModel):
     general_elective: float
 
 
+def exchanged_away(dossier: Dossier, rules: Rules) -> dict[Category, float]:
+    """Credits of transcript courses that paid for an approved exchange, per category.
+
+    They were converted into the exchanged course's credits (R7: spent once), so the
+    footer no longer counts them in their own category; counting both would show the
+    same credits twice."""
+    earned = {r.record.code: r.credits_earned for r in effective_records(dossier, rules)}
+    totals: dict[Category, float] = {}
+    seen: set[str] = set()
+    for app in dossier.applications:
+        if app.status != Status.APPROVED:
+            continue
+        for ref in app.sources:
+            record = dossier.transcript.record(ref.ref)
+            if record is None or record.code in seen:
+                continue
+            seen.add(record.code)
+            if earned.get(record.code, 0.0) > 0:
+                totals[record.category] = totals.get(record.category, 0.0) + earned[record.code]
+    return totals
+
+
 def transcript_totals(dossier: Dossier, rules: Rules) -> TranscriptTotals:
-    """The footer totals of the printed transcript (S1)."""
+    """The footer totals of the printed transcript (S1): earned credits per category,
+    less the credits that paid for approved exchanges (:func:`exchanged_away`)."""
     by_cat = credits_by_category(dossier, rules)
+    for category, spent in exchanged_away(dossier, rules).items():
+        by_cat[category] = max(0.0, by_cat.get(category, 0.0) - spent)
     extension = by_cat.get(Category.PROFESSIONAL_EXTENSION, 0.0)
     general = by_cat.get(Category.GENERAL_ELECTIVE, 0.0)
     required = sum(v for c, v in by_cat.items() if c not in ELECTIVE_CATEGORIES)

@@ -28,10 +28,14 @@ class HiddenCoursesDialog(Localized, ModalScreen[None]):
         super().__init__()
         passed = passed or set()
         hidden = [v for v in verdicts if not v.exchangeable]
-        self.verdicts = [v for v in hidden if v.code not in passed]
-        """Hidden courses the student has not passed: each with all its reasons."""
-        self.passed = [v for v in hidden if v.code in passed]
+        # Only courses hidden *because* they are passed go in the one R1 paragraph; a
+        # passed course that R5 excludes anyway is listed with R5 first, as `credx
+        # check` says.
+        self.passed = [v for v in hidden if v.code in passed and v.rule == "R1"]
         """Passed courses (R1: nothing to exchange), listed in one paragraph."""
+        grouped = {v.code for v in self.passed}
+        self.verdicts = [v for v in hidden if v.code not in grouped]
+        """Every other hidden course, each with all its reasons."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="hidden-dialog"):

@@ -18,10 +18,11 @@ from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Refused, ServiceError
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from credx_tui.widgets.student_header import student_header
+from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import effective_records
-from policy.models import ExchangeApplication
+from policy.models import ExchangeApplication, ReviewAction, Role
 
 PAGE_SIZE = 15
 """Rows of 申请结果 per page, as the portal pages them."""
@@ -264,22 +265,42 @@ class ExchangeScreen(CredxScreen):
             self._say(self.t("delete.none"))
             return
         dossier = self.dossier
+        by_id = {a.id: a for a in self.applications}
+        # R10 first: refuse at once what may not be deleted, and ask to confirm only
+        # the rest (the service checks again under the lock).
+        refusals: list[str] = []
+        deletable: list[str] = []
+        for app_id in ids:
+            app = by_id.get(app_id)
+            refusal = (
+                None if app is None else workflow.allowed(ReviewAction.DELETE, app, Role.STUDENT)
+            )
+            if app is not None and refusal is not None:
+                course = course_name(dossier, app.target)
+                refusals.append(
+                    self.t(
+                        "delete.refused", course=course, id=app_id, reason=refusal.text(self.lang)
+                    )
+                )
+            else:
+                deletable.append(app_id)
+        if not deletable:
+            self._say("\n".join(refusals))
+            return
         items = "\n".join(
-            f"{app_id}  {course_name(dossier, a.target)}"
-            for app_id in ids
-            for a in self.applications
-            if a.id == app_id
+            f"{app_id}  {course_name(dossier, by_id[app_id].target)}"
+            for app_id in deletable
+            if app_id in by_id
         )
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                self._delete(ids)
+                self._delete(deletable, refusals)
 
         self.app.push_screen(ConfirmDialog(self.t("delete.confirm", items=items)), done)
 
-    def _delete(self, ids: list[str]) -> None:
+    def _delete(self, ids: list[str], refusals: list[str]) -> None:
         deleted = 0
-        refusals: list[str] = []
         by_id = {a.id: a for a in self.applications}
         for app_id in ids:
             try:

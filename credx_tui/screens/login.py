@@ -33,15 +33,36 @@ class LoginScreen(CredxScreen):
             yield Static(self.t("login.heading"), id="login-heading")
             yield Static(self.credx.services.rules.college.name, id="login-college", markup=False)
             yield Label(self.t("login.username"))
-            yield Input(placeholder=self.t("login.username.placeholder"), id="username")
+            # select_on_focus off: focus coming back (after F2) must not select the 学号
+            # typed so far, or the next key would replace it.
+            yield Input(
+                placeholder=self.t("login.username.placeholder"),
+                id="username",
+                select_on_focus=False,
+            )
             yield Label(self.t("login.password"))
             yield Input(
-                placeholder=self.t("login.password.placeholder"), password=True, id="password"
+                placeholder=self.t("login.password.placeholder"),
+                password=True,
+                id="password",
+                select_on_focus=False,
             )
             yield Button(self.t("login.submit"), id="login-button", variant="primary")
             yield Static("", id="login-message", markup=False)
             yield Static(self.t("login.hint"), id="login-hint")
         yield Footer()
+
+    async def language_changed(self) -> None:
+        """Redraw in the new language, keeping what was typed and where the cursor was
+        (the student may press F2 halfway through the 学号)."""
+        fields = {name: self.query_one(f"#{name}", Input) for name in ("username", "password")}
+        typed = {name: field.value for name, field in fields.items()}
+        focused = self.focused.id if self.focused is not None else "username"
+        await super().language_changed()
+        for name, value in typed.items():
+            self.query_one(f"#{name}", Input).value = value
+        target = self.query(f"#{focused}")
+        (target.first() if target else self.query_one("#username", Input)).focus()
 
     def after_recompose(self) -> None:
         self._show_message()

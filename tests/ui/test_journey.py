@@ -18,6 +18,7 @@ from policy.models import ReviewAction, Status
 
 from .conftest import (
     HAPPY_STUDENT,
+    PASSWORD,
     RETURNED_STUDENT,
     SIZES,
     UNDER_REVIEW_STUDENT,
@@ -163,8 +164,8 @@ async def test_delete_refused_under_review(make, services, size):
         assert "审核中" in screen_text(app)
         await pilot.press("space", "f8")
         await settle(pilot)
-        await pilot.press("enter")  # 确定
-        await settle(pilot)
+        # Refused at once, citing R10: no confirmation is asked for what cannot be done.
+        assert isinstance(app.screen, ExchangeScreen)
         shown = screen_text(app)
         assert "不能删除" in shown and "【R10】" in shown
     [still] = services.applications(actor(services, UNDER_REVIEW_STUDENT))
@@ -284,6 +285,21 @@ async def test_language_switch_live_and_from_settings(make, size):
     async with english.run_test(size=size) as pilot:
         await settle(pilot)
         assert "Student ID" in screen_text(english)
+
+
+async def test_f2_halfway_through_the_login_keeps_what_was_typed(make):
+    """Switching language on the login screen keeps the 学号 typed so far and the
+    cursor in its field, so typing goes on where it stopped."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"20181101")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Credit exchange: log in" in screen_text(app)
+        await pilot.press(*"01", "enter")
+        await pilot.press(*PASSWORD, "enter")
+        await settle(pilot)
+        assert app.actor is not None and app.actor.username == HAPPY_STUDENT
 
 
 @pytest.mark.parametrize("size", SIZES)
