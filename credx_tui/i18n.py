@@ -346,8 +346,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- trail ----------------------------------------------------------------------
     "trail.title": ("流程跟踪", "Review trail (流程跟踪)"),
     "trail.summary": (
-        "申请 {id}：{course}（{code}）  {credits} 学分  审核状态：{status}",
-        "Application {id}: {course} ({code}), {credits} cr, status: {status}",
+        "申请 {id}：{course}（{code}）  用于兑换 {credits} 学分  审核状态：{status}",
+        "Application {id}: {course} ({code}), {credits} cr offered, status: {status}",
     ),
     "trail.sources": ("认定关系：{relation}", "Paid with: {relation}"),
     "trail.attachments": ("附件：{names}", "Attachments: {names}"),
@@ -514,7 +514,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "确定审核通过申请 {id}（{name} {course}）？",
         "Approve application {id} ({name}, {course})?",
     ),
-    "decision.approved": ("已审核通过：{id}（{status}）", "Approved: {id} ({status})"),
+    "decision.approved": ("已审核通过：{id}", "Approved (审核通过): {id}"),
     "decision.approved.next_step": (
         "本环节已通过，申请转入下一环节：{step}",
         "This step approved; the application moves on to: {step}",

@@ -417,9 +417,7 @@ class ReviewDecisionScreen(CredxScreen):
                 "decision.approved.next_step", step=step.zh if self.lang == "zh" else step.en
             )
         else:
-            message = self.t(
-                "decision.approved", id=decided.id, status=self.t(f"status.{decided.status.value}")
-            )
+            message = self.t("decision.approved", id=decided.id)
         self.notify(message, markup=False)
         self._say(message)
         self.reload()

@@ -183,7 +183,7 @@ async def test_approve_and_the_student_sees_it(make, services, size):
         await settle(pilot)
         assert isinstance(app.screen, ReviewDecisionScreen)
         shown = screen_text(app)
-        assert "已审核通过：XF2026-0002（审核通过）" in shown
+        assert "已审核通过：XF2026-0002" in shown
         assert "此申请已审核通过，不再判定。" in shown
         await pilot.press("escape")
         await settle(pilot)
