@@ -153,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `credx check ... | head`: the reader left; say nothing more (Python docs'
+        # recipe: point stdout at devnull so the exit flush does not fail again).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _rules(args: argparse.Namespace):  # -> Rules, imported lazily
@@ -276,16 +282,27 @@ def _check(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    from rich.cells import cell_len  # rich is a textual dependency; only for widths
+    from rich.cells import cell_len, set_cell_size  # rich comes with textual; widths only
 
-    def pad(text: str, width: int) -> str:
-        return text + " " * max(0, width - cell_len(text))
+    # Columns in terminal cells (CJK is two wide); a name wider than its column is cut
+    # with ".." so the columns after it stay in line.
+    width = max(8, min(30, max((cell_len(v.course) for v in verdicts), default=8)))
 
+    def cell(text: str, cells: int) -> str:
+        if cell_len(text) > cells:
+            text = set_cell_size(text, cells - 2) + ".."
+        return set_cell_size(text, cells)
+
+    head = ("课程名称", "课程类别", "学分", "可否兑换", "规则与原因")
+    if lang == "en":
+        head = ("course", "category", "cr", "exch.", "rule and reason")
+    print(f"{cell(head[0], width)} {cell(head[1], 10)} {head[2]:>4}  {cell(head[3], 8)} {head[4]}")
     yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
     for v in verdicts:
         mark = yes if v.exchangeable else no
         print(
-            f"{pad(v.course, 28)} {pad(v.category.value, 10)} {v.credits:>4g}  {pad(mark, 6)} {v.reason.text(lang)}"
+            f"{cell(v.course, width)} {cell(v.category.value, 10)} {v.credits:>4g}  "
+            f"{cell(mark, 8)} {v.reason.text(lang)}"
         )
     return 0
 
