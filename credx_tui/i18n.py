@@ -259,6 +259,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{mark} {name}  {kind}  {credits}学分{spent}",
         "{mark} {name}  {kind}  {credits} cr{spent}",
     ),
+    "apply.discard": (
+        "尚未保存的修改将被放弃，确定返回吗？",
+        "The changes not yet saved will be dropped. Go back anyway?",
+    ),
     "apply.source.spent": ("  已被申请 {id} 使用", "  spent by application {id}"),
     "apply.offered": (
         "已选 {offered} 学分 / 需要 {needed} 学分（{credits} 学分 x 比例 {factor}）：{verdict}",
@@ -267,7 +271,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "apply.offered.ok": ("满足兑换比例", "satisfies the ratio"),
     "apply.offered.short": ("不满足兑换比例（R8）", "short of the ratio (R8)"),
     "apply.effect": (
-        "R7：兑换后你有 {after} / {required} 学分{category}（毕业需要 {required}）{short}",
+        "R7：兑换后你的{category}为 {after} 学分，毕业需要 {required} 学分{short}",
         "R7: after this you have {after} of {required} {category} credits needed to graduate{short}",
     ),
     "apply.effect.short": ("，还差 {short} 学分", ", short by {short}"),

@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, OptionList, St
 from textual.widgets.option_list import Option
 
 from credx_tui.dialogs.attach_file import AttachDialog
+from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.screens.base import CredxScreen
@@ -72,6 +73,8 @@ class ApplyScreen(CredxScreen):
         """The last result or refusal, shown at the bottom."""
         self.start_dir = start_dir
         """Where the attachment tree opens (default: home)."""
+        self._saved = self._state()
+        """The offer as last saved (or as opened): Esc asks before dropping changes."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -407,8 +410,29 @@ class ApplyScreen(CredxScreen):
             self._say(self.t("apply.refused", reason=exc.text(self.lang)), error=True)
             return None
         self.application_id = app.id
+        self._saved = self._state()
         self._say(self.t("apply.saved", id=app.id))
         return app
+
+    def _state(self) -> tuple[object, ...]:
+        return (
+            self.target,
+            tuple(self.chosen),
+            tuple(a.sha256 for a in self.attachments),
+            self.note,
+        )
+
+    def action_back(self) -> None:
+        """Esc: back to 学分兑换, asking first when the offer has unsaved changes."""
+        if self._state() == self._saved:
+            super().action_back()
+            return
+
+        def chosen(discard: bool | None) -> None:
+            if discard:
+                super(ApplyScreen, self).action_back()
+
+        self.app.push_screen(ConfirmDialog(self.t("apply.discard")), chosen)
 
     @on(Button.Pressed, "#submit-button")
     def action_submit(self) -> None:

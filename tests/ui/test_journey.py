@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
+from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.screens.apply import ApplyScreen
@@ -94,6 +95,33 @@ async def test_happy_path_two_applications_one_after_another(make, services, siz
         for r in targets[math].sources
     )
     assert offered >= 4
+
+
+async def test_escape_asks_before_dropping_an_unsaved_offer(make, services):
+    """Esc on 申请 with a course and a source chosen but not saved asks first; 取消 keeps
+    the offer, 确定 goes back and nothing was written."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pick_target(pilot, "高等数学(2-1)")
+        await pilot.press("enter")  # tick a source
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # 取消
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen) and app.screen.chosen
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # 确定
+        await settle(pilot)
+        assert isinstance(app.screen, ExchangeScreen)
+    assert services.applications(actor(services, HAPPY_STUDENT)) == []
 
 
 @pytest.mark.parametrize("size", SIZES)
