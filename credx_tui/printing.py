@@ -95,7 +95,9 @@ def _shown(row: EffectiveRecord, rules: Rules, lang: str) -> str:
     return row.shown_result
 
 
-def _passed_level(result: str, rules: Rules) -> bool:
+def counts_as_passed(result: str, rules: Rules) -> bool:
+    """Whether a printed result passes, for the passing-only option; a result the rules
+    do not know is printed, never silently hidden."""
     try:
         return parse_result(result, rules.grades).passed
     except ValueError:
@@ -172,7 +174,7 @@ def transcript_lines(
     exams = [
         e
         for e in dossier.transcript.level_exams
-        if not options.passing_only or _passed_level(e.result, rules)
+        if not options.passing_only or counts_as_passed(e.result, rules)
     ]
     rows.append(pad(t("transcript.levels", lang), col_cells))
     for exam in exams:

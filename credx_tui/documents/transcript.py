@@ -28,14 +28,13 @@ from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from credx_tui.documents.fonts import CheckedFont, text_width, wrap
-from credx_tui.printing import PrintOptions, nature
+from credx_tui.printing import PrintOptions, counts_as_passed, nature
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
     chronological,
     effective_records,
     format_gpa,
-    parse_result,
     term_gpas,
     transcript_totals,
 )
@@ -114,13 +113,6 @@ class Row:
         return self.kind in ("term", "section", "blank")
 
 
-def _passes(result: str, rules: Rules) -> bool:
-    try:
-        return parse_result(result, rules.grades).passed
-    except ValueError:  # an unknown level is printed, never silently hidden
-        return True
-
-
 def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> list[Row]:
     """The rows of the table in order: per term its heading and courses, then the
     等级考试成绩, then 以下空白."""
@@ -140,7 +132,7 @@ def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> li
             if options.a3:
                 by_kind: dict[AttemptKind, list[str]] = {k: [] for k in AttemptKind}
                 for attempt in chronological(record):
-                    if options.passing_only and not _passes(attempt.result, rules):
+                    if options.passing_only and not counts_as_passed(attempt.result, rules):
                         continue
                     by_kind[attempt.kind].append(attempt.result)
                 cells += ["/".join(by_kind[k]) for k in AttemptKind]
@@ -149,7 +141,7 @@ def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> li
     exams = [
         e
         for e in dossier.transcript.level_exams
-        if not options.passing_only or _passes(e.result, rules)
+        if not options.passing_only or counts_as_passed(e.result, rules)
     ]
     section = Row("section", ("等级考试成绩",))
     rows.append(section)

@@ -623,27 +623,27 @@ class Services:
             raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
         return app
 
-    def _college_of(self, actor: Actor, app_id: str) -> str:
-        colleges = actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
+    def _find_visible(self, actor: Actor, app_id: str) -> ExchangeApplication:
+        """The application if the actor may see it: a student's own, a reviewer's
+        colleges', any for an admin.  One pass over the hot files it may read."""
+        if actor.role == Role.STUDENT:
+            student = self.student(actor)
+            colleges: tuple[str, ...] = (student.college,)
+            student_id: str | None = student.id
+        else:
+            colleges = (
+                actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
+            )
+            student_id = None
         for college in colleges:
-            if any(a.id == app_id for a in self.store.applications(college)):
-                return college
+            for app in self.store.applications(college, student_id):
+                if app.id == app_id:
+                    return app
+        if actor.role == Role.STUDENT:
+            raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
         raise NotFound(
             f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges"
         )
-
-    def _find_visible(self, actor: Actor, app_id: str) -> ExchangeApplication:
-        if actor.role == Role.STUDENT:
-            student = self.student(actor)
-            for app in self.store.applications(student.college, student.id):
-                if app.id == app_id:
-                    return app
-            raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
-        college = self._college_of(actor, app_id)
-        for app in self.store.applications(college):
-            if app.id == app_id:
-                return app
-        raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
 
     def _event(
         self,

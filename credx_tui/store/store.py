@@ -415,14 +415,6 @@ class Store:
             found.extend(_model(path, ReviewEvent, d) for d in docs)
         return sorted(found, key=lambda e: (e.at, e.id))
 
-    def find_application(self, app_id: str) -> ExchangeApplication | None:
-        """An application by id, whatever its college (admin and print tools)."""
-        for college in self.colleges():
-            for app in self.applications(college):
-                if app.id == app_id:
-                    return app
-        return None
-
     # -- writes (each under its lock, reloaded inside) --------------------------
 
     @contextlib.contextmanager
