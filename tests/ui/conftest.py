@@ -96,6 +96,13 @@ async def login(pilot: Pilot, username: str, password: str = PASSWORD) -> None:
     await settle(pilot)
 
 
+async def open_exchange(pilot: Pilot, username: str) -> None:
+    """Log in as a student and open 学分兑换 (F4 on the portal), as the student would."""
+    await login(pilot, username)
+    await pilot.press("f4")
+    await settle(pilot)
+
+
 def screen_text(app: CredxApp) -> str:
     """Everything the current screen shows, as plain text (Static contents and
     table cells), for assertions on what the student reads."""

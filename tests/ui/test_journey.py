@@ -25,6 +25,7 @@ from .conftest import (
     UNDER_REVIEW_STUDENT,
     actor,
     login,
+    open_exchange,
     screen_text,
     settle,
 )
@@ -102,9 +103,7 @@ async def test_escape_asks_before_dropping_an_unsaved_offer(make, services):
     the offer, 确定 goes back and nothing was written."""
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         await pilot.press("f7")
         await settle(pilot)
         await pick_target(pilot, "高等数学(2-1)")
@@ -129,9 +128,7 @@ async def test_ratio_dialog_and_pick_again(make, services, size):
     """R8: an offer short of the ratio opens the dialog; the student picks again."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         await pilot.press("f7")
         await settle(pilot)
         await pick_target(pilot, "高等数学(2-1)")
@@ -160,9 +157,7 @@ async def test_hidden_courses_with_their_rules(make, size):
     """R9: hidden from the picker, explained on F3 with the rule of each."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         await pilot.press("f7")
         await settle(pilot)
         picker = "\n".join(
@@ -186,9 +181,7 @@ async def test_delete_refused_under_review(make, services, size):
     """R10: an application 审核中 cannot be deleted; the refusal says why."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         assert "审核中" in screen_text(app)
         await pilot.press("space", "f8")
         await settle(pilot)
@@ -205,9 +198,7 @@ async def test_returned_application_corrected_and_resubmitted(make, services, si
     """S5: a 被退回 application shows the reviewer's reason, is corrected, resubmitted."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, RETURNED_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, RETURNED_STUDENT)
         assert "被退回" in screen_text(app)
         await pilot.press("enter")  # 流程跟踪 of the row
         await settle(pilot)
@@ -246,9 +237,7 @@ async def test_attachments_refused_for_type_and_size(make, services, tmp_path, s
     good.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         await pilot.press("f7")
         await settle(pilot)
         await pick_target(pilot, "高等数学(2-1)")
@@ -335,9 +324,7 @@ async def test_withdraw_an_application_under_review(make, services, size):
     """S5: an application 审核中 at its first step can be withdrawn (back to 无流程)."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         await pilot.press("f9")  # 流程跟踪 of the current row
         await settle(pilot)
         assert isinstance(app.screen, TrailScreen)
@@ -372,9 +359,7 @@ async def test_language_switch_keeps_the_offer_being_built(make):
     """F2 in the middle of an application: the course and the ticked credits stay."""
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         await pilot.press("f7")
         await settle(pilot)
         await pick_target(pilot, "高等数学(2-1)")

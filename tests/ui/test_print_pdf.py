@@ -18,7 +18,7 @@ from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.trail import TrailScreen
 from credx_tui.screens.transcript import TranscriptScreen
 
-from .conftest import HAPPY_STUDENT, RETURNED_STUDENT, login, screen_text, settle
+from .conftest import HAPPY_STUDENT, RETURNED_STUDENT, login, open_exchange, screen_text, settle
 
 
 @pytest.fixture(autouse=True)
@@ -68,9 +68,7 @@ async def test_print_dialog_writes_the_pdf_too(make, tmp_path):
 async def test_ctrl_e_on_the_trail_prints_the_application_form(make, tmp_path):
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, RETURNED_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, RETURNED_STUDENT)
         assert isinstance(app.screen, ExchangeScreen)
         await pilot.press("enter")
         await settle(pilot)

@@ -22,7 +22,16 @@ from credx_tui.settings import Settings
 from credx_tui.store import Store
 from policy.models import Account, ReviewAction, Role, Status
 
-from .conftest import HAPPY_STUDENT, SIZES, UNDER_REVIEW_STUDENT, actor, login, screen_text, settle
+from .conftest import (
+    HAPPY_STUDENT,
+    SIZES,
+    UNDER_REVIEW_STUDENT,
+    actor,
+    login,
+    open_exchange,
+    screen_text,
+    settle,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 ZN_UNDER_REVIEW = "XF2026-0002"
@@ -194,9 +203,7 @@ async def test_approve_and_the_student_sees_it(make, services, size):
 
     student = make()
     async with student.run_test(size=size) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         assert isinstance(student.screen, ExchangeScreen)
         assert "审核通过" in screen_text(student)
         await pilot.press("enter")
@@ -230,9 +237,7 @@ async def test_return_with_a_ready_reason(make, services, size):
 
     student = make()
     async with student.run_test(size=size) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         assert "被退回" in screen_text(student)
         await pilot.press("enter")
         await settle(pilot)
@@ -457,9 +462,7 @@ async def test_three_step_chain_and_the_student_sees_every_step(store, tmp_path)
 
     student = build()
     async with student.run_test(size=(120, 40)) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(student.screen, TrailScreen)

@@ -21,6 +21,7 @@ from .conftest import (
     UNDER_REVIEW_STUDENT,
     actor,
     login,
+    open_exchange,
     screen_text,
     settle,
 )
@@ -95,9 +96,7 @@ async def test_reviewer_decision_in_another_terminal_shows_on_refresh(make, serv
     """Another terminal's change shows without restarting: F5, or coming back."""
     app = make()
     async with app.run_test(size=size) as pilot:
-        await login(pilot, UNDER_REVIEW_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
         assert "审核中" in screen_text(app)
         [pending] = services.applications(actor(services, UNDER_REVIEW_STUDENT))
         reviewer = services.login("rev_zn", "demo").actor
@@ -125,9 +124,7 @@ async def test_user_data_is_not_markup(make, services):
     services.save(student, target, [], note="[b]粗体[/b] [red]x")
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
-        await login(pilot, HAPPY_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, HAPPY_STUDENT)
         table = app.screen.query_one(DataTable)
         assert "[b]粗体[/b] [red]x" in [str(c) for c in table.get_row_at(0)]
         await pilot.press("enter")
@@ -181,9 +178,7 @@ async def test_applications_are_paged_fifteen_a_page(make, services, store):
             tx.put_application(returned.model_copy(update={"id": f"OLD-{i:02d}"}))
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
-        await login(pilot, RETURNED_STUDENT)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_exchange(pilot, RETURNED_STUDENT)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 15
         assert "第 1 页  共 2 页" in screen_text(app)
