@@ -110,6 +110,27 @@ class AttachmentRules(_Strict):
     max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_count: int = Field(default=5, ge=1, le=50)
     types: list[str] = Field(default_factory=lambda: ["image/png", "image/jpeg", "application/pdf"])
+    required: bool = True
+    """S4: the guide asks for screenshots of the relevant grades, so by default an
+    application cannot be submitted without at least one attachment."""
+
+
+class SessionRules(_Strict):
+    """How long a person may leave a credx session alone (lab terminals are shared)."""
+
+    idle_timeout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """After this long without a key press or click the session logs out (the app) or
+    ends (a browser session of `credx serve`)."""
+
+
+class ServiceRules(_Strict):
+    """Where the college's credx is reached and what it may use (deployment settings)."""
+
+    public_url: str = ""
+    """The address people use for `credx serve` (upload and download links are built on it);
+    empty: links are built on the address `credx serve` listens on."""
+    printer: str = ""
+    """An `lp` destination that 打印 may send PDFs to; empty: no printer is offered."""
 
 
 class Rules(_Strict):
@@ -124,6 +145,8 @@ class Rules(_Strict):
     exchange_record: ExchangeRecordRules = ExchangeRecordRules()
     review_steps: list[ReviewStep] = Field(min_length=1)
     attachments: AttachmentRules = AttachmentRules()
+    session: SessionRules = SessionRules()
+    service: ServiceRules = ServiceRules()
 
     def allowed_sources(self, category: Category) -> list[SourceKind]:
         """Source kinds that may pay for a course of ``category`` (R2, R4, R7)."""
