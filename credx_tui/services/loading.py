@@ -19,12 +19,10 @@ from credx_tui.services.core import summarise
 from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.store import Store
 from credx_tui.store.store import hot_bucket
+from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.dossier import Dossier
 from policy.models import ExchangeApplication
 from policy.rules import Rules
-
-DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
-"""The bundled demo college (fixtures/demo in a source checkout)."""
 
 
 @dataclass
