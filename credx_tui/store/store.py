@@ -51,7 +51,6 @@ from credx_tui.store.files import (
     locked,
     make_dirs,
     read_file,
-    write_failure,
 )
 from credx_tui.store.ownership import check_opened_by_owner
 from policy.models import (
