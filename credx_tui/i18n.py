@@ -72,6 +72,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有这个账号：{username}。请检查学号是否输入正确。",
         "No account {username}: check the student ID.",
     ),
+    "login.wrong": ("{detail}", "{detail}"),
+    "session.idle": (
+        "长时间未操作，已自动退出登录",
+        "Logged out after a while without activity",
+    ),
+    "session.ended": ("{reason}", "{reason}"),
     "login.wrong_password": ("{detail}", "{detail}"),
     "login.locked": ("{detail}。请稍后再试。", "{detail}. Try again later."),
     "login.disabled": ("{detail}", "{detail}"),
