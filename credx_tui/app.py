@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
 
 
+ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+"""What counts as someone being at the terminal, for the idle timeout."""
+
+
 def default_print_dir() -> Path:
     """Where printed transcripts go: ``~/credx-prints``."""
     return Path.home() / "credx-prints"
@@ -174,9 +178,7 @@ class CredxApp(App[int]):
     # -- sessions checked, not trusted (issue 9) ---------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown)) or (
-            isinstance(event, events.MouseScrollUp)
-        ):
+        if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = self.idle_clock()
         await super().on_event(event)
 
