@@ -498,6 +498,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This application is {status}; no verdict now.",
     ),
     "decision.verdict.warning": ("提醒：", "Note: "),
+    "decision.rules_changed": (
+        "规则在提交后已更新（提交时第 {then} 版，现为第 {now} 版），以上判定按现行规则。",
+        "The rules changed since submission (version {then} then, {now} now); "
+        "the verdict above uses the current rules.",
+    ),
     "decision.attachments": (
         "附件（F3 保存副本，F4 打开）",
         "Attachments (F3 save a copy, F4 open)",
