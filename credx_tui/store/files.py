@@ -120,6 +120,22 @@ def write_failure(path: Path, exc: OSError) -> StoreWriteError:
     )
 
 
+def read_failure(path: Path, exc: OSError) -> StoreError:
+    """One clear message for a file the store cannot read (naming who owns it when
+    permission is what is missing)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        owner = _owner_name(path)
+        return StoreWriteError(
+            "permission",
+            f"{path}: cannot read it: permission denied (it or its folder belongs to "
+            f"{owner}); credx must run as the store's owner; the administrator can fix it "
+            "with chown/chmod (README, Deployment).",
+            f"{path}：无法读取：没有权限（该文件或其文件夹属于 {owner}）。credx 须以存储的所有者"
+            "身份运行，请管理员用 chown/chmod 修正（见 README 部署一节）。",
+        )
+    return StoreError(f"{path}: cannot read it: {exc.strerror}")
+
+
 def make_dirs(folder: Path) -> None:
     """Create ``folder`` and its missing parents, each 0700 whatever the umask."""
     missing: list[Path] = []
@@ -186,7 +202,7 @@ def _read_with_signature(path: Path) -> tuple[tuple[int, int, int], TinyData] | 
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read it: {exc.strerror}") from None
+        raise read_failure(path, exc) from None
     return sig, decode(path, raw)
 
 
@@ -304,7 +320,7 @@ class FileCache:
             self._entries.pop(path, None)
             return None
         except OSError as exc:
-            raise StoreError(f"{path}: cannot read it: {exc.strerror}") from None
+            raise read_failure(path, exc) from None
         hit = self._entries.get(path)
         if hit is not None and hit[0] == _signature(st):
             return hit[1]
