@@ -317,6 +317,8 @@ def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
     try:
         if args.command in DRY_RUN_COMMANDS and resolve_rules(args.rules) is not None:
             return load_rules(resolve_rules(args.rules))
+        if args.command == "train":
+            return load_rules()  # the sandbox is the demo college; never the store
         if store is None:
             from credx_tui.store import Store
 
@@ -565,8 +567,10 @@ def _ask_password() -> str:
 
 @owner_command
 def _verify(args: argparse.Namespace, admin: Admin) -> int:
+    from credx_tui.store.ownership import loose_permissions
+
     store = _open_store(args)
-    problems = store.verify()
+    problems = store.verify() + loose_permissions(store.root)
     for p in problems:
         print(p)
     print("store is sound" if not problems else f"{len(problems)} problem(s)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -175,3 +176,27 @@ def test_run_app_returns_the_apps_error_code(db: Path, monkeypatch) -> None:
     monkeypatch.setattr(app_module.CredxApp, "run", failed_run)
     store = Store(db)
     assert app_module.run_app(Settings(db=db), store, Services.for_store(store).rules) == 1
+
+
+def test_verify_reports_files_open_to_other_accounts(db: Path, capsys) -> None:
+    shard = next((db / "accounts").glob("*.json"))
+    shard.chmod(0o644)
+    (db / "hot").chmod(0o755)
+    capsys.readouterr()
+    assert main(["verify", "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert f"{shard}: mode 0644, open to other accounts: chmod 600 {shard}" in out
+    assert f"chmod 700 {db / 'hot'}" in out
+    shard.chmod(0o600)
+    (db / "hot").chmod(0o700)
+    assert main(["verify", "--db", str(db)]) == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder away")
+def test_train_never_opens_the_store(tmp_path: Path, capsys) -> None:
+    """`credx train --list` works whoever owns the default store (it has its sandbox)."""
+    foreign = tmp_path / "theirs"
+    foreign.mkdir()
+    os.chown(foreign, 54321, 54321)
+    assert main(["train", "--list", "--db", str(foreign)]) == 0
+    assert "guide-example" in capsys.readouterr().out
