@@ -107,6 +107,8 @@ class CredxApp(App[int]):
         """Seconds without a key or a click before a signed-in session logs out."""
         self.idle_clock = idle_clock
         """The clock of the idle timeout (injectable for tests)."""
+        self.idle_check_every = max(0.05, min(5.0, self.idle_timeout / 6))
+        """Seconds between two looks at the idle clock (set before the app runs)."""
         self._last_activity = idle_clock()
         services.on_session_ended = self._session_ended_anywhere
         self._started = time.monotonic()
@@ -124,7 +126,7 @@ class CredxApp(App[int]):
         else:
             self.push_screen(LoginScreen())
         self._warn_network_store()
-        self.set_interval(max(0.05, min(5.0, self.idle_timeout / 6)), self._check_idle)
+        self.set_interval(self.idle_check_every, self._check_idle)
 
     def _home_screen(self, actor: Actor) -> Screen | None:
         """Reviewers and admins start at the review queue (issue 4); students at the

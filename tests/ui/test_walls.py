@@ -113,6 +113,7 @@ async def test_idle_session_logs_out_to_an_empty_login(store, services, tmp_path
     app = make_app(Settings(db=store.root), services, print_dir=tmp_path / "prints")
     app.idle_timeout = 60.0
     app.idle_clock = lambda: now[0]
+    app.idle_check_every = 0.05
     async with app.run_test(size=size) as pilot:
         await login(pilot, HAPPY_STUDENT)
         assert isinstance(app.screen, PortalScreen)
@@ -125,7 +126,7 @@ async def test_idle_session_logs_out_to_an_empty_login(store, services, tmp_path
         await pilot.pause(0.3)
         assert app.actor is not None
         now[0] += 2
-        for _ in range(20):
+        for _ in range(50):
             await pilot.pause(0.1)
             if app.actor is None:
                 break
