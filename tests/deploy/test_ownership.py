@@ -11,7 +11,8 @@ acts as the owner.  Each attack listed at the top of the issue, tried for real:
 
 The throw-away users are made with ``useradd`` and removed afterwards; credx runs from a
 venv made with Debian's ``/usr/bin/python3`` under /var/tmp (this machine's default
-Python lives under /root, 0700), cached for the session.  Needs root (CI runs as root).
+Python lives under /root, 0700) with a world-readable copy of this tree installed in it.
+Needs root (CI runs as root) and python3-venv (.ci/run installs it).
 """
 
 from __future__ import annotations
@@ -63,34 +64,39 @@ def run(*cmd: str | Path, user: str | None = None, stdin: str = "", timeout: flo
     )
 
 
+def _source_copy() -> Path:
+    """This source tree, copied where every OS user may read it (a CI clone may live
+    under /root, 0700); refreshed each session, so the tests run the code under test."""
+    tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    src = Path("/var/tmp") / f"credx-test-src-{tag}"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir()
+    for name in ("credx_tui", "policy", "fixtures"):
+        shutil.copytree(
+            ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    subprocess.run(["chmod", "-R", "a+rX", str(src)], check=True)
+    return src
+
+
 @pytest.fixture(scope="session")
 def venv() -> Path:
-    """A venv of Debian's Python with credx installed (editable: this source tree is
-    world-readable), reusable by any OS user; built once per pyproject.toml."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + str(ROOT).encode())
+    """A venv of Debian's Python with credx installed (editable, from a world-readable
+    copy of this tree), usable by any OS user; the venv is built once per pyproject."""
+    src = _source_copy()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + str(src).encode())
     folder = Path("/var/tmp") / f"credx-test-venv-{digest.hexdigest()[:12]}"
     if (folder / ".ready").exists():
         return folder
-    building = folder.with_name(folder.name + f".{os.getpid()}.tmp")
-    shutil.rmtree(building, ignore_errors=True)
-    subprocess.run([str(PY), "-m", "venv", str(building)], check=True, timeout=300)
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([str(PY), "-m", "venv", str(folder)], check=True, timeout=300)
     subprocess.run(
-        [str(building / "bin/python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)],
+        [str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "-e", str(src)],
         check=True,
         timeout=900,
     )
-    # A venv stores its own path in its scripts: build in place by renaming first.
-    with contextlib.suppress(FileExistsError, OSError):
-        building.rename(folder)
-    if not (folder / ".ready").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([str(PY), "-m", "venv", str(folder)], check=True, timeout=300)
-        subprocess.run(
-            [str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "-e", str(ROOT)],
-            check=True,
-            timeout=900,
-        )
-        shutil.rmtree(building, ignore_errors=True)
     subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
     (folder / ".ready").write_text("ok\n")
     return folder
