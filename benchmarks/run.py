@@ -198,12 +198,19 @@ def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) ->
     their imports); prints the submit latencies as JSON."""
     from credx_tui.services import Actor, Services
     from credx_tui.store import Store
-    from policy.models import Role, SourceKind, SourceRef
+    from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
     services = Services(Store(DATA), load_rules())
     latencies: list[float] = []
     sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]
+    # Services check every actor against its account (issue 9): the students this
+    # writer submits for need one (set up before the clock starts, once per store).
+    for i in range(-1, count):
+        sid = _sid((first + max(i, 0)) * 2 % STUDENTS)
+        if services.store.account(sid) is None:
+            with services.store.account_tx(sid) as atx:
+                atx.put(Account(username=sid, role=Role.STUDENT, password_hash="-"))
     services.verdicts(Actor(username=_sid(first * 2 % STUDENTS), role=Role.STUDENT))
     time.sleep(max(0.0, start_at - time.time()))
     next_at = time.perf_counter()
@@ -271,9 +278,14 @@ import time
 from pathlib import Path
 from credx_tui.services import Services, Actor
 from credx_tui.store import Store
-from policy.models import Role
+from policy.models import Account, Role
 from policy.rules import load_rules
 services = Services(Store(Path({str(DATA)!r})), load_rules())
+if services.store.account("bench") != (bench := Account(
+    username="bench", role=Role.REVIEWER, colleges=[{college!r}], password_hash="-"
+)):
+    with services.store.account_tx("bench") as atx:  # actors match an account (issue 9)
+        atx.put(bench)
 me = Actor(username="bench", role=Role.REVIEWER, colleges=({college!r},))
 start = time.perf_counter()
 rows = services.queue(me, status=None)
@@ -344,16 +356,15 @@ def transcript_pdf(repeats: int = 20) -> None:
     import tempfile
 
     from credx_tui.documents import DocumentError
-    from credx_tui.services import Actor, Services
+    from credx_tui.services import Services
     from credx_tui.services.documents import render_transcript_pdf
     from credx_tui.services.loading import load_demo
-    from policy.models import Role
     from policy.rules import load_rules
 
     with tempfile.TemporaryDirectory(prefix="credx-bench-") as tmp:
         store, _ = load_demo(Path(tmp) / "store", load_rules())
         services = Services(store, load_rules())
-        admin = Actor(username="bench", role=Role.ADMIN)
+        admin = services.owner_actor("bench")
         largest = max(
             store.students(), key=lambda s: len(services.dossier(admin, s.id).transcript.records)
         )

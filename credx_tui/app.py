@@ -16,13 +16,14 @@ import os
 os.environ.setdefault("TEXTUAL_DISABLE_KITTY_KEY", "1")
 
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import constants
+from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -31,7 +32,7 @@ from textual.screen import Screen
 
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
-from credx_tui.services import Actor, LoginFailed, Services
+from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store
 from policy.models import Role
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
 constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
+
+
+ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+"""What counts as someone being at the terminal, for the idle timeout."""
 
 
 def default_print_dir() -> Path:
@@ -79,6 +84,8 @@ class CredxApp(App[int]):
         services: Services,
         print_dir: Path | None = None,
         actor: Actor | None = None,
+        idle_timeout: float | None = None,
+        idle_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -92,6 +99,18 @@ class CredxApp(App[int]):
         self.last_seen: datetime | None = None
         """When the student was last here, for the notices of the portal."""
         self.set_reactive(CredxApp.lang, settings.lang if settings.lang in LANGS else "zh")
+        self.idle_timeout = (
+            idle_timeout
+            if idle_timeout is not None
+            else services.rules.session.idle_timeout_minutes * 60.0
+        )
+        """Seconds without a key or a click before a signed-in session logs out."""
+        self.idle_clock = idle_clock
+        """The clock of the idle timeout (injectable for tests)."""
+        self.idle_check_every = max(0.05, min(5.0, self.idle_timeout / 6))
+        """Seconds between two looks at the idle clock (set before the app runs)."""
+        self._last_activity = idle_clock()
+        services.on_session_ended = self._session_ended_anywhere
         self._started = time.monotonic()
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
@@ -107,6 +126,7 @@ class CredxApp(App[int]):
         else:
             self.push_screen(LoginScreen())
         self._warn_network_store()
+        self.set_interval(self.idle_check_every, self._check_idle)
 
     def _home_screen(self, actor: Actor) -> Screen | None:
         """Reviewers and admins start at the review queue (issue 4); students at the
@@ -145,11 +165,69 @@ class CredxApp(App[int]):
         self.push_screen(self._home_screen(actor) or PortalScreen())
 
     def action_logout(self) -> None:
-        """Back to the login screen, forgetting the student."""
+        """Back to the login screen, forgetting the student, with every field of the
+        login screen empty: the next person at a lab terminal sees nothing of the last."""
+        from credx_tui.screens.login import LoginScreen
+
         self.actor = None
         self.last_seen = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                screen.clear()
+
+    # -- sessions checked, not trusted (issue 9) ---------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY_EVENTS):
+            self._last_activity = self.idle_clock()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        """Log a signed-in session out after the college's idle timeout (rules
+        ``session.idle_timeout_minutes``)."""
+        if self.actor is None or hasattr(self, "training"):
+            self._last_activity = self.idle_clock()
+            return
+        if self.idle_clock() - self._last_activity >= self.idle_timeout:
+            self.action_logout()
+            self.notify(self.t("session.idle"), severity="warning", timeout=30, markup=False)
+
+    def _session_ended_anywhere(self, error: SessionEnded) -> None:
+        """The services refused the session (from any thread): back to the login."""
+        if not self.is_running:
+            return
+        if self._thread_id == threading.get_ident():
+            self.call_later(self.end_session, error)
+        else:
+            self.call_from_thread(self.call_later, self.end_session, error)
+
+    def end_session(self, error: SessionEnded) -> None:
+        """The account was disabled or changed: say so and show the login screen."""
+        if self.actor is None:
+            return
+        self.action_logout()
+        self.notify(
+            self.t("session.ended", reason=error.text(self.lang)),
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    # -- errors: never a traceback with local variables on screen ---------------
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: exit with one short line, not Textual's traceback with
+        the local variables of every frame (they held account documents)."""
+        error = sys.exc_info()[1]
+        kind = type(error).__name__ if error is not None else "error"
+        self.bell()
+        self._exit_renderables.append(
+            f"credx: internal error ({kind}); nothing more was written. "
+            "Please tell the administrator the time it happened."
+        )
+        self._close_messages_no_wait()
 
     # -- language ---------------------------------------------------------------
 
@@ -271,10 +349,17 @@ def make_app(
     return CredxApp(settings, services, print_dir=print_dir, actor=actor)
 
 
-def run_app(settings: Settings, store: Store, rules: Rules, os_user: bool = False) -> int:
+def run_app(
+    settings: Settings,
+    store: Store,
+    rules: Rules,
+    os_user: bool = False,
+    services: Services | None = None,
+) -> int:
     """Run the app on a store; with ``os_user`` the operating-system account logs in
-    (sshd already authenticated it).  Returns the exit code."""
-    services = Services(store, rules)
+    (sshd already authenticated it).  Returns the exit code: non-zero when the app
+    ended with an error."""
+    services = services or Services(store, rules)
     actor: Actor | None = None
     if os_user:
         # settings.os_user is the credx account the CLI found for the OS user in the
@@ -283,10 +368,10 @@ def run_app(settings: Settings, store: Store, rules: Rules, os_user: bool = Fals
             print("credx: --os-user: no credx account bound to this OS user", file=sys.stderr)
             return 1
         try:
-            actor = services.actor_for(settings.os_user)
+            actor = services.trusted_login(settings.os_user, via="os-user").actor
         except LoginFailed as exc:
             print(f"credx: {exc.text(settings.lang)}", file=sys.stderr)
             return 1
     app = make_app(settings, services, actor=actor)
     result = app.run()
-    return result or 0
+    return app.return_code or result or 0

@@ -5,21 +5,32 @@
     credx import PATH...                        load files in the import format
     credx check --student 学号 [--json]          every course with its verdict and rule
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
-    credx user add|passwd|disable|enable|list   accounts (admins)
+    credx user add|passwd|disable|enable|list   accounts (the store's owner)
+    credx rules apply FILE | show               the college's rules, kept in the store
+    credx audit [--limit N] [--json]            who changed what with these commands
     credx verify                                parse every file of the store
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
     credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 
 Errors are one clear line on stderr and a non-zero exit, never a traceback.  Textual
-is imported only when the app starts, so the shell tools stay fast."""
+is imported only when the app starts, so the shell tools stay fast.
+
+Only the OS account that owns the store folder runs credx on it (issue 9): anyone else
+is refused before anything is read, root too unless ``--as-owner`` (which becomes the
+owner first; ``--owner ACCOUNT`` names the owner of a store root creates).  Admin
+commands (``user``, ``import``, ``rules``, ``audit``, ``verify``, ``demo``) go through
+:func:`require_owner` and every change they make is an audit event."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import os
+import pwd
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from credx_tui.settings import ENV_LANG, Settings, resolve_db, resolve_rules
@@ -50,7 +61,20 @@ def _parser() -> argparse.ArgumentParser:
         "--rules",
         metavar="FILE",
         default=argparse.SUPPRESS,
-        help="the college's rules file (default: bundled)",
+        help="a rules file for a dry run of `check` or `train` (everything else uses the "
+        "rules stored with `credx rules apply`)",
+    )
+    common.add_argument(
+        "--as-owner",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="root only: become the store folder's owner before touching anything",
+    )
+    common.add_argument(
+        "--owner",
+        metavar="ACCOUNT",
+        default=argparse.SUPPRESS,
+        help="with --as-owner: the OS account a new store is created for",
     )
     parser = argparse.ArgumentParser(
         prog="credx", description="学分兑换 credit exchange, in the terminal", parents=[common]
@@ -98,6 +122,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("verify", parents=[common], help="parse every file of the store")
 
+    rules = sub.add_parser("rules", parents=[common], help="the college's rules in the store")
+    rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    apply_ = rules_sub.add_parser(
+        "apply", parents=[common], help="validate a rules file and store it as the next version"
+    )
+    apply_.add_argument("file", metavar="FILE")
+    rules_sub.add_parser("show", parents=[common], help="the stored version and its hash")
+
+    audit = sub.add_parser("audit", parents=[common], help="the admin changes, newest last")
+    audit.add_argument("--limit", type=int, default=50, metavar="N", help="last N (default 50)")
+    audit.add_argument("--json", action="store_true", help="one JSON object a line")
+
     serve = sub.add_parser(
         "serve", parents=[common], help="the app in a web browser (textual-serve), loopback only"
     )
@@ -143,10 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    for name in ("db", "rules", "lang"):
+    for name in ("db", "rules", "lang", "owner"):
         if not hasattr(args, name):
             setattr(args, name, None)
+    if not hasattr(args, "as_owner"):
+        args.as_owner = False
     try:
+        _guard(args)
         return _dispatch(args)
     except CliError as exc:
         print(f"credx: {exc}", file=sys.stderr)
@@ -161,12 +200,144 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _rules(args: argparse.Namespace):  # -> Rules, imported lazily
+DRY_RUN_COMMANDS = ("check", "train")
+"""The commands that may decide with a rules file other than the stored one."""
+
+
+def _guard(args: argparse.Namespace) -> None:
+    """Before anything is read: refuse a process that may not use the store (or become
+    its owner, for root with --as-owner), and refuse ``--rules`` where it would make
+    this process decide differently from every other one."""
+    from credx_tui.store.ownership import OwnershipError, enforce_owner
+
+    if args.rules and args.command not in DRY_RUN_COMMANDS:
+        raise CliError(
+            "--rules is only for dry runs of `credx check` and `credx train`; the app and the "
+            "other commands use the rules stored in the store: `credx rules apply FILE`"
+        )
+    args.invoked_by = _os_name(os.getuid())
+    if args.command == "train":
+        if args.as_owner:
+            raise CliError("--as-owner: `credx train` works on its own sandbox, not a store")
+        return  # its own sandbox, never the store
+    if args.owner and not args.as_owner:
+        raise CliError("--owner goes with --as-owner (root creating a store for an account)")
+    try:
+        enforce_owner(resolve_db(args.db), as_owner=args.as_owner, owner=args.owner)
+    except OwnershipError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _os_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid{uid}"
+
+
+@dataclass(frozen=True)
+class Admin:
+    """Who runs an admin command, for its audit events: the OS account (the store's
+    owner), the account that became it (root with --as-owner, and who used sudo) and
+    what vouched for the connection (an SSH key user, the SSH client)."""
+
+    os_user: str
+    uid: int
+    invoked_by: str
+    via: str
+
+
+def require_owner(args: argparse.Namespace, via: str | None = None) -> Admin:
+    """Admin commands are the store owner's (issue 9): refuse anyone else with one line,
+    and say who is acting.  ``via`` overrides what is read from the environment
+    (``CREDX_KEY_USER``, set for an SSH key's forced command, and ``SSH_CONNECTION``)."""
+    from credx_tui.store.ownership import is_owner_process
+
+    root = resolve_db(args.db)
+    if root.exists() and not is_owner_process(root):
+        raise CliError(
+            f"{args.command}: only the store's owner (or root with --as-owner) may do this"
+        )
+    uid = os.geteuid()
+    invoked = getattr(args, "invoked_by", _os_name(uid))
+    if invoked != _os_name(uid) and os.environ.get("SUDO_USER"):
+        invoked = f"{invoked} (sudo by {os.environ['SUDO_USER']})"
+    if via is None:
+        parts = []
+        if os.environ.get("CREDX_KEY_USER"):
+            parts.append(f"key {os.environ['CREDX_KEY_USER']}")
+        if os.environ.get("SSH_CONNECTION"):
+            parts.append(f"ssh from {os.environ['SSH_CONNECTION'].split()[0]}")
+        via = ", ".join(parts)
+    return Admin(
+        os_user=_os_name(uid),
+        uid=uid,
+        invoked_by="" if invoked == _os_name(uid) else invoked,
+        via=via,
+    )
+
+
+def owner_command(func: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """Decorator for an admin command ``func(args, admin)``: :func:`require_owner` first."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        return func(args, require_owner(args))  # type: ignore[call-arg]
+
+    return wrapper
+
+
+def audit(store, admin: Admin, action: str, target: str = "", **detail: object) -> None:
+    """Record one admin change in the store's audit log (``credx audit`` lists it)."""
+    from datetime import UTC, datetime
+
+    from credx_tui.store.admin import AuditEvent, append_audit
+
+    append_audit(
+        store,
+        AuditEvent(
+            at=datetime.now(UTC),
+            action=action,
+            target=target,
+            os_user=admin.os_user,
+            uid=admin.uid,
+            invoked_by=admin.invoked_by,
+            via=admin.via,
+            detail=dict(detail),
+        ),
+    )
+
+
+def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
+    """The rules to decide with: a dry run's ``--rules`` file (check, train), else the
+    store's (the bundled default when the store has none yet)."""
+    from credx_tui.services.core import rules_of_store
     from policy.rules import RulesError, load_rules
 
     try:
-        return load_rules(resolve_rules(args.rules))
+        if args.command in DRY_RUN_COMMANDS and resolve_rules(args.rules) is not None:
+            return load_rules(resolve_rules(args.rules))
+        if args.command == "train":
+            return load_rules()  # the sandbox is the demo college; never the store
+        if store is None:
+            from credx_tui.store import Store
+
+            root = resolve_db(args.db)
+            store = Store(root) if Store.exists(root) else None
+        return load_rules() if store is None else rules_of_store(store)[0]
     except RulesError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _services(args: argparse.Namespace, store):  # -> Services
+    """Services on the stored rules, or a dry run's rules file for check."""
+    from credx_tui.services import Services
+
+    if args.command in DRY_RUN_COMMANDS and resolve_rules(args.rules) is not None:
+        return Services(store, _rules(args, store))
+    try:
+        return Services.for_store(store)
+    except ValueError as exc:  # RulesError: the stored rules no longer load
         raise CliError(str(exc)) from None
 
 
@@ -183,6 +354,7 @@ def _open_store(args: argparse.Namespace):  # -> Store
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from credx_tui.services import ServiceError
     from credx_tui.store import StoreError
 
     try:
@@ -198,6 +370,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _user(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "rules":
+            return _rules_command(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "print":
@@ -206,62 +382,85 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _train(args)
     except StoreError as exc:
         raise CliError(str(exc)) from None
+    except ServiceError as exc:
+        raise CliError(exc.en) from None
     raise CliError(f"unknown command {args.command}", EXIT_USAGE)
 
 
-def _demo(args: argparse.Namespace) -> int:
+@owner_command
+def _demo(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import load_demo
     from credx_tui.store import Store
+    from credx_tui.store.admin import put_rules, stored_rules
+    from policy.rules import DEFAULT_RULES_PATH
 
     root = resolve_db(args.db)
     if args.if_empty and Store.exists(root):
         return 0
+    kept = None if args.reset or not Store.exists(root) else stored_rules(Store(root))
     try:
-        _, report = load_demo(root, _rules(args), reset=args.reset)
+        store, report = load_demo(
+            root, _rules(args) if kept else _default_rules(), reset=args.reset
+        )
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
+    if kept is None:  # a new or reset store decides with the bundled rules, stored
+        stored = put_rules(store, DEFAULT_RULES_PATH.read_text(encoding="utf-8"), "bundled default")
+        audit(store, admin, "rules.apply", f"version {stored.version}", source="bundled default")
+    audit(store, admin, "demo", str(root), reset=args.reset, summary=report.summary())
     print(f"demo college loaded into {root}")
     print(report.summary())
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
+def _default_rules():  # -> Rules
+    from policy.rules import load_rules
+
+    return load_rules()
+
+
+@owner_command
+def _import(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import import_paths
     from credx_tui.store import Store
 
     root = resolve_db(args.db)
-    rules = _rules(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
     store = Store.create(root)
+    rules = _rules(args, store)
     try:
         report = import_paths(store, [Path(p) for p in args.paths], rules)
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
+    audit(
+        store,
+        admin,
+        "import",
+        ", ".join(str(Path(p).resolve()) for p in args.paths)[:400],
+        summary=report.summary(),
+    )
     print(report.summary() or "nothing to import")
     return 0
 
 
-def _staff_actor():  # an admin actor for shell tools run by the operator of the store
-    from credx_tui.services import Actor
-    from policy.models import Role
-
-    return Actor(username=f"os:{getpass.getuser()}", role=Role.ADMIN)
+def _staff_actor(services):  # the store owner's admin actor for its shell tools
+    return services.owner_actor(_os_name(os.geteuid()))
 
 
 def _check(args: argparse.Namespace) -> int:
     import orjson
 
-    from credx_tui.services import NotFound, Services
+    from credx_tui.services import NotFound
 
     store = _open_store(args)
-    services = Services(store, _rules(args))
+    services = _services(args, store)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     try:
-        verdicts = services.verdicts(_staff_actor(), args.student)
+        verdicts = services.verdicts(_staff_actor(services), args.student)
     except NotFound:
         raise CliError(f"no student with ID {args.student} in {store.root}") from None
     if args.json:
@@ -307,13 +506,14 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user(args: argparse.Namespace) -> int:
-    from credx_tui.services import ServiceError, Services
+@owner_command
+def _user(args: argparse.Namespace, who: Admin) -> int:
+    from credx_tui.services import ServiceError
     from policy.models import Account, Role
 
     store = _open_store(args)
-    services = Services(store, _rules(args))
-    admin = _staff_actor()
+    services = _services(args, store)
+    admin = _staff_actor(services)
     try:
         if args.user_command == "list":
             for a in services.list_accounts(admin):
@@ -333,12 +533,20 @@ def _user(args: argparse.Namespace) -> int:
                 review_steps=args.step,
             )
             services.add_account(admin, account, password)
+            detail: dict[str, object] = {
+                "role": args.role,
+                "colleges": args.college,
+                "steps": args.step,
+            }
         elif args.user_command == "passwd":
             services.set_password(admin, args.username, _ask_password())
+            detail = {}
         else:
             services.set_disabled(admin, args.username, args.user_command == "disable")
+            detail = {}
     except ServiceError as exc:
         raise CliError(exc.en) from None
+    audit(store, who, f"user.{args.user_command}", args.username, **detail)
     print(f"{args.user_command}: {args.username} done")
     return 0
 
@@ -357,34 +565,108 @@ def _ask_password() -> str:
     return first
 
 
-def _verify(args: argparse.Namespace) -> int:
+@owner_command
+def _verify(args: argparse.Namespace, admin: Admin) -> int:
+    from credx_tui.store.ownership import loose_permissions
+
     store = _open_store(args)
-    problems = store.verify()
+    problems = store.verify() + loose_permissions(store.root)
     for p in problems:
         print(p)
     print("store is sound" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
 
 
+@owner_command
+def _rules_command(args: argparse.Namespace, admin: Admin) -> int:
+    """`credx rules apply FILE` validates and stores the next version; `show` says
+    which version the store decides with."""
+    from credx_tui.store.admin import put_rules, stored_rules
+    from policy.rules import RulesError, load_rules
+
+    store = _open_store(args)
+    if args.rules_command == "show":
+        found = stored_rules(store)
+        if found is None:
+            print("no rules stored: the bundled default applies (credx rules apply FILE)")
+        else:
+            print(
+                f"version {found.version}\tsha256 {found.sha256}\t"
+                f"applied {found.applied_at}\tfrom {found.source}"
+            )
+        return 0
+    path = Path(args.file)
+    try:
+        load_rules(path)  # names the file and the key that is wrong
+        text = path.read_text(encoding="utf-8")
+    except RulesError as exc:
+        raise CliError(str(exc)) from None
+    before = stored_rules(store)
+    stored = put_rules(store, text, str(path.resolve()))
+    if before is not None and before.version == stored.version:
+        print(f"rules unchanged: version {stored.version} (sha256 {stored.sha256[:12]})")
+        return 0
+    audit(
+        store,
+        admin,
+        "rules.apply",
+        f"version {stored.version}",
+        source=stored.source,
+        sha256=stored.sha256,
+    )
+    print(
+        f"rules version {stored.version} stored (sha256 {stored.sha256[:12]}); every credx "
+        "process now decides with it"
+    )
+    return 0
+
+
+@owner_command
+def _audit(args: argparse.Namespace, admin: Admin) -> int:
+    """List the admin changes, oldest first (the last ``--limit``)."""
+    import orjson
+
+    from credx_tui.store.admin import audit_events
+
+    store = _open_store(args)
+    events = audit_events(store)
+    shown = events[-args.limit :] if args.limit > 0 else events
+    for e in shown:
+        if args.json:
+            sys.stdout.write(orjson.dumps(e.model_dump(mode="json")).decode() + "\n")
+            continue
+        who = f"{e.os_user}({e.uid})"
+        if e.invoked_by:
+            who += f" by {e.invoked_by}"
+        if e.via:
+            who += f" via {e.via}"
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}Z\t{who}\t{e.action}\t{e.target}")
+    if not events and not args.json:
+        print("no admin changes recorded")
+    return 0
+
+
 def _print(args: argparse.Namespace) -> int:
     from credx_tui.documents import DocumentError
-    from credx_tui.services import NotFound, ServiceError, Services
+    from credx_tui.services import NotFound, ServiceError
     from credx_tui.services.documents import render_application_pdf, render_transcript_pdf
 
     store = _open_store(args)
-    services = Services(store, _rules(args))
+    services = _services(args, store)
     try:
         if args.document == "transcript":
             path = render_transcript_pdf(
                 services,
-                _staff_actor(),
+                _staff_actor(services),
                 args.student,
                 a3=args.a3,
                 passing_only=args.passing_only,
                 out=Path(args.output),
             )
         else:
-            path = render_application_pdf(services, _staff_actor(), args.id, out=Path(args.output))
+            path = render_application_pdf(
+                services, _staff_actor(services), args.id, out=Path(args.output)
+            )
     except NotFound:
         what = (
             f"student with ID {args.student}"
@@ -436,12 +718,12 @@ def _train(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     store = _open_store(args)
-    rules = _rules(args)
+    services = _services(args, store)
     account = _os_account(args, store.root, lang) if args.os_user else None
-    settings = Settings(db=store.root, rules=resolve_rules(args.rules), lang=lang, os_user=account)
+    settings = Settings(db=store.root, rules=None, lang=lang, os_user=account)
     from credx_tui.app import run_app
 
-    return run_app(settings, store, rules, os_user=args.os_user)
+    return run_app(settings, store, services.rules, os_user=args.os_user, services=services)
 
 
 def _os_account(args: argparse.Namespace, store_root: Path, lang: str) -> str:
@@ -477,12 +759,9 @@ def _serve(args: argparse.Namespace) -> int:
     from textual_serve.server import Server
 
     store = _open_store(args)
-    _rules(args)  # a malformed rules file stops here, not in every browser tab
+    _services(args, store)  # malformed stored rules stop here, not in every browser tab
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     command = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root), "--lang", lang]
-    rules = resolve_rules(args.rules)
-    if rules is not None:
-        command += ["--rules", str(rules)]
     where = (
         "loopback only"
         if args.host in LOOPBACK

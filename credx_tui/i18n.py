@@ -72,6 +72,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有这个账号：{username}。请检查学号是否输入正确。",
         "No account {username}: check the student ID.",
     ),
+    "login.wrong": ("{detail}", "{detail}"),
+    "session.idle": (
+        "长时间未操作，已自动退出登录",
+        "Logged out after a while without activity",
+    ),
+    "session.ended": ("{reason}", "{reason}"),
     "login.wrong_password": ("{detail}", "{detail}"),
     "login.locked": ("{detail}。请稍后再试。", "{detail}. Try again later."),
     "login.disabled": ("{detail}", "{detail}"),
@@ -492,6 +498,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This application is {status}; no verdict now.",
     ),
     "decision.verdict.warning": ("提醒：", "Note: "),
+    "decision.rules_changed": (
+        "规则在提交后已更新（提交时第 {then} 版，现为第 {now} 版），以上判定按现行规则。",
+        "The rules changed since submission (version {then} then, {now} now); "
+        "the verdict above uses the current rules.",
+    ),
     "decision.attachments": (
         "附件（F3 保存副本，F4 打开）",
         "Attachments (F3 save a copy, F4 open)",

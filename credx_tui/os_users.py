@@ -11,8 +11,8 @@ The mapping file (TOML) binds OS user names to credx accounts::
 Where it is: ``--os-users FILE``, else ``$CREDX_OS_USERS``, else
 ``/etc/credx/os-users.toml``.  Because it decides who is who, it is refused unless it
 is owned by root or by the owner of the store folder and is writable by nobody else
-(the store folder itself is group-writable for every credx user, so a file there that
-any user could replace would let a student map themselves to a reviewer).
+(a mapping file that any other user could replace would let a student map themselves to
+a reviewer).
 
 The OS user is the real user id of the process (``pwd``), not ``$USER`` or
 ``$LOGNAME``, which the person can set to anything.  No Textual, no store.

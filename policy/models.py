@@ -253,6 +253,12 @@ class ExchangeApplication(Model):
     created_at: datetime
     updated_at: datetime
     revision: int = Field(default=1, ge=1, description="bumped on each write; detects races")
+    rules_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="version of the stored rules it was last submitted under (None: the "
+        "bundled default, or submitted before rules lived in the store)",
+    )
     summary: ApplicationSummary | None = Field(
         default=None,
         description="who and what, copied at save time so a reviewer's queue of thousands "

@@ -71,8 +71,10 @@ class CredxScreen(Localized, Screen):
 
     def on_screen_resume(self) -> None:
         # Another terminal (a reviewer, the same student elsewhere) may have changed
-        # the store while this screen was covered: read it again.
-        self.reload()
+        # the store while this screen was covered: read it again.  Not after a logout:
+        # a screen passed on the way back to the login has no one to read for.
+        if self.credx.actor is not None:
+            self.reload()
 
     def reload(self) -> None:
         """Read the data again from the services (override)."""

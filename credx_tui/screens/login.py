@@ -71,6 +71,15 @@ class LoginScreen(CredxScreen):
         self.query_one("#password", Input).value = ""
         self.query_one("#username", Input).focus()
 
+    def clear(self) -> None:
+        """Empty every field and the message (logout, idle timeout, session ended): the
+        next person at the terminal sees nothing of the last (issue 9)."""
+        for name in ("username", "password"):
+            self.query_one(f"#{name}", Input).value = ""
+        self._message_key = None
+        self._show_message()
+        self.query_one("#username", Input).focus()
+
     @on(Input.Submitted, "#username")
     def _next_field(self) -> None:
         self.query_one("#password", Input).focus()
@@ -88,8 +97,8 @@ class LoginScreen(CredxScreen):
             result = self.services.login(username, password)
         except LoginFailed as exc:
             self.query_one("#password", Input).value = ""
-            if exc.kind == "unknown":
-                self._set_message("login.unknown", {"username": username})
+            if exc.kind == "wrong":
+                self._set_message("login.wrong", {"detail": exc})
                 self.query_one("#username", Input).focus()
             else:
                 self._set_message(f"login.{exc.kind}", {"detail": exc})

@@ -280,6 +280,10 @@ class ReviewDecisionScreen(CredxScreen):
             for warning in check.warnings:
                 text.append(f"\n  {self.t('decision.verdict.warning')}{warning.rule}: ")
                 text.append(warning.text(self.lang), style="yellow")
+        then, now = f.application.rules_version, self.services.rules_version
+        if then is not None and now is not None and then != now:
+            text.append("\n  ")
+            text.append(self.t("decision.rules_changed", then=then, now=now), style="bold yellow")
         if not f.may_decide:
             text.append("\n  ")
             reason = f.refusal_en if self.lang == "en" else f.refusal_zh

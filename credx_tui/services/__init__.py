@@ -9,6 +9,8 @@ from credx_tui.services.errors import (
     NotFound,
     Refused,
     ServiceError,
+    SessionEnded,
+    StorageFailed,
 )
 
 __all__ = [
@@ -23,5 +25,7 @@ __all__ = [
     "Refused",
     "ServiceError",
     "Services",
+    "SessionEnded",
+    "StorageFailed",
     "current_term",
 ]

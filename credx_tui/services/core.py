@@ -10,11 +10,15 @@ the UI is refused the same way.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from credx_tui.services.errors import (
     AccessDenied,
@@ -23,10 +27,14 @@ from credx_tui.services.errors import (
     LoginFailed,
     NotFound,
     Refused,
+    SessionEnded,
+    StorageFailed,
 )
-from credx_tui.services.passwords import hash_password, verify_password
+from credx_tui.services.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services.review import ReviewFile, build_review_file
-from credx_tui.store import AccountTransaction, HotTransaction, Store
+from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
+from credx_tui.store.admin import stored_rules
+from credx_tui.store.ownership import is_owner_process
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
@@ -46,12 +54,38 @@ from policy.models import (
 )
 from policy.offers import Offer, OfferCheck, Suggestion
 from policy.reasons import Reason
-from policy.rules import Rules
+from policy.rules import Rules, load_rules, parse_rules
 
 MAX_FAILED_LOGINS = 5
-"""Failures in a row before an account waits (student journey, Login)."""
-LOCKOUT = timedelta(minutes=5)
-"""How long a locked account waits."""
+"""Failures in a row before each further attempt must wait (student journey, Login)."""
+LOGIN_DELAY_CAP = timedelta(seconds=60)
+"""The longest wait after many failures.  Growing delays (1, 2, 4 ... seconds, capped)
+instead of a hard lock: a stranger guessing at someone's 学号 slows the guessing down
+but can keep the owner out for a minute at most, and key logins never wait."""
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long the next attempt waits after ``failures`` wrong passwords in a row."""
+    if failures < MAX_FAILED_LOGINS:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - MAX_FAILED_LOGINS, 16)), LOGIN_DELAY_CAP)
+
+
+def _wrong() -> LoginFailed:
+    return LoginFailed("wrong", "学号或密码错误", "Wrong 学号 or password")
+
+
+def rules_of_store(store: Store) -> tuple[Rules, int | None]:
+    """The rules every process of this store decides with: the newest version applied
+    with ``credx rules apply`` (or stored by ``credx demo``), else the bundled default
+    (a store made before rules lived in the store), with its version (None: default)."""
+    found = stored_rules(store)
+    if found is None:
+        return load_rules(), None
+    return parse_rules(found.text, f"{store.root}/rules.json (version {found.version})"), (
+        found.version
+    )
+
 
 _MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -81,6 +115,8 @@ class Actor:
     display_name: str = ""
     colleges: tuple[str, ...] = ()
     review_steps: tuple[str, ...] = ()
+    owner_key: object | None = field(default=None, compare=False, repr=False)
+    """Set only by :meth:`Services.owner_actor`: the store owner's own shell tools."""
 
     @property
     def student_id(self) -> str | None:
@@ -118,35 +154,104 @@ class QueueItem:
 class Services:
     """The use cases, bound to one store and one rules file.
 
-    ``clock`` is injectable so tests and the trainer sandbox control time."""
+    ``clock`` is injectable so tests and the trainer sandbox control time.
+    ``rules_version`` is the stored version ``rules`` came from (None: the bundled
+    default or a dry run's file); with ``follow_store_rules`` a rules version applied
+    while this process runs is picked up at the next call (:meth:`for_store`)."""
 
     store: Store
     rules: Rules
     clock: Callable[[], datetime] = field(default=_now)
+    rules_version: int | None = None
+    follow_store_rules: bool = False
+    on_session_ended: Callable[[SessionEnded], None] | None = field(default=None, repr=False)
+    """Called (from the calling thread) when a call refused an ended session: the app
+    returns to the login screen."""
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+    _owner_key: object = field(default_factory=object, repr=False, compare=False)
+
+    @classmethod
+    def for_store(cls, store: Store, clock: Callable[[], datetime] | None = None) -> Services:
+        """Services deciding with the rules stored in ``store`` (every process alike)."""
+        rules, version = rules_of_store(store)
+        return cls(
+            store, rules, clock=clock or _now, rules_version=version, follow_store_rules=True
+        )
+
+    # -- sessions -------------------------------------------------------------------
+
+    def check_actor(self, actor: Actor) -> None:
+        """Refuse an actor that does not match an enabled account in the store now
+        (:class:`SessionEnded`).  Cheap: the account shard is re-parsed only when its
+        file changed."""
+        if actor.owner_key is not None:
+            if actor.owner_key is self._owner_key:
+                return
+            raise SessionEnded("无效的管理身份", "not a valid owner session")
+        account = self.store.account(actor.username)
+        if account is None:
+            raise SessionEnded(
+                f"没有账号 {actor.username}，会话已结束",
+                f"no account {actor.username}; session ended",
+            )
+        if account.disabled:
+            raise SessionEnded(
+                "账号已停用，会话已结束。请联系管理员。",
+                "The account was disabled; the session has ended. Ask the administrator.",
+            )
+        if (
+            account.role != actor.role
+            or tuple(account.colleges) != actor.colleges
+            or tuple(account.review_steps) != actor.review_steps
+        ):
+            raise SessionEnded(
+                "账号的角色或学院已变更，会话已结束，请重新登录。",
+                "The account's role or college changed; the session has ended. Log in again.",
+            )
+
+    def _refresh_rules(self) -> None:
+        if not self.follow_store_rules:
+            return
+        found = stored_rules(self.store)
+        if found is not None and found.version != self.rules_version:
+            self.rules, self.rules_version = rules_of_store(self.store)
+
+    def owner_actor(self, os_user: str) -> Actor:
+        """An admin actor for the store owner's own shell tools (``credx check``,
+        ``credx print``, ``credx user``); refused unless this process owns the store."""
+        if not is_owner_process(self.store.root):
+            raise AccessDenied(
+                "只有存储的所有者可以使用管理命令", "only the store's owner runs admin commands"
+            )
+        return Actor(username=f"os:{os_user}"[:40], role=Role.ADMIN, owner_key=self._owner_key)
 
     # -- accounts -------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> LoginResult:
-        """Check a password; count failures and lock the account after too many."""
+        """Check a password.  An unknown account and a wrong password get the same
+        words and cost the same (a dummy hash is checked); after
+        :data:`MAX_FAILED_LOGINS` failures each attempt waits a growing delay."""
         username = username.strip()
         now = self.clock()
         with self.store.account_tx(username) as tx:
             account = tx.get(username)
             if account is None:
-                raise LoginFailed("unknown", f"没有账号 {username}", f"no account {username}")
-            if account.disabled:
-                raise LoginFailed("disabled", "账号已停用，请联系管理员", "account disabled")
+                verify_password(password, dummy_hash())
+                raise _wrong()
             if account.locked_until is not None and account.locked_until > now:
                 wait = account.locked_until
+                seconds = max(1, int((wait - now).total_seconds() + 0.999))
                 raise LoginFailed(
                     "locked",
-                    f"密码错误次数过多，账号锁定至 {wait.astimezone():%H:%M:%S}",
-                    f"too many wrong passwords; locked until {wait.astimezone():%H:%M:%S}",
+                    f"密码错误次数过多，请 {seconds} 秒后再试",
+                    f"too many wrong passwords; try again in {seconds} s",
                     until=wait,
                 )
             failure: LoginFailed | None = None
             if not verify_password(password, account.password_hash):
                 failure = self._count_failure(tx, account, now)
+            elif account.disabled:
+                failure = LoginFailed("disabled", "账号已停用，请联系管理员", "account disabled")
             else:
                 previous = account.last_seen
                 tx.put(
@@ -162,30 +267,37 @@ class Services:
     @staticmethod
     def _count_failure(tx: AccountTransaction, account: Account, now: datetime) -> LoginFailed:
         failed = account.failed_logins + 1
-        if failed >= MAX_FAILED_LOGINS:
-            tx.put(account.model_copy(update={"failed_logins": 0, "locked_until": now + LOCKOUT}))
-            minutes = int(LOCKOUT.total_seconds() // 60)
-            return LoginFailed(
-                "locked",
-                f"密码错误次数过多，账号锁定 {minutes} 分钟",
-                f"too many wrong passwords; locked for {minutes} minutes",
-                until=now + LOCKOUT,
+        delay = login_delay(failed)
+        tx.put(
+            account.model_copy(
+                update={"failed_logins": failed, "locked_until": now + delay if delay else None}
             )
-        tx.put(account.model_copy(update={"failed_logins": failed}))
-        left = MAX_FAILED_LOGINS - failed
-        return LoginFailed(
-            "wrong_password",
-            f"密码错误（还可尝试 {left} 次）",
-            f"wrong password ({left} tries left)",
         )
+        return _wrong()
+
+    def trusted_login(self, username: str, via: str) -> LoginResult:
+        """Log in an account that something stronger than a password has authenticated
+        (an SSH key, ``--os-user``): never subject to the password delays, refused for
+        an unknown or disabled account.  ``via`` says what vouched (for the record)."""
+        now = self.clock()
+        with self.store.account_tx(username) as tx:
+            account = tx.get(username)
+            if account is None or account.disabled:
+                raise LoginFailed(
+                    "disabled" if account else "wrong",
+                    f"没有可用账号 {username}（{via}）",
+                    f"no usable account {username} ({via})",
+                )
+            previous = account.last_seen
+            tx.put(account.model_copy(update={"last_seen": now}))
+        return LoginResult(actor=_actor(account), last_seen=previous)
 
     def actor_for(self, username: str) -> Actor:
-        """The actor of an account already authenticated elsewhere (sshd, `--os-user`)."""
+        """The actor of an account already authenticated elsewhere (the trainer's
+        sandbox, tests); :meth:`trusted_login` also records the visit."""
         account = self.store.account(username)
         if account is None or account.disabled:
-            raise LoginFailed(
-                "unknown", f"没有可用账号 {username}", f"no usable account {username}"
-            )
+            raise LoginFailed("wrong", f"没有可用账号 {username}", f"no usable account {username}")
         return _actor(account)
 
     def add_account(self, actor: Actor, account: Account, password: str) -> None:
@@ -381,6 +493,7 @@ class Services:
             if not check.acceptable:
                 raise Refused(check.reasons)
             app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
+            app = app.model_copy(update={"rules_version": self.rules_version})
             tx.put_application(app)
             tx.add_event(self._event(actor, app, ReviewAction.SUBMIT, now))
         return app
@@ -677,6 +790,48 @@ class Services:
             reason=reason,
             status_after=app.status,
         )
+
+
+def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a public use case: check the actor (outermost call only: nested use cases
+    of the same call share the check), follow the stored rules, and turn a refusal of
+    the machine into :class:`StorageFailed`."""
+    params = list(inspect.signature(method).parameters)
+    takes_actor = len(params) > 1 and params[1] == "actor"
+
+    @functools.wraps(method)
+    def wrapper(self: Services, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self._local, "active", False):
+            return method(self, *args, **kwargs)
+        self._local.active = True
+        try:
+            self._refresh_rules()
+            if takes_actor:
+                actor = args[0] if args else kwargs["actor"]
+                try:
+                    self.check_actor(actor)
+                except SessionEnded as exc:
+                    if self.on_session_ended is not None:
+                        self.on_session_ended(exc)
+                    raise
+            return method(self, *args, **kwargs)
+        except StorageFailed:
+            raise
+        except StoreError as exc:
+            raise StorageFailed.of(exc) from None
+        finally:
+            self._local.active = False
+
+    return wrapper
+
+
+for _name, _fn in list(vars(Services).items()):
+    if (
+        inspect.isfunction(_fn)
+        and not _name.startswith("_")
+        and _name not in ("check_actor", "owner_actor", "for_store")
+    ):
+        setattr(Services, _name, _checked(_fn))
 
 
 def summarise(dossier: Dossier, target: str) -> ApplicationSummary:

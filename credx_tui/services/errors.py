@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from credx_tui.bilingual import BilingualError
+from credx_tui.store.files import StoreError
 from policy.reasons import Reason
 
 
@@ -20,12 +21,19 @@ class AccessDenied(ServiceError):
     another college, a student trying to approve)."""
 
 
+class SessionEnded(AccessDenied):
+    """The actor no longer matches an enabled account in the store (disabled, role or
+    college changed, never existed): the session is over; log in again (issue 9)."""
+
+
 class NotFound(ServiceError):
     """No such student, application or attachment (as far as the asker may know)."""
 
 
 class LoginFailed(ServiceError):
-    """Login refused: ``kind`` is unknown, wrong_password, locked or disabled."""
+    """Login refused: ``kind`` is ``wrong`` (no such account or a wrong password: the
+    same words and the same cost, so neither tells the other), ``locked`` (too many
+    failures: wait ``until``) or ``disabled``."""
 
     def __init__(self, kind: str, zh: str, en: str, until: datetime | None = None) -> None:
         super().__init__(zh, en)
@@ -55,3 +63,16 @@ class Conflict(ServiceError):
 
 class BadAttachment(ServiceError):
     """An attachment refused for its type, size or count (S4)."""
+
+
+class StorageFailed(ServiceError, StoreError):
+    """The machine refused to read or write the store (disk full, read-only folder, a
+    file of another account, a stuck lock): nothing was changed.  Also a
+    :class:`StoreError`, so the command line reports it the same way."""
+
+    @classmethod
+    def of(cls, error: StoreError) -> StorageFailed:
+        """The bilingual form of a store error (its Chinese text when it has one)."""
+        en = str(error)
+        zh = error.zh or f"存储出错，未做任何更改：{en}"
+        return cls(zh, en)

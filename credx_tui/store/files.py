@@ -11,7 +11,11 @@ storage.  Doing the file I/O here, not in TinyDB's ``JSONStorage``, is what give
 - reads that reuse the parsed file until its inode, size or mtime changes, so a
   reader sees another process's write at once without re-parsing unchanged files;
 - a corrupt, truncated, unreadable or newer-schema file stops with a message naming
-  it, and is never overwritten.
+  it, and is never overwritten;
+- only the store's owner can reach anything (issue 9): folders 0700, every file 0600,
+  set explicitly whatever the umask; a write the machine refuses (disk full, read-only
+  folder, a file of another account) is one message naming the file and what to do;
+- a lock wait ends after :data:`LOCK_TIMEOUT` seconds with "store busy", never hangs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import errno
 import fcntl
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,8 +38,14 @@ SCHEMA_VERSION = 1
 META_TABLE = "_meta"
 """TinyDB table holding the schema version document of each data file."""
 
-FILE_MODE = 0o664
-"""Data files stay writable by the deployment's group (README, Deployment)."""
+FILE_MODE = 0o600
+"""Data files, attachments and lock files: the store's owner only (issue 9)."""
+DIR_MODE = 0o700
+"""Every folder credx creates: the store's owner only."""
+LOCK_TIMEOUT = 10.0
+"""Seconds a writer waits for another process's lock before giving up with "store busy".
+
+Writers hold a lock for milliseconds; ten seconds means the holder is stuck."""
 
 TinyData = dict[str, dict[str, Any]]
 
@@ -42,7 +53,107 @@ TinyData = dict[str, dict[str, Any]]
 class StoreError(RuntimeError):
     """The store cannot be used as it is; the message names the file and what is wrong.
 
-    The command line prints it and exits; nothing has been written."""
+    The command line prints it and exits; nothing has been written.  ``zh`` is the
+    Chinese message where one exists (the app shows it), else None."""
+
+    zh: str | None = None
+
+
+class StoreWriteError(StoreError):
+    """The machine refused a write: ``kind`` is disk_full, read_only, permission, busy
+    or io; the message names the file and what to do, in English and (``zh``) Chinese."""
+
+    def __init__(self, kind: str, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.kind = kind
+        self.zh = zh
+
+
+def _owner_name(path: Path) -> str:
+    import pwd
+
+    for candidate in (path, path.parent):
+        try:
+            uid = candidate.stat().st_uid
+        except OSError:
+            continue
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+    return "?"
+
+
+def write_failure(path: Path, exc: OSError) -> StoreWriteError:
+    """One clear message for a write the machine refused, naming ``path`` and what to do
+    (nothing of the store was changed: writes are all or nothing)."""
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return StoreWriteError(
+            "disk_full",
+            f"{path}: the disk is full (or the quota is used up); nothing was changed. "
+            "Free space on that disk, then try again.",
+            f"{path}：磁盘已满（或配额已用完），未做任何更改。请清理该磁盘空间后重试。",
+        )
+    if code == errno.EROFS:
+        return StoreWriteError(
+            "read_only",
+            f"{path}: the file system is read-only; nothing was changed. "
+            "Ask the administrator to mount it read-write.",
+            f"{path}：文件系统为只读，未做任何更改。请管理员将其挂载为可写。",
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        owner = _owner_name(path)
+        return StoreWriteError(
+            "permission",
+            f"{path}: permission denied (it or its folder belongs to {owner}); nothing was "
+            "changed. credx must run as the store's owner; the administrator can fix the "
+            "file with chown/chmod (README, Deployment).",
+            f"{path}：没有写入权限（该文件或其文件夹属于 {owner}），未做任何更改。"
+            "credx 须以存储的所有者身份运行，请管理员用 chown/chmod 修正（见 README 部署一节）。",
+        )
+    reason = exc.strerror or str(exc)
+    return StoreWriteError(
+        "io",
+        f"{path}: cannot write it: {reason}; nothing was changed. Check the disk, then try again.",
+        f"{path}：无法写入（{reason}），未做任何更改。请检查磁盘后重试。",
+    )
+
+
+def read_failure(path: Path, exc: OSError) -> StoreError:
+    """One clear message for a file the store cannot read (naming who owns it when
+    permission is what is missing)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        owner = _owner_name(path)
+        return StoreWriteError(
+            "permission",
+            f"{path}: cannot read it: permission denied (it or its folder belongs to "
+            f"{owner}); credx must run as the store's owner; the administrator can fix it "
+            "with chown/chmod (README, Deployment).",
+            f"{path}：无法读取：没有权限（该文件或其文件夹属于 {owner}）。credx 须以存储的所有者"
+            "身份运行，请管理员用 chown/chmod 修正（见 README 部署一节）。",
+        )
+    return StoreError(f"{path}: cannot read it: {exc.strerror}")
+
+
+def make_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each 0700 whatever the umask."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, DIR_MODE)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise write_failure(part, exc) from None
+        with contextlib.suppress(OSError):
+            os.chmod(part, DIR_MODE)
 
 
 def _signature(st: os.stat_result) -> tuple[int, int, int]:
@@ -91,15 +202,21 @@ def _read_with_signature(path: Path) -> tuple[tuple[int, int, int], TinyData] | 
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read it: {exc.strerror}") from None
+        raise read_failure(path, exc) from None
     return sig, decode(path, raw)
 
 
 def atomic_write_bytes(path: Path, payload: bytes, mode: int = FILE_MODE) -> None:
-    """Replace ``path`` with ``payload`` so that readers and a crash see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``payload`` so that readers and a crash see all or nothing.
+
+    A refusal of the machine (disk full, read-only, permission) raises
+    :class:`StoreWriteError` naming the file; the old file is then untouched."""
+    make_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise write_failure(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -107,11 +224,15 @@ def atomic_write_bytes(path: Path, payload: bytes, mode: int = FILE_MODE) -> Non
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise write_failure(path, exc) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(path.parent)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -135,22 +256,46 @@ def encode(data: TinyData) -> bytes:
     return orjson.dumps(data)
 
 
-@contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
-    """Hold the blocking cross-process lock ``lock_path`` (a sidecar file) for the block.
+def _busy(lock_path: Path, timeout: float) -> StoreWriteError:
+    return StoreWriteError(
+        "busy",
+        f"store busy: {lock_path} held by another process for over {timeout:g} s; nothing "
+        f"was changed. Try again; if it stays busy, `fuser -v {lock_path}` shows the holder.",
+        f"存储忙：{lock_path} 被另一进程占用超过 {timeout:g} 秒，未做任何更改。请稍后重试；"
+        f"如持续如此，可用 `fuser -v {lock_path}` 查看占用者。",
+    )
 
-    ``flock`` blocks in the kernel, so waiters wake as soon as the holder releases,
-    and the lock goes away with the process if it dies."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+
+@contextlib.contextmanager
+def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the cross-process lock ``lock_path`` (a sidecar file, 0600) for the block.
+
+    The wait polls a non-blocking ``flock`` with a short growing sleep (waiters get
+    the lock within milliseconds of its release) and gives up after ``timeout``
+    (default :data:`LOCK_TIMEOUT`) seconds with "store busy": a stuck holder makes the
+    next writer fail clearly instead of hanging.  The lock goes away with its process."""
+    limit = LOCK_TIMEOUT if timeout is None else timeout
+    make_dirs(lock_path.parent)
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     except OSError as exc:
-        raise StoreError(f"{lock_path}: cannot open the lock file: {exc.strerror}") from None
+        raise write_failure(lock_path, exc) from None
     try:
         with contextlib.suppress(OSError):
-            if os.fstat(fd).st_uid == os.getuid():
-                os.fchmod(fd, 0o666)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+            st = os.fstat(fd)
+            if st.st_uid == os.geteuid() and st.st_mode & 0o777 != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)  # a lock file of an older, group-shared store
+        deadline = time.monotonic() + limit
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _busy(lock_path, limit) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.005)
         try:
             yield
         finally:
@@ -175,7 +320,7 @@ class FileCache:
             self._entries.pop(path, None)
             return None
         except OSError as exc:
-            raise StoreError(f"{path}: cannot read it: {exc.strerror}") from None
+            raise read_failure(path, exc) from None
         hit = self._entries.get(path)
         if hit is not None and hit[0] == _signature(st):
             return hit[1]

@@ -9,7 +9,12 @@ Layout of one store folder (architecture.md, "Store")::
     hot/<college key>/<b>.json    applications and review events of one college's
                                   students in bucket <b> (16 buckets by 学号)
     attachments/<aa>/<sha256>     uploaded screenshots, named by content
+    rules.json                    the college's rules, every version applied (issue 9)
+    audit/admin.jsonl             who changed what with the admin commands (issue 9)
     locks/*.lock                  sidecar files for fcntl.flock
+
+Only the folder's OS owner may open it (:mod:`credx_tui.store.ownership`): folders are
+0700 and files 0600 whatever the umask.
 
 Why this shape: at college scale (20,000 students × 40 records, 10,000 applications) a
 submit must not rewrite, and a student's session must not parse, the whole college.  A
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +41,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from credx_tui.store.files import (
+    DIR_MODE,
     FileCache,
     StoreError,
     TinyData,
@@ -42,8 +49,10 @@ from credx_tui.store.files import (
     decode,
     encode,
     locked,
+    make_dirs,
     read_file,
 )
+from credx_tui.store.ownership import check_opened_by_owner
 from policy.models import (
     Account,
     ExchangeApplication,
@@ -257,6 +266,20 @@ class Store:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self.cache = FileCache()
+        try:
+            st = self.root.stat()
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise StoreError(
+                f"{self.root}: cannot reach the store folder: {exc.strerror}"
+            ) from None
+        if st is not None:
+            check_opened_by_owner(self.root, st)
+            if st.st_mode & 0o077:
+                # A store made before the walls (group-shared): close it to everyone else.
+                with contextlib.suppress(OSError):
+                    os.chmod(self.root, DIR_MODE)
         marker = self.root / MARKER
         if not marker.exists():
             raise StoreError(
@@ -276,7 +299,9 @@ class Store:
     def create(cls, root: Path | str) -> Store:
         """Create an empty store folder (or open the one that is there)."""
         root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
+        if root.exists():
+            check_opened_by_owner(root, root.stat())
+        make_dirs(root)
         marker = root / MARKER
         with locked(root / "locks" / "store.lock"):
             if not marker.exists():
@@ -460,7 +485,7 @@ class Store:
         digest = hashlib.sha256(payload).hexdigest()
         path = self.attachment_path(digest)
         if not path.exists():
-            atomic_write_bytes(path, payload, mode=0o664)
+            atomic_write_bytes(path, payload)
         return digest
 
     def read_attachment(self, sha256: str) -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from service_college import COLLEGE, OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login
 
-from credx_tui.services import AccessDenied, Actor, NotFound, Refused, Services
+from credx_tui.services import AccessDenied, Actor, NotFound, Refused, Services, SessionEnded
 from credx_tui.store import Store
 from policy.models import Account, Category, ReviewAction, Role, SourceKind, SourceRef, Status
 from policy.rules import Rules, load_rules
@@ -104,8 +104,10 @@ def test_reviewer_of_another_college_sees_and_decides_nothing(
 def test_crafted_actor_claiming_no_college_is_refused(services: Services) -> None:
     app = submitted(services, login(services, STUDENT))
     nobody = Actor(username="rev", role=Role.REVIEWER, colleges=())
-    assert services.queue(nobody) == []
-    with pytest.raises(NotFound):
+    # The account rev has colleges: an actor claiming none does not match it (issue 9).
+    with pytest.raises(SessionEnded):
+        services.queue(nobody)
+    with pytest.raises(SessionEnded):
         services.approve(nobody, app.id)
 
 
@@ -123,7 +125,7 @@ def test_student_cannot_review_in_any_way(services: Services) -> None:
             call()
     # A student who forges a reviewer's role without the college still gets nothing.
     forged = Actor(username=STUDENT, role=Role.REVIEWER, colleges=(OTHER_COLLEGE,))
-    with pytest.raises(NotFound):
+    with pytest.raises(SessionEnded):
         services.approve(forged, app.id)
     assert services.application(me, app.id).status == Status.UNDER_REVIEW
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from service_college import COLLEGE, OTHER_STUDENT, STUDENT, login
@@ -16,6 +16,7 @@ from credx_tui.services import (
     NotFound,
     Refused,
     Services,
+    SessionEnded,
 )
 from policy.models import Role, SourceKind, SourceRef, Status
 
@@ -40,30 +41,70 @@ def test_login_gives_the_account_role(services: Services) -> None:
     assert services.login(STUDENT, "pw").last_seen is not None
 
 
-def test_login_refusals_say_which(services: Services) -> None:
+def test_unknown_account_and_wrong_password_say_the_same(services: Services) -> None:
+    """Issue 9, item 7: neither the words nor the kind tell an account exists."""
     with pytest.raises(LoginFailed) as unknown:
         services.login("nobody", "pw")
-    assert unknown.value.kind == "unknown"
     with pytest.raises(LoginFailed) as wrong:
         services.login(STUDENT, "bad")
-    assert wrong.value.kind == "wrong_password"
-    assert "4" in wrong.value.en
+    assert unknown.value.kind == wrong.value.kind == "wrong"
+    assert (unknown.value.zh, unknown.value.en) == (wrong.value.zh, wrong.value.en)
+    assert unknown.value.zh == "学号或密码错误"
+    assert unknown.value.en == "Wrong 学号 or password"
 
 
-def test_five_failures_lock_the_account_for_five_minutes(store, rules) -> None:
+def test_unknown_account_costs_a_password_check(services: Services, monkeypatch) -> None:
+    """The same cost: an unknown account is checked against a dummy scrypt hash."""
+    from credx_tui.services import core
+
+    checked: list[str] = []
+    real = core.verify_password
+    monkeypatch.setattr(
+        core, "verify_password", lambda pw, stored: checked.append(stored) or real(pw, stored)
+    )
+    with pytest.raises(LoginFailed):
+        services.login("nobody", "pw")
+    assert len(checked) == 1 and checked[0].startswith("scrypt$")
+
+
+def test_failures_grow_a_delay_instead_of_a_lock(store, rules) -> None:
     now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
     services = Services(store, rules, clock=lambda: now[0])
     for _ in range(4):
+        with pytest.raises(LoginFailed) as early:
+            services.login(STUDENT, "bad")
+        assert early.value.kind == "wrong"
+    waits = []
+    for _ in range(9):
+        with pytest.raises(LoginFailed) as failed:
+            services.login(STUDENT, "bad")
+        assert failed.value.kind == "wrong"
+        with pytest.raises(LoginFailed) as waiting:
+            services.login(STUDENT, "pw")  # the right password, but it must wait
+        assert waiting.value.kind == "locked"
+        assert waiting.value.until is not None
+        waits.append((waiting.value.until - now[0]).total_seconds())
+        now[0] = waiting.value.until  # the wait is over: the next try is checked
+    # 1, 2, 4 ... seconds, never more than the cap: a stranger cannot keep the owner out.
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert services.login(STUDENT, "pw").actor.username == STUDENT
+    account = store.account(STUDENT)
+    assert account is not None and account.failed_logins == 0
+
+
+def test_trusted_login_never_waits(store, rules) -> None:
+    """Key logins (and --os-user) are never subject to the password delays."""
+    now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    services = Services(store, rules, clock=lambda: now[0])
+    for _ in range(8):
         with pytest.raises(LoginFailed):
             services.login(STUDENT, "bad")
-    with pytest.raises(LoginFailed) as fifth:
-        services.login(STUDENT, "bad")
-    assert fifth.value.kind == "locked"
-    with pytest.raises(LoginFailed) as right_but_locked:
+    with pytest.raises(LoginFailed):
         services.login(STUDENT, "pw")
-    assert right_but_locked.value.kind == "locked"
-    now[0] += timedelta(minutes=5, seconds=1)
-    assert services.login(STUDENT, "pw").actor.username == STUDENT
+    result = services.trusted_login(STUDENT, via="ssh key")
+    assert result.actor.username == STUDENT
+    with pytest.raises(LoginFailed):
+        services.trusted_login("nobody", via="ssh key")
 
 
 def test_passwords_are_stored_hashed(store) -> None:
@@ -252,7 +293,7 @@ def test_forged_reviewer_of_other_college_is_refused(services: Services) -> None
     me = login(services, STUDENT)
     app = submitted(services, me, "M1", [G1, G2])
     forged = Actor(username="x", role=Role.REVIEWER, colleges=("另一学院",))
-    with pytest.raises(NotFound):
+    with pytest.raises(SessionEnded):  # no account x: a hand-made actor (issue 9)
         services.approve(forged, app.id)
     assert services.application(me, app.id).status == Status.UNDER_REVIEW
     assert COLLEGE not in forged.colleges

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,11 +63,18 @@ def test_another_process_write_is_seen_without_restart(store: Store) -> None:
     assert [a.id for a in other.applications(COLLEGE)] == ["A1"]
 
 
-def test_data_files_stay_group_writable(store: Store) -> None:
-    with store.hot(COLLEGE, STUDENT) as tx:
-        tx.put_application(app("A1"))
-    mode = stat.S_IMODE(store.hot_path(COLLEGE, STUDENT).stat().st_mode)
-    assert mode & stat.S_IWGRP
+def test_files_and_folders_are_the_owners_only_whatever_the_umask(store: Store) -> None:
+    """Issue 9: folders 0700, data, lock and attachment files 0600, even under umask 0."""
+    old = os.umask(0)
+    try:
+        with store.hot(COLLEGE, STUDENT) as tx:
+            tx.put_application(app("A1"))
+        store.put_attachment(b"\x89PNG\r\n\x1a\nshot")
+    finally:
+        os.umask(old)
+    for path in [store.root, *store.root.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
 def test_hot_data_is_apart_from_bulk(store: Store) -> None:

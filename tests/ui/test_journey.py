@@ -4,6 +4,8 @@ and 120x40; each test asserts on what the screen shows and what the store holds
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
@@ -261,23 +263,24 @@ async def test_attachments_refused_for_type_and_size(make, services, tmp_path, s
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_login_failures_each_explained(make, services, size):
-    """Wrong password, unknown user and lockout after 5 failures, each explained."""
+    """An unknown 学号 and a wrong password get the same words (issue 9); after 5
+    failures even the right password waits a growing delay, and says how long."""
+    frozen = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+    services.clock = lambda: frozen
     app = make()
     async with app.run_test(size=size) as pilot:
         await login(pilot, "9999999999")
-        assert "没有这个账号" in screen_text(app)
+        unknown = screen_text(app)
+        assert "学号或密码错误" in unknown
         await login(pilot, HAPPY_STUDENT, "nope")
-        # The 学号 stays filled in and the cursor in the password: just type it again.
+        assert "学号或密码错误" in screen_text(app)
+        assert "9999999999" not in screen_text(app)
         for _ in range(3):
-            await pilot.press(*"nope", "enter")
-            await settle(pilot)
-        assert "密码错误" in screen_text(app)
-        assert "还可尝试 1 次" in screen_text(app)
-        await pilot.press(*"nope", "enter")
-        await settle(pilot)
-        assert "锁定" in screen_text(app)
+            await login(pilot, HAPPY_STUDENT, "nope")
+        assert "秒后再试" not in screen_text(app)
+        await login(pilot, HAPPY_STUDENT, "nope")  # the fifth
         await login(pilot, HAPPY_STUDENT)  # even the right password waits now
-        assert "锁定" in screen_text(app)
+        assert "请 1 秒后再试" in screen_text(app)
         assert not isinstance(app.screen, PortalScreen)
     account = services.store.account(HAPPY_STUDENT)
     assert account is not None and account.locked_until is not None
