@@ -55,3 +55,8 @@ class Conflict(ServiceError):
 
 class BadAttachment(ServiceError):
     """An attachment refused for its type, size or count (S4)."""
+
+
+class BadText(ServiceError):
+    """A text refused by the gate of :mod:`policy.text` (control characters, invisible
+    only, too long), or a value a model refuses; the message names the field."""

@@ -17,7 +17,25 @@ pytestmark = pytest.mark.usefixtures("cjk_font")
 
 TODAY = date(2026, 3, 20)
 DEMO_APPLICATIONS = [f"XF2026-000{n}" for n in range(1, 8)]
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")
+
+
+PNG = _png()
 
 
 def render(services: Services, actor, app_id: str, tmp_path: Path) -> str:
