@@ -236,6 +236,15 @@ def _import(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
+    if not Store.exists(root):
+        # Validate before creating anything: a refused import into a new path leaves
+        # no store marker, no locks/ and no folder behind.
+        from credx_tui.importing import parse_files
+
+        try:
+            parse_files([Path(p) for p in args.paths], rules)
+        except ImportFailed as exc:
+            raise CliError(str(exc)) from None
     store = Store.create(root)
     try:
         report = import_paths(store, [Path(p) for p in args.paths], rules)
