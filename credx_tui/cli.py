@@ -6,7 +6,7 @@
     credx check --student 学号 [--json]          every course with its verdict and rule
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (admins)
-    credx verify                                parse every file of the store
+    credx verify [--repair]                     prove the store (documents, references, files)
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
     credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 
@@ -96,7 +96,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("username")
     user_sub.add_parser("list", parents=[common], help="list accounts")
 
-    sub.add_parser("verify", parents=[common], help="parse every file of the store")
+    verify = sub.add_parser(
+        "verify", parents=[common], help="prove the store: every file, document and reference"
+    )
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="remove provably-garbage temporary files of interrupted writes (nothing else)",
+    )
 
     serve = sub.add_parser(
         "serve", parents=[common], help="the app in a web browser (textual-serve), loopback only"
@@ -367,12 +374,22 @@ def _ask_password() -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    problems = store.verify()
-    for p in problems:
-        print(p)
-    print("store is sound" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    from credx_tui.store.verify import verify_store
+    from policy.text import for_terminal
+
+    root = resolve_db(args.db)
+    if not os.path.lexists(root / "credx-store.json"):
+        raise CliError(f"no credx store at {root}; create one with `credx demo` or `credx import`")
+    report = verify_store(root, _rules(args), repair=args.repair)
+    for line in report.repaired:
+        print(for_terminal(line))
+    for line in report.damage + report.garbage:
+        print(for_terminal(line))
+    if report.sound:
+        print("store is sound")
+        return 0
+    print(f"{len(report.damage)} problem(s), {len(report.garbage)} stray temporary file(s)")
+    return 1
 
 
 def _print(args: argparse.Namespace) -> int:

@@ -70,7 +70,7 @@ def _clean_base(claimed_name: str) -> str:
         for ch in base
         if ch not in INVISIBLE
     )
-    return base.strip(" .")
+    return base.strip()
 
 
 def clean_name(claimed_name: str, media_type: str) -> str:
@@ -78,7 +78,7 @@ def clean_name(claimed_name: str, media_type: str) -> str:
     without control, bidi, invisible or undecodable characters, within
     :data:`~policy.text.FILENAME_MAX`, ending in the detected type's extension."""
     base = _clean_base(claimed_name)
-    stem = (base.rsplit(".", 1)[0] if "." in base else base).strip() or "attachment"
+    stem = (base.rsplit(".", 1)[0] if "." in base else base).strip(" .") or "attachment"
     ext = EXTENSIONS[media_type]
     return stem[: FILENAME_MAX - len(ext)] + ext
 

@@ -39,7 +39,6 @@ from credx_tui.store.files import (
     StoreError,
     TinyData,
     atomic_write_bytes,
-    decode,
     encode,
     locked,
     read_file,
@@ -506,11 +505,8 @@ class Store:
     # -- health ---------------------------------------------------------------------
 
     def verify(self) -> list[str]:
-        """Parse every data file; the problems found (empty when the store is sound)."""
-        problems: list[str] = []
-        for path in sorted(self.root.rglob("*.json")):
-            try:
-                decode(path, path.read_bytes())
-            except (StoreError, OSError) as exc:
-                problems.append(str(exc))
-        return problems
+        """Every damage :func:`credx_tui.store.verify.verify_store` finds (empty when
+        the store is sound); stray temporary files are not damage and are left out."""
+        from credx_tui.store.verify import verify_store
+
+        return verify_store(self.root).damage
