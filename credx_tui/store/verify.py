@@ -124,6 +124,7 @@ class _Walk:
                     continue  # removed meanwhile by a writer (a temp file renamed)
                 if stat.S_ISDIR(st.st_mode):
                     self._check_entry(path, st, dir_mode)
+                    self._known_folder(path, st)
                     continue
                 if not stat.S_ISREG(st.st_mode):
                     self.damage(
@@ -134,6 +135,22 @@ class _Walk:
                 expected = lock_mode if path.suffix == ".lock" else file_mode
                 self._check_entry(path, st, expected)
                 self._classify(path, st)
+
+    def _known_folder(self, path: Path, st: os.stat_result) -> None:
+        rel = path.relative_to(self.root).parts
+        known = (
+            rel in (("bulk",), ("bulk", "students"), ("accounts",), ("hot",), ("attachments",))
+            or rel == ("locks",)
+            or (len(rel) == 2 and rel[0] == "hot" and re.fullmatch(r"[0-9a-f]{16}", rel[1]))
+            or (len(rel) == 2 and rel[0] == "attachments" and re.fullmatch(r"[0-9a-f]{2}", rel[1]))
+        )
+        if path.suffix == ".json":
+            self.damage(
+                f"{path}: is {kind_of(st.st_mode)}, not a regular file; credx never reads it "
+                "(remove it, restore the file from a backup)"
+            )
+        elif not known:
+            self.damage(f"{path}: a folder credx does not know (not part of a store)")
 
     def _check_entry(self, path: Path, st: os.stat_result, allowed: int) -> None:
         if st.st_uid != self.owner:
