@@ -156,7 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except CliError as exc:
-        print(f"credx: {exc}", file=sys.stderr)
+        from policy.text import for_terminal
+
+        print(f"credx: {for_terminal(str(exc), multiline=True)}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         return 130
@@ -300,6 +302,8 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     from rich.cells import cell_len, set_cell_size  # rich comes with textual; widths only
 
+    from policy.text import for_terminal
+
     # Columns in terminal cells (CJK is two wide); a name wider than its column is cut
     # with ".." so the columns after it stay in line.
     width = max(8, min(30, max((cell_len(v.course) for v in verdicts), default=8)))
@@ -316,9 +320,11 @@ def _check(args: argparse.Namespace) -> int:
     yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
     for v in verdicts:
         mark = yes if v.exchangeable else no
+        # Escaped once more on the way to the terminal: the store's models refuse
+        # control characters, and this holds even for a store written by other means.
         print(
-            f"{cell(v.course, width)} {cell(v.category.value, 10)} {v.credits:>4g}  "
-            f"{cell(mark, 8)} {v.reason.text(lang)}"
+            f"{cell(for_terminal(v.course), width)} {cell(v.category.value, 10)} "
+            f"{v.credits:>4g}  {cell(mark, 8)} {for_terminal(v.reason.text(lang))}"
         )
     return 0
 
