@@ -685,9 +685,10 @@ class Services:
             student_id = None
         for college in colleges:
             for app in self.store.applications(college, student_id):
-                # A draft is not yet for the college: staff cannot open it (review
+                # A draft is not yet for the college: a reviewer cannot open it (review
                 # file, trail, attachments, print) any more than see it in the queue.
-                if app.id == app_id and (actor.role == Role.STUDENT or app.status != Status.DRAFT):
+                # The admin (the store's operator, `credx print`) still can.
+                if app.id == app_id and (actor.role != Role.REVIEWER or app.status != Status.DRAFT):
                     return app
         if actor.role == Role.STUDENT:
             raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")

@@ -132,11 +132,12 @@ def test_withdraw_while_another_draft_exists_leaves_one_draft(services: Services
 def test_reviewers_never_open_a_draft(services: Services) -> None:
     me = login(services, STUDENT)
     draft = services.save(me, "M1", [G1, G2])
+    rev = login(services, "rev")
+    for call in (services.review_file, services.trail, services.application):
+        with pytest.raises(NotFound):
+            call(rev, draft.id)
     for who in ("rev", "admin"):
         staff = login(services, who)
-        for call in (services.review_file, services.trail, services.application):
-            with pytest.raises(NotFound):
-                call(staff, draft.id)
         assert services.queue(staff, status=Status.DRAFT) == []
         assert services.queue(staff, status=None) == []
     assert services.trail(me, draft.id)  # the student still sees it
