@@ -34,7 +34,7 @@ from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
-from credx_tui.store import Store
+from credx_tui.store import Store, StoreError
 from policy.models import Role
 from policy.rules import Rules
 
@@ -116,6 +116,16 @@ class CredxApp(App[int]):
         self.title = t("app.title", self.lang)
 
     # -- start ------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A damaged or unreadable store file stops credx with the message naming the
+        # file (architecture.md, "Store"), never with a traceback over the screen.
+        if isinstance(error, StoreError):
+            from policy.text import for_terminal
+
+            self.exit(return_code=1, message=f"credx: {for_terminal(str(error))}")
+            return
+        super()._handle_exception(error)
 
     def on_mount(self) -> None:
         from credx_tui.screens.login import LoginScreen

@@ -8,7 +8,7 @@
     credx user add|passwd|disable|enable|list   accounts (the store's owner)
     credx rules apply FILE | show               the college's rules, kept in the store
     credx audit [--limit N] [--json]            who changed what with these commands
-    credx verify                                parse every file of the store
+    credx verify [--repair]                     prove the store (documents, references, files)
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
     credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 
@@ -120,7 +120,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("username")
     user_sub.add_parser("list", parents=[common], help="list accounts")
 
-    sub.add_parser("verify", parents=[common], help="parse every file of the store")
+    verify = sub.add_parser(
+        "verify", parents=[common], help="prove the store: every file, document and reference"
+    )
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="remove provably-garbage temporary files of interrupted writes (nothing else)",
+    )
 
     rules = sub.add_parser("rules", parents=[common], help="the college's rules in the store")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
@@ -188,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _guard(args)
         return _dispatch(args)
     except CliError as exc:
-        print(f"credx: {exc}", file=sys.stderr)
+        from policy.text import for_terminal
+
+        print(f"credx: {for_terminal(str(exc), multiline=True)}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         return 130
@@ -430,6 +439,15 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
+    if not Store.exists(root):
+        # Validate before creating anything: a refused import into a new path leaves
+        # no store marker, no locks/ and no folder behind.
+        from credx_tui.importing import parse_files
+
+        try:
+            parse_files([Path(p) for p in args.paths], _rules(args))
+        except ImportFailed as exc:
+            raise CliError(str(exc)) from None
     store = Store.create(root)
     rules = _rules(args, store)
     try:
@@ -483,6 +501,8 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     from rich.cells import cell_len, set_cell_size  # rich comes with textual; widths only
 
+    from policy.text import for_terminal
+
     # Columns in terminal cells (CJK is two wide); a name wider than its column is cut
     # with ".." so the columns after it stay in line.
     width = max(8, min(30, max((cell_len(v.course) for v in verdicts), default=8)))
@@ -499,9 +519,11 @@ def _check(args: argparse.Namespace) -> int:
     yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
     for v in verdicts:
         mark = yes if v.exchangeable else no
+        # Escaped once more on the way to the terminal: the store's models refuse
+        # control characters, and this holds even for a store written by other means.
         print(
-            f"{cell(v.course, width)} {cell(v.category.value, 10)} {v.credits:>4g}  "
-            f"{cell(mark, 8)} {v.reason.text(lang)}"
+            f"{cell(for_terminal(v.course), width)} {cell(v.category.value, 10)} "
+            f"{v.credits:>4g}  {cell(mark, 8)} {for_terminal(v.reason.text(lang))}"
         )
     return 0
 
@@ -567,14 +589,31 @@ def _ask_password() -> str:
 
 @owner_command
 def _verify(args: argparse.Namespace, admin: Admin) -> int:
-    from credx_tui.store.ownership import loose_permissions
+    from credx_tui.store import StoreError
+    from credx_tui.store.verify import verify_store
+    from policy.text import for_terminal
 
-    store = _open_store(args)
-    problems = store.verify() + loose_permissions(store.root)
-    for p in problems:
-        print(p)
-    print("store is sound" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    root = resolve_db(args.db)
+    if not os.path.lexists(root / "credx-store.json"):
+        raise CliError(f"no credx store at {root}; create one with `credx demo` or `credx import`")
+    try:
+        rules = _rules(args)
+    except (CliError, StoreError):
+        # A damaged marker or rules file must not stop verify from naming it: check the
+        # documents against the bundled rules and let the walk report the damage.
+        from policy.rules import load_rules
+
+        rules = load_rules()
+    report = verify_store(root, rules, repair=args.repair)
+    for line in report.repaired:
+        print(for_terminal(line))
+    for line in report.damage + report.garbage:
+        print(for_terminal(line))
+    if report.sound:
+        print("store is sound")
+        return 0
+    print(f"{len(report.damage)} problem(s), {len(report.garbage)} stray temporary file(s)")
+    return 1
 
 
 @owner_command

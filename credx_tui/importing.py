@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from policy.models import (
+    LIVE_STATUSES,
     Account,
     CourseRecord,
     ExchangeApplication,
@@ -503,8 +504,10 @@ class _CrossCheck:
         self.students: dict[str, Student] = {}
         self.programmes: dict[tuple[str, int], Programme] = {}
         self.transcripts: dict[str, Transcript] = {}
+        self.existing_apps: dict[str, ApplicationSpec] = {}
         if existing is not None:
             self._index(existing.students, existing.programmes, existing.transcripts)
+            self.existing_apps = {a.application.id: a for a in existing.applications}
         self._index(
             [d.model for d in self.valid if d.type == "student"],
             [d.model for d in self.valid if d.type == "programme"],
@@ -698,6 +701,7 @@ class _CrossCheck:
                             f"colleges[{index}]",
                         )
                     )
+        self._check_password_hash(doc, account)
         steps = {step.id for step in self.rules.review_steps}
         for index, step in enumerate(account.review_steps):
             if step not in steps:
@@ -709,8 +713,88 @@ class _CrossCheck:
                     )
                 )
 
+    def _check_password_hash(self, doc: _Doc, account: AccountSpec) -> None:
+        """A given ``password_hash`` must be one a password can match; else the account
+        could never log in and nobody would know why."""
+        from credx_tui.services.passwords import hash_problem
+
+        if account.password_hash is not None:
+            found = hash_problem(account.password_hash)
+            if found is not None:
+                self.problems.append(doc.problem(found, "password_hash"))
+
+    def _check_application_against_store(self, doc: _Doc, app: ExchangeApplication) -> None:
+        """An id is unique across the college and the store: an application id that
+        the store (or this import) already gives another student would overwrite that
+        student's application or make two documents with one id."""
+        if not hasattr(self, "_app_owner"):
+            self._app_owner: dict[str, tuple[str, str]] = {
+                a.application.id: (a.application.student_id, "the store")
+                for a in self.existing_apps.values()
+            }
+            for other in self.valid:
+                if other.type == "application":
+                    other_app = other.model.application
+                    self._app_owner.setdefault(
+                        other_app.id, (other_app.student_id, f"{other.file} document {other.index}")
+                    )
+        owner, where = self._app_owner.get(app.id, (app.student_id, ""))
+        if owner != app.student_id:
+            self.problems.append(
+                doc.problem(
+                    f"application id {app.id!r} already belongs to student {owner} (in {where}); "
+                    f"it cannot also be student {app.student_id}'s",
+                    "id",
+                )
+            )
+        old = self.existing_apps.get(app.id)
+        if old is not None and old.application.college != app.college:
+            self.problems.append(
+                doc.problem(
+                    f"application {app.id} is stored under college {old.application.college!r}; "
+                    "an import cannot move it to another college",
+                    "college",
+                )
+            )
+        steps = len(self.rules.review_steps)
+        if app.step >= steps:
+            self.problems.append(
+                doc.problem(
+                    f"step {app.step} does not exist: the rules file has {steps} review "
+                    f"step(s), numbered 0 to {steps - 1}",
+                    "step",
+                )
+            )
+        if app.status in LIVE_STATUSES:
+            self._check_spent_once(doc, app)
+
+    def _check_spent_once(self, doc: _Doc, app: ExchangeApplication) -> None:
+        """Credits are spent once: no two live (审核中, 审核通过) applications of one
+        student hold the same source, in the import or in the store."""
+        live: dict[str, ExchangeApplication] = {
+            a.application.id: a.application
+            for a in self.existing_apps.values()
+            if a.application.student_id == app.student_id
+        }
+        for other in self.valid:
+            if other.type == "application" and other.model.application.student_id == app.student_id:
+                live[other.model.application.id] = other.model.application
+        for other_app in live.values():
+            if other_app.id == app.id or other_app.status not in LIVE_STATUSES:
+                continue
+            shared = sorted({s.ref for s in app.sources} & {s.ref for s in other_app.sources})
+            if shared:
+                self.problems.append(
+                    doc.problem(
+                        f"{', '.join(shared)} already pay(s) for application {other_app.id} "
+                        f"({other_app.status.value}); credits are spent once",
+                        "sources",
+                    )
+                )
+
     def _check_application(self, doc: _Doc, spec: ApplicationSpec) -> None:
         app = spec.application
+        self._check_application_against_store(doc, app)
         if app.updated_at < app.created_at:
             self.problems.append(doc.problem("is earlier than created_at", "updated_at"))
         if spec.events:

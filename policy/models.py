@@ -11,13 +11,38 @@ so a registrar reading the import format (README) can map it to the portal.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from policy.text import FILENAME_MAX, NOTE_MAX, REASON_MAX, gate_line, gate_paragraph
 
 STUDENT_ID_PATTERN = r"^[0-9A-Za-z]{4,20}$"
 """学号: digits or letters, 4 to 20 of them (demo IDs are ten digits)."""
+
+Line = Annotated[str, AfterValidator(gate_line)]
+"""A one-line text through the gate of :mod:`policy.text` (NFC; no control characters,
+bidi overrides, lone surrogates or invisible-only text)."""
+Paragraph = Annotated[str, AfterValidator(gate_paragraph)]
+"""A multi-line text through the gate (tab and newline allowed)."""
+
+
+def _real_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date of the calendar (YYYY-MM-DD)") from None
+    return value
+
+
+DateText = Annotated[str, AfterValidator(_real_date)]
+"""A date as ``YYYY-MM-DD`` that exists in the calendar (2026-13-45 is refused)."""
+
+Instant = AwareDatetime
+"""A point in time with its UTC offset: a time without one cannot be compared with the
+others and is refused (an import of naive times once crashed every reviewer's queue)."""
 
 
 class Model(BaseModel):
@@ -71,7 +96,7 @@ class Term(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     year: str = Field(pattern=r"^\d{4}-\d{4}$", description="学年, e.g. 2018-2019")
-    semester: int = Field(ge=1, le=3, description="学期")
+    semester: int = Field(strict=True, ge=1, le=3, description="学期")
 
     @field_validator("year")
     @classmethod
@@ -98,13 +123,13 @@ class Attempt(Model):
     """One sitting of a course (正常考试, 补考 or 重修) and its recorded result."""
 
     kind: AttemptKind = Field(description="考试性质")
-    result: str = Field(
+    result: Line = Field(
         min_length=1,
         max_length=10,
         description="成绩: a score 0-100 or a level (优秀, 良好, 中等, 及格, 不及格, 合格, 不合格, 缺考)",
     )
     term: Term = Field(description="the term of this sitting")
-    date: str | None = Field(
+    date: DateText | None = Field(
         default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="考试日期 YYYY-MM-DD"
     )
 
@@ -117,11 +142,11 @@ class CourseRecord(Model):
     programme has no programme entry.
     """
 
-    code: str = Field(min_length=1, max_length=20, description="校内课程代码")
-    name: str = Field(min_length=1, max_length=60, description="课程名称")
-    name_en: str = Field(default="", max_length=120, description="校内课程英文名")
+    code: Line = Field(min_length=1, max_length=20, description="校内课程代码")
+    name: Line = Field(min_length=1, max_length=60, description="课程名称")
+    name_en: Line = Field(default="", max_length=120, description="校内课程英文名")
     category: Category = Field(description="课程类别")
-    credits: float = Field(ge=0, le=40, description="学分")
+    credits: float = Field(strict=True, ge=0, le=40, description="学分")
     term: Term = Field(description="the term the course belongs to on the transcript")
     attempts: list[Attempt] = Field(default_factory=list, description="正常考试, 补考, 重修")
 
@@ -129,20 +154,20 @@ class CourseRecord(Model):
 class LevelExam(Model):
     """等级考试成绩: a level exam (英语等级, 计算机等级 …); printed, never exchanged."""
 
-    name: str = Field(min_length=1, max_length=40)
-    result: str = Field(min_length=1, max_length=10)
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    name: Line = Field(min_length=1, max_length=40)
+    result: Line = Field(min_length=1, max_length=10)
+    date: DateText | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
 
 class CreditCertificate(Model):
     """竞赛集训学分 or 获奖证书 held by a student: credits that pay for PE and professional
     courses (R4)."""
 
-    id: str = Field(min_length=1, max_length=30, description="certificate number")
+    id: Line = Field(min_length=1, max_length=30, description="certificate number")
     kind: SourceKind = Field(description="竞赛集训学分 or 获奖证书")
-    title: str = Field(min_length=1, max_length=80)
-    credits: float = Field(gt=0, le=20)
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    title: Line = Field(min_length=1, max_length=80)
+    credits: float = Field(strict=True, gt=0, le=20)
+    date: DateText | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
     @field_validator("kind")
     @classmethod
@@ -156,34 +181,34 @@ class Student(Model):
     """A student as the 学分兑换 page heads it (S3)."""
 
     id: str = Field(pattern=STUDENT_ID_PATTERN, description="学号")
-    name: str = Field(min_length=1, max_length=30, description="姓名")
-    kind: str = Field(default="普通专科", max_length=20, description="学生类别")
-    college: str = Field(min_length=1, max_length=40, description="学院 (二级学院)")
-    major: str = Field(min_length=1, max_length=40, description="专业")
-    grade_year: int = Field(ge=2000, le=2100, description="年度 (year of entry)")
-    class_name: str = Field(default="", max_length=30, description="班级")
-    enrollment_no: str = Field(default="", max_length=30, description="学籍号")
+    name: Line = Field(min_length=1, max_length=30, description="姓名")
+    kind: Line = Field(default="普通专科", max_length=20, description="学生类别")
+    college: Line = Field(min_length=1, max_length=40, description="学院 (二级学院)")
+    major: Line = Field(min_length=1, max_length=40, description="专业")
+    grade_year: int = Field(strict=True, ge=2000, le=2100, description="年度 (year of entry)")
+    class_name: Line = Field(default="", max_length=30, description="班级")
+    enrollment_no: Line = Field(default="", max_length=30, description="学籍号")
 
 
 class ProgrammeCourse(Model):
     """One course of a 人才培养方案 with its category and credits (R2)."""
 
-    code: str = Field(min_length=1, max_length=20)
-    name: str = Field(min_length=1, max_length=60)
-    name_en: str = Field(default="", max_length=120)
+    code: Line = Field(min_length=1, max_length=20)
+    name: Line = Field(min_length=1, max_length=60)
+    name_en: Line = Field(default="", max_length=120)
     category: Category
-    credits: float = Field(ge=0, le=40)
+    credits: float = Field(strict=True, ge=0, le=40)
 
 
 class Programme(Model):
     """人才培养方案 of one major and year of entry: its courses and the credits per
     category needed to graduate (R7 warns against spending below them)."""
 
-    major: str = Field(min_length=1, max_length=40)
-    college: str = Field(min_length=1, max_length=40)
-    grade_year: int = Field(ge=2000, le=2100)
+    major: Line = Field(min_length=1, max_length=40)
+    college: Line = Field(min_length=1, max_length=40)
+    grade_year: int = Field(strict=True, ge=2000, le=2100)
     courses: list[ProgrammeCourse] = Field(default_factory=list)
-    graduation: dict[Category, float] = Field(
+    graduation: dict[Category, Annotated[float, Field(strict=True, ge=0, le=400)]] = Field(
         default_factory=dict, description="credits needed to graduate, per category"
     )
 
@@ -221,7 +246,7 @@ class SourceRef(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: SourceKind
-    ref: str = Field(min_length=1, max_length=30)
+    ref: Line = Field(min_length=1, max_length=30)
 
 
 class Attachment(Model):
@@ -229,30 +254,34 @@ class Attachment(Model):
     store, named by its SHA-256."""
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    filename: str = Field(min_length=1, max_length=200)
+    filename: Line = Field(min_length=1, max_length=FILENAME_MAX)
     media_type: str = Field(pattern=r"^(image/png|image/jpeg|application/pdf)$")
-    size: int = Field(ge=1)
+    size: int = Field(strict=True, ge=1)
 
 
 class ExchangeApplication(Model):
     """学分兑换 application: exactly one target course (R3) paid by ``sources``."""
 
-    id: str = Field(min_length=1, max_length=40)
+    id: Line = Field(min_length=1, max_length=40)
     student_id: str = Field(pattern=STUDENT_ID_PATTERN)
-    college: str = Field(min_length=1, max_length=40, description="学院 that reviews it")
-    target: str = Field(
+    college: Line = Field(min_length=1, max_length=40, description="学院 that reviews it")
+    target: Line = Field(
         min_length=1, max_length=20, description="校内课程代码 of the failed course"
     )
     sources: list[SourceRef] = Field(default_factory=list)
     status: Status = Status.DRAFT
-    step: int = Field(default=0, ge=0, description="index of the review step waiting (R11)")
+    step: int = Field(
+        strict=True, default=0, ge=0, description="index of the review step waiting (R11)"
+    )
     term: Term = Field(description="申请学年 and 申请学期")
-    kind: str = Field(default="学分兑换", description="申请类型")
-    note: str = Field(default="", max_length=200, description="备注")
+    kind: Line = Field(default="学分兑换", max_length=20, description="申请类型")
+    note: Paragraph = Field(default="", max_length=NOTE_MAX, description="备注")
     attachments: list[Attachment] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
-    revision: int = Field(default=1, ge=1, description="bumped on each write; detects races")
+    created_at: Instant
+    updated_at: Instant
+    revision: int = Field(
+        strict=True, default=1, ge=1, description="bumped on each write; detects races"
+    )
     rules_version: int | None = Field(
         default=None,
         ge=1,
@@ -270,11 +299,11 @@ class ApplicationSummary(Model):
     """Display facts of an application, copied from the student and the transcript when
     it is saved (denormalised for the reviewer's queue)."""
 
-    student_name: str = Field(default="", max_length=30)
-    major: str = Field(default="", max_length=40)
-    class_name: str = Field(default="", max_length=30)
-    course_name: str = Field(default="", max_length=60)
-    course_credits: float = Field(default=0, ge=0, le=40)
+    student_name: Line = Field(default="", max_length=30)
+    major: Line = Field(default="", max_length=40)
+    class_name: Line = Field(default="", max_length=30)
+    course_name: Line = Field(default="", max_length=60)
+    course_credits: float = Field(strict=True, default=0, ge=0, le=40)
 
 
 class ReviewAction(StrEnum):
@@ -291,15 +320,15 @@ class ReviewAction(StrEnum):
 class ReviewEvent(Model):
     """One line of 流程跟踪: who did what to which application, when and why."""
 
-    id: str = Field(min_length=1, max_length=40)
-    application_id: str = Field(min_length=1, max_length=40)
+    id: Line = Field(min_length=1, max_length=40)
+    application_id: Line = Field(min_length=1, max_length=40)
     action: ReviewAction
-    actor: str = Field(min_length=1, max_length=40, description="account name")
-    actor_role: str = Field(min_length=1, max_length=20)
-    at: datetime
-    step: int = Field(default=0, ge=0)
-    step_name: str = Field(default="", max_length=40)
-    reason: str = Field(default="", max_length=500)
+    actor: Line = Field(min_length=1, max_length=40, description="account name")
+    actor_role: Line = Field(min_length=1, max_length=20)
+    at: Instant
+    step: int = Field(strict=True, default=0, ge=0)
+    step_name: Line = Field(default="", max_length=40)
+    reason: Paragraph = Field(default="", max_length=REASON_MAX)
     status_after: Status
 
 
@@ -315,19 +344,19 @@ class Account(Model):
     """A login: a student (username = 学号) or a reviewer/admin.  Passwords are kept
     only as salted scrypt hashes."""
 
-    username: str = Field(min_length=1, max_length=40)
+    username: Line = Field(min_length=1, max_length=40)
     role: Role
-    display_name: str = Field(default="", max_length=40)
+    display_name: Line = Field(default="", max_length=40)
     password_hash: str = Field(min_length=1)
-    colleges: list[str] = Field(default_factory=list, description="a reviewer's colleges")
-    review_steps: list[str] = Field(
+    colleges: list[Line] = Field(default_factory=list, description="a reviewer's colleges")
+    review_steps: list[Line] = Field(
         default_factory=list,
         description="review steps this reviewer may decide; empty means every step",
     )
-    disabled: bool = False
-    failed_logins: int = 0
-    locked_until: datetime | None = None
-    last_seen: datetime | None = None
+    disabled: bool = Field(default=False, strict=True)
+    failed_logins: int = Field(default=0, ge=0, strict=True)
+    locked_until: Instant | None = None
+    last_seen: Instant | None = None
 
 
 ExchangeApplication.model_rebuild()

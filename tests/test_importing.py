@@ -17,10 +17,13 @@ from credx_tui.importing import (
     parse_files,
     parse_sources,
 )
+from credx_tui.services.passwords import hash_password
 from policy.models import Account, ReviewEvent, Status
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 ZN = "智能制造学院"
+REV_HASH = hash_password("rev-secret")
+"""A real scrypt hash: an import refuses a password_hash that can never verify."""
 TERM = {"year": "2023-2024", "semester": 1}
 
 
@@ -87,7 +90,7 @@ def college() -> dict[str, list[dict[str, Any]]]:
             "username": "rev_zn",
             "role": "reviewer",
             "colleges": [ZN],
-            "password_hash": "scrypt$abc",
+            "password_hash": REV_HASH,
         },
         {"type": "account", "username": "admin", "role": "admin", "password": "demo"},
     ]
@@ -183,7 +186,7 @@ def test_small_college_parses_into_models(tmp_path: Path) -> None:
     assert bundle.programmes[0].major == "云计算技术应用"
     student, reviewer, _admin = bundle.accounts
     assert student.password == "demo" and student.password_hash is None
-    assert reviewer.password_hash == "scrypt$abc" and reviewer.password is None
+    assert reviewer.password_hash == REV_HASH and reviewer.password is None
     events = bundle.events
     assert [e.id for e in events] == ["XF-1-1", "XF-1-2"]
     assert all(isinstance(e, ReviewEvent) and e.application_id == "XF-1" for e in events)

@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
@@ -28,7 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from credx_tui.documents.fonts import CheckedFont
+from credx_tui.documents.fonts import CheckedFont, printable_markup
 from credx_tui.i18n import t
 from credx_tui.widgets.describe import offered_credits, relation, source_name
 from policy.dossier import Dossier
@@ -71,7 +72,12 @@ class _Styles:
 
 
 def _p(text: object, style: ParagraphStyle) -> Paragraph:
-    """User data as a paragraph: escaped, so a name with ``<`` cannot change markup."""
+    """User data as a paragraph: escaped, so a name with ``<`` cannot change markup; a
+    character the CJK font lacks (an emoji in the 备注) is drawn with the symbol font or
+    written as its code point, never making the form unprintable."""
+    font = pdfmetrics.getFont(style.fontName)
+    if isinstance(font, CheckedFont):
+        return Paragraph(printable_markup(font, str(text)), style)
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 

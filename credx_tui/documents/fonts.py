@@ -133,9 +133,77 @@ def load_font() -> CheckedFont:
                 f"outlines is needed; install {FONT_PACKAGE}",
             ) from None
         pdfmetrics.registerFont(font)
+        # ReportLab maps a second font of the same face (the symbol fallback may be
+        # this very file) to the first object: draw with, and check, that one.
+        registered = pdfmetrics.getFont(name)
+        font = registered if isinstance(registered, CheckedFont) else font
         _loaded[key] = font
     font.reset()
     return font
+
+
+FALLBACK_FONTS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/freefont/FreeSerif.ttf"),
+)
+"""Fonts for symbols the CJK font lacks (Debian's fonts-dejavu-core, fonts-freefont-ttf);
+a character no font has is printed as its code point, e.g. ``[U+1F600]``."""
+
+_fallback: list[CheckedFont | None] = []
+
+
+def fallback_font() -> CheckedFont | None:
+    """The registered symbol font, or None when none is installed."""
+    if not _fallback:
+        found: CheckedFont | None = None
+        for path in FALLBACK_FONTS:
+            if path.is_file():
+                try:
+                    found = CheckedFont("CredxFallback", str(path))
+                except Exception:  # an unusable file: try the next one
+                    continue
+                pdfmetrics.registerFont(found)
+                registered = pdfmetrics.getFont("CredxFallback")
+                found = registered if isinstance(registered, CheckedFont) else found
+                break
+        _fallback.append(found)
+    return _fallback[0]
+
+
+def _has(font: TTFont, ch: str) -> bool:
+    return ch.isspace() or ord(ch) in font.face.charToGlyph or _required(ch)
+
+
+def _required(ch: str) -> bool:
+    # Latin, CJK punctuation, ideographs and full-width forms are what the CJK font is
+    # for: one of those missing means the wrong font is configured, which GlyphsMissing
+    # reports, instead of a document of code points.
+    code = ord(ch)
+    return code < 0x250 or 0x3000 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF
+
+
+def printable(font: CheckedFont, text: str) -> str:
+    """``text`` with each character the font lacks written as its code point
+    (``[U+1F600]``), so what a person typed (an emoji in the 备注) never makes a
+    document unprintable and never prints as an empty box."""
+    return "".join(ch if _has(font, ch) else f"[U+{ord(ch):04X}]" for ch in text)
+
+
+def printable_markup(font: CheckedFont, text: str) -> str:
+    """Paragraph markup of ``text`` (escaped): characters the CJK font lacks are drawn
+    with the symbol font when it has them, else written as their code point."""
+    from xml.sax.saxutils import escape
+
+    extra = fallback_font()
+    out: list[str] = []
+    for ch in text:
+        if _has(font, ch):
+            out.append("<br/>" if ch == "\n" else escape(ch))
+        elif extra is not None and ord(ch) in extra.face.charToGlyph:
+            out.append(f'<font name="{extra.fontName}">{escape(ch)}</font>')
+        else:
+            out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
 
 
 def face_name(font: CheckedFont) -> str:
@@ -193,7 +261,9 @@ def wrap(font: CheckedFont, text: str, size: float, width: float) -> list[str]:
     """``text`` broken into lines no wider than ``width`` points (at least one line).
 
     Chinese breaks between any two characters; a Latin word or a number breaks only
-    when it alone is wider than the line."""
+    when it alone is wider than the line.  Characters the font lacks are written as
+    their code point (:func:`printable`)."""
+    text = printable(font, text)
     lines: list[str] = []
     for paragraph in text.split("\n") or [""]:
         line = ""

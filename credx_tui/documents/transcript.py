@@ -27,7 +27,7 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from credx_tui.documents.fonts import CheckedFont, text_width, wrap
+from credx_tui.documents.fonts import CheckedFont, printable, text_width, wrap
 from credx_tui.printing import PrintOptions, counts_as_passed, nature
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -337,7 +337,7 @@ def render_transcript(
         text_room = width - 2 * sheet.margin
         line = ""
         for label, value in fields:
-            item = f"{label}: {value}"
+            item = printable(font, f"{label}: {value}")
             joined = f"{line}    {item}" if line else item
             if line and text_width(font, joined, sheet.header_size) > text_room:
                 header_lines.append(line)

@@ -4,6 +4,7 @@ from credx_tui.services.core import Actor, LoginResult, QueueItem, Services, cur
 from credx_tui.services.errors import (
     AccessDenied,
     BadAttachment,
+    BadText,
     Conflict,
     LoginFailed,
     NotFound,
@@ -17,6 +18,7 @@ __all__ = [
     "AccessDenied",
     "Actor",
     "BadAttachment",
+    "BadText",
     "Conflict",
     "LoginFailed",
     "LoginResult",

@@ -18,11 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from credx_tui.services import attachment_check
 from credx_tui.services.errors import (
     AccessDenied,
     BadAttachment,
+    BadText,
     Conflict,
     LoginFailed,
     NotFound,
@@ -35,6 +39,7 @@ from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
 from credx_tui.store.admin import stored_rules
 from credx_tui.store.ownership import is_owner_process
+from credx_tui.store.schema import UploadRecord
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
@@ -55,6 +60,7 @@ from policy.models import (
 from policy.offers import Offer, OfferCheck, Suggestion
 from policy.reasons import Reason
 from policy.rules import Rules, load_rules, parse_rules
+from policy.text import NOTE_MAX, PASSWORD_MAX, REASON_MAX, TextRefused, gate
 
 MAX_FAILED_LOGINS = 5
 """Failures in a row before each further attempt must wait (student journey, Login)."""
@@ -87,19 +93,8 @@ def rules_of_store(store: Store) -> tuple[Rules, int | None]:
     )
 
 
-_MAGIC = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"%PDF-": "application/pdf",
-}
-
-
-def sniff_media_type(payload: bytes) -> str | None:
-    """The media type by content (never by file name); None when not PNG, JPEG or PDF."""
-    for magic, media_type in _MAGIC.items():
-        if payload.startswith(magic):
-            return media_type
-    return None
+sniff_media_type = attachment_check.sniff_media_type
+"""The media type by content (kept here for callers of the old name)."""
 
 
 def _now() -> datetime:
@@ -303,13 +298,15 @@ class Services:
     def add_account(self, actor: Actor, account: Account, password: str) -> None:
         """Create or replace an account (admins only)."""
         _require_admin(actor)
+        digest = hash_password(_password(password))
         with self.store.account_tx(account.username) as tx:
-            tx.put(account.model_copy(update={"password_hash": hash_password(password)}))
+            tx.put(_validated(account.model_copy(update={"password_hash": digest})))
 
     def set_password(self, actor: Actor, username: str, password: str) -> None:
         """Reset a password (admins) or change one's own."""
         if actor.role != Role.ADMIN and actor.username != username:
             raise AccessDenied("只能修改自己的密码", "you may change only your own password")
+        digest = hash_password(_password(password))
         with self.store.account_tx(username) as tx:
             account = tx.get(username)
             if account is None:
@@ -317,7 +314,7 @@ class Services:
             tx.put(
                 account.model_copy(
                     update={
-                        "password_hash": hash_password(password),
+                        "password_hash": digest,
                         "failed_logins": 0,
                         "locked_until": None,
                     }
@@ -431,8 +428,12 @@ class Services:
     ) -> ExchangeApplication:
         """Save an application as 无流程 (new) or keep editing a 无流程/被退回 one.
 
-        A new one is refused while another draft waits (R3: one course at a time)."""
+        A new one is refused while another draft waits (R3: one course at a time).
+        The 备注 passes the text gate (:data:`~policy.text.NOTE_MAX`); every attachment
+        named must be one this student stored with :meth:`attach` (or already on the
+        application), with the size and type it was stored with."""
         student = self.student(actor)
+        note = _text(note, "备注", "note", multiline=True, max_length=NOTE_MAX)
         now = self.clock()
         with self.store.hot(student.college, student.id) as tx:
             dossier = self._tx_dossier(tx, student)
@@ -471,7 +472,9 @@ class Services:
                     }
                 )
             self._check_attachments(app.attachments)
+            self._check_attachment_proof(tx, student.id, application_id, app.attachments)
             app = app.model_copy(update={"summary": summarise(dossier, target)})
+            app = _validated(app)
             tx.put_application(app)
             tx.add_event(self._event(actor, app, ReviewAction.SAVE, now))
         return app
@@ -502,6 +505,11 @@ class Services:
         """Take back an application still 审核中 at its first step."""
         return self._student_transition(actor, app_id, ReviewAction.WITHDRAW)
 
+    def _refuse_second_draft(self, tx: HotTransaction, student: Student, app_id: str) -> None:
+        """R3: a withdrawn application becomes a 无流程 draft, so it may not be
+        withdrawn while another draft of the student waits (two drafts at once)."""
+        _refuse(offers.check_one_at_a_time(self._tx_dossier(tx, student), app_id))
+
     def delete(self, actor: Actor, app_id: str) -> None:
         """Delete a 无流程 or 被退回 application (R10); its trail is kept."""
         student = self.student(actor)
@@ -520,6 +528,8 @@ class Services:
         with self.store.hot(student.college, student.id) as tx:
             app = self._own_app(tx, actor, app_id)
             _refuse(workflow.allowed(action, app, actor.role))
+            if action == ReviewAction.WITHDRAW:
+                self._refuse_second_draft(tx, student, app_id)
             app = workflow.apply(action, app, self.rules, now)
             tx.put_application(app)
             tx.add_event(self._event(actor, app, action, now))
@@ -534,36 +544,66 @@ class Services:
         checked there."""
         if actor.role != Role.STUDENT:
             raise AccessDenied("只有学生可以上传附件", "only students attach files")
+        student = self.student(actor)
         path = Path(path)
         limits = self.rules.attachments
-        try:
-            size = path.stat().st_size
-            if size > limits.max_bytes:
-                raise BadAttachment(
-                    f"{path.name}：文件 {size / 1048576:.1f} MB，超过上限 {limits.max_bytes / 1048576:.1f} MB",
-                    f"{path.name}: {size / 1048576:.1f} MB is over the {limits.max_bytes / 1048576:.1f} MB limit",
-                )
-            payload = path.read_bytes()
-        except FileNotFoundError:
-            raise BadAttachment(f"找不到文件 {path}", f"no such file {path}") from None
-        except IsADirectoryError:
-            raise BadAttachment(f"{path} 是文件夹", f"{path} is a folder") from None
-        except OSError as exc:
-            raise BadAttachment(
-                f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc.strerror}"
-            ) from None
-        if not payload:
-            raise BadAttachment(f"{path.name}：文件为空", f"{path.name}: the file is empty")
-        media_type = sniff_media_type(payload)
-        if media_type is None or media_type not in limits.types:
-            raise BadAttachment(
-                f"{path.name}：只接受 PNG、JPEG 或 PDF（按文件内容判断，不看扩展名）",
-                f"{path.name}: only PNG, JPEG or PDF are accepted (judged by content, not name)",
-            )
+        payload = attachment_check.read_local(path, limits)
+        detected = attachment_check.check_content(payload, path.name, limits)
+        return self.store_upload(actor, student, payload, detected)
+
+    def store_upload(
+        self,
+        actor: Actor,
+        student: Student,
+        payload: bytes,
+        detected: attachment_check.DetectedType,
+    ) -> Attachment:
+        """Keep checked attachment bytes and note that this student stored them: the
+        proof :meth:`save` asks for.  Shared by the local path and the upload link
+        (call :func:`attachment_check.check_content` first)."""
+        if actor.student_id != student.id:
+            raise AccessDenied("只能为自己上传附件", "you may attach files only for yourself")
         digest = self.store.put_attachment(payload)
-        return Attachment(
-            sha256=digest, filename=path.name[:200], media_type=media_type, size=len(payload)
+        record = UploadRecord(
+            student_id=student.id,
+            sha256=digest,
+            media_type=detected.media_type,
+            size=detected.size,
+            at=self.clock(),
         )
+        with self.store.hot(student.college, student.id) as tx:
+            tx.add_upload(record)
+        return Attachment(
+            sha256=digest,
+            filename=detected.filename,
+            media_type=detected.media_type,
+            size=detected.size,
+        )
+
+    def _check_attachment_proof(
+        self,
+        tx: HotTransaction,
+        student_id: str,
+        application_id: str | None,
+        attachments: list[Attachment],
+    ) -> None:
+        """Refuse an attachment reference this student did not store: another student's
+        file named by its digest, or a made-up one (S4)."""
+        current = tx.application(application_id) if application_id else None
+        kept = {a.sha256: a for a in current.attachments} if current else {}
+        stored = {u.sha256: u for u in tx.uploads(student_id)}
+        for att in attachments:
+            proof = kept.get(att.sha256) or stored.get(att.sha256)
+            if (
+                proof is None
+                or proof.media_type != att.media_type
+                or proof.size != att.size
+                or not self.store.attachment_path(att.sha256).is_file()
+            ):
+                raise BadAttachment(
+                    "附件不是你上传的文件，请重新添加",
+                    "an attachment is not a file you uploaded; add it again",
+                )
 
     def attachment_bytes(self, actor: Actor, app_id: str, sha256: str) -> bytes:
         """An attachment of an application the actor may see."""
@@ -590,10 +630,11 @@ class Services:
         items: list[QueueItem] = []
         for college in colleges:
             for app in self.store.applications(college):
-                if status is not None and app.status != status:
+                # Drafts (无流程) are the student's own business: never in a queue,
+                # whatever status is asked for (README, Reviewers).
+                if app.status == Status.DRAFT or (status is not None and app.status != status):
                     continue
-                if app.status != Status.DRAFT or status == Status.DRAFT:
-                    items.append(self._queue_item(app))
+                items.append(self._queue_item(app))
         return sorted(items, key=lambda i: (i.application.updated_at, i.application.id))
 
     def _queue_item(self, app: ExchangeApplication) -> QueueItem:
@@ -607,17 +648,21 @@ class Services:
         dossier = Dossier(student=student, transcript=transcript)
         return QueueItem(application=app, summary=summarise(dossier, app.target))
 
-    def approve(
-        self, actor: Actor, app_id: str, expected_revision: int | None = None
-    ) -> ExchangeApplication:
-        """Approve at the application's current step; the last step ends it (R11)."""
+    def approve(self, actor: Actor, app_id: str, *, expected_revision: int) -> ExchangeApplication:
+        """Approve at the application's current step; the last step ends it (R11).
+
+        ``expected_revision`` is the revision the reviewer saw, and is required: without
+        it two reviewers (or one double key press) could both approve a chain's steps."""
         return self._decide(actor, app_id, ReviewAction.APPROVE, "", expected_revision)
 
     def return_(
-        self, actor: Actor, app_id: str, reason: str, expected_revision: int | None = None
+        self, actor: Actor, app_id: str, reason: str, *, expected_revision: int
     ) -> ExchangeApplication:
-        """Return an application to the student with a reason (被退回)."""
-        return self._decide(actor, app_id, ReviewAction.RETURN, reason.strip(), expected_revision)
+        """Return an application to the student with a reason (被退回); the revision the
+        reviewer saw is required, as for :meth:`approve`."""
+        return self._decide(
+            actor, app_id, ReviewAction.RETURN, _reason_text(reason), expected_revision
+        )
 
     def _decide(
         self,
@@ -625,7 +670,7 @@ class Services:
         app_id: str,
         action: ReviewAction,
         reason: str,
-        expected_revision: int | None,
+        expected_revision: int,
     ) -> ExchangeApplication:
         if actor.role not in (Role.REVIEWER, Role.ADMIN):
             raise AccessDenied("学生不能审核申请", "students cannot decide applications")
@@ -635,7 +680,7 @@ class Services:
             app = tx.application(app_id)
             if app is None:
                 raise Conflict("该申请已被删除", "the application was deleted meanwhile")
-            if expected_revision is not None and app.revision != expected_revision:
+            if not isinstance(expected_revision, int) or app.revision != expected_revision:
                 raise Conflict(
                     f"该申请已被他人处理（现为{app.status.value}），请刷新后再看",
                     f"someone else changed this application first (now {app.status.value}); refresh",
@@ -650,7 +695,9 @@ class Services:
                 raise not_mine
             if action == ReviewAction.APPROVE:
                 self._refuse_double_spend(tx, app)
-            decided = workflow.apply(action, app, self.rules, now, reason=reason or None)
+            decided = _validated(
+                workflow.apply(action, app, self.rules, now, reason=reason or None)
+            )
             tx.put_application(decided)
             tx.add_event(self._event(actor, decided, action, now, reason=reason, step=app.step))
         return decided
@@ -750,7 +797,10 @@ class Services:
             student_id = None
         for college in colleges:
             for app in self.store.applications(college, student_id):
-                if app.id == app_id:
+                # A draft is not yet for the college: a reviewer cannot open it (review
+                # file, trail, attachments, print) any more than see it in the queue.
+                # The admin (the store's operator, `credx print`) still can.
+                if app.id == app_id and (actor.role != Role.REVIEWER or app.status != Status.DRAFT):
                     return app
         if actor.role == Role.STUDENT:
             raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
@@ -873,6 +923,49 @@ def _actor(account: Account) -> Actor:
 def _require_admin(actor: Actor) -> None:
     if actor.role != Role.ADMIN:
         raise AccessDenied("只有管理员可以管理账号", "only admins manage accounts")
+
+
+def _text(
+    value: str, zh_field: str, en_field: str, *, multiline: bool = False, max_length: int
+) -> str:
+    """``value`` through the text gate, or a normal refusal naming the field (never a
+    pydantic ValidationError escaping to the screen)."""
+    try:
+        return gate(value.strip(), multiline=multiline, max_length=max_length)
+    except TextRefused as exc:
+        raise BadText(f"{zh_field}：{exc.problem.zh}", f"{en_field}: {exc.problem.en}") from None
+
+
+def _reason_text(reason: str) -> str:
+    """A reviewer's return reason through the gate (an empty one is refused by R11)."""
+    return _text(reason, "退回原因", "return reason", multiline=True, max_length=REASON_MAX)
+
+
+def _password(password: str) -> str:
+    """A new password: not empty, no control characters or lone surrogates (which
+    cannot be encoded to hash), within :data:`~policy.text.PASSWORD_MAX`."""
+    if not password:
+        raise BadText("密码不能为空", "the password must not be empty")
+    try:
+        return gate(password, max_length=PASSWORD_MAX)
+    except TextRefused as exc:
+        raise BadText(f"密码：{exc.problem.zh}", f"password: {exc.problem.en}") from None
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validated(model: _M) -> _M:
+    """``model`` checked again as a whole (``model_copy`` does not validate), so what is
+    written is what the readers accept; a refusal names the field."""
+    try:
+        return type(model).model_validate(model.model_dump())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        raise BadText(
+            f"{field} 不符合要求：{first['msg']}", f"{field} is not acceptable: {first['msg']}"
+        ) from None
 
 
 def _refuse(reason: Reason | None) -> None:

@@ -76,3 +76,8 @@ class StorageFailed(ServiceError, StoreError):
         en = str(error)
         zh = error.zh or f"存储出错，未做任何更改：{en}"
         return cls(zh, en)
+
+
+class BadText(ServiceError):
+    """A text refused by the gate of :mod:`policy.text` (control characters, invisible
+    only, too long), or a value a model refuses; the message names the field."""

@@ -47,7 +47,7 @@ class ImportReport:
 
 def existing_bundle(store: Store) -> ImportBundle:
     """What the store holds, in the shape the cross-checks of the importer read."""
-    from credx_tui.importing import AccountSpec
+    from credx_tui.importing import AccountSpec, ApplicationSpec
 
     students = list(store.students())
     return ImportBundle(
@@ -65,6 +65,13 @@ def existing_bundle(store: Store) -> ImportBundle:
                 password_hash=a.password_hash,
             )
             for a in store.accounts()
+        ],
+        # Every stored application, so that an id another student already has is
+        # refused and credits spent by a stored application are not spent again.
+        applications=[
+            ApplicationSpec(application=app)
+            for college in store.colleges()
+            for app in store.applications(college)
         ],
     )
 

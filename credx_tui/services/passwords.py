@@ -51,3 +51,24 @@ def dummy_hash() -> str:
     """A hash of nothing anyone knows: checked for an unknown account so that its
     refusal costs what a wrong password costs (no telling accounts apart by time)."""
     return hash_password(secrets.token_urlsafe(16))
+
+
+def hash_problem(stored: str) -> str | None:
+    """Why ``stored`` can never verify any password (an import's ``password_hash``), or
+    None when it is a well-formed scrypt hash of the form :func:`hash_password` writes."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return "not a credx password hash (scrypt$N$r$p$salt$digest); give password instead"
+    try:
+        n, r, p = (int(x) for x in parts[1:4])
+        salt = base64.b64decode(parts[4], validate=True)
+        digest = base64.b64decode(parts[5], validate=True)
+    except ValueError:
+        return "the scrypt parameters, salt or digest cannot be read"
+    if n < 2 or n & (n - 1) or n > 2**20 or not 1 <= r <= 32 or not 1 <= p <= 16:
+        return f"scrypt parameters N={n} r={r} p={p} are out of range (N a power of two)"
+    if 128 * n * r > 128 * 1024 * 1024:
+        return "scrypt parameters need more memory than credx allows when checking"
+    if len(salt) < 8 or len(digest) < 16:
+        return "the salt or digest is too short to be a real hash"
+    return None

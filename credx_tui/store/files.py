@@ -25,6 +25,7 @@ import errno
 import fcntl
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,6 +174,20 @@ def decode(path: Path, raw: bytes) -> TinyData:
         ) from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise StoreError(f"{path}: not a credx data file (expected tables of documents)")
+    for table, docs in data.items():
+        for doc_id, doc in docs.items():
+            # TinyDB turns every key into an int and every document into a dict; either
+            # failing later is a ValueError deep in a reader, so refuse the file here.
+            if not doc_id.isascii() or not doc_id.isdigit():
+                raise StoreError(
+                    f"{path}: table {table!r} has a document id {doc_id!r} that is not a "
+                    "number; the file is damaged and has not been changed"
+                )
+            if not isinstance(doc, dict):
+                raise StoreError(
+                    f"{path}: table {table!r} document {doc_id} is a {type(doc).__name__}, "
+                    "not an object; the file is damaged and has not been changed"
+                )
     meta = data.get(META_TABLE, {})
     for doc in meta.values():
         version = doc.get("schema") if isinstance(doc, dict) else None
@@ -192,18 +207,85 @@ def read_file(path: Path) -> TinyData | None:
     return None if found is None else found[1]
 
 
+READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+"""How every data file is opened: never blocking (a FIFO in place of a file would hang
+the reader until someone wrote to it) and never through a symbolic link."""
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words, for messages."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def not_regular(path: Path, mode: int) -> StoreError:
+    """The error for a data file that is not a regular file (refused, never read)."""
+    return StoreError(
+        f"{path}: is {kind_of(mode)}, not a regular file; credx reads only regular files "
+        "there. Remove it or restore the file from a backup."
+    )
+
+
+def read_regular(path: Path, limit: int | None = None) -> tuple[os.stat_result, bytes]:
+    """The bytes of the regular file ``path``, opened without blocking or following a
+    link, checked with fstat after the open (so what was checked is what is read).
+
+    ``limit`` reads at most that many bytes plus one, so a caller can tell "too big"
+    without reading an endless file.  FileNotFoundError when absent; StoreError for a
+    symbolic link, FIFO, device, folder or an unreadable file."""
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(
+                f"{path}: is a symbolic link, not a regular file; credx does not follow "
+                "links in the store. Remove it or restore the file from a backup."
+            ) from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened for writing
+            raise not_regular(path, os.lstat(path).st_mode) from None
+        raise read_failure(path, exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(path, st.st_mode)
+        chunks: list[bytes] = []
+        left = (st.st_size if limit is None else limit) + 1
+        while left > 0:
+            try:
+                chunk = os.read(fd, min(left, 1 << 20) if limit is not None else 1 << 20)
+            except BlockingIOError:  # not for regular files; never wait anyway
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if limit is not None:
+                left -= len(chunk)
+    except OSError as exc:
+        raise read_failure(path, exc) from None
+    finally:
+        os.close(fd)
+    return st, b"".join(chunks)
+
+
 def _read_with_signature(path: Path) -> tuple[tuple[int, int, int], TinyData] | None:
     # fstat of the open file: the signature belongs to exactly the bytes read, since
     # files are only ever replaced by rename, never changed in place.
     try:
-        with path.open("rb") as fh:
-            sig = _signature(os.fstat(fh.fileno()))
-            raw = fh.read()
+        st, raw = read_regular(path)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise read_failure(path, exc) from None
-    return sig, decode(path, raw)
+    return _signature(st), decode(path, raw)
 
 
 def atomic_write_bytes(path: Path, payload: bytes, mode: int = FILE_MODE) -> None:
@@ -315,12 +397,14 @@ class FileCache:
     def get(self, path: Path) -> TinyData | None:
         """The current content of ``path`` (None when absent), parsing only on change."""
         try:
-            st = path.stat()
+            st = path.lstat()
         except FileNotFoundError:
             self._entries.pop(path, None)
             return None
         except OSError as exc:
             raise read_failure(path, exc) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(path, st.st_mode)
         hit = self._entries.get(path)
         if hit is not None and hit[0] == _signature(st):
             return hit[1]

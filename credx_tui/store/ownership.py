@@ -159,30 +159,3 @@ def check_opened_by_owner(root: Path, st: os.stat_result) -> None:
     caller that skipped :func:`enforce_owner`)."""
     if os.geteuid() != st.st_uid:
         raise _stranger(root, _account(st.st_uid).pw_name)
-
-
-def loose_permissions(root: Path) -> list[str]:
-    """Files and folders of the store that another account could read or change (not
-    the owner's, or open to group or others), each with the command that fixes it;
-    ``credx verify`` reports them (a store copied in from a group-shared deployment)."""
-    root = Path(root)
-    owner = root.stat().st_uid
-    problems: list[str] = []
-    for path in [root, *sorted(root.rglob("*"))]:
-        try:
-            st = path.lstat()
-        except OSError:
-            continue
-        want = 0o700 if path.is_dir() else 0o600
-        if st.st_uid != owner:
-            name = owner_of(root).pw_name
-            problems.append(
-                f"{path}: belongs to uid {st.st_uid}, not the store's owner {name}: "
-                f"chown {name}: {path}"
-            )
-        elif st.st_mode & 0o077:
-            problems.append(
-                f"{path}: mode {st.st_mode & 0o777:04o}, open to other accounts: "
-                f"chmod {want:o} {path}"
-            )
-    return problems

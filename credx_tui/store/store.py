@@ -46,13 +46,21 @@ from credx_tui.store.files import (
     StoreError,
     TinyData,
     atomic_write_bytes,
-    decode,
     encode,
     locked,
     make_dirs,
     read_file,
+    read_regular,
 )
 from credx_tui.store.ownership import check_opened_by_owner
+from credx_tui.store.schema import (
+    ACCOUNT_TABLES,
+    HOT_TABLES,
+    PROGRAMME_TABLES,
+    STUDENT_TABLES,
+    UploadRecord,
+    check_before_write,
+)
 from policy.models import (
     Account,
     ExchangeApplication,
@@ -131,8 +139,9 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 class _FileTx:
     """One file opened for writing inside a transaction, flushed atomically on commit."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: dict[str, type[BaseModel]]) -> None:
         self.path = path
+        self.tables = tables
         data = read_file(path)
         self.storage_data: TinyData = data if data is not None else {}
         self.db = _db(self.storage_data, writable=True)
@@ -142,7 +151,11 @@ class _FileTx:
         return bool(self.db.storage.dirty)  # type: ignore[attr-defined]
 
     def flush(self) -> None:
-        atomic_write_bytes(self.path, encode(self.db.storage.data))  # type: ignore[attr-defined]
+        # Every document is checked with the readers' models first: a write never makes
+        # the file unreadable, and a file already damaged is never rewritten.
+        data = self.db.storage.data  # type: ignore[attr-defined]
+        check_before_write(self.path, data, self.tables)
+        atomic_write_bytes(self.path, encode(data))
 
 
 class HotTransaction:
@@ -153,7 +166,7 @@ class HotTransaction:
     lock was taken), so decisions are made on the latest state."""
 
     def __init__(self, path: Path) -> None:
-        self._file = _FileTx(path)
+        self._file = _FileTx(path, HOT_TABLES)
         self.path = path
 
     def applications(self, student_id: str | None = None) -> list[ExchangeApplication]:
@@ -184,6 +197,20 @@ class HotTransaction:
         if events:
             self._file.db.table("events").insert_multiple(_dump(e) for e in events)
 
+    def add_upload(self, upload: UploadRecord) -> None:
+        """Note that a student stored an attachment (idempotent per student and digest)."""
+        q = Query()
+        cond = (q.student_id == upload.student_id) & (q.sha256 == upload.sha256)
+        table = self._file.db.table("uploads")
+        if table.get(cond) is None:
+            table.insert(_dump(upload))
+
+    def uploads(self, student_id: str) -> list[UploadRecord]:
+        """The attachments this student stored (the only ones :meth:`Services.save` lets
+        an application of theirs name)."""
+        docs = self._file.db.table("uploads").search(Query().student_id == student_id)
+        return [_model(self.path, UploadRecord, dict(d)) for d in docs]
+
     def add_event(self, event: ReviewEvent) -> None:
         """Append one line of 流程跟踪."""
         self._file.db.table("events").insert(_dump(event))
@@ -199,7 +226,7 @@ class AccountTransaction:
     """One account shard under its lock (logins write failure counts)."""
 
     def __init__(self, path: Path) -> None:
-        self._file = _FileTx(path)
+        self._file = _FileTx(path, ACCOUNT_TABLES)
         self.path = path
 
     def get(self, username: str) -> Account | None:
@@ -224,7 +251,8 @@ class BulkTransaction:
 
     def _file(self, path: Path) -> _FileTx:
         if path not in self._files:
-            self._files[path] = _FileTx(path)
+            tables = PROGRAMME_TABLES if path == self._store.programmes_path else STUDENT_TABLES
+            self._files[path] = _FileTx(path, tables)
         return self._files[path]
 
     def put_programme(self, programme: Programme) -> bool:
@@ -492,9 +520,9 @@ class Store:
         """An attachment's bytes, verified against its name."""
         path = self.attachment_path(sha256)
         try:
-            payload = path.read_bytes()
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot read the attachment: {exc.strerror}") from None
+            _, payload = read_regular(path)
+        except FileNotFoundError:
+            raise StoreError(f"{path}: the attachment is missing from the store") from None
         if hashlib.sha256(payload).hexdigest() != sha256:
             raise StoreError(f"{path}: the attachment does not match its SHA-256 (damaged)")
         return payload
@@ -502,11 +530,8 @@ class Store:
     # -- health ---------------------------------------------------------------------
 
     def verify(self) -> list[str]:
-        """Parse every data file; the problems found (empty when the store is sound)."""
-        problems: list[str] = []
-        for path in sorted(self.root.rglob("*.json")):
-            try:
-                decode(path, path.read_bytes())
-            except (StoreError, OSError) as exc:
-                problems.append(str(exc))
-        return problems
+        """Every damage :func:`credx_tui.store.verify.verify_store` finds (empty when
+        the store is sound); stray temporary files are not damage and are left out."""
+        from credx_tui.store.verify import verify_store
+
+        return verify_store(self.root).damage

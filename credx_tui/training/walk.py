@@ -114,8 +114,10 @@ class Walk:
         if act.action == "submit":
             return self.services.submit(self.student(), app.id)
         if act.action == "approve":
-            return self.services.approve(self.reviewer(), app.id)
-        return self.services.return_(self.reviewer(), app.id, act.reason)
+            return self.services.approve(self.reviewer(), app.id, expected_revision=app.revision)
+        return self.services.return_(
+            self.reviewer(), app.id, act.reason, expected_revision=app.revision
+        )
 
     def _source(
         self, student: Actor, target: str, ref: str, application_id: str | None

@@ -17,7 +17,25 @@ pytestmark = pytest.mark.usefixtures("cjk_font")
 
 TODAY = date(2026, 3, 20)
 DEMO_APPLICATIONS = [f"XF2026-000{n}" for n in range(1, 8)]
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")
+
+
+PNG = _png()
 
 
 def render(services: Services, actor, app_id: str, tmp_path: Path) -> str:
@@ -76,7 +94,7 @@ def test_a_returned_form_names_the_reviewer_and_the_reason(demo: Services, tmp_p
 def test_attachments_are_listed_with_their_sha256(fresh_demo: Services, tmp_path: Path) -> None:
     student = fresh_demo.login("2023110106", "demo").actor
     shot = tmp_path / "补考成绩截图.png"
-    shot.write_bytes(PNG)
+    shot.write_bytes(_png(b"x" * 1000))  # about 1 KB
     attachment = fresh_demo.attach(student, shot)
     app = fresh_demo.application(student, "XF2026-0003")
     fresh_demo.save(
@@ -98,3 +116,22 @@ def test_a_user_name_cannot_inject_markup(fresh_demo: Services, tmp_path: Path) 
     fresh_demo.save(student, app.target, app.sources, application_id=app.id, note=note)
     text = render(fresh_demo, student, app.id, tmp_path)
     assert flat(note) in text
+
+
+def test_an_emoji_in_the_note_never_makes_the_form_unprintable(
+    fresh_demo: Services, tmp_path: Path
+) -> None:
+    """Issue 11: "font lacks 😀" once made the form unprintable.  A symbol the CJK font
+    lacks is drawn with the symbol font; one no font has is printed as its code point."""
+    student = fresh_demo.login("2023110106", "demo").actor
+    app = fresh_demo.application(student, "XF2026-0003")
+    note = "已补交😀 ✓ ♞ 🫠"  # U+1FAE0 is in no font Debian's fonts-dejavu-core has
+    fresh_demo.save(student, app.target, app.sources, application_id=app.id, note=note)
+    out = tmp_path / "emoji.pdf"
+    render_application_pdf(fresh_demo, student, app.id, out=out, today=TODAY)
+    text = flat(pdf_text(out))
+    assert flat("[U+1FAE0]") in text and "已补交" in text
+    if Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file():
+        assert "✓" in text and "♞" in text
+    for font in pdf_fonts(out):
+        assert font["emb"] == "yes", font

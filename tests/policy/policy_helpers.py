@@ -10,7 +10,7 @@ first is the 正常考试, then 补考, then 重修 (override with ``kinds``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from policy.dossier import Dossier
 from policy.models import (
@@ -33,7 +33,7 @@ SID = "2099010101"
 T1 = Term(year="2098-2099", semester=1)
 T2 = Term(year="2098-2099", semester=2)
 T3 = Term(year="2099-2100", semester=1)
-NOW = datetime(2100, 3, 1, 9, 0, 0)
+NOW = datetime(2100, 3, 1, 9, 0, 0, tzinfo=UTC)
 
 KIND_SEQUENCE = (AttemptKind.REGULAR, AttemptKind.MAKEUP, AttemptKind.RETAKE)
 

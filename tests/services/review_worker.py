@@ -60,11 +60,13 @@ def reviewer(root: Path, count: int) -> None:
             app = item.application
             try:
                 if app.id not in returned:
-                    services.return_(rev, app.id, "请补充补考成绩截图", app.revision)
+                    services.return_(
+                        rev, app.id, "请补充补考成绩截图", expected_revision=app.revision
+                    )
                     returned.add(app.id)
                     print(f"returned {app.id}", flush=True)
                 else:
-                    services.approve(rev, app.id, app.revision)
+                    services.approve(rev, app.id, expected_revision=app.revision)
                     approved += 1
                     print(f"approved {app.id}", flush=True)
             except (Conflict, Refused) as exc:

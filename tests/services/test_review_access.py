@@ -16,7 +16,25 @@ from policy.rules import Rules, load_rules
 
 G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
 G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")
+
+
+PNG = _png()
 
 
 def submitted(services: Services, student: Actor, attach: Path | None = None):
@@ -67,7 +85,7 @@ def test_decided_application_is_shown_but_not_offered(services: Services) -> Non
     me = login(services, STUDENT)
     app = submitted(services, me)
     rev = login(services, "rev")
-    services.approve(rev, app.id)
+    services.approve(rev, app.id, expected_revision=app.revision)
     f = services.review_file(rev, app.id)
     assert f.check is None and not f.may_decide and "R11" in f.refusal_en
 
@@ -86,8 +104,8 @@ def test_reviewer_of_another_college_sees_and_decides_nothing(
     assert services.queue(other, status=None) == []
     for call in (
         lambda: services.review_file(other, app.id),
-        lambda: services.approve(other, app.id),
-        lambda: services.return_(other, app.id, "no"),
+        lambda: services.approve(other, app.id, expected_revision=app.revision),
+        lambda: services.return_(other, app.id, "no", expected_revision=app.revision),
         lambda: services.trail(other, app.id),
         lambda: services.application(other, app.id),
         lambda: services.attachment_bytes(other, app.id, app.attachments[0].sha256),
@@ -108,7 +126,7 @@ def test_crafted_actor_claiming_no_college_is_refused(services: Services) -> Non
     with pytest.raises(SessionEnded):
         services.queue(nobody)
     with pytest.raises(SessionEnded):
-        services.approve(nobody, app.id)
+        services.approve(nobody, app.id, expected_revision=app.revision)
 
 
 def test_student_cannot_review_in_any_way(services: Services) -> None:
@@ -116,8 +134,8 @@ def test_student_cannot_review_in_any_way(services: Services) -> None:
     app = submitted(services, me)
     for call in (
         lambda: services.review_file(me, app.id),
-        lambda: services.approve(me, app.id),
-        lambda: services.return_(me, app.id, "x"),
+        lambda: services.approve(me, app.id, expected_revision=app.revision),
+        lambda: services.return_(me, app.id, "x", expected_revision=app.revision),
         lambda: services.queue(me),
         lambda: services.list_accounts(me),
     ):
@@ -126,7 +144,7 @@ def test_student_cannot_review_in_any_way(services: Services) -> None:
     # A student who forges a reviewer's role without the college still gets nothing.
     forged = Actor(username=STUDENT, role=Role.REVIEWER, colleges=(OTHER_COLLEGE,))
     with pytest.raises(SessionEnded):
-        services.approve(forged, app.id)
+        services.approve(forged, app.id, expected_revision=app.revision)
     assert services.application(me, app.id).status == Status.UNDER_REVIEW
 
 
@@ -167,7 +185,7 @@ def test_admin_reviews_every_college_but_never_acts_as_a_student(services: Servi
     with pytest.raises((NotFound, AccessDenied)):
         services.save(admin, "M1", [G1])
     with pytest.raises(Refused) as refused:
-        services.return_(admin, mine.id, "   ")
+        services.return_(admin, mine.id, "   ", expected_revision=mine.revision)
     assert refused.value.rules == ["R11"]
 
 
@@ -210,8 +228,8 @@ def test_three_steps_each_with_its_reviewers(store: Store, tmp_path: Path) -> No
     sec, dean, office = (services.actor_for(n) for n in ("sec", "dean", "office"))
     # Not yours: the dean cannot decide the secretary's step, in any way.
     for call in (
-        lambda: services.approve(dean, app.id),
-        lambda: services.return_(dean, app.id, "x"),
+        lambda: services.approve(dean, app.id, expected_revision=app.revision),
+        lambda: services.return_(dean, app.id, "x", expected_revision=app.revision),
     ):
         with pytest.raises(AccessDenied) as denied:
             call()
@@ -220,12 +238,13 @@ def test_three_steps_each_with_its_reviewers(store: Store, tmp_path: Path) -> No
     after_sec = services.approve(sec, app.id, expected_revision=app.revision)
     assert (after_sec.status, after_sec.step) == (Status.UNDER_REVIEW, 1)
     with pytest.raises(AccessDenied):
-        services.approve(sec, app.id)  # the secretary's step is done
+        # the secretary's step is done
+        services.approve(sec, app.id, expected_revision=after_sec.revision)
     with pytest.raises(Refused):
         services.withdraw(me, app.id)  # a step approved: no withdrawing (R11)
-    after_dean = services.approve(dean, app.id)
+    after_dean = services.approve(dean, app.id, expected_revision=after_sec.revision)
     assert after_dean.step == 2
-    final = services.approve(office, app.id)
+    final = services.approve(office, app.id, expected_revision=after_dean.revision)
     assert final.status == Status.APPROVED
     trail = services.trail(me, app.id)
     approvals = [(e.actor, e.step_name) for e in trail if e.action == ReviewAction.APPROVE]
@@ -243,8 +262,8 @@ def test_return_at_a_later_step_goes_back_to_the_student(store: Store, tmp_path:
     me = login(services, STUDENT)
     app = submitted(services, me)
     rev = login(services, "rev")  # no steps named: every step
-    services.approve(rev, app.id)
-    returned = services.return_(rev, app.id, "院长：请补充说明")
+    first = services.approve(rev, app.id, expected_revision=app.revision)
+    returned = services.return_(rev, app.id, "院长：请补充说明", expected_revision=first.revision)
     assert (returned.status, returned.step) == (Status.RETURNED, 0)
     last = services.trail(me, app.id)[-1]
     assert (last.step_name, last.reason) == ("教学院长审核", "院长：请补充说明")

@@ -186,12 +186,13 @@ def test_return_then_resubmit(services: Services) -> None:
     rev = login(services, "rev")
     app = submitted(services, me, "M1", [G1, G2])
     with pytest.raises(Refused):
-        services.return_(rev, app.id, "   ")
-    returned = services.return_(rev, app.id, "截图不清楚")
+        services.return_(rev, app.id, "   ", expected_revision=app.revision)
+    returned = services.return_(rev, app.id, "截图不清楚", expected_revision=app.revision)
     assert returned.status == Status.RETURNED
     edited = services.save(me, "M1", [G1, G3], application_id=app.id)
-    assert services.submit(me, edited.id).status == Status.UNDER_REVIEW
-    approved = services.approve(rev, app.id)
+    resubmitted = services.submit(me, edited.id)
+    assert resubmitted.status == Status.UNDER_REVIEW
+    approved = services.approve(rev, app.id, expected_revision=resubmitted.revision)
     assert approved.status == Status.APPROVED
     trail = services.trail(me, app.id)
     assert [e.action.value for e in trail] == [
@@ -243,9 +244,9 @@ def test_student_can_never_approve_or_return(services: Services) -> None:
     me = login(services, STUDENT)
     app = submitted(services, me, "M1", [G1, G2])
     with pytest.raises(AccessDenied):
-        services.approve(me, app.id)
+        services.approve(me, app.id, expected_revision=app.revision)
     with pytest.raises(AccessDenied):
-        services.return_(me, app.id, "x")
+        services.return_(me, app.id, "x", expected_revision=app.revision)
     with pytest.raises(AccessDenied):
         services.queue(me)
 
@@ -256,7 +257,7 @@ def test_reviewer_sees_only_own_college(services: Services) -> None:
     other = login(services, "rev_other")
     assert services.queue(other) == []
     with pytest.raises(NotFound):
-        services.approve(other, app.id)
+        services.approve(other, app.id, expected_revision=app.revision)
     with pytest.raises(AccessDenied):
         services.dossier(other, STUDENT)
     with pytest.raises(NotFound):
@@ -294,7 +295,7 @@ def test_forged_reviewer_of_other_college_is_refused(services: Services) -> None
     app = submitted(services, me, "M1", [G1, G2])
     forged = Actor(username="x", role=Role.REVIEWER, colleges=("另一学院",))
     with pytest.raises(SessionEnded):  # no account x: a hand-made actor (issue 9)
-        services.approve(forged, app.id)
+        services.approve(forged, app.id, expected_revision=app.revision)
     assert services.application(me, app.id).status == Status.UNDER_REVIEW
     assert COLLEGE not in forged.colleges
 
@@ -302,7 +303,23 @@ def test_forged_reviewer_of_other_college_is_refused(services: Services) -> None
 # -- attachments -----------------------------------------------------------------------
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")
+
+
+PNG = _png()
 
 
 def test_attachment_checked_by_content(services: Services, tmp_path) -> None:
@@ -330,7 +347,7 @@ def test_attachment_count_limit(services: Services, tmp_path) -> None:
     atts = []
     for i in range(services.rules.attachments.max_count + 1):
         f = tmp_path / f"{i}.png"
-        f.write_bytes(PNG + bytes([i]))
+        f.write_bytes(_png(bytes([65 + i])))
         atts.append(services.attach(me, f))
     with pytest.raises(BadAttachment):
         services.save(me, "M1", [G1, G2], attachments=atts)

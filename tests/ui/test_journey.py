@@ -236,7 +236,7 @@ async def test_attachments_refused_for_type_and_size(make, services, tmp_path, s
     big = tmp_path / "huge.png"
     big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (services.rules.attachments.max_bytes + 1))
     good = tmp_path / "shot.png"
-    good.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    good.write_bytes(_png())
     app = make()
     async with app.run_test(size=size) as pilot:
         await open_exchange(pilot, HAPPY_STUDENT)
@@ -373,3 +373,19 @@ async def test_language_switch_keeps_the_offer_being_built(make):
         shown = screen_text(app)
         assert "Offered 4 of 4 credits needed" in shown
         assert "(*) 高等数学(2-1)" in shown
+
+
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")

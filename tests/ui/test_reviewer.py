@@ -33,7 +33,24 @@ from .conftest import (
     settle,
 )
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+def _png(text: bytes = b"") -> bytes:
+    """A real 1x1 PNG, written by hand with zlib (not by Pillow, which reads it);
+    ``text`` goes into a tEXt chunk so that files can differ."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    extra = chunk(b"tEXt", b"Comment\0" + text) if text else b""
+    idat = chunk(b"IDAT", zlib.compress(b"\0\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + idat + chunk(b"IEND", b"")
+
+
+PNG = _png()
 ZN_UNDER_REVIEW = "XF2026-0002"
 """周雨桐's 虚拟化技术, waiting for rev_zn."""
 

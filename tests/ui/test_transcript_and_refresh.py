@@ -100,7 +100,7 @@ async def test_reviewer_decision_in_another_terminal_shows_on_refresh(make, serv
         assert "审核中" in screen_text(app)
         [pending] = services.applications(actor(services, UNDER_REVIEW_STUDENT))
         reviewer = services.login("rev_zn", "demo").actor
-        services.approve(reviewer, pending.id)
+        services.approve(reviewer, pending.id, expected_revision=pending.revision)
         await pilot.press("f5")
         await settle(pilot)
         assert "审核通过" in screen_text(app)
@@ -161,7 +161,9 @@ async def test_notices_of_decisions_since_the_last_visit(make, services):
         await pilot.press("f10")  # 注销
         await settle(pilot)
         [pending] = services.applications(actor(services, UNDER_REVIEW_STUDENT))
-        services.approve(services.login("rev_zn", "demo").actor, pending.id)
+        services.approve(
+            services.login("rev_zn", "demo").actor, pending.id, expected_revision=pending.revision
+        )
         await login(pilot, UNDER_REVIEW_STUDENT)
         shown = screen_text(app)
         assert "自上次登录以来的审核结果" in shown

@@ -1,0 +1,403 @@
+"""``credx verify``: prove that a store folder is sound, or name every problem.
+
+Parsing each file is not enough: a document that is a string, a non-numeric document
+id or one invalid field once passed as sound and then crashed every reader.  So this
+walks the whole folder and checks, without following links or opening anything that is
+not a regular file (a FIFO would hang it):
+
+- every entry: a regular file or a folder (no symbolic link, FIFO, device, socket), of
+  the owner of the store folder, with no permission bits beyond those credx writes;
+- every data file: parses, schema not newer, every document valid against the models the
+  readers use, in the file where it belongs (its shard, its college's hot file);
+- every cross-reference: application -> student (same college), target and sources ->
+  the student's transcript, attachments -> files whose SHA-256 matches, ids unique across
+  the store, no source spent by two live applications, events -> applications (or their
+  deletion), step within the review chain, accounts -> students;
+- stray temporary files of interrupted writes; ``repair=True`` removes those, and only
+  those that are provably garbage (old, and their writer process is gone).
+
+Other parts of credx add checks by appending to :data:`EXTRA_CHECKS` (an unfinished
+import's journal, for one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import stat
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from credx_tui.store import files
+from credx_tui.store.files import StoreError, decode, kind_of, read_regular
+from credx_tui.store.schema import document_problems, tables_for
+from policy.models import (
+    LIVE_STATUSES,
+    Account,
+    ExchangeApplication,
+    ReviewAction,
+    ReviewEvent,
+    Role,
+    Student,
+    Transcript,
+)
+
+TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
+"""The name :func:`credx_tui.store.files.atomic_write_bytes` gives a temporary file."""
+
+TEMP_GARBAGE_AGE = 15 * 60
+"""Seconds after which a temporary file whose writer is gone is provably garbage (a
+write takes milliseconds; a live writer's file is never removed)."""
+
+EXTRA_CHECKS: list[Callable[[Path], list[str]]] = []
+"""More checks over a store folder, each returning problems as sentences naming the file
+(for example an unfinished import; registered by the module that owns it)."""
+
+
+@dataclass
+class VerifyReport:
+    """What verify found: ``damage`` (the store is not sound), ``garbage`` (stray
+    temporary files, harmless but reported) and what ``repair`` removed."""
+
+    damage: list[str] = field(default_factory=list)
+    garbage: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        """No damage and no garbage left."""
+        return not self.damage and not self.garbage
+
+
+def _expected_modes() -> tuple[int, int, int]:
+    """Permission bits credx gives files, lock files and folders (the store's own
+    constants, so verify follows whatever the writers do)."""
+    return files.FILE_MODE, files.FILE_MODE, files.DIR_MODE
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Walk:
+    def __init__(self, root: Path, rules: Any, repair: bool) -> None:
+        self.root = root
+        self.rules = rules
+        self.repair = repair
+        self.report = VerifyReport()
+        self.owner = os.lstat(root).st_uid
+        self.data: dict[Path, dict[str, dict[str, Any]]] = {}
+        self.attachments: dict[str, Path] = {}
+
+    def damage(self, text: str) -> None:
+        self.report.damage.append(text)
+
+    # -- the folder -------------------------------------------------------------------
+
+    def walk(self) -> None:
+        file_mode, lock_mode, dir_mode = _expected_modes()
+        self._check_entry(self.root, os.lstat(self.root), dir_mode)
+        for folder, dirs, names in os.walk(self.root, followlinks=False):
+            base = Path(folder)
+            for name in sorted(dirs + names):
+                path = base / name
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    continue  # removed meanwhile by a writer (a temp file renamed)
+                if stat.S_ISDIR(st.st_mode):
+                    self._check_entry(path, st, dir_mode)
+                    self._known_folder(path, st)
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self.damage(
+                        f"{path}: is {kind_of(st.st_mode)}, not a regular file; credx never "
+                        "reads it (remove it, restore the file from a backup)"
+                    )
+                    continue
+                expected = lock_mode if path.suffix == ".lock" else file_mode
+                if not TEMP_NAME.match(path.name):  # a stray temp is reported as such
+                    self._check_entry(path, st, expected)
+                self._classify(path, st)
+
+    def _known_folder(self, path: Path, st: os.stat_result) -> None:
+        rel = path.relative_to(self.root).parts
+        known = (
+            rel
+            in (
+                ("bulk",),
+                ("bulk", "students"),
+                ("accounts",),
+                ("hot",),
+                ("attachments",),
+                ("audit",),
+            )
+            or rel == ("locks",)
+            or (len(rel) == 2 and rel[0] == "hot" and re.fullmatch(r"[0-9a-f]{16}", rel[1]))
+            or (len(rel) == 2 and rel[0] == "attachments" and re.fullmatch(r"[0-9a-f]{2}", rel[1]))
+        )
+        if path.suffix == ".json":
+            self.damage(
+                f"{path}: is {kind_of(st.st_mode)}, not a regular file; credx never reads it "
+                "(remove it, restore the file from a backup)"
+            )
+        elif not known:
+            self.damage(f"{path}: a folder credx does not know (not part of a store)")
+
+    def _check_entry(self, path: Path, st: os.stat_result, allowed: int) -> None:
+        if st.st_uid != self.owner:
+            self.damage(
+                f"{path}: owned by uid {st.st_uid}, not by the store folder's owner "
+                f"(uid {self.owner})"
+            )
+        extra = stat.S_IMODE(st.st_mode) & ~allowed
+        if extra:
+            self.damage(
+                f"{path}: mode {stat.S_IMODE(st.st_mode):04o}, open to other accounts: "
+                f"chmod {allowed:o} {path}"
+            )
+
+    def _classify(self, path: Path, st: os.stat_result) -> None:
+        rel = path.relative_to(self.root).parts
+        temp = TEMP_NAME.match(path.name)
+        if temp:
+            self._temp(path, st, int(temp["pid"]))
+            return
+        if rel[0] == "locks":
+            return
+        if rel in (("audit", "admin.jsonl"), ("rules.json",)):
+            return  # the admin trail and the stored rules: read and checked by store.admin
+        if rel[0] == "attachments":
+            self.attachments[path.name] = path
+            return
+        if path.suffix != ".json":
+            self.damage(f"{path}: a file credx does not know (not part of a store)")
+            return
+        self._data_file(path)
+
+    def _temp(self, path: Path, st: os.stat_result, pid: int) -> None:
+        age = time.time() - st.st_mtime
+        garbage = age > TEMP_GARBAGE_AGE and not _pid_alive(pid)
+        if garbage and self.repair:
+            try:
+                path.unlink()
+            except OSError as exc:
+                self.report.garbage.append(f"{path}: could not remove it: {exc.strerror}")
+            else:
+                self.report.repaired.append(
+                    f"removed {path} (temporary file of an interrupted write, "
+                    f"{int(age // 60)} minutes old, process {pid} gone)"
+                )
+            return
+        why = (
+            "provably garbage: `credx verify --repair` removes it"
+            if garbage
+            else "its write may still be under way (new, or its process is running); left alone"
+        )
+        self.report.garbage.append(f"{path}: stray temporary file of an interrupted write ({why})")
+
+    def _data_file(self, path: Path) -> None:
+        try:
+            _, raw = read_regular(path)
+            data = decode(path, raw)
+        except (StoreError, FileNotFoundError) as exc:
+            self.damage(str(exc))
+            return
+        if path == self.root / "credx-store.json":
+            meta = data.get("store", {}).get("1")
+            if not isinstance(meta, dict) or meta.get("format") != "credx":
+                self.damage(f"{path}: not a credx store marker file")
+            return
+        tables = tables_for(self.root, path)
+        if tables is None:
+            self.damage(f"{path}: a data file credx does not know (wrong place or name)")
+            return
+        problems = document_problems(path, data, tables)
+        self.report.damage.extend(problems)
+        self.data[path] = data
+
+    # -- documents and references -----------------------------------------------------
+
+    def _models(self, path: Path, table: str, cls: type[BaseModel]) -> list[Any]:
+        out: list[Any] = []
+        for doc in self.data.get(path, {}).get(table, {}).values():
+            with contextlib.suppress(ValidationError):  # reported by document_problems
+                out.append(cls.model_validate(doc))
+        return out
+
+    def references(self) -> None:
+        from credx_tui.store.schema import UploadRecord
+        from credx_tui.store.store import college_key, hot_bucket, shard_key
+
+        paths = sorted(self.data)
+        students: dict[str, Student] = {}
+        transcripts: dict[str, Transcript] = {}
+        for path in paths:
+            for s in self._models(path, "students", Student):
+                if path.name != f"{shard_key(s.id)}.json":
+                    self.damage(f"{path}: student {s.id} is in the wrong shard")
+                if s.id in students:
+                    self.damage(f"{path}: student {s.id} is stored twice")
+                students[s.id] = s
+            for t in self._models(path, "transcripts", Transcript):
+                transcripts[t.student_id] = t
+        for sid in sorted(set(transcripts) - set(students)):
+            self.damage(f"transcript of {sid}: no such student")
+        apps: dict[str, tuple[Path, ExchangeApplication]] = {}
+        events: list[tuple[Path, ReviewEvent]] = []
+        uploads: list[tuple[Path, Any]] = []
+        for path in paths:
+            if path.relative_to(self.root).parts[0] != "hot":
+                continue
+            names = [d.get("name") for d in self.data[path].get("college", {}).values()]
+            for name in names:
+                if isinstance(name, str) and college_key(name) != path.parent.name:
+                    self.damage(f"{path}: names college {name!r}, whose files live elsewhere")
+            for app in self._models(path, "applications", ExchangeApplication):
+                if app.id in apps:
+                    self.damage(
+                        f"{path}: application id {app.id} is used twice (also in "
+                        f"{apps[app.id][0]}); ids are unique across the store"
+                    )
+                apps[app.id] = (path, app)
+                expected = Path(self.root) / "hot" / college_key(app.college)
+                if path != expected / f"{hot_bucket(app.student_id)}.json":
+                    self.damage(f"{path}: application {app.id} is in the wrong hot file")
+            events.extend((path, e) for e in self._models(path, "events", ReviewEvent))
+            uploads.extend((path, u) for u in self._models(path, "uploads", UploadRecord))
+        steps = len(self.rules.review_steps) if self.rules is not None else None
+        for _, (path, app) in sorted(apps.items()):
+            self._application(path, app, students, transcripts, steps)
+        self._spent_once([a for _, a in apps.values()], {a.id: p for p, a in apps.values()})
+        deleted = {e.application_id for _, e in events if e.action == ReviewAction.DELETE}
+        seen_events: dict[str, Path] = {}
+        for path, event in events:
+            if event.id in seen_events:
+                self.damage(f"{path}: review event id {event.id} is used twice")
+            seen_events[event.id] = path
+            if event.application_id not in apps and event.application_id not in deleted:
+                self.damage(
+                    f"{path}: review event {event.id} is of application {event.application_id}, "
+                    "which does not exist and was never deleted"
+                )
+        for path, upload in uploads:
+            if upload.sha256 not in self.attachments:
+                self.damage(f"{path}: upload {upload.sha256[:12]} has no attachment file")
+        for path in paths:
+            if path.relative_to(self.root).parts[0] != "accounts":
+                continue
+            for account in self._models(path, "accounts", Account):
+                self._account(path, account, students)
+        for digest, path in sorted(self.attachments.items()):
+            self._attachment(path, digest)
+
+    def _application(
+        self,
+        path: Path,
+        app: ExchangeApplication,
+        students: dict[str, Student],
+        transcripts: dict[str, Transcript],
+        steps: int | None,
+    ) -> None:
+        where = f"{path}: application {app.id}"
+        student = students.get(app.student_id)
+        if student is None:
+            self.damage(f"{where}: no student {app.student_id}")
+        elif student.college != app.college:
+            self.damage(
+                f"{where}: college {app.college!r} is not the college of student "
+                f"{student.id} ({student.college!r})"
+            )
+        if steps is not None and app.step >= steps:
+            self.damage(f"{where}: step {app.step} does not exist (the chain has {steps})")
+        if app.updated_at < app.created_at:
+            self.damage(f"{where}: updated_at is earlier than created_at")
+        transcript = transcripts.get(app.student_id)
+        if transcript is None:
+            if student is not None:
+                self.damage(f"{where}: student {app.student_id} has no transcript")
+        else:
+            if transcript.record(app.target) is None:
+                self.damage(f"{where}: target {app.target} is not on the transcript")
+            certs = {c.id for c in transcript.certificates}
+            for src in app.sources:
+                if transcript.record(src.ref) is None and src.ref not in certs:
+                    self.damage(f"{where}: source {src.ref} is not on the transcript")
+        for att in app.attachments:
+            if att.sha256 not in self.attachments:
+                self.damage(f"{where}: attachment {att.filename} ({att.sha256[:12]}) is missing")
+
+    def _spent_once(self, apps: list[ExchangeApplication], where: dict[str, Path]) -> None:
+        holders: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for app in apps:
+            if app.status in LIVE_STATUSES:
+                for src in app.sources:
+                    holders[(app.student_id, src.ref)].append(app.id)
+        for (sid, ref), ids in sorted(holders.items()):
+            if len(ids) > 1:
+                self.damage(
+                    f"{where[ids[0]]}: source {ref} of student {sid} is spent by "
+                    f"{len(ids)} live applications ({', '.join(sorted(ids))})"
+                )
+
+    def _account(self, path: Path, account: Account, students: dict[str, Student]) -> None:
+        from credx_tui.services.passwords import hash_problem
+        from credx_tui.store.store import shard_key
+
+        shard = self.root / "bulk" / "students" / f"{shard_key(account.username)}.json"
+        unreadable = os.path.lexists(shard) and shard not in self.data  # reported already
+        if account.role == Role.STUDENT and account.username not in students and not unreadable:
+            self.damage(f"{path}: student account {account.username}: no such student")
+        found = hash_problem(account.password_hash)
+        if found is not None:
+            self.damage(f"{path}: account {account.username}: password_hash {found}")
+
+    def _attachment(self, path: Path, digest: str) -> None:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest) or path.parent.name != digest[:2]:
+            self.damage(f"{path}: not an attachment name (a SHA-256 in its two-letter folder)")
+            return
+        sha = hashlib.sha256()
+        try:
+            fd = os.open(path, files.READ_FLAGS)
+        except OSError as exc:
+            self.damage(f"{path}: cannot read the attachment: {exc.strerror}")
+            return
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                sha.update(chunk)
+        finally:
+            os.close(fd)
+        if sha.hexdigest() != digest:
+            self.damage(f"{path}: the attachment does not match its SHA-256 (damaged)")
+
+
+def verify_store(root: Path | str, rules: Any = None, *, repair: bool = False) -> VerifyReport:
+    """Check the store folder ``root`` as the module docstring says; ``rules`` (the
+    college's :class:`~policy.rules.Rules`) adds the checks that need the review chain.
+    Reads only: with ``repair``, removes provably-garbage temporary files and nothing
+    else."""
+    root = Path(root)
+    walk = _Walk(root, rules, repair)
+    marker = root / "credx-store.json"
+    if not os.path.lexists(marker):
+        walk.damage(f"{marker}: missing; this is not a credx store")
+        return walk.report
+    walk.walk()
+    walk.references()
+    for check in EXTRA_CHECKS:
+        walk.report.damage.extend(check(root))
+    return walk.report
