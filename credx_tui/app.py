@@ -93,6 +93,9 @@ class CredxApp(App[int]):
         """When the student was last here, for the notices of the portal."""
         self.set_reactive(CredxApp.lang, settings.lang if settings.lang in LANGS else "zh")
         self._started = time.monotonic()
+        self.watch_terminal = False
+        """Exit when the terminal goes away (issue 17); set by :func:`run_app` for a
+        real terminal or browser, left off under Pilot."""
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
 
@@ -102,11 +105,21 @@ class CredxApp(App[int]):
         from credx_tui.screens.login import LoginScreen
         from credx_tui.screens.portal import PortalScreen
 
+        if self.watch_terminal:
+            from credx_tui.hangup import watch_terminal
+
+            watch_terminal(self.terminal_gone)
+
         if self.actor is not None:
             self.push_screen(self._home_screen(self.actor) or PortalScreen())
         else:
             self.push_screen(LoginScreen())
         self._warn_network_store()
+
+    def terminal_gone(self, status: int) -> None:
+        """The terminal hung up (SIGHUP, SIGTERM, the pty or the pipe closed): leave at
+        once with ``status``; unsaved work is dropped, as when the window is closed."""
+        self.exit(status)
 
     def _home_screen(self, actor: Actor) -> Screen | None:
         """Reviewers and admins start at the review queue (issue 4); students at the
@@ -288,5 +301,6 @@ def run_app(settings: Settings, store: Store, rules: Rules, os_user: bool = Fals
             print(f"credx: {exc.text(settings.lang)}", file=sys.stderr)
             return 1
     app = make_app(settings, services, actor=actor)
+    app.watch_terminal = True
     result = app.run()
     return result or 0

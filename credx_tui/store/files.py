@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,12 @@ def encode(data: TinyData) -> bytes:
     return orjson.dumps(data)
 
 
+WRITE_GUARD = threading.RLock()
+"""Held by a thread of this process while it owns a store lock (read-modify-write in
+progress).  A hang-up (credx_tui/hangup.py) takes it before ending the process, so a
+transaction is never cut in the middle (issue 17)."""
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path) -> Iterator[None]:
     """Hold the blocking cross-process lock ``lock_path`` (a sidecar file) for the block.
@@ -152,7 +159,8 @@ def locked(lock_path: Path) -> Iterator[None]:
                 os.fchmod(fd, 0o666)
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            yield
+            with WRITE_GUARD:
+                yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
