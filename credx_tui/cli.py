@@ -104,7 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
-        "--public-url", metavar="URL", help="the URL browsers use, when behind a reverse proxy"
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use behind a reverse proxy (shown in the log; the page "
+        "itself uses relative addresses)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=200,
+        metavar="N",
+        help="concurrent browser sessions (default 200); the next one gets a page saying so",
     )
     serve.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
@@ -472,17 +482,19 @@ credx serve: http://{host}:{port}/  ({where})
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import shlex
-
-    from textual_serve.server import Server
+    """The app in a browser: credx_tui/web/server.py; each tab runs one credx process
+    as the account that runs the server (the service account, README: Deployment)."""
+    from credx_tui.web.server import CredxServer
 
     store = _open_store(args)
-    _rules(args)  # a malformed rules file stops here, not in every browser tab
+    rules = _rules(args)  # a malformed rules file stops here, not in every browser tab
+    if args.max_sessions < 1:
+        raise CliError("--max-sessions must be at least 1", EXIT_USAGE)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     command = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root), "--lang", lang]
-    rules = resolve_rules(args.rules)
-    if rules is not None:
-        command += ["--rules", str(rules)]
+    rules_file = resolve_rules(args.rules)
+    if rules_file is not None:
+        command += ["--rules", str(rules_file)]
     where = (
         "loopback only"
         if args.host in LOOPBACK
@@ -494,12 +506,14 @@ def _serve(args: argparse.Namespace) -> int:
             f"credx serve: WARNING: bound to {args.host}, reachable from other machines",
             file=sys.stderr,
         )
-    server = Server(
-        " ".join(shlex.quote(part) for part in command),
+    server = CredxServer(
+        command,
         host=args.host,
         port=args.port,
         title="credx 学分兑换",
         public_url=args.public_url,
+        max_sessions=args.max_sessions,
+        idle_timeout=rules.session.idle_timeout_minutes * 60,
     )
     server.serve()
     return 0
