@@ -123,14 +123,14 @@ def kill_processes_of(uid: int) -> None:
 
 @pytest.fixture
 def make_account() -> Iterator[Callable[..., Account]]:
-    """Create OS accounts with a random name, a home under /var/tmp and a password;
+    """Create OS accounts with a random name, a home in /home and a password;
     every one is removed (with its processes and home) after the test."""
     need_root()
     made: list[Account] = []
 
     def make(prefix: str = "credxt", shell: str = "/bin/sh") -> Account:
         name = f"{prefix}{secrets.token_hex(3)}"
-        home = Path(f"/var/tmp/{name}-home")
+        home = Path(f"/home/{name}")  # not under /var/tmp: sshd StrictModes checks the path
         subprocess.run(
             ["useradd", "--create-home", "--home-dir", str(home), "--shell", shell, name],
             check=True,
