@@ -7,6 +7,8 @@ a dropped SSH connection would be."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -80,3 +82,27 @@ def test_idle_credx_uses_no_cpu(service_store, system_credx, tmux_server) -> Non
     used = proc_cpu_seconds(pid) - before
     share = used / (time.monotonic() - start)
     assert share < 0.01, f"idle credx at the portal used {share:.1%} of a core\n{capture('idle')}"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_signal_ends_credx_even_when_ignored_by_the_wrapper(
+    signum, service_store, system_credx, tmux_server
+) -> None:
+    """SIGTERM and SIGHUP are handled by credx itself, also when the wrapper started it
+    with both ignored; the exit status tells which signal it was."""
+    account, store = service_store
+    status = account.home / "status"
+    start_in_tmux(
+        "sig",
+        f"runuser -u {account.name} -- sh -c \"trap '' HUP TERM; {system_credx} --db {store}; "
+        f'echo \\$? > {status}"',
+    )
+    wait_screen("sig", "学分兑换 登录")
+    pid = the_credx(account.uid, store)
+    os.kill(pid, signum)
+    sent = time.monotonic()
+    while alive(pid) and time.monotonic() - sent < 3:
+        time.sleep(0.05)
+    assert not alive(pid)
+    wait_for(status.exists, 5, "the exit status")
+    assert status.read_text().strip() == str(128 + signum)
