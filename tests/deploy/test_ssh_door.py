@@ -160,6 +160,19 @@ def test_key_login_goes_to_the_reviewers_queue(door, tmp_path: Path) -> None:
     listed = account.run(str(credx), "--db", str(store), "keys", "list")
     assert listed.stdout.startswith("rev_zn\tssh-ed25519\tSHA256:")
 
+    # Somebody locks rev_zn's password by guessing; the key still gets in (issue 9, 7).
+    lock = (
+        "import sys; from pathlib import Path; from credx_tui.services import Services, "
+        "LoginFailed; from credx_tui.store import Store; from policy.rules import load_rules\n"
+        "s = Services(Store(Path(sys.argv[1])), load_rules())\n"
+        "for _ in range(6):\n"
+        "    try: s.login('rev_zn', 'wrong')\n"
+        "    except LoginFailed as e: reason = e.kind\n"
+        "print(reason)"
+    )
+    locked = account.run(str(credx.parent / "python"), "-c", lock, str(store))
+    assert locked.stdout.strip() == "locked", locked
+
     command = " ".join(sshd.ssh("-tt", key=key))
     tmux("new-session", "-d", "-s", "key", "-x", "100", "-y", "30", f"env TERM=xterm-256color {command}")  # fmt: skip
     screen = wait_screen("key", "审核队列", timeout=40)
