@@ -7,6 +7,9 @@
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (admins)
     credx verify                                parse every file of the store
+    credx keys add|list|remove                  staff SSH keys in the service account's
+                                                authorized_keys (the store's owner)
+    credx --ssh                                 sshd's ForceCommand: the SSH front door
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
     credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 

@@ -157,12 +157,14 @@ def service_store(make_account, system_credx: Path) -> tuple[Account, Path]:
     account = make_account()
     base = Path(f"/var/tmp/{account.name}-srv")
     base.mkdir(mode=0o755)
-    store = base / "store"
-    store.mkdir(mode=0o700)
-    os.chown(store, account.uid, account.gid)
-    account.run(str(system_credx), "--db", str(store), "demo")
-    yield account, store
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        store = base / "store"
+        store.mkdir(mode=0o700)
+        os.chown(store, account.uid, account.gid)
+        account.run(str(system_credx), "--db", str(store), "demo")
+        yield account, store
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess:
