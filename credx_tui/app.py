@@ -112,6 +112,9 @@ class CredxApp(App[int]):
         self._last_activity = idle_clock()
         services.on_session_ended = self._session_ended_anywhere
         self._started = time.monotonic()
+        self.watch_terminal = False
+        """Exit when the terminal goes away (issue 17); set by :func:`run_app` for a
+        real terminal or browser, left off under Pilot."""
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
 
@@ -131,12 +134,22 @@ class CredxApp(App[int]):
         from credx_tui.screens.login import LoginScreen
         from credx_tui.screens.portal import PortalScreen
 
+        if self.watch_terminal:
+            from credx_tui.hangup import watch_terminal
+
+            watch_terminal(self.terminal_gone)
+
         if self.actor is not None:
             self.push_screen(self._home_screen(self.actor) or PortalScreen())
         else:
             self.push_screen(LoginScreen())
         self._warn_network_store()
         self.set_interval(self.idle_check_every, self._check_idle)
+
+    def terminal_gone(self, status: int) -> None:
+        """The terminal hung up (SIGHUP, SIGTERM, the pty or the pipe closed): leave at
+        once with ``status``; unsaved work is dropped, as when the window is closed."""
+        self.exit(status)
 
     def _home_screen(self, actor: Actor) -> Screen | None:
         """Reviewers and admins start at the review queue (issue 4); students at the
@@ -383,5 +396,6 @@ def run_app(
             print(f"credx: {exc.text(settings.lang)}", file=sys.stderr)
             return 1
     app = make_app(settings, services, actor=actor)
+    app.watch_terminal = True
     result = app.run()
     return app.return_code or result or 0

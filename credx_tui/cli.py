@@ -9,6 +9,9 @@
     credx rules apply FILE | show               the college's rules, kept in the store
     credx audit [--limit N] [--json]            who changed what with these commands
     credx verify [--repair]                     prove the store (documents, references, files)
+    credx keys add|list|remove                  staff SSH keys in the service account's
+                                                authorized_keys (the store's owner)
+    credx --ssh                                 sshd's ForceCommand: the SSH front door
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
     credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
 
@@ -93,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
         help="mapping of OS users to credx accounts (default: $CREDX_OS_USERS or "
         "/etc/credx/os-users.toml); must be owned by root or the store's owner, mode 0644",
     )
+    parser.add_argument(
+        "--ssh",
+        action="store_true",
+        help="the SSH front door (sshd's ForceCommand, README): a key login goes to its "
+        "account, a password login to the login screen",
+    )
+    parser.add_argument(
+        "--key-user",
+        metavar="ACCOUNT",
+        help="set by the authorized_keys lines `credx keys` writes; honoured only under "
+        "sshd for the store's owner",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common], help="load the bundled demo college")
@@ -141,13 +156,33 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=50, metavar="N", help="last N (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object a line")
 
+    keys = sub.add_parser("keys", parents=[common], help="SSH keys of staff (store owner)")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_add = keys_sub.add_parser("add", parents=[common], help="let a key log in as ACCOUNT")
+    keys_add.add_argument("account")
+    keys_add.add_argument("keyfile", metavar="KEYFILE", help="a .pub file, one key per line")
+    keys_sub.add_parser("list", parents=[common], help="the keys and their accounts")
+    keys_remove = keys_sub.add_parser("remove", parents=[common], help="drop an account's keys")
+    keys_remove.add_argument("account")
+    keys_remove.add_argument("fingerprint", nargs="?", help="only this key (SHA256:...)")
+
     serve = sub.add_parser(
         "serve", parents=[common], help="the app in a web browser (textual-serve), loopback only"
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
-        "--public-url", metavar="URL", help="the URL browsers use, when behind a reverse proxy"
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use behind a reverse proxy (shown in the log; the page "
+        "itself uses relative addresses)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        default=200,
+        metavar="N",
+        help="concurrent browser sessions (default 200); the next one gets a page saying so",
     )
     serve.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
@@ -385,6 +420,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _audit(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "keys":
+            return _keys(args)
         if args.command == "print":
             return _print(args)
         if args.command == "train":
@@ -759,10 +796,110 @@ def _run_app(args: argparse.Namespace) -> int:
     store = _open_store(args)
     services = _services(args, store)
     account = _os_account(args, store.root, lang) if args.os_user else None
+    trusted = args.os_user
+    if args.ssh or args.key_user:
+        account = _ssh_account(args, store.root)
+        trusted = account is not None
     settings = Settings(db=store.root, rules=None, lang=lang, os_user=account)
     from credx_tui.app import run_app
 
-    return run_app(settings, store, services.rules, os_user=args.os_user, services=services)
+    return run_app(settings, store, services.rules, os_user=trusted, services=services)
+
+
+# -- the SSH front door (issue 9, item 2; README: Deployment) -------------------------
+
+
+def _owner_name(root: Path) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(root.stat().st_uid).pw_name
+    except (OSError, KeyError):
+        return "?"
+
+
+def _authorized_keys(root: Path) -> Path:
+    """The service account's authorized_keys: the store owner's home."""
+    import pwd
+
+    from credx_tui.ssh_keys import authorized_keys_of
+
+    try:
+        home = Path(pwd.getpwuid(root.stat().st_uid).pw_dir)
+    except (OSError, KeyError):
+        raise CliError(f"the owner of {root} is no OS account; see README, Deployment") from None
+    if home.resolve() == root.resolve():
+        raise CliError(f"the service account's home must not be the store ({root})")
+    return authorized_keys_of(home)
+
+
+def _credx_command(root: Path) -> list[str]:
+    """How sshd starts this credx: the installed script, else this interpreter."""
+    script = Path(sys.argv[0])
+    if script.name == "credx" and script.exists():
+        return [str(script.resolve() if not script.is_absolute() else script), "--db", str(root)]
+    return [sys.executable, "-m", "credx_tui.cli", "--db", str(root)]
+
+
+def _ssh_account(args: argparse.Namespace, root: Path) -> str | None:
+    """The account of an SSH key login (None: the login screen of a password login).
+
+    ``--key-user`` and the ``$SSH_USER_AUTH`` key are trusted only when sshd started
+    this process (``SSH_CONNECTION``) as the store's owner: the account's key lines are
+    written by credx alone, and the service account has no shell."""
+    from credx_tui.ssh_keys import credx_keys, key_user_from_auth_info
+    from credx_tui.store.ownership import is_owner_process
+
+    flag = "--key-user" if args.key_user else "--ssh"
+    if not os.environ.get("SSH_CONNECTION"):
+        raise CliError(f"{flag} is for sshd's logins only (README, Deployment)")
+    if not is_owner_process(root):
+        raise CliError(f"{flag}: this process is not the store's owner ({_owner_name(root)})")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError(
+            "credx needs a terminal: connect with `ssh -t` (commands, forwarding and "
+            "file transfer are not offered)"
+        )
+    keys = _authorized_keys(root)
+    if args.key_user:
+        if not any(k.account == args.key_user for k in credx_keys(keys)):
+            raise CliError(f"--key-user {args.key_user}: no key of that account in {keys}")
+        return args.key_user
+    auth_info = os.environ.get("SSH_USER_AUTH")
+    return key_user_from_auth_info(Path(auth_info), keys) if auth_info else None
+
+
+@owner_command
+def _keys(args: argparse.Namespace, admin: Admin) -> int:
+    """``credx keys add|list|remove``: the staff's SSH keys (owner only)."""
+    from credx_tui.services import LoginFailed, Services
+    from credx_tui.ssh_keys import SshKeyError, add_keys, credx_keys, read_key_file, remove_keys
+
+    store = _open_store(args)
+    path = _authorized_keys(store.root)
+    try:
+        if args.keys_command == "list":
+            for entry in credx_keys(path):
+                print(f"{entry.account}\t{entry.key.type}\t{entry.key.fingerprint}")
+            return 0
+        if args.keys_command == "add":
+            try:
+                Services(store, _rules(args)).actor_for(args.account)
+            except LoginFailed as exc:
+                raise CliError(f"{args.account}: {exc.en}") from None
+            keys = read_key_file(Path(args.keyfile))
+            added = add_keys(path, _credx_command(store.root), args.account, keys)
+            audit(store, admin, "keys.add", args.account, keys=added, file=str(path))
+            print(f"keys add: {added} key(s) of {args.account} written to {path}")
+            return 0
+        removed = remove_keys(path, args.account, args.fingerprint)
+        if not removed:
+            raise CliError(f"no key of {args.account} in {path}")
+        audit(store, admin, "keys.remove", args.account, keys=removed, file=str(path))
+        print(f"keys remove: {removed} key(s) of {args.account} removed from {path}")
+        return 0
+    except SshKeyError as exc:
+        raise CliError(exc.en) from None
 
 
 def _os_account(args: argparse.Namespace, store_root: Path, lang: str) -> str:
@@ -793,12 +930,14 @@ credx serve: http://{host}:{port}/  ({where})
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import shlex
-
-    from textual_serve.server import Server
+    """The app in a browser: credx_tui/web/server.py; each tab runs one credx process
+    as the account that runs the server (the service account, README: Deployment)."""
+    from credx_tui.web.server import CredxServer
 
     store = _open_store(args)
-    _services(args, store)  # malformed stored rules stop here, not in every browser tab
+    rules = _services(args, store).rules  # malformed stored rules stop here, not in every tab
+    if args.max_sessions < 1:
+        raise CliError("--max-sessions must be at least 1", EXIT_USAGE)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     command = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root), "--lang", lang]
     where = (
@@ -812,12 +951,14 @@ def _serve(args: argparse.Namespace) -> int:
             f"credx serve: WARNING: bound to {args.host}, reachable from other machines",
             file=sys.stderr,
         )
-    server = Server(
-        " ".join(shlex.quote(part) for part in command),
+    server = CredxServer(
+        command,
         host=args.host,
         port=args.port,
         title="credx 学分兑换",
         public_url=args.public_url,
+        max_sessions=args.max_sessions,
+        idle_timeout=rules.session.idle_timeout_minutes * 60,
     )
     server.serve()
     return 0

@@ -133,7 +133,9 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
         assert page, (
             f"no page: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
         )
-        assert "credx" in page and f"ws://127.0.0.1:{port}/ws" in page
+        # credx's own page: relative addresses only (issue 9; tests/deploy/test_browser_door.py)
+        assert "credx" in page and 'src="static/js/textual.js"' in page
+        assert "googleapis" not in page and "://" not in page
     finally:
         proc.terminate()
         try:

@@ -26,6 +26,7 @@ import fcntl
 import os
 import secrets
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -348,6 +349,12 @@ def _busy(lock_path: Path, timeout: float) -> StoreWriteError:
     )
 
 
+WRITE_GUARD = threading.RLock()
+"""Held by a thread of this process while it owns a store lock (read-modify-write in
+progress).  A hang-up (credx_tui/hangup.py) takes it before ending the process, so a
+transaction is never cut in the middle (issue 17)."""
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the cross-process lock ``lock_path`` (a sidecar file, 0600) for the block.
@@ -379,7 +386,8 @@ def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.005)
         try:
-            yield
+            with WRITE_GUARD:
+                yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

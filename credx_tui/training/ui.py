@@ -599,4 +599,5 @@ def run_trainer(settings: Settings, training: Training) -> int:
     from credx_tui.app import make_app
 
     app = make_app(settings, training.services, training=training)
+    app.watch_terminal = True
     return app.run() or 0

@@ -1,0 +1,1 @@
+"""The browser front door: ``credx serve`` (credx_tui/web/server.py)."""
