@@ -29,6 +29,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services
@@ -80,6 +81,7 @@ class CredxApp(App[int]):
         print_dir: Path | None = None,
         actor: Actor | None = None,
     ) -> None:
+        terminal_safety.install()  # no control character reaches the terminal (issue 11)
         super().__init__()
         self.settings = settings
         """What this run was started with."""
