@@ -30,6 +30,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
@@ -87,6 +88,7 @@ class CredxApp(App[int]):
         idle_timeout: float | None = None,
         idle_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        terminal_safety.install()  # no control character reaches the terminal (issue 11)
         super().__init__()
         self.settings = settings
         """What this run was started with."""

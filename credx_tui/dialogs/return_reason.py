@@ -13,12 +13,14 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from credx_tui.screens.base import Localized
+from policy.text import REASON_MAX
 
 READY_REASONS = ("screenshot", "unreadable", "ratio", "kind", "mismatch")
 """Catalogue keys (``return.ready.<id>``) of the reasons reviewers give most."""
 
-MAX_REASON = 500
-"""The trail keeps at most this many characters of a reason."""
+MAX_REASON = REASON_MAX
+"""The trail keeps at most this many characters of a reason (the model's and the
+services' limit: one constant, policy.text.REASON_MAX)."""
 
 
 class ReturnReasonDialog(Localized, ModalScreen[str | None]):

@@ -31,6 +31,7 @@ from policy.grades import record_passed
 from policy.models import Attachment, ExchangeApplication, SourceRef
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
+from policy.text import NOTE_MAX
 
 
 def _ref_id(ref: SourceRef) -> str:
@@ -107,7 +108,7 @@ class ApplyScreen(CredxScreen):
                     self.note,
                     placeholder=self.t("apply.note.placeholder"),
                     id="note",
-                    max_length=200,
+                    max_length=NOTE_MAX,
                 )
             with Horizontal(id="apply-buttons"):
                 yield Button(self.t("apply.save"), id="save-button")
