@@ -50,7 +50,7 @@ async def test_idle_session_ends_with_its_process(tmp_path: Path) -> None:
         [sys.executable, "-m", "credx_tui.cli", "--db", str(db)],
         port=port,
         max_sessions=1,
-        idle_timeout=2.0,
+        idle_timeout=6.0,  # generous: a loaded CI machine may take seconds to draw
     )
 
     async def hello(request: web.Request) -> web.Response:
@@ -83,7 +83,7 @@ async def test_idle_session_ends_with_its_process(tmp_path: Path) -> None:
                     message = await asyncio.wait_for(ws.receive(), 10)
                     if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
                         break
-                assert 1.9 < time.monotonic() - last_key < 5
+                assert 5.9 < time.monotonic() - last_key < 12
             await asyncio.wait_for(process.wait(), 3)
             assert not server.sessions
     finally:
