@@ -20,9 +20,9 @@ from pathlib import Path
 from credx_tui.documents.errors import DocumentError
 from credx_tui.services.core import Actor, Services
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-"""The process's umask, read once: a PDF gets the mode a plainly created file would."""
+PDF_MODE = 0o600
+"""A printed 学业成绩单 or application form holds one person's grades: readable by the
+account that wrote it only, whatever the umask (issue 9)."""
 
 
 def render_transcript_pdf(
@@ -110,7 +110,7 @@ def _write(out: Path, draw: Callable[[Path, object], None]) -> Path:
                     f"cannot make the PDF: {type(exc).__name__}: {exc}",
                 ) from exc
             check_glyphs(font)
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, PDF_MODE)
         os.replace(tmp, out)
     except OSError as exc:
         raise DocumentError(
