@@ -9,6 +9,8 @@
     credx rules apply FILE | show               the college's rules, kept in the store
     credx audit [--limit N] [--json]            who changed what with these commands
     credx verify [--repair]                     prove the store (documents, references, files)
+    credx export approved|applications -o F     the decisions out, .xlsx or .csv (owner)
+    credx stats [--json] [--college X]          the college at a glance (owner)
     credx keys add|list|remove                  staff SSH keys in the service account's
                                                 authorized_keys (the store's owner)
     credx --ssh                                 sshd's ForceCommand: the SSH front door
@@ -155,6 +157,32 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", parents=[common], help="the admin changes, newest last")
     audit.add_argument("--limit", type=int, default=50, metavar="N", help="last N (default 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object a line")
+
+    export = sub.add_parser(
+        "export", parents=[common], help="the decisions out as a spreadsheet (.xlsx or .csv)"
+    )
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    for name, text in (
+        ("approved", "one row per approved exchange, as the academic system takes it back"),
+        ("applications", "the whole register of applications, every status"),
+    ):
+        p = export_sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("--term", metavar="YEAR-YEAR-N", help="申请学年-学期, e.g. 2025-2026-2")
+        p.add_argument("--college", metavar="学院", help="one secondary college (default: all)")
+        if name == "applications":
+            p.add_argument(
+                "--status",
+                action="append",
+                default=[],
+                metavar="STATUS",
+                help="无流程, 审核中, 审核通过, 被退回 (or draft, under_review, approved, "
+                "returned); repeat or separate with commas",
+            )
+        p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx|FILE.csv")
+
+    stats = sub.add_parser("stats", parents=[common], help="the college at a glance (教务处)")
+    stats.add_argument("--json", action="store_true", help="one JSON object (docs/exports.md)")
+    stats.add_argument("--college", metavar="学院", help="one secondary college (default: all)")
 
     keys = sub.add_parser("keys", parents=[common], help="SSH keys of staff (store owner)")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -422,6 +450,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _serve(args)
         if args.command == "keys":
             return _keys(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "stats":
+            return _stats(args)
         if args.command == "print":
             return _print(args)
         if args.command == "train":
@@ -720,6 +752,96 @@ def _audit(args: argparse.Namespace, admin: Admin) -> int:
     if not events and not args.json:
         print("no admin changes recorded")
     return 0
+
+
+@owner_command
+def _export(args: argparse.Namespace, admin: Admin) -> int:
+    """``credx export approved|applications``: checked arguments first (term, status,
+    college, the file's extension and folder), then the sheet, written atomically."""
+    from credx_tui.exporting import ExportError, check_target, write_sheet
+    from credx_tui.services import ServiceError
+    from credx_tui.services.exports import (
+        approved_sheet,
+        known_college,
+        parse_statuses,
+        parse_term,
+        register_sheet,
+    )
+
+    store = _open_store(args)
+    services = _services(args, store)
+    actor = _staff_actor(services)
+    out = Path(args.output)
+    try:  # the arguments first: a bad one is a usage error and nothing is read
+        check_target(out)
+        term = parse_term(args.term) if args.term else None
+        known_college(services, args.college)
+        values = [v for item in getattr(args, "status", []) for v in item.split(",") if v.strip()]
+        chosen = parse_statuses(values)
+    except (ServiceError, ExportError) as exc:
+        raise CliError(exc.en, EXIT_USAGE) from None
+    try:
+        if args.export_command == "approved":
+            sheet = approved_sheet(services, actor, term=term, college=args.college)
+        else:
+            sheet = register_sheet(
+                services, actor, term=term, college=args.college, statuses=chosen
+            )
+        path = write_sheet(sheet, out)
+    except (ServiceError, ExportError) as exc:
+        raise CliError(exc.en) from None
+    statuses = sorted(s.value for s in chosen)
+    audit(
+        store,
+        admin,
+        f"export.{args.export_command}",
+        str(path.resolve()),
+        rows=len(sheet.rows),
+        term=args.term or "",
+        college=args.college or "",
+        statuses=statuses,
+    )
+    print(f"wrote {len(sheet.rows)} row(s) to {path}")
+    return 0
+
+
+@owner_command
+def _stats(args: argparse.Namespace, admin: Admin) -> int:
+    """``credx stats``: the figures of the 教务处 desk, as text or one JSON object."""
+    import orjson
+
+    from credx_tui.services import ServiceError
+    from credx_tui.services.stats import college_figures, figure_tables
+
+    store = _open_store(args)
+    services = _services(args, store)
+    try:
+        figures = college_figures(services, _staff_actor(services), college=args.college)
+    except ServiceError as exc:
+        raise CliError(exc.en) from None
+    if args.json:
+        sys.stdout.write(
+            orjson.dumps(figures.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
+        return 0
+    from policy.text import for_terminal
+
+    lang = os.environ.get(ENV_LANG, "zh")
+    for table in figure_tables(figures, services.rules, lang):
+        print(f"== {table.title} ==")
+        print("\t".join(table.header))
+        for row in table.rows:
+            print("\t".join(for_terminal(_plain(v)) for v in row))
+        print()
+    return 0
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def _print(args: argparse.Namespace) -> int:

@@ -1,0 +1,364 @@
+"""Decisions out (issue 12, item 3): the approved exchanges in the shape a registrar
+enters back into the academic system, and the whole register of applications.
+
+Only the 教务处 (an admin, or the store owner's ``credx export``) exports: the sheets
+cover every college.  The rows are read from the store as it is now: the student's
+name, major and class from the student record, the sources' credits (认定关系) from
+the transcript, the approval date and the approvers from 流程跟踪 (R11), the recorded
+result from the rules (``[exchange_record] result``, S5).  :mod:`credx_tui.exporting`
+writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from credx_tui.exporting import Column, Sheet
+from credx_tui.services.core import Actor, Services
+from credx_tui.services.errors import AccessDenied, NotFound, ServiceError
+from credx_tui.store import StoreError
+from policy.eligibility import fmt
+from policy.figures import Decision, last_decision
+from policy.models import (
+    ExchangeApplication,
+    ReviewEvent,
+    Role,
+    SourceRef,
+    Status,
+    Student,
+    Term,
+    Transcript,
+)
+
+APPROVED_COLUMNS: tuple[Column, ...] = (
+    Column("学号", "student ID"),
+    Column("姓名", "name"),
+    Column("学院", "college"),
+    Column("专业", "major"),
+    Column("班级", "class"),
+    Column("课程代码", "course code"),
+    Column("课程名称", "course name"),
+    Column("学分", "credits", text=False),
+    Column("成绩", "recorded result"),
+    Column("认定关系", "sources (credits)"),
+    Column("审核通过日期", "approved on"),
+    Column("审核人", "approved by"),
+    Column("申请学年", "academic year"),
+    Column("申请学期", "term", text=False),
+    Column("申请编号", "application ID"),
+)
+"""``credx export approved``: one row per approved exchange (README, docs/exports.md)."""
+
+REGISTER_COLUMNS: tuple[Column, ...] = (
+    Column("申请编号", "application ID"),
+    Column("学号", "student ID"),
+    Column("姓名", "name"),
+    Column("学院", "college"),
+    Column("专业", "major"),
+    Column("班级", "class"),
+    Column("申请学年", "academic year"),
+    Column("申请学期", "term", text=False),
+    Column("申请类型", "kind"),
+    Column("课程代码", "course code"),
+    Column("课程名称", "course name"),
+    Column("学分", "credits", text=False),
+    Column("认定关系", "sources (credits)"),
+    Column("审核状态", "status"),
+    Column("审核环节", "review step"),
+    Column("提交日期", "submitted on"),
+    Column("审核日期", "decided on"),
+    Column("审核人", "decided by"),
+    Column("退回原因", "return reason"),
+    Column("备注", "note"),
+)
+"""``credx export applications``: the whole register, every status."""
+
+STATUS_NAMES = {
+    "draft": Status.DRAFT,
+    "under_review": Status.UNDER_REVIEW,
+    "review": Status.UNDER_REVIEW,
+    "approved": Status.APPROVED,
+    "returned": Status.RETURNED,
+    **{s.value: s for s in Status},
+}
+"""What ``--status`` accepts: the guide's words or their English names."""
+
+
+def parse_term(text: str) -> Term:
+    """``2025-2026-2`` (学年-学期) as a Term; a clear refusal otherwise."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{4})-([123])\s*", text)
+    if match is None or int(match[2]) != int(match[1]) + 1:
+        raise NotFound(
+            f"学期 {text} 的格式应为 学年-学期，例如 2025-2026-2",
+            f"term {text}: write it as YEAR-YEAR-TERM, e.g. 2025-2026-2",
+        )
+    return Term(year=f"{match[1]}-{match[2]}", semester=int(match[3]))
+
+
+def parse_statuses(values: Iterable[str]) -> frozenset[Status]:
+    """``--status`` values (审核中, approved ...) as statuses; unknown ones refused."""
+    found: set[Status] = set()
+    for value in values:
+        status = STATUS_NAMES.get(value.strip())
+        if status is None:
+            known = "、".join(s.value for s in Status)
+            raise NotFound(
+                f"没有审核状态 {value}；可用：{known}",
+                f"no status {value}; use one of {', '.join(s.value for s in Status)} "
+                "(or draft, under_review, approved, returned)",
+            )
+        found.add(status)
+    return frozenset(found)
+
+
+@dataclass
+class CollegeRegister:
+    """One college's applications with their events and the students' facts, read
+    once (the events by application id)."""
+
+    college: str
+    applications: list[ExchangeApplication]
+    events: dict[str, list[ReviewEvent]]
+
+
+class Facts:
+    """Students and transcripts, each shard read once, and reviewers' display names."""
+
+    def __init__(self, services: Services) -> None:
+        self.store = services.store
+        self._students: dict[str, Student | None] = {}
+        self._transcripts: dict[str, Transcript | None] = {}
+        self._names: dict[str, str] = {}
+
+    def student(self, student_id: str) -> Student | None:
+        """The student record (None: not in the store)."""
+        if student_id not in self._students:
+            self._students[student_id] = self.store.student(student_id)
+        return self._students[student_id]
+
+    def transcript(self, student_id: str) -> Transcript | None:
+        """The transcript (None: not in the store)."""
+        if student_id not in self._transcripts:
+            self._transcripts[student_id] = self.store.transcript(student_id)
+        return self._transcripts[student_id]
+
+    def name(self, username: str) -> str:
+        """A reviewer's display name, else the account name."""
+        if username not in self._names:
+            account = self.store.account(username)
+            self._names[username] = (account.display_name if account else "") or username
+        return self._names[username]
+
+    def source(self, student_id: str, ref: SourceRef) -> tuple[str, float]:
+        """Name and credits of one source (the ref itself and 0 when not found)."""
+        transcript = self.transcript(student_id)
+        if transcript is not None:
+            record = transcript.record(ref.ref)
+            if record is not None:
+                return record.name, record.credits
+            cert = next((c for c in transcript.certificates if c.id == ref.ref), None)
+            if cert is not None:
+                return cert.title, cert.credits
+        return ref.ref, 0.0
+
+    def relation(self, app: ExchangeApplication) -> str:
+        """认定关系 as the portal writes it: each source with its credits, joined by 、."""
+        return "、".join(
+            f"{name}({fmt(credits)})"
+            for name, credits in (self.source(app.student_id, r) for r in app.sources)
+        )
+
+    def course(self, app: ExchangeApplication) -> tuple[str, float]:
+        """The target course's name and credits (transcript, else the saved summary)."""
+        transcript = self.transcript(app.student_id)
+        record = transcript.record(app.target) if transcript is not None else None
+        if record is not None:
+            return record.name, record.credits
+        if app.summary is not None:
+            return app.summary.course_name or app.target, app.summary.course_credits
+        return app.target, 0.0
+
+
+def require_registrar(services: Services, actor: Actor) -> None:
+    """Exports and figures cover every college: the 教务处's (admins) only."""
+    services.check_actor(actor)
+    if actor.role != Role.ADMIN:
+        raise AccessDenied(
+            "只有教务处（管理员）可以导出和查看全校统计",
+            "only the registrar's office (admins) exports and sees the college's figures",
+        )
+
+
+def known_college(services: Services, college: str | None) -> list[str]:
+    """The colleges to cover: all, or the one named (refused when unknown)."""
+    colleges = services.store.colleges()
+    if college is None:
+        return colleges
+    if college not in colleges:
+        known = "、".join(colleges) or "-"
+        raise NotFound(
+            f"没有学院 {college}；已有：{known}",
+            f"no college {college}; the store has: {', '.join(colleges) or '-'}",
+        )
+    return [college]
+
+
+def read_registers(services: Services, colleges: Sequence[str]) -> list[CollegeRegister]:
+    """Each college's applications and events, read once."""
+    registers = []
+    for college in colleges:
+        try:
+            apps = services.store.applications(college)
+            events: dict[str, list[ReviewEvent]] = defaultdict(list)
+            for event in services.store.events(college):
+                events[event.application_id].append(event)
+        except StoreError as exc:
+            raise ServiceError(str(exc), str(exc)) from None
+        registers.append(CollegeRegister(college, apps, dict(events)))
+    return registers
+
+
+def _day(at: datetime | None) -> str:
+    return "" if at is None else at.astimezone().date().isoformat()
+
+
+def _scope(college: str | None, term: Term | None, extra: str = "") -> str:
+    parts = [college or "全部学院"]
+    if term is not None:
+        parts.append(term.label_zh())
+    if extra:
+        parts.append(extra)
+    return "，".join(parts)
+
+
+def approved_sheet(
+    services: Services,
+    actor: Actor,
+    *,
+    term: Term | None = None,
+    college: str | None = None,
+    now: datetime | None = None,
+) -> Sheet:
+    """Every approved exchange (审核通过) of ``college`` (all) filed in ``term`` (any),
+    by college, 学号 and approval date."""
+    require_registrar(services, actor)
+    facts = Facts(services)
+    result = services.rules.exchange_record.result
+    rows: list[tuple[tuple[str, str, str], list[object]]] = []
+    for register in read_registers(services, known_college(services, college)):
+        for app in register.applications:
+            if app.status != Status.APPROVED or (term is not None and app.term != term):
+                continue
+            decision = last_decision(app, register.events.get(app.id, []))
+            rows.append(_approved_row(facts, app, decision, result))
+    rows.sort(key=lambda r: r[0])
+    when = (now or services.clock()).astimezone()
+    sheet = Sheet(
+        name="审核通过",
+        title=f"{services.rules.college.name} 学分兑换审核通过名单",
+        subtitle=f"{_scope(college, term)}，共 {len(rows)} 条，导出于 {when:%Y-%m-%d %H:%M}",
+        columns=APPROVED_COLUMNS,
+        rows=[r[1] for r in rows],
+    )
+    return sheet
+
+
+def _approved_row(
+    facts: Facts, app: ExchangeApplication, decision: Decision | None, result: str
+) -> tuple[tuple[str, str, str], list[object]]:
+    student = facts.student(app.student_id)
+    summary = app.summary
+    name = student.name if student else (summary.student_name if summary else "")
+    major = student.major if student else (summary.major if summary else "")
+    class_name = student.class_name if student else (summary.class_name if summary else "")
+    course, credits = facts.course(app)
+    approved_on = _day(decision.decided_at if decision else app.updated_at)
+    deciders = "、".join(facts.name(u) for u in decision.deciders) if decision else ""
+    row: list[object] = [
+        app.student_id,
+        name,
+        app.college,
+        major,
+        class_name,
+        app.target,
+        course,
+        credits,
+        result,
+        facts.relation(app),
+        approved_on,
+        deciders,
+        app.term.year,
+        app.term.semester,
+        app.id,
+    ]
+    return (app.college, app.student_id, approved_on), row
+
+
+def register_sheet(
+    services: Services,
+    actor: Actor,
+    *,
+    term: Term | None = None,
+    college: str | None = None,
+    statuses: frozenset[Status] = frozenset(),
+    now: datetime | None = None,
+) -> Sheet:
+    """The register: every application (of the statuses named; all when none) of
+    ``college`` filed in ``term``, by college, 学号 and creation."""
+    require_registrar(services, actor)
+    facts = Facts(services)
+    steps = services.rules.review_steps
+    rows: list[tuple[tuple[str, str, str, str], list[object]]] = []
+    for register in read_registers(services, known_college(services, college)):
+        for app in register.applications:
+            if statuses and app.status not in statuses:
+                continue
+            if term is not None and app.term != term:
+                continue
+            events = register.events.get(app.id, [])
+            decision = last_decision(app, events)
+            submits = [e.at for e in events if e.action.value == "submit"]
+            student = facts.student(app.student_id)
+            summary = app.summary
+            course, credits = facts.course(app)
+            step = (
+                steps[min(app.step, len(steps) - 1)].zh if app.status == Status.UNDER_REVIEW else ""
+            )
+            row: list[object] = [
+                app.id,
+                app.student_id,
+                student.name if student else (summary.student_name if summary else ""),
+                app.college,
+                student.major if student else (summary.major if summary else ""),
+                student.class_name if student else (summary.class_name if summary else ""),
+                app.term.year,
+                app.term.semester,
+                app.kind,
+                app.target,
+                course,
+                credits,
+                facts.relation(app),
+                app.status.value,
+                step,
+                _day(max(submits) if submits else None),
+                _day(decision.decided_at if decision else None),
+                "、".join(facts.name(u) for u in decision.deciders) if decision else "",
+                decision.reason if decision else "",
+                app.note,
+            ]
+            key = (app.college, app.student_id, app.created_at.isoformat(), app.id)
+            rows.append((key, row))
+    rows.sort(key=lambda r: r[0])
+    chosen = "、".join(s.value for s in Status if s in statuses) if statuses else ""
+    when = (now or services.clock()).astimezone()
+    return Sheet(
+        name="申请登记",
+        title=f"{services.rules.college.name} 学分兑换申请登记表",
+        subtitle=f"{_scope(college, term, chosen)}，共 {len(rows)} 条，导出于 {when:%Y-%m-%d %H:%M}",
+        columns=REGISTER_COLUMNS,
+        rows=[r[1] for r in rows],
+    )
