@@ -349,6 +349,10 @@ def main() -> None:
 
     transcript_pdf()
 
+    from benchmarks.export import measure
+
+    measure()  # credx export approved of 10,000 approved exchanges (issue 12)
+
 
 def transcript_pdf(repeats: int = 20) -> None:
     """Render the demo college's largest transcript (most course records) to PDF: the

@@ -11,9 +11,12 @@ writes them.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +27,8 @@ from credx_tui.store import StoreError
 from policy.eligibility import fmt
 from policy.figures import Decision, last_decision
 from policy.models import (
+    CourseRecord,
+    CreditCertificate,
     ExchangeApplication,
     ReviewEvent,
     Role,
@@ -31,7 +36,6 @@ from policy.models import (
     Status,
     Student,
     Term,
-    Transcript,
 )
 
 APPROVED_COLUMNS: tuple[Column, ...] = (
@@ -131,7 +135,7 @@ class Facts:
     def __init__(self, services: Services) -> None:
         self.store = services.store
         self._students: dict[str, Student | None] = {}
-        self._transcripts: dict[str, Transcript | None] = {}
+        self._entries: dict[str, dict[str, CourseRecord | CreditCertificate]] = {}
         self._names: dict[str, str] = {}
 
     def student(self, student_id: str) -> Student | None:
@@ -140,11 +144,13 @@ class Facts:
             self._students[student_id] = self.store.student(student_id)
         return self._students[student_id]
 
-    def transcript(self, student_id: str) -> Transcript | None:
-        """The transcript (None: not in the store)."""
-        if student_id not in self._transcripts:
-            self._transcripts[student_id] = self.store.transcript(student_id)
-        return self._transcripts[student_id]
+    def entries(self, app: ExchangeApplication) -> dict[str, CourseRecord | CreditCertificate]:
+        """The application's target and sources on the transcript (only those)."""
+        if app.id not in self._entries:
+            refs = {app.target, *(r.ref for r in app.sources)}
+            found = self.store.transcript_entries(app.student_id, refs)
+            self._entries[app.id] = found or {}
+        return self._entries[app.id]
 
     def name(self, username: str) -> str:
         """A reviewer's display name, else the account name."""
@@ -153,34 +159,56 @@ class Facts:
             self._names[username] = (account.display_name if account else "") or username
         return self._names[username]
 
-    def source(self, student_id: str, ref: SourceRef) -> tuple[str, float]:
+    def source(self, app: ExchangeApplication, ref: SourceRef) -> tuple[str, float]:
         """Name and credits of one source (the ref itself and 0 when not found)."""
-        transcript = self.transcript(student_id)
-        if transcript is not None:
-            record = transcript.record(ref.ref)
-            if record is not None:
-                return record.name, record.credits
-            cert = next((c for c in transcript.certificates if c.id == ref.ref), None)
-            if cert is not None:
-                return cert.title, cert.credits
+        entry = self.entries(app).get(ref.ref)
+        if isinstance(entry, CourseRecord):
+            return entry.name, entry.credits
+        if isinstance(entry, CreditCertificate):
+            return entry.title, entry.credits
         return ref.ref, 0.0
 
     def relation(self, app: ExchangeApplication) -> str:
         """认定关系 as the portal writes it: each source with its credits, joined by 、."""
         return "、".join(
             f"{name}({fmt(credits)})"
-            for name, credits in (self.source(app.student_id, r) for r in app.sources)
+            for name, credits in (self.source(app, r) for r in app.sources)
         )
 
     def course(self, app: ExchangeApplication) -> tuple[str, float]:
         """The target course's name and credits (transcript, else the saved summary)."""
-        transcript = self.transcript(app.student_id)
-        record = transcript.record(app.target) if transcript is not None else None
-        if record is not None:
+        record = self.entries(app).get(app.target)
+        if isinstance(record, CourseRecord):
             return record.name, record.credits
         if app.summary is not None:
             return app.summary.course_name or app.target, app.summary.course_credits
         return app.target, 0.0
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading every shard of a college builds millions of small objects that all stay
+    alive; Python's cyclic collector would walk them again and again (measured: the
+    parse of 10,000 students' shards went from 0.5 s to 7 s).  Nothing read here forms
+    cycles worth collecting, so the collector waits until the sheet is built."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def bulk_read(func: Callable[..., object]) -> Callable[..., object]:
+    """Run a whole-store read with the collector paused (:func:`_collector_paused`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        with _collector_paused():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def require_registrar(services: Services, actor: Actor) -> None:
@@ -235,6 +263,7 @@ def _scope(college: str | None, term: Term | None, extra: str = "") -> str:
     return "，".join(parts)
 
 
+@bulk_read
 def approved_sheet(
     services: Services,
     actor: Actor,
@@ -298,6 +327,7 @@ def _approved_row(
     return (app.college, app.student_id, approved_on), row
 
 
+@bulk_read
 def register_sheet(
     services: Services,
     actor: Actor,

@@ -13,7 +13,13 @@ from datetime import datetime
 from credx_tui.exporting import Cell, Column, Sheet
 from credx_tui.i18n import t
 from credx_tui.services.core import Actor, Services
-from credx_tui.services.exports import Facts, known_college, read_registers, require_registrar
+from credx_tui.services.exports import (
+    Facts,
+    bulk_read,
+    known_college,
+    read_registers,
+    require_registrar,
+)
 from policy.figures import (
     KIND_ORDER,
     STATUS_ORDER,
@@ -32,6 +38,7 @@ FIGURES = ("counts", "times", "courses", "credits", "queues")
 """The figures, in the order of the desk's list and of ``credx stats``."""
 
 
+@bulk_read
 def college_figures(
     services: Services, actor: Actor, *, college: str | None = None, now: datetime | None = None
 ) -> Figures:
@@ -52,7 +59,7 @@ def college_figures(
             if app.status == Status.APPROVED:
                 name, credits = facts.course(app)
                 approved.append((app.target, name, credits))
-                spent.extend((ref, facts.source(app.student_id, ref)[1]) for ref in app.sources)
+                spent.extend((ref, facts.source(app, ref)[1]) for ref in app.sources)
     accounts = services.store.accounts()
     if college is not None:
         accounts = [a for a in accounts if college in a.colleges]

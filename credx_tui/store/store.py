@@ -63,6 +63,8 @@ from credx_tui.store.schema import (
 )
 from policy.models import (
     Account,
+    CourseRecord,
+    CreditCertificate,
     ExchangeApplication,
     Programme,
     ReviewEvent,
@@ -407,6 +409,29 @@ class Store:
             return None
         doc = _db(data).table("transcripts").get(Query().student_id == student_id)
         return None if doc is None else _model(path, Transcript, dict(doc))
+
+    def transcript_entries(
+        self, student_id: str, refs: set[str]
+    ) -> dict[str, CourseRecord | CreditCertificate] | None:
+        """Only the course records (by code) and certificates (by id) named in ``refs``
+        of one transcript, each validated; None when there is no transcript.  Exports
+        of thousands of exchanges need three entries of each transcript, and checking
+        every record's text would cost ten times more than the whole export."""
+        path = self.student_path(student_id)
+        data = self.cache.get(path)
+        if data is None:
+            return None
+        doc = _db(data).table("transcripts").get(Query().student_id == student_id)
+        if doc is None:
+            return None
+        found: dict[str, CourseRecord | CreditCertificate] = {}
+        for record in doc.get("records") or []:
+            if isinstance(record, dict) and record.get("code") in refs:
+                found.setdefault(record["code"], _model(path, CourseRecord, record))
+        for cert in doc.get("certificates") or []:
+            if isinstance(cert, dict) and cert.get("id") in refs:
+                found.setdefault(cert["id"], _model(path, CreditCertificate, cert))
+        return found
 
     def students(self) -> Iterator[Student]:
         """Every student (walks all shards: for admin tools, not for sessions)."""
