@@ -154,10 +154,14 @@ class CredxApp(App[int]):
         self.exit(status)
 
     def _home_screen(self, actor: Actor) -> Screen | None:
-        """Reviewers and admins start at the review queue (issue 4); students at the
-        portal (None: the caller's default)."""
+        """Reviewers start at the review queue (issue 4), admins at the 教务处 desk
+        (issue 12; F7 opens the queue); students at the portal (None: the default)."""
         if actor.role == Role.STUDENT:
             return None
+        if actor.role == Role.ADMIN:
+            from credx_tui.screens.admin_desk import AdminDeskScreen
+
+            return AdminDeskScreen()
         from credx_tui.screens.review_queue import ReviewQueueScreen
 
         return ReviewQueueScreen()

@@ -127,7 +127,10 @@ async def test_queue_shows_own_college_only_oldest_first(make, size):
 async def test_admin_queue_spans_every_college(make):
     app = make()
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_queue(pilot, "admin")
+        await login(pilot, "admin")  # the 教务处 desk first (issue 12); F7: the queue
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReviewQueueScreen)
         assert set(row_keys(app)) == {ZN_UNDER_REVIEW, "XF2026-0005"}
 
 
