@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -138,11 +139,15 @@ class AdminDeskScreen(CredxScreen):
         self.query_one("#desk-figure-title", Static).update(table.title)
         grid = self.query_one("#desk-table", DataTable)
         grid.clear(columns=True)
-        grid.add_columns(*table.header)
-        for row in table.rows:
-            grid.add_row(
-                *("-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row)
-            )
+        cells = [
+            ["-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row]
+            for row in table.rows
+        ]
+        for i, label in enumerate(table.header):
+            width = max([cell_len(label)] + [cell_len(r[i]) for r in cells])
+            grid.add_column(label, width=min(width, 40))
+        for row in cells:
+            grid.add_row(*row)
         chart = self.query_one(AsciiPlot)
         plt = chart.plt
         plt.clear_data()
