@@ -80,3 +80,19 @@ async def test_export_to_a_bad_path_says_so_and_writes_nothing(make, tmp_path):
         assert isinstance(app.screen, AdminDeskScreen)
         assert not (tmp_path / "nope").exists()
         assert any("不存在" in str(n.message) for n in app._notifications)
+
+
+async def test_f5_reads_a_decision_made_elsewhere(make, store, services):
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "admin")
+        before = {r[1]: r for r in table_rows(app)}
+        reviewer = services.actor_for("rev_zn")
+        [item] = services.queue(reviewer)
+        services.approve(reviewer, item.application.id, expected_revision=item.application.revision)
+        await pilot.press("f5")
+        await settle(pilot)
+        after = {r[1]: r for r in table_rows(app)}
+        college = item.application.college
+        assert int(after[college][3]) == int(before[college][3]) - 1  # 审核中
+        assert int(after[college][4]) == int(before[college][4]) + 1  # 审核通过
