@@ -142,6 +142,23 @@ def available_actions(app: ExchangeApplication, role: Role) -> list[ReviewAction
     return [a for a in ReviewAction if allowed(a, app, role) is None]
 
 
+def missing_evidence(app: ExchangeApplication, rules: Rules) -> Reason | None:
+    """S4: the guide asks for screenshots of the relevant grades as attachments; where the
+    college's rules require them (``attachments.required``, default true) an application
+    without one cannot be submitted.  None when it may be."""
+    if not rules.attachments.required or app.attachments:
+        return None
+    return EVIDENCE_REQUIRED
+
+
+EVIDENCE_REQUIRED = Reason(
+    rule="S4",
+    zh="提交前请上传相关成绩的截图作为附件（至少一个）",
+    en="attach a screenshot of the relevant grades before submitting (at least one)",
+)
+"""The refusal of :func:`missing_evidence`; the apply screen shows it before submit."""
+
+
 def current_step(app: ExchangeApplication, rules: Rules) -> ReviewStep | None:
     """The review step waiting for a decision (R11), or None when not under review."""
     if app.status != Status.UNDER_REVIEW:

@@ -32,6 +32,7 @@ from policy.models import Attachment, ExchangeApplication, SourceRef
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
 from policy.text import NOTE_MAX
+from policy.workflow import EVIDENCE_REQUIRED
 
 
 def _ref_id(ref: SourceRef) -> str:
@@ -93,6 +94,7 @@ class ApplyScreen(CredxScreen):
             yield Static(self.t("apply.sources"), classes="section-title")
             yield OptionList(id="sources")
             yield Static("", id="offer-line", markup=False)
+            yield Static("", id="evidence-line", markup=False)
             yield Static("", id="effect-lines", markup=False)
             limits = self.services.rules.attachments
             yield Static(
@@ -279,6 +281,15 @@ class ApplyScreen(CredxScreen):
             for a in self.attachments
         )
         self.query_one("#attachment-list", Static).update(text or self.t("apply.attachments.none"))
+        # S4: say before submit that an attachment is needed (the services refuse it too).
+        missing = (
+            EVIDENCE_REQUIRED
+            if self.services.rules.attachments.required and not self.attachments
+            else None
+        )
+        line = self.query_one("#evidence-line", Static)
+        line.update(Text(missing.text(self.lang), style="bold red") if missing else "")
+        line.display = missing is not None
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message = text

@@ -495,6 +495,7 @@ class Services:
             )
             if not check.acceptable:
                 raise Refused(check.reasons)
+            _refuse(workflow.missing_evidence(app, self.rules))
             app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
             app = app.model_copy(update={"rules_version": self.rules_version})
             tx.put_application(app)

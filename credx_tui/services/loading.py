@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.importing import ImportBundle, parse_files
 from credx_tui.services.core import summarise
 from credx_tui.services.passwords import hash_password, verify_password
@@ -79,7 +80,10 @@ def existing_bundle(store: Store) -> ImportBundle:
 def import_paths(store: Store, paths: list[Path], rules: Rules) -> ImportReport:
     """Validate ``paths`` and write them into ``store``; raises ImportFailed untouched."""
     bundle = parse_files(paths, rules, existing=existing_bundle(store))
-    return apply_bundle(store, bundle)
+    report = apply_bundle(store, bundle)
+    if any(Path(p).resolve() == Path(DEMO_DIR).resolve() for p in paths):
+        store.put_attachment(DEMO_SCREENSHOT.read_bytes())  # named in applications.json
+    return report
 
 
 def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:

@@ -50,6 +50,25 @@ class UploadRecord(BaseModel):
     at: Instant
 
 
+class LinkRecord(BaseModel):
+    """A one-time link (upload or download) of a person (``links`` table of their hot
+    file, :mod:`credx_tui.services.links`).  Only the SHA-256 of the token is kept, so a
+    copy of the store holds no usable link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    kind: str = Field(pattern=r"^(upload|download)$")
+    student_id: str = Field(pattern=r"^[0-9A-Za-z]{4,20}$")
+    application_id: str = Field(default="", max_length=40)
+    document: str = Field(default="", max_length=120)
+    created_at: Instant
+    expires_at: Instant
+    uses: int = Field(strict=True, default=0, ge=0)
+    max_uses: int = Field(strict=True, default=1, ge=1)
+    spent: bool = False
+
+
 class SchemaDoc(BaseModel):
     """The schema version document of ``_meta``."""
 
@@ -63,6 +82,7 @@ HOT_TABLES: dict[str, type[BaseModel]] = {
     "events": ReviewEvent,
     "college": CollegeName,
     "uploads": UploadRecord,
+    "links": LinkRecord,
 }
 STUDENT_TABLES: dict[str, type[BaseModel]] = {"students": Student, "transcripts": Transcript}
 PROGRAMME_TABLES: dict[str, type[BaseModel]] = {"programmes": Programme}

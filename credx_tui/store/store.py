@@ -58,6 +58,7 @@ from credx_tui.store.schema import (
     HOT_TABLES,
     PROGRAMME_TABLES,
     STUDENT_TABLES,
+    LinkRecord,
     UploadRecord,
     check_before_write,
 )
@@ -212,6 +213,26 @@ class HotTransaction:
         an application of theirs name)."""
         docs = self._file.db.table("uploads").search(Query().student_id == student_id)
         return [_model(self.path, UploadRecord, dict(d)) for d in docs]
+
+    def link(self, token_sha256: str) -> LinkRecord | None:
+        """The link whose token hashes to ``token_sha256``, if any."""
+        doc = self._file.db.table("links").get(Query().token_sha256 == token_sha256)
+        return None if doc is None else _model(self.path, LinkRecord, dict(doc))
+
+    def put_link(self, link: LinkRecord) -> None:
+        """Insert or replace a link (by its token's hash)."""
+        self._file.db.table("links").upsert(_dump(link), Query().token_sha256 == link.token_sha256)
+
+    def drop_links(self, before: datetime) -> None:
+        """Forget links that expired before ``before`` (they can never be used again)."""
+        table = self._file.db.table("links")
+        stale = [
+            d.doc_id
+            for d in table.all()
+            if datetime.fromisoformat(str(d.get("expires_at"))) < before
+        ]
+        if stale:
+            table.remove(doc_ids=stale)
 
     def add_event(self, event: ReviewEvent) -> None:
         """Append one line of 流程跟踪."""
@@ -505,6 +526,22 @@ class Store:
             yield tx
             if tx._file.dirty:
                 tx._file.db.table("college").upsert({"name": college}, Query().name.exists())
+                tx._file.flush()
+                self.cache.forget(path)
+
+    @contextlib.contextmanager
+    def hot_at(self, key: str, bucket: str) -> Iterator[HotTransaction]:
+        """Like :meth:`hot`, for a hot file named by its college key and bucket (a link
+        token carries those, never the 学号); only an existing file is opened."""
+        if not (len(key) == 16 and len(bucket) == HOT_BUCKET_HEX) or not all(
+            c in "0123456789abcdef" for c in key + bucket
+        ):
+            raise StoreError(f"no hot file {key}/{bucket}")
+        path = self.root / "hot" / key / f"{bucket}.json"
+        with locked(self._lock(f"hot-{key}-{bucket}")):
+            tx = HotTransaction(path)
+            yield tx
+            if tx._file.dirty:
                 tx._file.flush()
                 self.cache.forget(path)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.services import Actor, NotFound, Services
 from credx_tui.training.scenario import Scenario, Step
 from policy.models import ExchangeApplication, SourceKind, SourceRef, Status
@@ -106,7 +107,15 @@ class Walk:
             editable = existing is not None and existing.status in (Status.DRAFT, Status.RETURNED)
             app_id = existing.id if editable and existing is not None else None
             sources = [self._source(student, target, ref, app_id) for ref in act.sources]
-            saved = self.services.save(student, target, sources, application_id=app_id)
+            # S4: the sandbox's student attaches the demo college's grade screenshot.
+            shots = (
+                list(existing.attachments)
+                if editable and existing is not None and existing.attachments
+                else [self.services.attach(student, DEMO_SCREENSHOT)]
+            )
+            saved = self.services.save(
+                student, target, sources, application_id=app_id, attachments=shots
+            )
             return saved if act.action == "save" else self.services.submit(student, saved.id)
         app = self.application(target)
         if app is None:

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from service_college import shot
+
 from credx_tui.services import Conflict, Refused, Services
 from credx_tui.store import Store
 from policy.models import SourceKind, SourceRef, Status
@@ -30,7 +32,7 @@ def student(root: Path, ids: list[str]) -> None:
     services = Services(Store(root), load_rules())
     actors = [services.actor_for(sid) for sid in ids]
     for me in actors:
-        app = services.save(me, "M1", SOURCES)
+        app = services.save(me, "M1", SOURCES, attachments=shot(services, me))
         services.submit(me, app.id)
         print(f"submitted {app.id}", flush=True)
     resubmitted: set[str] = set()

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from service_college import COLLEGE, STUDENT
+from service_college import COLLEGE, STUDENT, png_bytes
 
 from credx_tui.store import Store
-from policy.models import ExchangeApplication, SourceKind, SourceRef, Status, Term
+from policy.models import Attachment, ExchangeApplication, SourceKind, SourceRef, Status, Term
 
 WORKER = str(Path(__file__).with_name("store_worker.py"))
 pytestmark = pytest.mark.slow
@@ -56,7 +56,16 @@ def test_writer_killed_at_random_points_leaves_every_acknowledged_write(store: S
     assert all(p.name.startswith(".") for p in leftovers)
 
 
-def _app(app_id: str, target: str, refs: list[str], status: Status) -> ExchangeApplication:
+def _shot(store: Store) -> list[Attachment]:
+    """S4: a submitted application carries a screenshot (stored as the services would)."""
+    payload = png_bytes("race")
+    digest = store.put_attachment(payload)
+    return [Attachment(sha256=digest, filename="s.png", media_type="image/png", size=len(payload))]
+
+
+def _app(
+    app_id: str, target: str, refs: list[str], status: Status, attachments: list[Attachment]
+) -> ExchangeApplication:
     now = datetime.now(UTC)
     return ExchangeApplication(
         id=app_id,
@@ -65,6 +74,7 @@ def _app(app_id: str, target: str, refs: list[str], status: Status) -> ExchangeA
         target=target,
         sources=[SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=r) for r in refs],
         status=status,
+        attachments=attachments,
         term=Term(year="2026-2027", semester=1),
         created_at=now,
         updated_at=now,
@@ -79,8 +89,9 @@ def test_two_terminals_cannot_spend_the_same_credits(store: Store) -> None:
         with store.hot(COLLEGE, STUDENT) as tx:
             for old in tx.applications(STUDENT):
                 tx.delete_application(old.id)
-            tx.put_application(_app(a, "M1", ["G1", "G2"], Status.DRAFT))
-            tx.put_application(_app(b, "E2", ["G1"], Status.RETURNED))
+            shots = _shot(store)
+            tx.put_application(_app(a, "M1", ["G1", "G2"], Status.DRAFT, shots))
+            tx.put_application(_app(b, "E2", ["G1"], Status.RETURNED, shots))
         start = f"{time.time() + 1.0}"
         procs = [spawn("submit", str(store.root), app_id, start) for app_id in (a, b)]
         outs = [p.communicate(timeout=60)[0].strip() for p in procs]

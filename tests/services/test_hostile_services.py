@@ -10,7 +10,7 @@ import inspect
 from pathlib import Path
 
 import pytest
-from service_college import STUDENT, login
+from service_college import STUDENT, login, shot
 
 from credx_tui.services import (
     BadText,
@@ -32,7 +32,7 @@ G3 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G3")
 
 def submitted(services: Services, target: str = "M1", sources=(G1, G2)):
     me = login(services, STUDENT)
-    app = services.save(me, target, list(sources))
+    app = services.save(me, target, list(sources), attachments=shot(services, me))
     return services.submit(me, app.id)
 
 
@@ -43,7 +43,7 @@ def test_a_note_over_the_limit_is_refused_and_everyone_can_still_read(
     with pytest.raises(BadText, match=f"at most {NOTE_MAX}"):
         services.save(me, "M1", [G1, G2], note="备" * (NOTE_MAX + 1))
     assert services.applications(me) == []
-    ok = services.save(me, "M1", [G1, G2], note="备" * NOTE_MAX)
+    ok = services.save(me, "M1", [G1, G2], note="备" * NOTE_MAX, attachments=shot(services, me))
     services.submit(me, ok.id)
     assert [i.application.id for i in services.queue(login(services, "rev"))] == [ok.id]
     assert services.queue(login(services, "admin"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from service_college import COLLEGE, STUDENT, login
+from service_college import COLLEGE, STUDENT, login, shot
 
 from credx_tui.services import Services
 from credx_tui.store import Store, StoreError
@@ -37,7 +37,7 @@ def run_credx(*args: str) -> subprocess.CompletedProcess[str]:
 def hot_file(services: Services) -> Path:
     """The hot file of the test student, with one saved application in it."""
     me = login(services, STUDENT)
-    services.save(me, "M1", [G1, G2], note="ok")
+    services.save(me, "M1", [G1, G2], note="ok", attachments=shot(services, me))
     return services.store.hot_path(COLLEGE, STUDENT)
 
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from service_college import COLLEGE, OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login
+from service_college import COLLEGE, OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login, shot
 
 from credx_tui.services import AccessDenied, Actor, NotFound, Refused, Services, SessionEnded
 from credx_tui.store import Store
@@ -38,7 +38,7 @@ PNG = _png()
 
 
 def submitted(services: Services, student: Actor, attach: Path | None = None):
-    atts = [services.attach(student, attach)] if attach else None
+    atts = [services.attach(student, attach)] if attach else shot(services, student)
     app = services.save(student, "M1", [G1, G2], attachments=atts)
     return services.submit(student, app.id)
 

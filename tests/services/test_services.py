@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from service_college import COLLEGE, OTHER_STUDENT, STUDENT, login
+from service_college import COLLEGE, OTHER_STUDENT, STUDENT, login, shot
 
 from credx_tui.services import (
     AccessDenied,
@@ -26,7 +26,7 @@ G3 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G3")
 
 
 def submitted(services: Services, student: Actor, target: str, sources: list[SourceRef]):
-    app = services.save(student, target, sources)
+    app = services.save(student, target, sources, attachments=shot(services, student))
     return services.submit(student, app.id)
 
 
@@ -127,7 +127,7 @@ def test_disabled_account_cannot_log_in(services: Services) -> None:
 
 def test_save_submit_and_the_trail(services: Services) -> None:
     me = login(services, STUDENT)
-    app = services.save(me, "M1", [G1, G2])
+    app = services.save(me, "M1", [G1, G2], attachments=shot(services, me))
     assert app.status == Status.DRAFT
     app = services.submit(me, app.id)
     assert app.status == Status.UNDER_REVIEW
@@ -138,7 +138,7 @@ def test_save_submit_and_the_trail(services: Services) -> None:
 def test_second_draft_is_refused_until_the_first_is_submitted(services: Services) -> None:
     """R3: one course per application, each submitted before the next is started."""
     me = login(services, STUDENT)
-    first = services.save(me, "M1", [G1, G2])
+    first = services.save(me, "M1", [G1, G2], attachments=shot(services, me))
     with pytest.raises(Refused) as exc:
         services.save(me, "E2", [G3])
     assert exc.value.rules == ["R3"]
@@ -377,3 +377,21 @@ def test_policy_gpas_of_the_guides_student_match_the_printed_transcript(tmp_path
     }
     gpas = {t.label_zh(): format_gpa(g) for t, g in term_gpas(services.dossier(me), rules).items()}
     assert gpas == printed
+
+
+def test_submit_without_an_attachment_is_refused_with_s4(services: Services) -> None:
+    """S4: the guide asks for grade screenshots; with ``attachments.required`` (default
+    true) a submit without one is refused in zh and en, nothing changes; a college that
+    turns it off may submit without."""
+    me = login(services, STUDENT)
+    app = services.save(me, "M1", [G1, G2])
+    with pytest.raises(Refused) as exc:
+        services.submit(me, app.id)
+    assert exc.value.rules == ["S4"]
+    assert "截图" in exc.value.zh and "screenshot" in exc.value.en
+    assert services.application(me, app.id).status == Status.DRAFT
+    assert [e.action.value for e in services.trail(me, app.id)] == ["save"]
+    services.rules = services.rules.model_copy(
+        update={"attachments": services.rules.attachments.model_copy(update={"required": False})}
+    )
+    assert services.submit(me, app.id).status == Status.UNDER_REVIEW

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from service_college import COLLEGE, OTHER_COLLEGE, STUDENT, login
+from service_college import COLLEGE, OTHER_COLLEGE, STUDENT, login, shot
 
 from credx_tui.services import AccessDenied, Actor, Services, SessionEnded, StorageFailed
 from policy.models import Role, SourceKind, SourceRef, Status
@@ -17,7 +17,7 @@ G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
 
 
 def submitted(services: Services, student: Actor):
-    app = services.save(student, "M1", [G1, G2])
+    app = services.save(student, "M1", [G1, G2], attachments=shot(services, student))
     return services.submit(student, app.id)
 
 

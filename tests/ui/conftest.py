@@ -119,3 +119,24 @@ def screen_text(app: CredxApp) -> str:
         elif isinstance(widget, OptionList):
             parts.extend(str(o.prompt) for o in widget.options)
     return "\n".join(parts)
+
+
+async def attach_shot(pilot: Pilot, folder: Path, name: str = "shot.png") -> Path:
+    """S4 on the apply screen: F6, the path of a real PNG (Pillow) typed into the
+    dialog, Enter; the services check and store it."""
+    import io
+
+    from PIL import Image
+    from textual.widgets import Input
+
+    path = folder / name
+    if not path.exists():
+        out = io.BytesIO()
+        Image.new("RGB", (16, 16), "white").save(out, format="PNG")
+        path.write_bytes(out.getvalue())
+    await pilot.press("f6")
+    await settle(pilot)
+    pilot.app.screen.query_one("#attach-path", Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+    return path

@@ -26,6 +26,7 @@ from .conftest import (
     SIZES,
     UNDER_REVIEW_STUDENT,
     actor,
+    attach_shot,
     login,
     open_exchange,
     screen_text,
@@ -52,7 +53,7 @@ async def pick_target(pilot, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_happy_path_two_applications_one_after_another(make, services, size):
+async def test_happy_path_two_applications_one_after_another(make, services, size, tmp_path):
     """R3: 高等数学(2-1) with enough 通识选修课 credits, submitted; then 英语(2-2)."""
     app = make()
     async with app.run_test(size=size) as pilot:
@@ -76,6 +77,9 @@ async def test_happy_path_two_applications_one_after_another(make, services, siz
             shown = screen_text(app)
             assert "满足兑换比例" in shown
             assert "R7" in shown
+            assert "【S4】" in shown  # said before submit: an attachment is needed
+            await attach_shot(pilot, tmp_path)
+            assert "【S4】" not in screen_text(app)
             await pilot.press("f8")
             await settle(pilot)
             assert isinstance(app.screen, ExchangeScreen)
@@ -126,7 +130,7 @@ async def test_escape_asks_before_dropping_an_unsaved_offer(make, services):
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_ratio_dialog_and_pick_again(make, services, size):
+async def test_ratio_dialog_and_pick_again(make, services, size, tmp_path):
     """R8: an offer short of the ratio opens the dialog; the student picks again."""
     app = make()
     async with app.run_test(size=size) as pilot:
@@ -147,6 +151,7 @@ async def test_ratio_dialog_and_pick_again(make, services, size):
         await settle(pilot)
         assert isinstance(app.screen, ApplyScreen)
         await pilot.press("f4")
+        await attach_shot(pilot, tmp_path)
         await pilot.press("f8")
         await settle(pilot)
         assert isinstance(app.screen, ExchangeScreen)

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from credx_tui.app import make_app
+from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.exchange import ExchangeScreen
@@ -81,7 +82,7 @@ def submit_suggested(services: Services, username: str, course: str, attach: Pat
     code = next(r.code for r in dossier.transcript.records if r.name == course)
     suggestion = services.suggest(me, code)
     assert suggestion is not None
-    attachments = [services.attach(me, attach)] if attach else None
+    attachments = [services.attach(me, attach or DEMO_SCREENSHOT)]
     app = services.save(me, code, suggestion.offer.sources, attachments=attachments)
     return services.submit(me, app.id)
 
@@ -193,7 +194,7 @@ async def test_decision_screen_shows_the_record(make, size):
             "已选 6 学分 / 需要 6 学分",
             "专业核心课",
             "满足全部条件，与提交时一致。",
-            "没有附件",
+            "成绩截图.png",
             "流程跟踪",
         ):
             assert expected in shown, expected

@@ -1,0 +1,85 @@
+"""One-time links (issue 10): random tokens bound to a person and a draft, 15 minutes,
+refused once used, expired or foreign; a refusal changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from service_college import OTHER_STUDENT, STUDENT, login, png_bytes
+
+from credx_tui.services import BadAttachment, Services
+from credx_tui.services.links import (
+    LinkRefused,
+    accept_upload,
+    make_download_link,
+    make_upload_link,
+    redeem_download,
+)
+from policy.models import SourceKind, SourceRef
+
+G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
+G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
+
+
+@pytest.fixture
+def linked(services: Services):
+    now = [datetime(2026, 3, 9, 2, 0, tzinfo=UTC)]
+    services.clock = lambda: now[0]
+    services.rules = services.rules.model_copy(
+        update={"service": services.rules.service.model_copy(update={"public_url": "https://x/"})}
+    )
+    me = login(services, STUDENT)
+    draft = services.save(me, "M1", [G1, G2])
+    return services, me, draft, now
+
+
+def test_upload_link_adds_to_the_draft_and_expires(linked) -> None:
+    services, me, draft, now = linked
+    link = make_upload_link(services, me, draft.id)
+    assert link.url == f"https://x/u/{link.token}" and len(link.token) >= 17 + 43
+    assert link.token not in services.store.hot_path(draft.college, STUDENT).read_text()
+    att = accept_upload(services, link.token, png_bytes("a"), "../../etc/截图.txt")
+    assert att.filename == "截图.png"
+    assert [a.sha256 for a in services.application(me, draft.id).attachments] == [att.sha256]
+    now[0] += timedelta(minutes=15)
+    with pytest.raises(LinkRefused) as exc:
+        accept_upload(services, link.token, png_bytes("b"), "b.png")
+    assert exc.value.kind == "expired"
+    assert len(services.application(me, draft.id).attachments) == 1
+
+
+def test_bad_content_used_and_foreign_tokens_change_nothing(linked) -> None:
+    services, me, draft, _now = linked
+    link = make_upload_link(services, me, draft.id)
+    with pytest.raises(BadAttachment):
+        accept_upload(services, link.token, b"\x89PNG\r\n\x1a\nnot really", "x.png")
+    with pytest.raises(LinkRefused) as exc:
+        accept_upload(services, link.token, png_bytes("c"), "c.png", application_id="A-other")
+    assert exc.value.kind == "foreign"
+    with pytest.raises(LinkRefused) as exc:
+        redeem_download(services, link.token)  # an upload link is no download link
+    assert exc.value.kind == "foreign"
+    with pytest.raises(LinkRefused) as exc:
+        accept_upload(services, link.token[:-2] + "zz", png_bytes("c"), "c.png")
+    assert exc.value.kind == "unknown"
+    assert services.application(me, draft.id).attachments == []
+    newer = make_upload_link(services, me, draft.id)  # the older link ends
+    with pytest.raises(LinkRefused) as exc:
+        accept_upload(services, link.token, png_bytes("c"), "c.png")
+    assert exc.value.kind == "used"
+    accept_upload(services, newer.token, png_bytes("c"), "c.png")
+    other = login(services, OTHER_STUDENT)
+    with pytest.raises(Exception):  # noqa: B017 - another student's draft: NotFound
+        make_upload_link(services, other, draft.id)
+
+
+def test_download_link_works_once(linked) -> None:
+    services, me, _draft, _now = linked
+    link = make_download_link(services, me, "transcript")
+    actor, document = redeem_download(services, link.token)
+    assert (actor.username, document) == (STUDENT, "transcript")
+    with pytest.raises(LinkRefused) as exc:
+        redeem_download(services, link.token)
+    assert exc.value.kind == "used"
+    assert services.store.verify() == []
