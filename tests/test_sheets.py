@@ -143,3 +143,40 @@ def test_ids_and_columns() -> None:
     assert restore_id("2.023110101E+09") == ("2023110101", None)
     assert restore_id("2.0231E+09")[1] is not None
     assert [column_letters(i) for i in (0, 25, 26)] == ["A", "Z", "AA"]
+
+
+def test_term_update_merges_new_sittings(tmp_path: Path) -> None:
+    """Next term's 成绩 export adds a 重修 to the stored transcript and keeps the rest."""
+    from credx_tui.services.loading import import_paths
+    from credx_tui.store import Store
+    from policy.rules import load_rules
+
+    store = Store.create(tmp_path / "store")
+    rules = load_rules()
+    first = _book(tmp_path / "c.xlsx", {"学生名单": STUDENTS, "方案": PLAN, "成绩": GRADES})
+    import_paths(store, [first], rules)
+    update = _book(
+        tmp_path / "next.xlsx",
+        {
+            "成绩": [
+                GRADES[1],
+                [
+                    "2024-2025",
+                    "1",
+                    "2023110101",
+                    "林书远",
+                    "G0101",
+                    "高等数学",
+                    "必修",
+                    4,
+                    45,
+                    "重修",
+                ],
+            ]
+        },
+    )
+    report = import_paths(store, [update], rules)
+    assert report.changed["transcripts"] == 1
+    math = store.transcript("2023110101").record("G0101")
+    assert [a.kind.value for a in math.attempts] == ["正常考试", "补考", "重修"]
+    assert store.transcript("2023110101").record("T2301") is not None
