@@ -180,3 +180,19 @@ def test_term_update_merges_new_sittings(tmp_path: Path) -> None:
     math = store.transcript("2023110101").record("G0101")
     assert [a.kind.value for a in math.attempts] == ["正常考试", "补考", "重修"]
     assert store.transcript("2023110101").record("T2301") is not None
+
+
+def test_cli_refused_spreadsheet_leaves_no_store(tmp_path: Path, capsys) -> None:
+    """`credx import bad.xlsx` names the cell, exits 1 and creates nothing; a good one loads."""
+    from credx_tui.cli import main
+
+    grades = [row[:] for row in GRADES]
+    grades[2][2] = "2.0231E+09"
+    bad = _book(tmp_path / "bad.xlsx", {"学生名单": STUDENTS, "方案": PLAN, "成绩": grades})
+    root = tmp_path / "store"
+    assert main(["import", "--db", str(root), str(bad)]) == 1
+    assert "(C3)" in capsys.readouterr().err
+    assert not root.exists()
+    good = _book(tmp_path / "good.xlsx", {"学生名单": STUDENTS, "方案": PLAN, "成绩": GRADES})
+    assert main(["import", "--db", str(root), str(good)]) == 0
+    assert "transcripts: 2 written" in capsys.readouterr().out
