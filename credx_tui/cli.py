@@ -2,7 +2,7 @@
 
     credx [--db PATH] [--lang zh|en]            start the app
     credx demo [--reset] [--if-empty]           load the bundled demo college
-    credx import PATH...                        load files in the import format
+    credx import PATH... [--mapping F]          load import files or .xlsx/.csv exports
     credx check --student 学号 [--json]          every course with its verdict and rule
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (the store's owner)
@@ -116,8 +116,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="empty the store first")
     demo.add_argument("--if-empty", action="store_true", help="only if no store is there yet")
 
-    imp = sub.add_parser("import", parents=[common], help="load files in the import format")
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="load files in the import format or the academic system's .xlsx/.csv exports",
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="column names and values of the spreadsheets (TOML; default: 正方, "
+        "docs/spreadsheets.md)",
+    )
 
     check = sub.add_parser("check", parents=[common], help="why each course is or is not offered")
     check.add_argument("--student", required=True, metavar="学号")
@@ -500,27 +510,31 @@ def _default_rules():  # -> Rules
 
 @owner_command
 def _import(args: argparse.Namespace, admin: Admin) -> int:
-    from credx_tui.importing import ImportFailed
+    from credx_tui.importing import ImportFailed, parse_files
     from credx_tui.services.loading import import_paths
+    from credx_tui.sheets import MappingError, load_mapping
     from credx_tui.store import Store
 
     root = resolve_db(args.db)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
+    try:
+        mapping = load_mapping(args.mapping)
+    except MappingError as exc:
+        raise CliError(f"{exc}; nothing was imported") from None
+    paths = [Path(p) for p in args.paths]
     if not Store.exists(root):
         # Validate before creating anything: a refused import into a new path leaves
         # no store marker, no locks/ and no folder behind.
-        from credx_tui.importing import parse_files
-
         try:
-            parse_files([Path(p) for p in args.paths], _rules(args))
+            parse_files(paths, _rules(args), mapping=mapping)
         except ImportFailed as exc:
             raise CliError(str(exc)) from None
     store = Store.create(root)
     rules = _rules(args, store)
     try:
-        report = import_paths(store, [Path(p) for p in args.paths], rules)
+        report = import_paths(store, paths, rules, mapping=mapping)
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
     audit(

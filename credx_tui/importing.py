@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -34,6 +34,9 @@ from policy.models import (
     Transcript,
 )
 from policy.rules import Rules, load_rules
+
+if TYPE_CHECKING:
+    from credx_tui.sheets import Mapping, SheetDocument
 
 FORMAT = "credx-import"
 """The value of an import file's ``format`` key."""
@@ -72,9 +75,14 @@ class ImportProblem:
     """Dotted path inside the document, e.g. ``records[3].attempts[0].result``."""
     message: str = ""
     """What is wrong, in English."""
+    location: str | None = None
+    """For a spreadsheet: sheet, row and column (``sheet 成绩, row 17, column 成绩 (D17)``),
+    printed instead of the document and field."""
 
     def __str__(self) -> str:
         text = self.file
+        if self.location is not None:
+            return f"{text}: {self.location}: {self.message}"
         if self.document is not None:
             text += f": document {self.document}"
             if self.key:
@@ -370,9 +378,20 @@ class _Doc:
     key: str | None
     raw: dict[str, Any]
     model: Any = None
+    sheet: SheetDocument | None = None
+    """The rows the document was built from, when it came from a spreadsheet."""
 
     def problem(self, message: str, field: str | None = None) -> ImportProblem:
+        if self.sheet is not None:
+            place = str(self.sheet.locate(field))
+            return ImportProblem(self.file, None, self.key, field, message, place)
         return ImportProblem(self.file, self.index, self.key, field, message)
+
+    def where(self) -> str:
+        """Where the document is, for a message about another document."""
+        if self.sheet is not None:
+            return f"{self.file} {self.sheet.place}"
+        return f"{self.file} document {self.index}"
 
 
 def _validate(doc: _Doc, problems: list[ImportProblem]) -> None:
@@ -545,8 +564,7 @@ class _CrossCheck:
                 other = first[doc.key]
                 self.problems.append(
                     doc.problem(
-                        f"duplicate: {doc.key} is already given in {other.file} "
-                        f"document {other.index}",
+                        f"duplicate: {doc.key} is already given in {other.where()}",
                         _KEY_FIELD[doc.type],
                     )
                 )
@@ -562,7 +580,7 @@ class _CrossCheck:
                     self.problems.append(
                         doc.problem(
                             f"duplicate review event id {event.id!r}: already used in "
-                            f"{other.file} document {other.index} events[{other_index}]",
+                            f"{other.where()} events[{other_index}]",
                             f"events[{index}].id",
                         )
                     )
@@ -911,30 +929,87 @@ def parse_files(
     rules: Rules | None = None,
     *,
     existing: ImportBundle | None = None,
+    mapping: Mapping | None = None,
 ) -> ImportBundle:
     """Read, validate and cross-check import files; raise :class:`ImportFailed` with
     every problem of every file if anything is wrong.
 
-    A directory stands for the ``*.json`` files in it, in name order.  ``rules`` (the
-    bundled rules file by default) supplies the grade levels and review steps.
-    ``existing`` holds documents already in the store: references to them are not
-    reported as missing (an import of one new application needs no students file).
+    A directory stands for the ``*.json`` files in it, in name order.  ``.xlsx`` and
+    ``.csv`` files are spreadsheets of the academic system (:mod:`credx_tui.sheets`,
+    read with ``mapping``, the shipped 正方 mapping by default); their rows become
+    documents that go through the same checks.  ``rules`` (the bundled rules file by
+    default) supplies the grade levels and review steps.  ``existing`` holds documents
+    already in the store: references to them are not reported as missing (an import of
+    one new application needs no students file), and a 成绩 sheet's sittings are merged
+    into the stored transcripts.
     """
+    from credx_tui.sheets import SHEET_SUFFIXES
+
+    rules = rules or load_rules()
     sources: list[tuple[str, bytes]] = []
+    sheets: list[Path] = []
     problems: list[ImportProblem] = []
     for path in _expand(paths):
+        if path.suffix.lower() in SHEET_SUFFIXES and path.is_file():
+            sheets.append(path)
+            continue
         data = _read(path)
         if isinstance(data, ImportProblem):
             problems.append(data)
         else:
             sources.append((str(path), data))
+    extra = _sheet_docs(sheets, rules, existing, mapping, problems) if sheets else []
     try:
-        bundle = parse_sources(sources, rules, existing=existing, complete=not problems)
+        bundle = parse_sources(
+            sources, rules, existing=existing, complete=not problems, extra=extra
+        )
     except ImportFailed as exc:
         raise ImportFailed(problems + exc.problems) from None
     if problems:
         raise ImportFailed(problems)
     return bundle
+
+
+def _sheet_docs(
+    paths: list[Path],
+    rules: Rules,
+    existing: ImportBundle | None,
+    mapping: Mapping | None,
+    problems: list[ImportProblem],
+) -> list[_Doc]:
+    """Spreadsheet rows as documents, validated one by one like a JSON file's."""
+    from credx_tui.sheets import Context, load_mapping, sheet_documents
+
+    context = Context(rules=rules, mapping=mapping or load_mapping())
+    if existing is not None:
+        context.students = {s.id: s for s in existing.students}
+        context.programmes = {(p.major, p.grade_year): p for p in existing.programmes}
+        context.transcripts = {t.student_id: t for t in existing.transcripts}
+    sheet_docs, sheet_problems = sheet_documents(paths, context)
+    for found in sheet_problems:
+        problems.append(
+            ImportProblem(
+                found.file,
+                message=found.message,
+                location=str(found.place) if found.place is not None else None,
+            )
+        )
+    docs: list[_Doc] = []
+    counters: dict[str, int] = {}
+    for sheet_doc in sheet_docs:
+        index = counters.get(sheet_doc.file, 0)
+        counters[sheet_doc.file] = index + 1
+        doc = _Doc(
+            sheet_doc.file,
+            index,
+            sheet_doc.type,
+            _raw_key(sheet_doc.type, sheet_doc.raw),
+            sheet_doc.raw,
+            sheet=sheet_doc,
+        )
+        _validate(doc, problems)
+        docs.append(doc)
+    return docs
 
 
 def parse_sources(
@@ -943,11 +1018,13 @@ def parse_sources(
     *,
     existing: ImportBundle | None = None,
     complete: bool = True,
+    extra: Sequence[Any] = (),
 ) -> ImportBundle:
     """:func:`parse_files` on contents already read: ``(name, bytes)`` pairs.
 
     ``complete=False`` says some file could not be read, so references between
-    documents are not reported as missing (they may be in that file).
+    documents are not reported as missing (they may be in that file).  ``extra`` are
+    documents already read from spreadsheets, checked together with the files'.
     """
     rules = rules or load_rules()
     problems: list[ImportProblem] = []
@@ -962,6 +1039,7 @@ def parse_sources(
             complete = False
             continue
         docs.extend(_read_documents(name, documents, problems))
+    docs.extend(extra)
     problems.extend(_CrossCheck(docs, rules, existing, complete).run())
     if problems:
         order = {name: index for index, (name, _) in enumerate(sources)}

@@ -18,6 +18,7 @@ from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.importing import ImportBundle, parse_files
 from credx_tui.services.core import summarise
 from credx_tui.services.passwords import hash_password, verify_password
+from credx_tui.sheets import Mapping
 from credx_tui.store import Store
 from credx_tui.store.store import hot_bucket
 from fixtures import DEMO_DIR  # package data: present in a plain install too
@@ -77,9 +78,12 @@ def existing_bundle(store: Store) -> ImportBundle:
     )
 
 
-def import_paths(store: Store, paths: list[Path], rules: Rules) -> ImportReport:
-    """Validate ``paths`` and write them into ``store``; raises ImportFailed untouched."""
-    bundle = parse_files(paths, rules, existing=existing_bundle(store))
+def import_paths(
+    store: Store, paths: list[Path], rules: Rules, mapping: Mapping | None = None
+) -> ImportReport:
+    """Validate ``paths`` (import files or spreadsheets read with ``mapping``) and write
+    them into ``store``; raises ImportFailed untouched."""
+    bundle = parse_files(paths, rules, existing=existing_bundle(store), mapping=mapping)
     report = apply_bundle(store, bundle)
     if any(Path(p).resolve() == Path(DEMO_DIR).resolve() for p in paths):
         store.put_attachment(DEMO_SCREENSHOT.read_bytes())  # named in applications.json

@@ -1,0 +1,1110 @@
+"""Spreadsheets from the academic system (正方 and the like) as import documents.
+
+A registrar has the academic system's exports, not JSON.  This module reads ``.xlsx``
+(with ``python-calamine``) and ``.csv`` (UTF-8, UTF-8 with a BOM, or GBK), finds each
+sheet's header row below its title rows, recognises the kind of sheet by its headers
+(学生名单, 成绩, 人才培养方案, 毕业学分, 竞赛集训学分/获奖证书), and turns the rows into
+documents of the import format (docs/import-format.md) so that they go through the same
+validation and cross-checks as a JSON import.  Every problem names the file, the sheet,
+the row and the column as Excel shows it (``D17``), and all of them are reported at once.
+
+A 成绩 sheet is one row per sitting; its rows are *merged* into the stored transcript
+(a term update adds the new 补考/重修 sittings and keeps what the store already has), see
+docs/spreadsheets.md.  Nothing here writes: it only builds documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from policy.grades import KIND_ORDER, parse_result
+from policy.models import AttemptKind, Category, Programme, SourceKind, Student, Transcript
+from policy.rules import Rules
+
+SHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv"})
+"""Files credx reads as spreadsheets; every other file is an import-format JSON file."""
+
+DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "zhengfang.toml"
+"""The shipped mapping for 正方 column names and values."""
+
+HEADER_SEARCH_ROWS = 30
+"""How far down a sheet the header row is looked for (title rows come first)."""
+
+_KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # kind: (fields that must all be there, fields that must not be)
+    "grades": (
+        frozenset({"student_id", "course_code", "result", "year", "semester", "credits"}),
+        frozenset(),
+    ),
+    "certificates": (
+        frozenset({"student_id", "certificate_id", "title", "certificate_kind", "credits"}),
+        frozenset(),
+    ),
+    "graduation": (frozenset({"major", "grade_year", "category", "required"}), frozenset()),
+    "programme": (
+        frozenset({"major", "grade_year", "course_code", "course_name", "category", "credits"}),
+        frozenset({"student_id"}),
+    ),
+    "students": (
+        frozenset({"student_id", "name", "college", "major", "grade_year"}),
+        frozenset({"course_code"}),
+    ),
+}
+"""The kinds of sheet, tried in this order: the first whose headers match wins."""
+
+KIND_NAMES = {
+    "grades": "成绩",
+    "certificates": "竞赛集训学分/获奖证书",
+    "graduation": "毕业学分",
+    "programme": "人才培养方案",
+    "students": "学生名单",
+}
+
+_SCIENTIFIC = re.compile(r"^([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]{1,2})$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_INTEGRAL_FLOAT_TEXT = re.compile(r"^([0-9]+)\.0+$")
+_YEAR = re.compile(r"^(\d{4})\s*[-－—~至/]\s*(\d{4})(?:学年)?$")
+_GRADE_YEAR = re.compile(r"^(\d{4})(?:级|年)?$")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_HEADER_NOISE = re.compile(r"[\s\u3000*＊]|[(（]必填[)）]")
+
+
+# --- problems ------------------------------------------------------------------------
+
+
+def column_letters(index: int) -> str:
+    """Excel's name of a column counted from 0: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Place:
+    """A cell (or a whole row when ``column`` is None) of one sheet."""
+
+    sheet: str
+    row: int
+    """Excel's row number, counted from 1."""
+    column: int | None = None
+    """Column counted from 0."""
+    header: str = ""
+
+    def __str__(self) -> str:
+        text = f"sheet {self.sheet}, row {self.row}"
+        if self.column is not None:
+            ref = f"{column_letters(self.column)}{self.row}"
+            text += f", column {self.header} ({ref})" if self.header else f" ({ref})"
+        return text
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """One problem of a spreadsheet, located; turned into an ImportProblem by the caller."""
+
+    file: str
+    place: Place | None
+    message: str
+
+
+# --- the mapping file ----------------------------------------------------------------
+
+
+class MappingError(Exception):
+    """The mapping file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Column names and value translations of one academic system's exports."""
+
+    columns: dict[str, str]
+    """Normalised header -> credx field."""
+    nature: dict[str, str]
+    exam_kind: dict[str, AttemptKind]
+    semester: dict[str, int]
+    category: dict[str, Category]
+    certificate_kind: dict[str, SourceKind]
+    source: str = ""
+
+    def headers_of(self, name: str) -> list[str]:
+        """The headers that mean the field ``name`` (for messages)."""
+        return [h for h, f in self.columns.items() if f == name]
+
+
+FIELDS = frozenset(name for required, _ in _KINDS.values() for name in required) | frozenset(
+    {"class_name", "student_kind", "enrollment_no", "nature", "exam_kind", "exam_date", "date"}
+)
+"""Every field a mapping's ``[columns]`` may name."""
+
+
+def _norm(header: object) -> str:
+    return _HEADER_NOISE.sub("", str(header)).replace("（", "(").replace("）", ")")
+
+
+def load_mapping(path: Path | str | None = None) -> Mapping:
+    """Read a mapping file (the shipped 正方 mapping by default)."""
+    path = Path(path) if path is not None else DEFAULT_MAPPING
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MappingError(f"{path}: mapping file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: cannot read the mapping file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{path}: not valid TOML: {exc}") from None
+    problems: list[str] = []
+    allowed = {"columns", "nature", "exam_kind", "semester", "category", "certificate_kind"}
+    for key in data:
+        if key not in allowed:
+            problems.append(f"unknown table [{key}]; allowed are {', '.join(sorted(allowed))}")
+
+    def table(name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            problems.append(f"[{name}] must be a table")
+            return {}
+        return value
+
+    columns: dict[str, str] = {}
+    for name, headers in table("columns").items():
+        if name not in FIELDS:
+            problems.append(
+                f"[columns] {name}: not a field credx reads ({', '.join(sorted(FIELDS))})"
+            )
+            continue
+        if isinstance(headers, str):
+            headers = [headers]
+        if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+            problems.append(f"[columns] {name}: must be a list of column headers")
+            continue
+        for header in headers:
+            other = columns.setdefault(_norm(header), name)
+            if other != name:
+                problems.append(f"[columns] header {header!r} is given for {other} and {name}")
+
+    def values(name: str, convert: Any, what: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in table(name).items():
+            try:
+                out[str(key).strip()] = convert(value)
+            except (ValueError, TypeError):
+                problems.append(f"[{name}] {key!r} = {value!r}: not {what}")
+        return out
+
+    categories = ", ".join(c.value for c in Category)
+
+    def nature_value(value: Any) -> str:
+        if value == "plan":
+            return "plan"
+        return Category(value).value
+
+    def semester_value(value: Any) -> int:
+        if type(value) is not int or value not in (1, 2, 3):
+            raise ValueError
+        return value
+
+    mapping = Mapping(
+        columns=columns,
+        nature=values("nature", nature_value, f'"plan" or a category ({categories})'),
+        exam_kind=values("exam_kind", AttemptKind, "正常考试, 补考 or 重修"),
+        semester=values("semester", semester_value, "1, 2 or 3"),
+        category=values("category", Category, f"a category ({categories})"),
+        certificate_kind=values(
+            "certificate_kind",
+            lambda v: SourceKind(v) if v in ("竞赛集训学分", "获奖证书") else _raise(),
+            "竞赛集训学分 or 获奖证书",
+        ),
+        source=str(path),
+    )
+    if problems:
+        raise MappingError(f"{path}: " + "; ".join(problems))
+    return mapping
+
+
+def _raise() -> Any:
+    raise ValueError
+
+
+# --- reading cells -------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if not value.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+def restore_id(value: object) -> tuple[str, str | None]:
+    """A 学号 as text, and why it cannot be trusted (None when it can).
+
+    Excel shows a long number as ``2.0181E+09`` and a CSV saved from it keeps only
+    those digits: ``2018100000`` is not the student's number, so it is refused.  When
+    every digit survived (``2.018110101E+09``, or a number cell ``2018110101``) the
+    学号 is restored."""
+    if isinstance(value, float):
+        if value.is_integer() and 0 <= value < 2**53:
+            return str(int(value)), None
+        return _text(value), "is not a whole number"
+    text = _text(value)
+    match = _INTEGRAL_FLOAT_TEXT.match(text)
+    if match:
+        return match.group(1), None
+    match = _SCIENTIFIC.match(text)
+    if match:
+        lead, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
+        if len(fraction) >= exponent:
+            digits = lead + fraction
+            if len(fraction) == exponent or not digits[exponent + 1 :].strip("0"):
+                return digits[: exponent + 1], None
+        return text, (
+            f"is {text}: Excel turned the 学号 into a number in scientific notation and "
+            "its last digits are lost; format the 学号 column as text (文本) in the academic "
+            "system's export and export again"
+        )
+    return text, None
+
+
+@dataclass
+class Row:
+    """One data row of a sheet: its cells by credx field."""
+
+    number: int
+    values: dict[str, object]
+    columns: dict[str, int]
+    headers: dict[str, str]
+    sheet: str
+
+    def text(self, name: str) -> str:
+        return _text(self.values.get(name))
+
+    def place(self, name: str | None = None) -> Place:
+        if name is None or name not in self.columns:
+            return Place(self.sheet, self.number)
+        return Place(self.sheet, self.number, self.columns[name], self.headers[name])
+
+
+@dataclass
+class Table:
+    """A sheet whose header row was found and recognised."""
+
+    file: str
+    sheet: str
+    kind: str
+    header_row: int
+    rows: list[Row] = field(default_factory=list)
+
+
+def _decode_csv(data: bytes) -> tuple[str | None, str]:
+    """Text of a CSV file and its encoding: UTF-8 (a BOM is fine), else GBK (GB18030)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError:
+            return None, "UTF-8 with BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GBK"
+    except UnicodeDecodeError:
+        return None, ""
+
+
+def _raw_sheets(
+    path: Path, name: str, problems: list[SheetProblem]
+) -> Iterator[tuple[str, Iterator[tuple[int, list[object]]]]]:
+    """(sheet name, rows) of a file; each row is (Excel row number, cells from column A)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(SheetProblem(name, None, f"cannot read the file: {exc.strerror}"))
+            return
+        text, _ = _decode_csv(data)
+        if text is None:
+            problems.append(
+                SheetProblem(name, None, "is neither UTF-8 nor GBK text; save it as CSV UTF-8")
+            )
+            return
+        reader = csv.reader(io.StringIO(text, newline=""))
+        yield path.stem, ((reader.line_num, list(row)) for row in reader)
+        return
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for broken files
+        problems.append(
+            SheetProblem(
+                name, None, f"not a spreadsheet credx can read ({type(exc).__name__}: {exc})"
+            )
+        )
+        return
+    for sheet_name in book.sheet_names:
+        try:
+            sheet = book.get_sheet_by_name(sheet_name)
+        except Exception as exc:
+            problems.append(SheetProblem(name, None, f"sheet {sheet_name}: cannot be read: {exc}"))
+            continue
+        start = sheet.start
+        if start is None:
+            continue  # an empty sheet
+        offset = start[1]
+
+        def rows(sheet: Any = sheet, offset: int = offset) -> Iterator[tuple[int, list[object]]]:
+            # iter_rows starts at row 1 but at the first used column: pad it back.
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                yield number, [""] * offset + list(cells)
+
+        yield sheet_name, rows()
+
+
+def _header(cells: list[object], mapping: Mapping) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = mapping.columns.get(_norm(_text(cell)))
+        if name is not None and name not in found:
+            found[name] = index
+    return found or None
+
+
+def _kind(found: Iterable[str]) -> str | None:
+    names = set(found)
+    for kind, (required, excluded) in _KINDS.items():
+        if required <= names and not (excluded & names):
+            return kind
+    return None
+
+
+def read_tables(
+    paths: Sequence[Path], mapping: Mapping, problems: list[SheetProblem]
+) -> list[Table]:
+    """Every recognised sheet of ``paths`` with its data rows (blank rows skipped)."""
+    tables: list[Table] = []
+    for path in paths:
+        name = str(path)
+        for sheet_name, rows in _raw_sheets(path, name, problems):
+            table = _read_table(name, sheet_name, rows, mapping, problems)
+            if table is not None:
+                tables.append(table)
+    return tables
+
+
+def _read_table(
+    name: str,
+    sheet_name: str,
+    rows: Iterator[tuple[int, list[object]]],
+    mapping: Mapping,
+    problems: list[SheetProblem],
+) -> Table | None:
+    columns: dict[str, int] | None = None
+    kind = None
+    seen_cells = False
+    for number, cells in rows:
+        if columns is None:
+            if any(_text(c) for c in cells):
+                seen_cells = True
+            found = _header(cells, mapping)
+            if found is not None and (kind := _kind(found)) is not None:
+                columns = found
+                headers = {f: _text(cells[i]) for f, i in found.items()}
+                table = Table(name, sheet_name, kind, number)
+                _duplicate_headers(name, sheet_name, number, cells, mapping, problems)
+                continue
+            if number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        values = {f: cells[i] if i < len(cells) else "" for f, i in columns.items()}
+        if not any(_text(v) for v in values.values()):
+            continue  # a blank row, or one with only columns credx does not read
+        table.rows.append(Row(number, values, columns, headers, sheet_name))
+    if columns is None:
+        if seen_cells:
+            expected = "; ".join(
+                f"{KIND_NAMES[k]}: {', '.join(_first_header(mapping, f) for f in sorted(req))}"
+                for k, (req, _) in _KINDS.items()
+            )
+            problems.append(
+                SheetProblem(
+                    name,
+                    Place(sheet_name, 1),
+                    f"no header row found in the first {HEADER_SEARCH_ROWS} rows; a sheet "
+                    f"needs the columns of one of: {expected}",
+                )
+            )
+        return None
+    return table
+
+
+def _first_header(mapping: Mapping, name: str) -> str:
+    headers = mapping.headers_of(name)
+    return headers[0] if headers else name
+
+
+def _duplicate_headers(
+    name: str,
+    sheet: str,
+    number: int,
+    cells: list[object],
+    mapping: Mapping,
+    problems: list[SheetProblem],
+) -> None:
+    first: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        header = _text(cell)
+        field_name = mapping.columns.get(_norm(header))
+        if field_name is None:
+            continue
+        if field_name in first:
+            problems.append(
+                SheetProblem(
+                    name,
+                    Place(sheet, number, index, header),
+                    f"a second column for {field_name} (the first is column "
+                    f"{column_letters(first[field_name])}); keep one",
+                )
+            )
+        else:
+            first[field_name] = index
+
+
+# --- rows into documents -------------------------------------------------------------
+
+
+@dataclass
+class SheetDocument:
+    """A document of the import format built from rows, and where its fields came from."""
+
+    file: str
+    type: str
+    raw: dict[str, Any]
+    place: Place
+    """The first row the document came from."""
+    cells: dict[str, Place] = field(default_factory=dict)
+    """Field path (``records[2].credits``) -> the cell it was read from."""
+
+    def locate(self, path: str | None) -> Place:
+        """The cell of a field path, or of its nearest parent, or the document's row."""
+        while path:
+            if path in self.cells:
+                return self.cells[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.place
+
+
+@dataclass
+class Context:
+    """What the conversion of rows needs to know besides the rows themselves."""
+
+    rules: Rules
+    mapping: Mapping
+    students: dict[str, Student] = field(default_factory=dict)
+    programmes: dict[tuple[str, int], Programme] = field(default_factory=dict)
+    transcripts: dict[str, Transcript] = field(default_factory=dict)
+
+
+class _Converter:
+    def __init__(self, tables: list[Table], context: Context) -> None:
+        self.tables = tables
+        self.ctx = context
+        self.problems: list[SheetProblem] = []
+        self.docs: list[SheetDocument] = []
+
+    def bad(self, table: Table, row: Row, name: str | None, message: str) -> None:
+        self.problems.append(SheetProblem(table.file, row.place(name), message))
+
+    # -- cells ----------------------------------------------------------------------
+
+    def required(self, table: Table, row: Row, name: str) -> str | None:
+        text = row.text(name)
+        if not text:
+            self.bad(table, row, name, "is empty")
+            return None
+        return text
+
+    def student_id(self, table: Table, row: Row) -> str | None:
+        if not row.text("student_id"):
+            self.bad(table, row, "student_id", "is empty")
+            return None
+        sid, why = restore_id(row.values.get("student_id"))
+        if why is not None:
+            self.bad(table, row, "student_id", f"学号 {why}")
+            return None
+        return sid
+
+    def number(self, table: Table, row: Row, name: str, low: float, high: float) -> float | None:
+        text = self.required(table, row, name)
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            self.bad(table, row, name, f"{text!r} is not a number")
+            return None
+        if not low <= value <= high:
+            self.bad(table, row, name, f"{text} is not between {low:g} and {high:g}")
+            return None
+        return value
+
+    def grade_year(self, table: Table, row: Row) -> int | None:
+        text = self.required(table, row, "grade_year")
+        if text is None:
+            return None
+        match = _GRADE_YEAR.match(text)
+        if not match or not 2000 <= int(match.group(1)) <= 2100:
+            self.bad(table, row, "grade_year", f"{text!r} is not a year of entry such as 2023")
+            return None
+        return int(match.group(1))
+
+    def term(self, table: Table, row: Row) -> dict[str, Any] | None:
+        year_text = self.required(table, row, "year")
+        semester_text = self.required(table, row, "semester")
+        if year_text is None or semester_text is None:
+            return None
+        match = _YEAR.match(year_text)
+        year = None
+        if match and int(match.group(2)) == int(match.group(1)) + 1:
+            year = f"{match.group(1)}-{match.group(2)}"
+        else:
+            self.bad(table, row, "year", f"{year_text!r} is not a 学年 such as 2025-2026")
+        semester = self.ctx.mapping.semester.get(semester_text)
+        if semester is None:
+            known = ", ".join(self.ctx.mapping.semester)
+            self.bad(table, row, "semester", f"{semester_text!r} is not a 学期 ({known})")
+        if year is None or semester is None:
+            return None
+        return {"year": year, "semester": semester}
+
+    def date(self, table: Table, row: Row, name: str) -> str | None:
+        text = row.text(name)
+        if not text:
+            return None
+        text = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
+        match = _DATE.match(text) or _COMPACT_DATE.match(text)
+        if match:
+            y, m, d = (int(g) for g in match.groups())
+            try:
+                return date(y, m, d).isoformat()
+            except ValueError:
+                pass
+        self.bad(table, row, name, f"{text!r} is not a date such as 2025-05-18")
+        return ""
+
+    def category(self, table: Table, row: Row) -> Category | None:
+        text = row.text("category")
+        if not text:
+            return None
+        found = self.ctx.mapping.category.get(text)
+        if found is None:
+            try:
+                found = Category(text)
+            except ValueError:
+                known = ", ".join(c.value for c in Category)
+                self.bad(
+                    table,
+                    row,
+                    "category",
+                    f"{text!r} is not a 课程类别 ({known}, or one of the mapping file)",
+                )
+        return found
+
+    # -- the kinds of sheet -----------------------------------------------------------
+
+    def run(self) -> tuple[list[SheetDocument], list[SheetProblem]]:
+        by_kind: dict[str, list[Table]] = {}
+        for table in self.tables:
+            by_kind.setdefault(table.kind, []).append(table)
+        students = self._students(by_kind.get("students", []))
+        self._programmes(by_kind.get("programme", []), by_kind.get("graduation", []), students)
+        self._transcripts(by_kind.get("grades", []), by_kind.get("certificates", []))
+        return self.docs, self.problems
+
+    def _students(self, tables: list[Table]) -> dict[str, Student]:
+        found: dict[str, Student] = {}
+        for table in tables:
+            for row in table.rows:
+                sid = self.student_id(table, row)
+                values = [self.required(table, row, n) for n in ("name", "college", "major")]
+                year = self.grade_year(table, row)
+                if sid is None or None in values or year is None:
+                    continue
+                name, college, major = values
+                raw: dict[str, Any] = {
+                    "type": "student",
+                    "id": sid,
+                    "name": name,
+                    "college": college,
+                    "major": major,
+                    "grade_year": year,
+                }
+                for key, column in (
+                    ("class_name", "class_name"),
+                    ("kind", "student_kind"),
+                    ("enrollment_no", "enrollment_no"),
+                ):
+                    if row.text(column):
+                        raw[key] = row.text(column)
+                cells = {
+                    "id": row.place("student_id"),
+                    "name": row.place("name"),
+                    "college": row.place("college"),
+                    "major": row.place("major"),
+                    "grade_year": row.place("grade_year"),
+                    "class_name": row.place("class_name"),
+                    "kind": row.place("student_kind"),
+                    "enrollment_no": row.place("enrollment_no"),
+                }
+                self.docs.append(SheetDocument(table.file, "student", raw, row.place(), cells))
+                student = _quiet(Student, raw)  # if invalid, the import's validation says why
+                if student is not None:
+                    found.setdefault(sid, student)
+        self.ctx.students = {**self.ctx.students, **found}
+        return found
+
+    def _programmes(
+        self, plans: list[Table], graduation: list[Table], students: dict[str, Student]
+    ) -> None:
+        groups: dict[tuple[str, int], SheetDocument] = {}
+        for table in plans:
+            for row in table.rows:
+                major = self.required(table, row, "major")
+                year = self.grade_year(table, row)
+                code = self.required(table, row, "course_code")
+                name = self.required(table, row, "course_name")
+                category = self.category(table, row)
+                if not row.text("category"):
+                    self.bad(table, row, "category", "is empty")
+                credits = self.number(table, row, "credits", 0, 40)
+                if major is None or year is None:
+                    continue
+                doc = groups.get((major, year))
+                if doc is None:
+                    doc = self._programme_doc(table, row, major, year, students)
+                    groups[(major, year)] = doc
+                if None in (code, name, category, credits):
+                    continue
+                index = len(doc.raw["courses"])
+                doc.raw["courses"].append(
+                    {"code": code, "name": name, "category": category.value, "credits": credits}
+                )
+                doc.cells[f"courses[{index}]"] = row.place("course_code")
+                doc.cells[f"courses[{index}].code"] = row.place("course_code")
+                doc.cells[f"courses[{index}].name"] = row.place("course_name")
+                doc.cells[f"courses[{index}].category"] = row.place("category")
+                doc.cells[f"courses[{index}].credits"] = row.place("credits")
+        given: set[tuple[str, int]] = set()
+        for table in graduation:
+            for row in table.rows:
+                major = self.required(table, row, "major")
+                year = self.grade_year(table, row)
+                category = self.category(table, row)
+                if not row.text("category"):
+                    self.bad(table, row, "category", "is empty")
+                credits = self.number(table, row, "required", 0, 400)
+                if None in (major, year, category, credits):
+                    continue
+                doc = groups.get((major, year))
+                if doc is None:
+                    stored = self.ctx.programmes.get((major, year))
+                    if stored is None:
+                        self.bad(
+                            table,
+                            row,
+                            "major",
+                            f"no 人才培养方案 of {major} {year} in this import or the store; "
+                            "import the plan with its graduation credits",
+                        )
+                        continue
+                    raw = {"type": "programme", **stored.model_dump(mode="json")}
+                    raw["graduation"] = {}
+                    doc = SheetDocument(table.file, "programme", raw, row.place())
+                    groups[(major, year)] = doc
+                if (major, year) not in given:
+                    given.add((major, year))
+                    doc.raw["graduation"] = {}
+                if category.value in doc.raw["graduation"]:
+                    self.bad(
+                        table, row, "category", f"{category.value} of {major} {year} is given twice"
+                    )
+                doc.raw["graduation"][category.value] = credits
+                doc.cells[f"graduation.{category.value}"] = row.place("required")
+        for (major, year), doc in groups.items():
+            if (major, year) in given:
+                continue
+            stored = self.ctx.programmes.get((major, year))
+            if stored is not None:  # a plan re-imported without its graduation sheet keeps it
+                doc.raw["graduation"] = {k.value: v for k, v in stored.graduation.items()}
+        self.docs.extend(groups.values())
+        self.ctx.programmes = {
+            **self.ctx.programmes,
+            **{
+                key: p
+                for key, doc in groups.items()
+                if (p := _quiet(Programme, doc.raw)) is not None
+            },
+        }
+
+    def _programme_doc(
+        self, table: Table, row: Row, major: str, year: int, students: dict[str, Student]
+    ) -> SheetDocument:
+        college = row.text("college")
+        place = row.place("college")
+        if not college:
+            known = {
+                s.college
+                for s in self.ctx.students.values()
+                if (s.major, s.grade_year) == (major, year)
+            }
+            stored = self.ctx.programmes.get((major, year))
+            if stored is not None:
+                known.add(stored.college)
+            if len(known) == 1:
+                college = known.pop()
+                place = row.place("major")
+            else:
+                why = (
+                    f"students of {major} {year} are in several colleges ({', '.join(sorted(known))})"
+                    if known
+                    else f"no student of {major} {year} is in this import or the store"
+                )
+                self.bad(
+                    table,
+                    row,
+                    "major",
+                    f"the 学院 of {major} {year} is unknown: {why}; add a 学院 column to the plan",
+                )
+                college = ""
+        raw = {
+            "type": "programme",
+            "major": major,
+            "college": college,
+            "grade_year": year,
+            "courses": [],
+            "graduation": {},
+        }
+        cells = {
+            "major": row.place("major"),
+            "grade_year": row.place("grade_year"),
+            "college": place,
+        }
+        return SheetDocument(table.file, "programme", raw, row.place(), cells)
+
+    def _plan_category(self, sid: str, code: str) -> tuple[Category | None, str]:
+        student = self.ctx.students.get(sid)
+        if student is None:
+            return None, f"student {sid} is in no 学生名单 of this import nor in the store"
+        programme = self.ctx.programmes.get((student.major, student.grade_year))
+        label = f"{student.major} {student.grade_year}"
+        if programme is None:
+            return None, f"there is no 人才培养方案 of {label} in this import or the store"
+        for course in programme.courses:
+            if course.code == code:
+                return course.category, ""
+        return None, f"course {code} is not in the 人才培养方案 of {label}"
+
+    def _transcripts(self, grades: list[Table], certificates: list[Table]) -> None:
+        sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]] = {}
+        for table in grades:
+            for row in table.rows:
+                sid = self.student_id(table, row)
+                code = self.required(table, row, "course_code")
+                name = (
+                    self.required(table, row, "course_name")
+                    if "course_name" in row.columns
+                    else code
+                )
+                credits = self.number(table, row, "credits", 0, 40)
+                term = self.term(table, row)
+                kind = self._exam_kind(table, row)
+                result = self._result(table, row)
+                category = self._course_category(table, row, sid, code)
+                exam_date = (
+                    self.date(table, row, "exam_date") if "exam_date" in row.columns else None
+                )
+                self._check_name(table, row, sid)
+                if None in (sid, code, name, credits, term, kind, result, category):
+                    continue
+                attempt: dict[str, Any] = {"kind": kind.value, "result": result, "term": term}
+                if exam_date:
+                    attempt["date"] = exam_date
+                record = {
+                    "code": code,
+                    "name": name,
+                    "category": category.value,
+                    "credits": credits,
+                    "attempt": attempt,
+                }
+                sittings.setdefault(sid, {}).setdefault(code, []).append((table, row, record))
+        certs: dict[str, list[tuple[Table, Row, dict[str, Any]]]] = {}
+        for table in certificates:
+            for row in table.rows:
+                sid = self.student_id(table, row)
+                cid = self.required(table, row, "certificate_id")
+                title = self.required(table, row, "title")
+                kind_text = self.required(table, row, "certificate_kind")
+                credits = self.number(table, row, "credits", 0, 20)
+                issued = self.date(table, row, "date") if "date" in row.columns else None
+                kind = None
+                if kind_text is not None:
+                    kind = self.ctx.mapping.certificate_kind.get(kind_text)
+                    if kind is None:
+                        self.bad(
+                            table,
+                            row,
+                            "certificate_kind",
+                            f"{kind_text!r} is not 竞赛集训学分 or 获奖证书",
+                        )
+                if None in (sid, cid, title, kind, credits):
+                    continue
+                cert: dict[str, Any] = {
+                    "id": cid,
+                    "kind": kind.value,
+                    "title": title,
+                    "credits": credits,
+                }
+                if issued:
+                    cert["date"] = issued
+                certs.setdefault(sid, []).append((table, row, cert))
+        for sid in [*sittings, *(s for s in certs if s not in sittings)]:
+            self._transcript(sid, sittings.get(sid, {}), certs.get(sid, []))
+
+    def _check_name(self, table: Table, row: Row, sid: str | None) -> None:
+        name = row.text("name")
+        student = self.ctx.students.get(sid or "")
+        if name and student is not None and name != student.name:
+            self.bad(
+                table,
+                row,
+                "name",
+                f"{name} is not the name of student {sid} ({student.name}); is the row shifted?",
+            )
+
+    def _exam_kind(self, table: Table, row: Row) -> AttemptKind | None:
+        if "exam_kind" not in row.columns:
+            return AttemptKind.REGULAR
+        text = row.text("exam_kind")
+        if not text:
+            return AttemptKind.REGULAR
+        kind = self.ctx.mapping.exam_kind.get(text)
+        if kind is None:
+            known = ", ".join(self.ctx.mapping.exam_kind)
+            self.bad(
+                table, row, "exam_kind", f"{text!r} is not a 考试性质 of the mapping file ({known})"
+            )
+        return kind
+
+    def _result(self, table: Table, row: Row) -> str | None:
+        text = self.required(table, row, "result")
+        if text is None:
+            return None
+        try:
+            parse_result(text, self.ctx.rules.grades)
+        except ValueError as exc:
+            self.bad(table, row, "result", str(exc))
+            return None
+        return text
+
+    def _course_category(
+        self, table: Table, row: Row, sid: str | None, code: str | None
+    ) -> Category | None:
+        category = self.category(table, row)
+        if category is not None or row.text("category"):
+            return category
+        nature = row.text("nature")
+        if not nature:
+            self.bad(
+                table,
+                row,
+                "nature" if "nature" in row.columns else None,
+                "neither 课程类别 nor 课程性质 is given: credx needs one to know the course's category",
+            )
+            return None
+        mapped = self.ctx.mapping.nature.get(nature)
+        if mapped is None:
+            known = ", ".join(self.ctx.mapping.nature)
+            self.bad(
+                table, row, "nature", f"{nature!r} is not a 课程性质 of the mapping file ({known})"
+            )
+            return None
+        if mapped != "plan":
+            return Category(mapped)
+        if sid is None or code is None:
+            return None
+        found, why = self._plan_category(sid, code)
+        if found is None:
+            self.bad(
+                table,
+                row,
+                "nature",
+                f"{nature}: the category comes from the plan, but {why}; add a 课程类别 column",
+            )
+        return found
+
+    def _transcript(
+        self,
+        sid: str,
+        courses: dict[str, list[tuple[Table, Row, dict[str, Any]]]],
+        certs: list[tuple[Table, Row, dict[str, Any]]],
+    ) -> None:
+        stored = self.ctx.transcripts.get(sid)
+        base = stored.model_dump(mode="json") if stored is not None else {"student_id": sid}
+        records: dict[str, dict[str, Any]] = {r["code"]: r for r in base.get("records", [])}
+        first = next(iter(courses.values()), None) or certs
+        table, row, _ = first[0]
+        doc = SheetDocument(table.file, "transcript", {}, row.place())
+        for code, rows in courses.items():
+            _head_table, head_row, head = rows[0]
+            for other_table, other_row, other in rows[1:]:
+                for key, column in (
+                    ("credits", "credits"),
+                    ("name", "course_name"),
+                    ("category", "category"),
+                ):
+                    if other[key] != head[key]:
+                        self.bad(
+                            other_table,
+                            other_row,
+                            column if column in other_row.columns else "nature",
+                            f"course {code} has {key} {other[key]} here but {head[key]} in "
+                            f"{head_row.place(column if column in head_row.columns else None)}",
+                        )
+            given = {
+                (
+                    r[2]["attempt"]["kind"],
+                    r[2]["attempt"]["term"]["year"],
+                    r[2]["attempt"]["term"]["semester"],
+                )
+                for r in rows
+            }
+            old = records.get(code, {})
+            kept = [
+                a
+                for a in old.get("attempts", [])
+                if (a["kind"], a["term"]["year"], a["term"]["semester"]) not in given
+            ]
+            attempts = kept + [r[2]["attempt"] for r in rows]
+            attempts.sort(
+                key=lambda a: (
+                    (a["term"]["year"], a["term"]["semester"]),
+                    KIND_ORDER[AttemptKind(a["kind"])],
+                )
+            )
+            regular = [a for a in attempts if a["kind"] == AttemptKind.REGULAR.value]
+            term = old.get("term") or (regular or attempts)[0]["term"]
+            if regular and not old:
+                term = regular[0]["term"]
+            records[code] = {
+                **{k: v for k, v in old.items() if k == "name_en"},
+                "code": code,
+                "name": head["name"],
+                "category": head["category"],
+                "credits": head["credits"],
+                "term": term,
+                "attempts": attempts,
+            }
+            doc.cells[f"@{code}"] = head_row.place("course_code")
+            doc.cells[f"@{code}.credits"] = head_row.place("credits")
+            doc.cells[f"@{code}.name"] = head_row.place("course_name")
+            doc.cells[f"@{code}.category"] = head_row.place(
+                "category" if head_row.text("category") else "nature"
+            )
+        certificates: dict[str, dict[str, Any]] = {c["id"]: c for c in base.get("certificates", [])}
+        for c_table, c_row, cert in certs:
+            if cert["id"] in doc.cells or f"#{cert['id']}" in doc.cells:
+                self.bad(
+                    c_table,
+                    c_row,
+                    "certificate_id",
+                    f"certificate {cert['id']} of student {sid} is given twice",
+                )
+            certificates[cert["id"]] = cert
+            doc.cells[f"#{cert['id']}"] = c_row.place("certificate_id")
+        ordered = list(records.values())
+        ordered.sort(key=lambda r: ((r["term"]["year"], r["term"]["semester"]), r["code"]))
+        doc.raw = {
+            "type": "transcript",
+            "student_id": sid,
+            "records": ordered,
+            "level_exams": base.get("level_exams", []),
+            "certificates": list(certificates.values()),
+        }
+        # Field paths of the import's checks are by index: point them at the rows.
+        for index, record in enumerate(ordered):
+            for suffix in ("", ".credits", ".name", ".category"):
+                place = doc.cells.get(f"@{record['code']}{suffix}")
+                if place is not None:
+                    doc.cells[f"records[{index}]{suffix}"] = place
+        for index, cert in enumerate(doc.raw["certificates"]):
+            place = doc.cells.get(f"#{cert['id']}")
+            if place is not None:
+                doc.cells[f"certificates[{index}]"] = place
+        doc.cells["student_id"] = doc.place if not courses else rows_place(courses)
+        self.docs.append(doc)
+
+
+def rows_place(courses: dict[str, list[tuple[Table, Row, dict[str, Any]]]]) -> Place:
+    """The 学号 cell of a student's first 成绩 row."""
+    _, row, _ = next(iter(courses.values()))[0]
+    return row.place("student_id")
+
+
+def _quiet(model: Any, raw: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate({k: v for k, v in raw.items() if k != "type"})
+    except ValueError:
+        return None
+
+
+def sheet_documents(
+    paths: Sequence[Path], context: Context
+) -> tuple[list[SheetDocument], list[SheetProblem]]:
+    """Read spreadsheets and build their import documents; problems are collected, not raised."""
+    problems: list[SheetProblem] = []
+    tables = read_tables(paths, context.mapping, problems)
+    docs, more = _Converter(tables, context).run()
+    return docs, problems + more
+
+
+__all__ = [
+    "DEFAULT_MAPPING",
+    "SHEET_SUFFIXES",
+    "Context",
+    "Mapping",
+    "MappingError",
+    "Place",
+    "SheetDocument",
+    "SheetProblem",
+    "column_letters",
+    "load_mapping",
+    "read_tables",
+    "restore_id",
+    "sheet_documents",
+]
