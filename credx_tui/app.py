@@ -74,6 +74,14 @@ class CredxApp(App[int]):
             tooltip="打开命令面板",
         ),
         Binding("ctrl+q", "quit", "退出", id="quit", priority=True, tooltip="退出程序"),
+        # Tab and Shift+Tab move focus here, while the app takes the key off its queue:
+        # as the screen's (non-priority) binding the keys typed after a Tab in one burst
+        # (a paste, typing ahead, a slow SSH link) were already queued to the old field,
+        # and the password landed in clear in the 学号 field (issue 15).
+        Binding("tab", "focus_next", "下一项", id="focus_next", show=False, priority=True),
+        Binding(
+            "shift+tab", "focus_previous", "上一项", id="focus_previous", show=False, priority=True
+        ),
     ]
 
     lang: reactive[str] = reactive("zh", init=False)
