@@ -6,6 +6,8 @@ The CLI, the tests and the snapshot apps all build the app through :func:`make_a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 
 # Kitty's keyboard protocol reports an input method's committed phrase as one escape
@@ -27,8 +29,12 @@ from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.css.query import NoMatches
+from textual.dom import NoScreen
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
 
 from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
@@ -45,6 +51,25 @@ if TYPE_CHECKING:
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
 constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
+
+
+def _safe_header_mount(header: Header, _: events.Mount) -> None:
+    """Textual's Header updates its HeaderTitle from a title watcher that only forgives
+    a missing screen; F2 (a new title) racing a screen change or a recompose ran it on a
+    Header whose HeaderTitle was already gone, and the app died with ``NoMatches``
+    (issue 15).  The same watchers, forgiving that too: the next compose draws it."""
+
+    async def set_title() -> None:
+        with contextlib.suppress(NoScreen, NoMatches):
+            header.query_one(HeaderTitle).update(header.format_title())
+
+    header.watch(header.app, "title", set_title)
+    header.watch(header.app, "sub_title", set_title)
+    header.watch(header.screen, "title", set_title)
+    header.watch(header.screen, "sub_title", set_title)
+
+
+Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
@@ -261,6 +286,25 @@ class CredxApp(App[int]):
             "Please tell the administrator the time it happened."
         )
         self._close_messages_no_wait()
+
+    # -- screen changes in a burst of keys (issue 15) ---------------------------
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        """Push ``screen``, unless a screen of the same id is already on the stack.
+
+        In a burst (F3 F3, Enter Enter) the second key reaches the old screen before
+        the first one's screen is shown, and Textual died on the duplicate id; the
+        second push is a repeat of the first, so it is dropped."""
+        if (
+            isinstance(screen, Screen)
+            and screen.id is not None
+            and any(shown.id == screen.id for shown in self.screen_stack)
+        ):
+            self.log.info(f"push of {screen.id!r} dropped: already on the stack")
+            future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+            future.set_result(None)
+            return future
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
 
     # -- language ---------------------------------------------------------------
 

@@ -49,3 +49,63 @@ async def test_tab_pressed_in_one_go_then_enter_logs_in(make) -> None:
         await settle(pilot)
         assert app.screen.id != "login"
         assert app.actor is not None and app.actor.username == HAPPY_STUDENT
+
+
+STORM_KEYS = ["escape", "f2", "f3", "f4", "f6", "f7", "f9", "enter", "resize"]
+"""What the crash of issue 15 was made of: screen changes, language switches, resizes."""
+STORM_SIZES = [(40, 12), (80, 24), (120, 40), (100, 30)]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("seed", [15, 1501, 20260301])
+async def test_key_storms_leave_the_app_alive_on_a_screen(make, seed) -> None:
+    import random
+
+    from textual.screen import Screen
+
+    chooser = random.Random(seed)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        burst(app, [*HAPPY_STUDENT, "tab", *PASSWORD, "enter"])
+        await settle(pilot)
+        for _ in range(6):
+            keys = [chooser.choice(STORM_KEYS) for _ in range(12)]
+            for key in keys:
+                if key == "resize":
+                    await pilot.resize_terminal(*chooser.choice(STORM_SIZES))
+                else:
+                    burst(app, [key])
+            await settle(pilot)
+            await pilot.pause(0.05)
+            assert app.is_running and app.return_code is None, keys
+            assert isinstance(app.screen, Screen) and app.screen.is_mounted, keys
+            assert app.screen.query("*"), keys  # something is drawn, not a blank page
+
+
+ISSUE_STORM = [
+    *["escape", "escape", "f4", "f7", "escape", "f3", "f6", "escape", "escape", "f4"],
+    *["enter", "f9", "escape", "f2", "f2", "f2", "f2", "f7"],
+]
+"""The burst after which the app died with ``NoMatches: HeaderTitle`` (issue 15)."""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("username", [HAPPY_STUDENT, "2023110106"])
+async def test_the_storm_of_the_issue_then_a_resize(make, username) -> None:
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        burst(app, [*username, "tab", *PASSWORD, "enter"])
+        await settle(pilot)
+        burst(app, ISSUE_STORM)
+        await pilot.resize_terminal(40, 12)
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.is_running and app.return_code is None
+        assert app.screen.is_mounted and app.screen.query("Header")
+        burst(app, ["f3", "f3", "enter", "enter"])  # the same screen twice in one go
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
+        ids = [screen.id for screen in app.screen_stack if screen.id]
+        assert len(ids) == len(set(ids)), ids
