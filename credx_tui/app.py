@@ -287,6 +287,28 @@ class CredxApp(App[int]):
         )
         self._close_messages_no_wait()
 
+    # -- quitting ---------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit, asking first when a screen holds unsaved work (a filled-in 申请
+        form), as Esc does there (issue 15)."""
+        from credx_tui.dialogs.confirm import ConfirmDialog
+        from credx_tui.screens.base import CredxScreen
+
+        unsaved = any(
+            isinstance(screen, CredxScreen) and screen.unsaved_changes()
+            for screen in self.screen_stack
+        )
+        if not unsaved or isinstance(self.screen, ConfirmDialog):
+            await super().action_quit()
+            return
+
+        def chosen(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(self.t("app.quit_unsaved")), chosen)
+
     # -- screen changes in a burst of keys (issue 15) ---------------------------
 
     def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]

@@ -269,6 +269,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{mark} {name}  {kind}  {credits}学分{spent}",
         "{mark} {name}  {kind}  {credits} cr{spent}",
     ),
+    "app.quit_unsaved": (
+        "尚未保存的修改将被放弃，确定退出吗？",
+        "The changes not yet saved will be dropped. Quit anyway?",
+    ),
     "apply.discard": (
         "尚未保存的修改将被放弃，确定返回吗？",
         "The changes not yet saved will be dropped. Go back anyway?",

@@ -109,3 +109,43 @@ async def test_the_storm_of_the_issue_then_a_resize(make, username) -> None:
         assert app.is_running and app.return_code is None
         ids = [screen.id for screen in app.screen_stack if screen.id]
         assert len(ids) == len(set(ids)), ids
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("size", SIZES)
+async def test_ctrl_q_on_a_filled_in_form_asks_first(make, size) -> None:
+    from credx_tui.dialogs.confirm import ConfirmDialog
+    from credx_tui.screens.apply import ApplyScreen
+
+    from .conftest import open_exchange
+    from .test_journey import pick_target
+
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await open_exchange(pilot, HAPPY_STUDENT)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        await pick_target(pilot, "高等数学(2-1)")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, ConfirmDialog)
+        assert "确定退出" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("escape")  # 取消: the form stays as it was
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, ApplyScreen)
+        assert app.screen.target is not None
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("enter")  # 确定
+        await settle(pilot)
+    assert app.return_code == 0
+
+
+async def test_ctrl_q_with_nothing_typed_quits_at_once(make) -> None:
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
