@@ -6,6 +6,8 @@ The CLI, the tests and the snapshot apps all build the app through :func:`make_a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 
 # Kitty's keyboard protocol reports an input method's committed phrase as one escape
@@ -27,8 +29,12 @@ from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.css.query import NoMatches
+from textual.dom import NoScreen
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
 
 from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
@@ -36,6 +42,7 @@ from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
+from credx_tui.widgets import glyphs
 from policy.models import Role
 from policy.rules import Rules
 
@@ -45,6 +52,26 @@ if TYPE_CHECKING:
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
 constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
+
+
+def _safe_header_mount(header: Header, _: events.Mount) -> None:
+    """Textual's Header updates its HeaderTitle from a title watcher that only forgives
+    a missing screen; F2 (a new title) racing a screen change or a recompose ran it on a
+    Header whose HeaderTitle was already gone, and the app died with ``NoMatches``
+    (issue 15).  The same watchers, forgiving that too: the next compose draws it."""
+
+    async def set_title() -> None:
+        with contextlib.suppress(NoScreen, NoMatches):
+            header.query_one(HeaderTitle).update(header.format_title())
+
+    header.watch(header.app, "title", set_title)
+    header.watch(header.app, "sub_title", set_title)
+    header.watch(header.screen, "title", set_title)
+    header.watch(header.screen, "sub_title", set_title)
+
+
+Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
+glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
@@ -74,6 +101,14 @@ class CredxApp(App[int]):
             tooltip="打开命令面板",
         ),
         Binding("ctrl+q", "quit", "退出", id="quit", priority=True, tooltip="退出程序"),
+        # Tab and Shift+Tab move focus here, while the app takes the key off its queue:
+        # as the screen's (non-priority) binding the keys typed after a Tab in one burst
+        # (a paste, typing ahead, a slow SSH link) were already queued to the old field,
+        # and the password landed in clear in the 学号 field (issue 15).
+        Binding("tab", "focus_next", "下一项", id="focus_next", show=False, priority=True),
+        Binding(
+            "shift+tab", "focus_previous", "上一项", id="focus_previous", show=False, priority=True
+        ),
     ]
 
     lang: reactive[str] = reactive("zh", init=False)
@@ -257,6 +292,47 @@ class CredxApp(App[int]):
             "Please tell the administrator the time it happened."
         )
         self._close_messages_no_wait()
+
+    # -- quitting ---------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit, asking first when a screen holds unsaved work (a filled-in 申请
+        form), as Esc does there (issue 15)."""
+        from credx_tui.dialogs.confirm import ConfirmDialog
+        from credx_tui.screens.base import CredxScreen
+
+        unsaved = any(
+            isinstance(screen, CredxScreen) and screen.unsaved_changes()
+            for screen in self.screen_stack
+        )
+        if not unsaved or isinstance(self.screen, ConfirmDialog):
+            await super().action_quit()
+            return
+
+        def chosen(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(self.t("app.quit_unsaved")), chosen)
+
+    # -- screen changes in a burst of keys (issue 15) ---------------------------
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        """Push ``screen``, unless a screen of the same id is already on the stack.
+
+        In a burst (F3 F3, Enter Enter) the second key reaches the old screen before
+        the first one's screen is shown, and Textual died on the duplicate id; the
+        second push is a repeat of the first, so it is dropped."""
+        if (
+            isinstance(screen, Screen)
+            and screen.id is not None
+            and any(shown.id == screen.id for shown in self.screen_stack)
+        ):
+            self.log.info(f"push of {screen.id!r} dropped: already on the stack")
+            future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+            future.set_result(None)
+            return future
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
 
     # -- language ---------------------------------------------------------------
 

@@ -25,6 +25,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.palette.tip": ("打开命令面板", "Open the command palette"),
     "key.quit": ("退出", "Quit"),
     "key.quit.tip": ("退出程序", "Quit credx"),
+    "key.focus_next": ("下一项", "Next field"),
+    "key.focus_next.tip": ("移到下一个输入项", "Move to the next field"),
+    "key.focus_previous": ("上一项", "Previous field"),
+    "key.focus_previous.tip": ("移到上一个输入项", "Move to the previous field"),
     "key.back": ("返回", "Back"),
     "key.back.tip": ("返回上一页", "Back to the previous page"),
     "key.refresh": ("刷新", "Refresh"),
@@ -264,6 +268,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "apply.source.option": (
         "{mark} {name}  {kind}  {credits}学分{spent}",
         "{mark} {name}  {kind}  {credits} cr{spent}",
+    ),
+    "app.quit_unsaved": (
+        "尚未保存的修改将被放弃，确定退出吗？",
+        "The changes not yet saved will be dropped. Quit anyway?",
     ),
     "apply.discard": (
         "尚未保存的修改将被放弃，确定返回吗？",

@@ -434,6 +434,10 @@ class ApplyScreen(CredxScreen):
             self.note,
         )
 
+    def unsaved_changes(self) -> bool:
+        """The offer differs from what was last saved (Esc and Ctrl+Q ask first)."""
+        return self._state() != self._saved
+
     def action_back(self) -> None:
         """Esc: back to 学分兑换, asking first when the offer has unsaved changes."""
         if self._state() == self._saved:

@@ -79,6 +79,10 @@ class CredxScreen(Localized, Screen):
     def reload(self) -> None:
         """Read the data again from the services (override)."""
 
+    def unsaved_changes(self) -> bool:
+        """Whether leaving now drops work typed in (override); Ctrl+Q asks first then."""
+        return False
+
     def action_refresh(self) -> None:
         """F5: read again."""
         self.reload()
