@@ -365,7 +365,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trail.col.action": ("操作", "What"),
     "trail.col.who": ("操作人", "Who"),
     "trail.col.step": ("审核环节", "Step"),
-    "trail.col.reason": ("原因", "Reason"),
+    "trail.col.reason": ("原因/审核意见", "Reason / comment"),
+    "trail.comment": ("审核意见（{who}）：{comment}", "Reviewer's comment ({who}): {comment}"),
     "trail.col.status": ("之后状态", "Status after"),
     "trail.empty": ("尚无记录", "No events yet"),
     "trail.returned": (
@@ -562,6 +563,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "用系统查看器打开所选附件（如有）",
         "Open the selected attachment with the system viewer, if any",
     ),
+    "approve.title": ("审核通过申请 {id}", "Approve application {id}"),
+    "approve.comment": (
+        "审核意见（可不填；学生会在流程跟踪和申请表上看到）",
+        "Comment (optional; the student sees it in 流程跟踪 and on the form)",
+    ),
+    "approve.placeholder": ("例如：材料齐全，同意兑换", "e.g. evidence complete, exchange agreed"),
+    "approve.ok": ("通过", "Approve"),
+    "approve.cancel": ("取消", "Cancel"),
+    "decision.note": ("学生备注：{note}", "Student's note (备注): {note}"),
+    "decision.note.none": ("学生备注：未填写", "Student's note (备注): none"),
     "return.title": ("退回申请 {id}", "Return application {id}"),
     "return.ready": ("常用原因（回车选用）", "Ready reasons (Enter picks one)"),
     "return.reason": (

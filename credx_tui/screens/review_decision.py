@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Conflict, Refused, ServiceError
@@ -91,6 +91,7 @@ class ReviewDecisionScreen(CredxScreen):
             yield Static("", id="decision-student", markup=False)
             yield Static("", id="decision-target", markup=False)
             yield Static("", id="decision-sources", markup=False)
+            yield Static("", id="decision-note", markup=False)
             yield Static("", id="decision-credits", markup=False)
             yield Static("", id="decision-verdict", markup=False)
             yield Static(self.t("decision.attachments"), id="decision-att-title", markup=False)
@@ -156,6 +157,7 @@ class ReviewDecisionScreen(CredxScreen):
         self.query_one("#decision-student", Static).update(student)
         self.query_one("#decision-target", Static).update(self._target())
         self.query_one("#decision-sources", Static).update(self._sources())
+        self.query_one("#decision-note", Static).update(self._note())
         self.query_one("#decision-credits", Static).update(self._credits())
         self.query_one("#decision-verdict", Static).update(self._verdict())
         self._attachments(app.attachments)
@@ -240,6 +242,16 @@ class ReviewDecisionScreen(CredxScreen):
         text.append(self.t("decision.offered", offered=fmt(offered), needed=fmt(needed)))
         return text
 
+    def _note(self) -> Text:
+        """The student's 备注 in full: what they wrote to the reviewer (issue 10)."""
+        f = self.file
+        assert f is not None
+        if not f.application.note:
+            return Text(self.t("decision.note.none"), style="dim")
+        text = Text(self.t("decision.note", note=""), style="bold")
+        text.append(f.application.note, style="not bold")
+        return text
+
     def _credits(self) -> Text:
         f = self.file
         assert f is not None
@@ -314,7 +326,7 @@ class ReviewDecisionScreen(CredxScreen):
                 e.actor,
                 e.step_name,
                 self.t(f"status.{e.status_after.value}"),
-                e.reason,
+                e.reason or e.comment,
             ]
             for e in f.events
         ]
@@ -382,7 +394,8 @@ class ReviewDecisionScreen(CredxScreen):
         self.reload()
 
     def action_approve(self) -> None:
-        """F8: approve at the current step, after confirmation."""
+        """F8: approve at the current step, after confirmation, with an optional
+        审核意见."""
         f = self.file
         if f is None:
             return
@@ -393,20 +406,24 @@ class ReviewDecisionScreen(CredxScreen):
             course=f.target.name if f.target else f.application.target,
         )
 
-        def done(confirmed: bool | None) -> None:
-            if confirmed:
-                self.approve()
+        def done(comment: str | None) -> None:
+            if comment is not None:
+                self.approve(comment)
 
-        self.app.push_screen(ConfirmDialog(question), done)
+        self.app.push_screen(ApproveDialog(f.application.id, question), done)
 
-    def approve(self) -> None:
-        """Approve now, racing any other reviewer: the loser is told and reloaded."""
+    def approve(self, comment: str = "") -> None:
+        """Approve now with the optional 审核意见 ``comment``, racing any other reviewer:
+        the loser is told and reloaded."""
         f = self.file
         if f is None:
             return
         try:
             decided = self.services.approve(
-                self.actor, f.application.id, expected_revision=f.application.revision
+                self.actor,
+                f.application.id,
+                expected_revision=f.application.revision,
+                comment=comment,
             )
         except (Conflict, Refused) as exc:
             self._lost(exc)

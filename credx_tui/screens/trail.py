@@ -117,7 +117,7 @@ class TrailScreen(CredxScreen):
                 event.actor,
                 event.step_name,
                 self.t(f"status.{event.status_after.value}"),
-                event.reason,
+                event.reason or event.comment,
             ]
             table.add_row(*(Text(c) for c in cells), key=event.id)
         state = {
@@ -131,6 +131,11 @@ class TrailScreen(CredxScreen):
         if app.status == Status.RETURNED and returns:
             # The reviewer's reason in full: the table's column may be cut at 80 cells.
             text = self.t("trail.return_reason", reason=returns[-1].reason) + "\n" + text
+        comments = [e for e in self.events if e.action == ReviewAction.APPROVE and e.comment]
+        if comments:
+            # Each reviewer's 审核意见 in full, as for a return reason above.
+            lines = [self.t("trail.comment", who=e.actor, comment=e.comment) for e in comments]
+            text = "\n".join(lines) + "\n" + text
         if not self.events:
             text = self.t("trail.empty") + "\n" + text
         self.query_one("#trail-state", Static).update(text)

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from credx_tui.app import make_app
-from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.exchange import ExchangeScreen
 from credx_tui.screens.login import LoginScreen
@@ -204,7 +204,7 @@ async def test_approve_and_the_student_sees_it(make, services, size):
         await open_first(pilot)
         await pilot.press("f8")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ApproveDialog)
         await pilot.press("enter")  # 确定
         await settle(pilot)
         assert isinstance(app.screen, ReviewDecisionScreen)
