@@ -368,7 +368,7 @@ async def test_verdict_changed_since_submission(make, store, services):
         assert "R8" in shown
 
 
-async def test_attachments_saved_or_opened_and_say_which(make, services, tmp_path, monkeypatch):
+async def test_attachments_saved_or_viewed(make, services, tmp_path, monkeypatch):
     shot = tmp_path / "补考成绩.png"
     shot.write_bytes(PNG)
     submit_suggested(services, HAPPY_STUDENT, "高等数学(2-1)", attach=shot)
@@ -392,9 +392,11 @@ async def test_attachments_saved_or_opened_and_say_which(make, services, tmp_pat
         [saved] = list((tmp_path / "copies").rglob("*.png"))
         assert saved.read_bytes() == PNG
         assert "已保存副本" in screen_text(app)
-        await pilot.press("f4")
+        await pilot.press("f4")  # no xdg-open any more: the viewer in the terminal
         await settle(pilot)
-        assert "此终端没有图形查看器" in screen_text(app)
+        from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
+
+        assert isinstance(app.screen, AttachmentViewerScreen)
 
 
 # -- review chain (R11 as policy data) ------------------------------------------------
