@@ -348,6 +348,58 @@ def main() -> None:
     print(f"student session peak RSS:      {rss:6.1f} MB   target <= 150 MB")
 
     transcript_pdf()
+    preview_render()
+
+
+def preview_render(repeats: int = 10) -> None:
+    """A 1920x1080 PNG screenshot drawn by the attachment preview at 120x40 in
+    half-block mode (headless): PNG decode, fit-to-width reduction and the cells drawn
+    (``render_lines``), from bytes to cells, first time and then ``repeats`` more."""
+    import asyncio
+    import io
+
+    from PIL import Image, ImageDraw
+    from textual.app import App
+    from textual.geometry import Region
+
+    from credx_tui.widgets.attachment_preview import AttachmentPreview
+    from policy.models import Attachment
+
+    picture = Image.new("RGB", (1920, 1080), "white")
+    draw = ImageDraw.Draw(picture)
+    for i in range(0, 1920, 40):
+        draw.rectangle([i, (i * 7) % 1000, i + 30, (i * 7) % 1000 + 60], fill=(i % 256, 90, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    payload = buffer.getvalue()
+    att = Attachment(
+        sha256="0" * 64, filename="shot.png", media_type="image/png", size=len(payload)
+    )
+
+    class Bench(App):
+        def compose(self):
+            yield AttachmentPreview(id="p", max_rows=36)
+
+    async def run() -> list[float]:
+        times = []
+        app = Bench()
+        async with app.run_test(size=(120, 40)) as pilot:
+            preview = app.query_one(AttachmentPreview)
+            for _ in range(repeats + 1):
+                start = time.perf_counter()
+                preview.show(att, payload, "shot.png")
+                await pilot.pause()
+                image = preview.image_widget
+                assert image is not None
+                image.render_lines(Region(0, 0, image.size.width, image.size.height))
+                times.append(time.perf_counter() - start)
+        return times
+
+    times = asyncio.run(run())
+    print(
+        f"attachment preview 1920x1080 PNG at 120x40 (half-blocks): "
+        f"first {times[0] * 1000:.0f} ms, then {_percentiles(times[1:])}"
+    )
 
     from benchmarks.export import measure
 

@@ -329,6 +329,12 @@ class ReviewEvent(Model):
     step: int = Field(strict=True, default=0, ge=0)
     step_name: Line = Field(default="", max_length=40)
     reason: Paragraph = Field(default="", max_length=REASON_MAX)
+    comment: Paragraph = Field(
+        default="",
+        max_length=REASON_MAX,
+        description="审核意见: what the reviewer wrote on approval (optional, shown to the "
+        "student); a return's reason stays in ``reason`` (R11)",
+    )
     status_after: Status
 
 

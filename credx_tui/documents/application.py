@@ -35,7 +35,7 @@ from credx_tui.widgets.describe import offered_credits, relation, source_name
 from policy.dossier import Dossier
 from policy.eligibility import EPS, fmt, needed_credits
 from policy.grades import chronological, effective_records
-from policy.models import ExchangeApplication, ReviewEvent, SourceKind, Status
+from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, SourceKind, Status
 from policy.rules import Rules
 
 ROLE_NAMES = {"student": "学生", "reviewer": "审核人", "admin": "管理员"}
@@ -291,7 +291,7 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
                 ),
                 _p(event.step_name or "-", s.small),
                 _p(event.status_after.value, s.small),
-                _p(event.reason or "", s.small),
+                _p(event.reason or event.comment or "", s.small),
             ]
         )
     if len(rows) == 1:
@@ -304,16 +304,23 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
 
     line = "____________________"
     half = width / 2
+    # The reviewers' 审核意见 given on approval go on the form's own line for them;
+    # the line stays blank (for a pen) when nobody wrote one.
+    opinions = "；".join(
+        f"{e.step_name or '-'}：{e.comment}"
+        for e in form.trail
+        if e.action == ReviewAction.APPROVE and e.comment
+    )
     sign = Table(
         [
             [_p(f"学生签名：{line}", s.body), _p(f"日期：{line}", s.body)],
             [_p("二级学院审核意见：", s.body), ""],
-            ["", ""],
+            [_p(opinions, s.small) if opinions else "", ""],
             [_p(f"审核人签字：{line}", s.body), _p(f"日期：{line}", s.body)],
             [_p("学院盖章：", s.body), ""],
         ],
         colWidths=[half, half],
-        rowHeights=[8 * mm, 6 * mm, 11 * mm, 8 * mm, 12 * mm],
+        rowHeights=[8 * mm, 6 * mm, None if opinions else 11 * mm, 8 * mm, 12 * mm],
     )
     sign.setStyle(
         TableStyle(

@@ -86,7 +86,8 @@ class PortalScreen(CredxScreen):
             return Text(self.t(key))
         text = Text()
         for event in notices:
-            reason = self.t("portal.notice.reason", reason=event.reason) if event.reason else ""
+            said = event.reason or event.comment
+            reason = self.t("portal.notice.reason", reason=said) if said else ""
             line = self.t(
                 "portal.notice",
                 at=f"{event.at.astimezone():%Y-%m-%d %H:%M}",

@@ -5,10 +5,7 @@ policy's verdict now (and whether it changed since submission), the attachments 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -19,12 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
+from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.review import ReviewFile
+from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 from policy.eligibility import fmt
@@ -91,10 +90,12 @@ class ReviewDecisionScreen(CredxScreen):
             yield Static("", id="decision-student", markup=False)
             yield Static("", id="decision-target", markup=False)
             yield Static("", id="decision-sources", markup=False)
+            yield Static("", id="decision-note", markup=False)
             yield Static("", id="decision-credits", markup=False)
             yield Static("", id="decision-verdict", markup=False)
             yield Static(self.t("decision.attachments"), id="decision-att-title", markup=False)
             yield DataTable(id="decision-attachments", cursor_type="row")
+            yield AttachmentPreview(id="decision-preview")
             yield Static("", id="decision-trail", markup=False)
         yield Footer()
 
@@ -156,6 +157,7 @@ class ReviewDecisionScreen(CredxScreen):
         self.query_one("#decision-student", Static).update(student)
         self.query_one("#decision-target", Static).update(self._target())
         self.query_one("#decision-sources", Static).update(self._sources())
+        self.query_one("#decision-note", Static).update(self._note())
         self.query_one("#decision-credits", Static).update(self._credits())
         self.query_one("#decision-verdict", Static).update(self._verdict())
         self._attachments(app.attachments)
@@ -240,6 +242,16 @@ class ReviewDecisionScreen(CredxScreen):
         text.append(self.t("decision.offered", offered=fmt(offered), needed=fmt(needed)))
         return text
 
+    def _note(self) -> Text:
+        """The student's 备注 in full: what they wrote to the reviewer (issue 10)."""
+        f = self.file
+        assert f is not None
+        if not f.application.note:
+            return Text(self.t("decision.note.none"), style="dim")
+        text = Text(self.t("decision.note", note=""), style="bold")
+        text.append(f.application.note, style="not bold")
+        return text
+
     def _credits(self) -> Text:
         f = self.file
         assert f is not None
@@ -297,10 +309,52 @@ class ReviewDecisionScreen(CredxScreen):
             cells = [att.filename, att.media_type, f"{att.size / 1024:.1f} KB", att.sha256]
             table.add_row(*(Text(c) for c in cells), key=att.sha256)
         table.display = bool(attachments)
+        self._preview()
         title = self.t("decision.attachments")
         if not attachments:
             title += "\n  " + self.t("decision.attachments.none")
         self.query_one("#decision-att-title", Static).update(Text(title, style="bold"))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Moving in the attachment table shows that attachment."""
+        if event.data_table.id == "decision-attachments":
+            self._preview()
+
+    def _read(self, att: Attachment) -> bytes | None:
+        """The attachment's bytes through the services (who may see it is checked
+        there), or None with the reason on screen."""
+        f = self.file
+        assert f is not None
+        try:
+            return self.services.attachment_bytes(self.actor, f.application.id, att.sha256)
+        except ServiceError as exc:
+            self.show_error(exc)
+        except Exception as exc:  # the store names a damaged file; never crash
+            self._say(self.t("decision.att.failed", error=str(exc)))
+        return None
+
+    def _preview(self) -> None:
+        """Draw the selected attachment under the table (fit to the width)."""
+        preview = self.query_one("#decision-preview", AttachmentPreview)
+        att = self._selected_attachment()
+        if att is None:
+            preview.show(None, None, "")
+            preview.display = False
+            return
+        if preview.attachment == att and preview.pages is not None:
+            return
+        payload = self._read(att)
+        preview.display = payload is not None
+        if payload is None:
+            return
+        preview.max_rows = max(self.app.size.height - 8, 6)
+        preview.show(att, payload, "")
+        try:
+            pages = preview.pages.count if preview.pages else 1
+            preview.caption_text = self.t("preview.caption", name=att.filename, pages=pages)
+        except Exception as exc:
+            preview.caption_text = self.t("preview.failed", name=att.filename, error=str(exc))
+        preview.show(att, payload, preview.caption_text)
 
     def _trail(self) -> Text:
         f = self.file
@@ -314,7 +368,7 @@ class ReviewDecisionScreen(CredxScreen):
                 e.actor,
                 e.step_name,
                 self.t(f"status.{e.status_after.value}"),
-                e.reason,
+                e.reason or e.comment,
             ]
             for e in f.events
         ]
@@ -382,7 +436,8 @@ class ReviewDecisionScreen(CredxScreen):
         self.reload()
 
     def action_approve(self) -> None:
-        """F8: approve at the current step, after confirmation."""
+        """F8: approve at the current step, after confirmation, with an optional
+        审核意见."""
         f = self.file
         if f is None:
             return
@@ -393,20 +448,24 @@ class ReviewDecisionScreen(CredxScreen):
             course=f.target.name if f.target else f.application.target,
         )
 
-        def done(confirmed: bool | None) -> None:
-            if confirmed:
-                self.approve()
+        def done(comment: str | None) -> None:
+            if comment is not None:
+                self.approve(comment)
 
-        self.app.push_screen(ConfirmDialog(question), done)
+        self.app.push_screen(ApproveDialog(f.application.id, question), done)
 
-    def approve(self) -> None:
-        """Approve now, racing any other reviewer: the loser is told and reloaded."""
+    def approve(self, comment: str = "") -> None:
+        """Approve now with the optional 审核意见 ``comment``, racing any other reviewer:
+        the loser is told and reloaded."""
         f = self.file
         if f is None:
             return
         try:
             decided = self.services.approve(
-                self.actor, f.application.id, expected_revision=f.application.revision
+                self.actor,
+                f.application.id,
+                expected_revision=f.application.revision,
+                comment=comment,
             )
         except (Conflict, Refused) as exc:
             self._lost(exc)
@@ -480,13 +539,8 @@ class ReviewDecisionScreen(CredxScreen):
         attachment folder; None (and a message) when that fails."""
         f = self.file
         assert f is not None
-        try:
-            payload = self.services.attachment_bytes(self.actor, f.application.id, att.sha256)
-        except ServiceError as exc:
-            self.show_error(exc)
-            return None
-        except Exception as exc:  # the store names a damaged file; never crash
-            self._say(self.t("decision.att.failed", error=str(exc)))
+        payload = self._read(att)
+        if payload is None:
             return None
         folder = getattr(self.credx, "attachment_dir", None) or default_attachment_dir()
         target = Path(folder) / f.application.id / f"{att.sha256[:8]}-{safe_name(att.filename)}"
@@ -511,27 +565,11 @@ class ReviewDecisionScreen(CredxScreen):
             self._say(message)
 
     def action_open_attachment(self) -> None:
-        """F4: open the selected attachment with the system viewer when there is one
-        (xdg-open and a display); otherwise save a copy, and say which happened."""
+        """F4: the selected attachment full screen in the terminal (zoom, pan, pages)."""
         att = self._selected_attachment()
         if att is None:
             self._say(self.t("decision.att.none"))
             return
-        path = self._save_copy(att)
-        if path is None:
-            return
-        viewer = shutil.which("xdg-open")
-        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        if viewer and display:
-            subprocess.Popen(
-                [viewer, str(path)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            message = self.t("decision.att.opened", path=str(path))
-        else:
-            message = self.t("decision.att.no_viewer", path=str(path))
-        self.notify(message, markup=False)
-        self._say(message)
+        payload = self._read(att)
+        if payload is not None:
+            self.app.push_screen(AttachmentViewerScreen(att, payload))

@@ -16,10 +16,11 @@ from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
+from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from policy.dossier import Dossier
 from policy.eligibility import fmt
-from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Status
+from policy.models import Attachment, ExchangeApplication, ReviewAction, ReviewEvent, Status
 
 TRAIL_COLUMNS = (
     ("at", "trail.col.at"),
@@ -39,6 +40,8 @@ class TrailScreen(CredxScreen):
         Binding("f8", "resubmit", "提交", id="resubmit", tooltip="提交或重新提交此申请"),
         Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
         Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
+        Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
+        Binding("f6", "next_attachment", "下一附件", id="trail_att_next", tooltip="下一个附件"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
@@ -50,6 +53,8 @@ class TrailScreen(CredxScreen):
         self.application: ExchangeApplication | None = None
         self.events: list[ReviewEvent] = []
         self.dossier: Dossier | None = None
+        self.attachment_index = 0
+        """Which of the application's attachments the preview shows."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -58,6 +63,7 @@ class TrailScreen(CredxScreen):
             yield Static("", id="trail-summary", markup=False)
             yield DataTable(id="trail-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="trail-state", markup=False)
+            yield AttachmentPreview(id="trail-preview", max_rows=12)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,7 +123,7 @@ class TrailScreen(CredxScreen):
                 event.actor,
                 event.step_name,
                 self.t(f"status.{event.status_after.value}"),
-                event.reason,
+                event.reason or event.comment,
             ]
             table.add_row(*(Text(c) for c in cells), key=event.id)
         state = {
@@ -131,15 +137,67 @@ class TrailScreen(CredxScreen):
         if app.status == Status.RETURNED and returns:
             # The reviewer's reason in full: the table's column may be cut at 80 cells.
             text = self.t("trail.return_reason", reason=returns[-1].reason) + "\n" + text
+        comments = [e for e in self.events if e.action == ReviewAction.APPROVE and e.comment]
+        if comments:
+            # Each reviewer's 审核意见 in full, as for a return reason above.
+            lines = [self.t("trail.comment", who=e.actor, comment=e.comment) for e in comments]
+            text = "\n".join(lines) + "\n" + text
         if not self.events:
             text = self.t("trail.empty") + "\n" + text
         self.query_one("#trail-state", Static).update(text)
+        self._preview()
+
+    def _attachment_bytes(self) -> tuple[Attachment, bytes] | None:
+        """The attachment shown and its bytes (the services check it is the student's)."""
+        app = self.application
+        if app is None or not app.attachments:
+            return None
+        att = app.attachments[self.attachment_index % len(app.attachments)]
+        try:
+            return att, self.services.attachment_bytes(self.actor, app.id, att.sha256)
+        except ServiceError as exc:
+            self.show_error(exc)
+        except Exception as exc:  # a damaged file is named, never a crash
+            self.notify(str(exc), severity="error", markup=False)
+        return None
+
+    def _preview(self) -> None:
+        """The student sees the same preview of their attachment as the reviewer."""
+        preview = self.query_one("#trail-preview", AttachmentPreview)
+        found = self._attachment_bytes()
+        preview.display = found is not None
+        if found is None:
+            return
+        att, payload = found
+        preview.show(att, payload, "")
+        try:
+            pages = preview.pages.count if preview.pages else 1
+            caption = self.t("preview.caption", name=att.filename, pages=pages)
+        except Exception as exc:
+            caption = self.t("preview.failed", name=att.filename, error=str(exc))
+        preview.show(att, payload, caption)
+
+    def action_view_attachment(self) -> None:
+        """F4: the attachment full screen (zoom, pan, pages)."""
+        from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
+
+        found = self._attachment_bytes()
+        if found is not None:
+            self.app.push_screen(AttachmentViewerScreen(*found))
+
+    def action_next_attachment(self) -> None:
+        """F6: preview the next attachment."""
+        self.attachment_index += 1
+        self._preview()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what the application's status allows (the services decide)."""
         app = self.application
         if action in ("edit", "resubmit"):
             return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
+        if action in ("view_attachment", "next_attachment"):
+            count = len(app.attachments) if app is not None else 0
+            return count > (1 if action == "next_attachment" else 0)
         if action == "withdraw":
             return app is not None and app.status == Status.UNDER_REVIEW
         return True

@@ -649,12 +649,23 @@ class Services:
         dossier = Dossier(student=student, transcript=transcript)
         return QueueItem(application=app, summary=summarise(dossier, app.target))
 
-    def approve(self, actor: Actor, app_id: str, *, expected_revision: int) -> ExchangeApplication:
+    def approve(
+        self, actor: Actor, app_id: str, *, expected_revision: int, comment: str = ""
+    ) -> ExchangeApplication:
         """Approve at the application's current step; the last step ends it (R11).
 
         ``expected_revision`` is the revision the reviewer saw, and is required: without
-        it two reviewers (or one double key press) could both approve a chain's steps."""
-        return self._decide(actor, app_id, ReviewAction.APPROVE, "", expected_revision)
+        it two reviewers (or one double key press) could both approve a chain's steps.
+        ``comment`` is the optional 审核意见, kept on the approval's ReviewEvent and shown
+        to the student in 流程跟踪 and on the application form."""
+        return self._decide(
+            actor,
+            app_id,
+            ReviewAction.APPROVE,
+            "",
+            expected_revision,
+            comment=_comment_text(comment),
+        )
 
     def return_(
         self, actor: Actor, app_id: str, reason: str, *, expected_revision: int
@@ -672,6 +683,7 @@ class Services:
         action: ReviewAction,
         reason: str,
         expected_revision: int,
+        comment: str = "",
     ) -> ExchangeApplication:
         if actor.role not in (Role.REVIEWER, Role.ADMIN):
             raise AccessDenied("学生不能审核申请", "students cannot decide applications")
@@ -700,7 +712,11 @@ class Services:
                 workflow.apply(action, app, self.rules, now, reason=reason or None)
             )
             tx.put_application(decided)
-            tx.add_event(self._event(actor, decided, action, now, reason=reason, step=app.step))
+            tx.add_event(
+                self._event(
+                    actor, decided, action, now, reason=reason, step=app.step, comment=comment
+                )
+            )
         return decided
 
     def _step_refusal(self, actor: Actor, app: ExchangeApplication) -> AccessDenied | None:
@@ -817,6 +833,7 @@ class Services:
         now: datetime,
         reason: str = "",
         step: int | None = None,
+        comment: str = "",
     ) -> ReviewEvent:
         at_step = app.step if step is None else step
         steps = self.rules.review_steps
@@ -839,6 +856,7 @@ class Services:
             step=at_step,
             step_name=step_name,
             reason=reason,
+            comment=comment,
             status_after=app.status,
         )
 
@@ -940,6 +958,13 @@ def _text(
 def _reason_text(reason: str) -> str:
     """A reviewer's return reason through the gate (an empty one is refused by R11)."""
     return _text(reason, "退回原因", "return reason", multiline=True, max_length=REASON_MAX)
+
+
+def _comment_text(comment: str) -> str:
+    """A reviewer's optional 审核意见 through the gate (empty is fine: it is optional)."""
+    if not isinstance(comment, str):
+        raise BadText("审核意见必须是文字", "the review comment must be text")
+    return _text(comment, "审核意见", "review comment", multiline=True, max_length=REASON_MAX)
 
 
 def _password(password: str) -> str:

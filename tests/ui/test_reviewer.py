@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Select
 
 from credx_tui.app import make_app
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.exchange import ExchangeScreen
 from credx_tui.screens.login import LoginScreen
@@ -208,7 +208,7 @@ async def test_approve_and_the_student_sees_it(make, services, size):
         await open_first(pilot)
         await pilot.press("f8")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ApproveDialog)
         await pilot.press("enter")  # 确定
         await settle(pilot)
         assert isinstance(app.screen, ReviewDecisionScreen)
@@ -372,7 +372,7 @@ async def test_verdict_changed_since_submission(make, store, services):
         assert "R8" in shown
 
 
-async def test_attachments_saved_or_opened_and_say_which(make, services, tmp_path, monkeypatch):
+async def test_attachments_saved_or_viewed(make, services, tmp_path, monkeypatch):
     shot = tmp_path / "补考成绩.png"
     shot.write_bytes(PNG)
     submit_suggested(services, HAPPY_STUDENT, "高等数学(2-1)", attach=shot)
@@ -396,9 +396,11 @@ async def test_attachments_saved_or_opened_and_say_which(make, services, tmp_pat
         [saved] = list((tmp_path / "copies").rglob("*.png"))
         assert saved.read_bytes() == PNG
         assert "已保存副本" in screen_text(app)
-        await pilot.press("f4")
+        await pilot.press("f4")  # no xdg-open any more: the viewer in the terminal
         await settle(pilot)
-        assert "此终端没有图形查看器" in screen_text(app)
+        from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
+
+        assert isinstance(app.screen, AttachmentViewerScreen)
 
 
 # -- review chain (R11 as policy data) ------------------------------------------------

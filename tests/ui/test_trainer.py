@@ -16,7 +16,7 @@ from textual.worker import WorkerCancelled
 
 from credx_tui.app import make_app
 from credx_tui.cli import main
-from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.dialogs.ratio import RatioDialog
@@ -172,7 +172,7 @@ async def test_guide_example_by_keys_and_skips(sandbox: Sandbox) -> None:
         assert "高等数学(2-1)" in screen_text(app)
 
         await keys(pilot, "f8")
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ApproveDialog)
         await keys(pilot, "enter")
         assert status_of(app, "G0101") == "审核通过"
         assert "【完成】" in panel_text(app)
