@@ -394,6 +394,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Approved: the process has ended. Check the transcript.",
     ),
     "trail.return_reason": ("退回原因：{reason}", "Reason for returning: {reason}"),
+    "trail.submitted": ("已提交：{id}", "Submitted: {id}"),
     "trail.resubmitted": ("已重新提交：{id}", "Submitted again: {id}"),
     "trail.withdrawn": ("已撤回：{id}（现为无流程）", "Withdrawn: {id} (now 无流程)"),
     "trail.withdraw.confirm": ("确定撤回申请 {id}？", "Withdraw application {id}?"),
@@ -460,6 +461,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "decision.step": ("环节 {n}/{total}：{name}", "step {n} of {total}: {name}"),
     "decision.step.none": ("流程已结束", "process ended"),
+    "decision.step.returned": (
+        "（学生可修改后重新提交）",
+        "(the student may correct and resubmit it)",
+    ),
     "decision.student": ("学生", "Student"),
     "decision.target": ("拟兑换课程", "Course to exchange"),
     "decision.target.line": (

@@ -27,6 +27,7 @@ from policy.models import (
     Model,
     Programme,
     ProgrammeCourse,
+    ReviewAction,
     ReviewEvent,
     Role,
     SourceKind,
@@ -434,6 +435,11 @@ def _validate(doc: _Doc, problems: list[ImportProblem]) -> None:
     events = _validate_events(doc, events_raw, problems)
     if len(problems) > before:
         return
+    if doc.type == "application" and model.submitted_at is None:
+        # Older exports carry the submit only in the trail: 提交日期 is its first submit.
+        first = min((e.at for e in events if e.action == ReviewAction.SUBMIT), default=None)
+        if first is not None:
+            model = model.model_copy(update={"submitted_at": first})
     doc.model = (
         ApplicationSpec(application=model, events=events) if doc.type == "application" else model
     )

@@ -279,6 +279,11 @@ class ExchangeApplication(Model):
     attachments: list[Attachment] = Field(default_factory=list)
     created_at: Instant
     updated_at: Instant
+    submitted_at: Instant | None = Field(
+        default=None,
+        description="提交日期: the first submit, kept on resubmission (None: never "
+        "submitted, or stored before credx kept it; then the trail's first submit says)",
+    )
     revision: int = Field(
         strict=True, default=1, ge=1, description="bumped on each write; detects races"
     )

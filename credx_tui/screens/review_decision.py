@@ -138,6 +138,9 @@ class ReviewDecisionScreen(CredxScreen):
         if f.step is not None:
             name = f.step.zh if self.lang == "zh" else f.step.en
             step = self.t("decision.step", n=app.step + 1, total=len(f.steps), name=name)
+        elif app.status == Status.RETURNED:
+            # Not over: the student can correct and resubmit it (R10, issue 15).
+            step = self.t("decision.step.returned")
         else:
             step = self.t("decision.step.none")
         self.query_one("#decision-title", Static).update(

@@ -228,7 +228,7 @@ class ReviewQueueScreen(CredxScreen):
                 if self.actor.review_steps and self.mine(item):
                     step += self.t("queue.step.mine")
             cells = [
-                f"{app.updated_at.astimezone():%Y-%m-%d}",
+                f"{(app.submitted_at or app.updated_at).astimezone():%Y-%m-%d}",
                 app.student_id,
                 summary.student_name,
                 summary.course_name,

@@ -215,14 +215,18 @@ class TrailScreen(CredxScreen):
             self.app.push_screen(ApplyScreen(self.application))
 
     def action_resubmit(self) -> None:
-        """F8: submit (again) as it stands; a refusal says which rule."""
+        """F8: submit (again) as it stands; a refusal says which rule.  Only a returned
+        one is *re*submitted: a draft's first submit says 已提交 (issue 15)."""
+        before = self.application
+        again = before is not None and before.status == Status.RETURNED
         try:
             app = self.services.submit(self.actor, self.application_id)
         except ServiceError as exc:
             self.show_error(exc)
             self.query_one("#trail-state", Static).update(exc.text(self.lang))
             return
-        self.notify(self.t("trail.resubmitted", id=app.id), markup=False)
+        key = "trail.resubmitted" if again else "trail.submitted"
+        self.notify(self.t(key, id=app.id), markup=False)
         self.reload()
 
     def action_withdraw(self) -> None:

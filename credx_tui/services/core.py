@@ -496,8 +496,15 @@ class Services:
             if not check.acceptable:
                 raise Refused(check.reasons)
             _refuse(workflow.missing_evidence(app, self.rules))
+            handed_in = app.status == Status.DRAFT or app.submitted_at is None
             app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
-            app = app.model_copy(update={"rules_version": self.rules_version})
+            update: dict[str, object] = {"rules_version": self.rules_version}
+            if handed_in:
+                # A draft (new or withdrawn) is handed in now: 提交日期 and 申请学年 are
+                # today's, not the day the draft was saved.  Resubmitting a returned one
+                # keeps both (issue 15).
+                update |= {"submitted_at": now, "term": current_term(now)}
+            app = app.model_copy(update=update)
             tx.put_application(app)
             tx.add_event(self._event(actor, app, ReviewAction.SUBMIT, now))
         return app
