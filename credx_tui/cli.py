@@ -623,8 +623,11 @@ def _user(args: argparse.Namespace, who: Admin) -> int:
         if args.user_command == "list":
             for a in services.list_accounts(admin):
                 state = "disabled" if a.disabled else "active"
+                # A reviewer without steps may act on every step of the chain (R11).
+                steps = ",".join(a.review_steps) or ("all" if a.role == Role.REVIEWER else "-")
                 print(
-                    f"{a.username}\t{a.role.value}\t{a.display_name}\t{','.join(a.colleges)}\t{state}"
+                    f"{a.username}\t{a.role.value}\t{a.display_name}\t"
+                    f"{','.join(a.colleges)}\t{steps}\t{state}"
                 )
             return 0
         if args.user_command == "add":

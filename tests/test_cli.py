@@ -246,6 +246,54 @@ def test_user_add_and_login(demo_db: Path, monkeypatch, capsys) -> None:
     assert "rev_new" in listed and "scrypt" not in listed
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--step", "deen", "review step deen is not in the rules"),
+        ("--college", "智能制造", "college 智能制造 is not in the store"),
+    ],
+)
+def test_user_add_refuses_an_unknown_step_or_college(
+    tmp_path: Path, monkeypatch, capsys, option: str, value: str, named: str
+) -> None:
+    """Issue 15 (R11): a typo in --step or --college is one clear line, exit 1, and
+    nothing written (neither the account nor an audit line)."""
+    import io
+
+    root = tmp_path / "db"
+    assert main(["demo", "--db", str(root)]) == 0
+    before = snapshot(root)
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    argv = ["user", "add", "rev_typo", "--role", "reviewer", "--db", str(root)]
+    if option == "--step":
+        argv += ["--college", "智能制造学院"]
+    assert main([*argv, option, value]) == 1
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and named in lines[0], err
+    assert "Traceback" not in err and "done" not in out
+    assert snapshot(root) == before
+    audit_files = [p for p in root.rglob("*audit*") if p.is_file()]
+    assert all("rev_typo" not in p.read_text("utf-8", "replace") for p in audit_files)
+
+
+def test_user_list_shows_the_steps(tmp_path: Path, monkeypatch, capsys) -> None:
+    import io
+
+    root = tmp_path / "db"
+    assert main(["demo", "--db", str(root)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    add = ["user", "add", "rev_step", "--role", "reviewer", "--college", "智能制造学院"]
+    assert main([*add, "--step", "college", "--db", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["user", "list", "--db", str(root)]) == 0
+    rows = {r.split("\t")[0]: r.split("\t") for r in capsys.readouterr().out.splitlines()}
+    assert rows["rev_step"][3:] == ["智能制造学院", "college", "active"]
+    assert rows["rev_zn"][4] == "all"  # no steps: every step of the chain (R11)
+    assert rows["admin"][4] == "-"
+
+
 def test_verify_finds_a_damaged_file(tmp_path: Path, capsys) -> None:
     root = tmp_path / "db"
     main(["demo", "--db", str(root)])

@@ -296,8 +296,28 @@ class Services:
         return _actor(account)
 
     def add_account(self, actor: Actor, account: Account, password: str) -> None:
-        """Create or replace an account (admins only)."""
+        """Create or replace an account (admins only).
+
+        Its review steps must be steps of the rules (R11) and its colleges colleges of
+        the store: a typo (``deen``, ``智能制造``) would otherwise give a reviewer who
+        silently sees nothing, or may act on no step at all."""
         _require_admin(actor)
+        known_steps = [s.id for s in self.rules.review_steps]
+        unknown = [s for s in account.review_steps if s not in known_steps]
+        if unknown:
+            raise BadText(
+                f"【R11】审核环节 {'、'.join(unknown)} 不在规则中（可用：{'、'.join(known_steps)}）",
+                f"R11: review step {', '.join(unknown)} is not in the rules "
+                f"(known: {', '.join(known_steps)})",
+            )
+        known_colleges = self.store.colleges()
+        strange = [c for c in account.colleges if c not in known_colleges]
+        if strange:
+            raise BadText(
+                f"学院 {'、'.join(strange)} 不在库中（现有：{'、'.join(known_colleges)}）",
+                f"college {', '.join(strange)} is not in the store "
+                f"(known: {', '.join(known_colleges)})",
+            )
         digest = hash_password(_password(password))
         with self.store.account_tx(account.username) as tx:
             tx.put(_validated(account.model_copy(update={"password_hash": digest})))
