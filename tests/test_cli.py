@@ -294,6 +294,24 @@ def test_user_list_shows_the_steps(tmp_path: Path, monkeypatch, capsys) -> None:
     assert rows["admin"][4] == "-"
 
 
+def test_user_add_checks_steps_against_the_stored_rules(tmp_path: Path, monkeypatch) -> None:
+    """The steps a college applied with `credx rules apply` are the ones accepted."""
+    import io
+
+    default = Path(__file__).parents[1] / "policy" / "rules" / "default.toml"
+    rules = tmp_path / "college.toml"
+    extra = '\n[[review_steps]]\nid = "dean"\nzh = "教学院长审核"\nen = "Dean of teaching"\n'
+    rules.write_text(default.read_text("utf-8") + extra, encoding="utf-8")
+    root = tmp_path / "db"
+    assert main(["demo", "--db", str(root)]) == 0
+    add = ["user", "add", "dean_zn", "--role", "reviewer", "--college", "智能制造学院"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    assert main([*add, "--step", "dean", "--db", str(root)]) == 1
+    assert main(["rules", "apply", str(rules), "--db", str(root)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    assert main([*add, "--step", "dean", "--db", str(root)]) == 0
+
+
 def test_verify_finds_a_damaged_file(tmp_path: Path, capsys) -> None:
     root = tmp_path / "db"
     main(["demo", "--db", str(root)])
