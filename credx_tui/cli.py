@@ -3,6 +3,7 @@
     credx [--db PATH] [--lang zh|en]            start the app
     credx demo [--reset] [--if-empty]           load the bundled demo college
     credx import PATH... [--mapping F]          load import files or .xlsx/.csv exports
+                         [--dry-run]            (what would change, nothing written)
     credx check --student 学号 [--json]          every course with its verdict and rule
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (the store's owner)
@@ -128,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
         help="column names and values of the spreadsheets (TOML; default: 正方, "
         "docs/spreadsheets.md)",
     )
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate as a real import, print what would change, write nothing",
+    )
+    imp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
     check = sub.add_parser("check", parents=[common], help="why each course is or is not offered")
     check.add_argument("--student", required=True, metavar="学号")
@@ -524,6 +531,8 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     except MappingError as exc:
         raise CliError(f"{exc}; nothing was imported") from None
     paths = [Path(p) for p in args.paths]
+    if args.dry_run:
+        return _import_dry_run(args, root, paths, mapping)
     if not Store.exists(root):
         # Validate before creating anything: a refused import into a new path leaves
         # no store marker, no locks/ and no folder behind.
@@ -545,6 +554,25 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
         summary=report.summary(),
     )
     print(report.summary() or "nothing to import")
+    return 0
+
+
+def _import_dry_run(args: argparse.Namespace, root: Path, paths: list[Path], mapping) -> int:
+    """`credx import --dry-run`: the real import's checks, then what would change; the
+    store is only read (no lock, no audit event, no file created)."""
+    from credx_tui.importing import ImportFailed
+    from credx_tui.services.dry_run import dry_run
+    from credx_tui.store import Store
+    from policy.text import for_terminal
+
+    store = Store(root) if Store.exists(root) else None
+    try:
+        report = dry_run(root, paths, _rules(args, store), mapping=mapping)
+    except ImportFailed as exc:
+        raise CliError(str(exc)) from None
+    lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    for line in report.lines(lang):
+        print(for_terminal(line))
     return 0
 
 

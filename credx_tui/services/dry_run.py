@@ -1,0 +1,285 @@
+"""`credx import --dry-run`: what an import would change, with nothing written (issue 12).
+
+A registrar loading next term's export wants to see, before anything moves, which
+students come in, whose transcripts gain sittings, which courses become exchangeable
+(R1: a 补考/重修 still failed) and which submitted applications would now be reviewed
+against a different transcript.  The files go through exactly the checks of a real
+import (:func:`credx_tui.importing.parse_files` against what the store holds), so a
+dry run that passes means the import will; then the bundle is compared with the store
+using only the store's read path, which takes no lock and creates no file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credx_tui.importing import ImportBundle, parse_files
+from credx_tui.services.loading import existing_bundle
+from credx_tui.sheets import Mapping
+from credx_tui.store import Store
+from policy import eligibility
+from policy.dossier import Dossier
+from policy.models import (
+    CourseRecord,
+    ExchangeApplication,
+    Programme,
+    SourceKind,
+    Status,
+    Student,
+    Transcript,
+)
+from policy.rules import Rules
+
+SUBMITTED = frozenset({Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED})
+"""Statuses of an application that has been submitted (a draft was never reviewed)."""
+
+
+@dataclass
+class StudentChange:
+    """One student's transcript as the import would leave it, against the store."""
+
+    student_id: str
+    name: str
+    records_added: list[str] = field(default_factory=list)
+    """Course records new on the transcript, as ``code 名称 (考试性质…)``."""
+    records_changed: list[str] = field(default_factory=list)
+    sittings_added: list[str] = field(default_factory=list)
+    """Sittings new on records already there, as ``code 名称 考试性质 成绩 学期``."""
+    sittings_of_new_records: int = 0
+
+    @property
+    def sittings(self) -> int:
+        """Every sitting the import adds to this transcript."""
+        return len(self.sittings_added) + self.sittings_of_new_records
+
+
+@dataclass
+class DryRunReport:
+    """Everything the import would change; nothing of it has been written."""
+
+    students_added: list[tuple[str, str]] = field(default_factory=list)
+    students_changed: list[tuple[str, str]] = field(default_factory=list)
+    transcripts: list[StudentChange] = field(default_factory=list)
+    becomes_exchangeable: list[tuple[str, str, str]] = field(default_factory=list)
+    """(学号, 课程代码, 课程名称) offered after the import and not before (R1, R9)."""
+    applications_affected: list[tuple[str, str, str, list[tuple[str, str]]]] = field(
+        default_factory=list
+    )
+    """(application id, 学号, status, [("target" or "source", code or certificate id)])
+    of submitted applications whose transcript entries the import changes."""
+    programmes: tuple[int, int] = (0, 0)
+    """(added, changed) 人才培养方案."""
+    other: dict[str, int] = field(default_factory=dict)
+    """Accounts and applications the files hold, by kind."""
+
+    def lines(self, lang: str = "zh") -> list[str]:
+        """The report for the terminal, in ``lang`` (zh or en)."""
+        zh = lang != "en"
+        out = [
+            "试运行：以下为导入将做的更改，未写入任何内容"
+            if zh
+            else "dry run: what the import would change; nothing was written"
+        ]
+        added, changed = self.programmes
+        if added or changed:
+            out.append(
+                f"人才培养方案：新增 {added}，变更 {changed}"
+                if zh
+                else f"programmes: {added} added, {changed} changed"
+            )
+        out.append(
+            f"学生：新增 {len(self.students_added)}，变更 {len(self.students_changed)}"
+            if zh
+            else f"students: {len(self.students_added)} added, {len(self.students_changed)} changed"
+        )
+        for sid, name in self.students_added:
+            out.append(f"  + {sid} {name}")
+        for sid, name in self.students_changed:
+            out.append(f"  ~ {sid} {name}")
+        out.append(
+            f"成绩单：{len(self.transcripts)} 名学生的成绩记录有变化"
+            if zh
+            else f"transcripts: records change for {len(self.transcripts)} students"
+        )
+        for change in self.transcripts:
+            out.append(
+                f"  {change.student_id} {change.name}：新增课程记录 {len(change.records_added)}，"
+                f"变更 {len(change.records_changed)}，新增考试记录 {change.sittings}"
+                if zh
+                else f"  {change.student_id} {change.name}: {len(change.records_added)} records "
+                f"added, {len(change.records_changed)} changed, {change.sittings} "
+                "sittings added"
+            )
+            out.extend(f"    + {r}" for r in change.records_added)
+            out.extend(f"    ~ {r}" for r in change.records_changed)
+            out.extend(f"    + {r}" for r in change.sittings_added)
+        out.append(
+            f"将变为可兑换的课程：{len(self.becomes_exchangeable)}"
+            if zh
+            else f"courses that become exchangeable: {len(self.becomes_exchangeable)}"
+        )
+        out.extend(f"  {sid} {code} {name}" for sid, code, name in self.becomes_exchangeable)
+        out.append(
+            f"提交后目标课程或认定来源有变化的申请：{len(self.applications_affected)}"
+            if zh
+            else "applications whose target or sources change since they were submitted: "
+            f"{len(self.applications_affected)}"
+        )
+        words = {"target": "目标课程", "source": "认定来源"} if zh else {}
+        for app_id, sid, status, what in self.applications_affected:
+            parts = ", ".join(f"{words.get(role, role)} {ref}" for role, ref in what)
+            out.append(f"  {app_id} {sid} {status} {parts}")
+        for kind, count in sorted(self.other.items()):
+            out.append(f"{kind}: {count}")
+        return out
+
+
+def dry_run(
+    root: Path, paths: list[Path], rules: Rules, mapping: Mapping | None = None
+) -> DryRunReport:
+    """Validate ``paths`` as :func:`credx_tui.services.loading.import_paths` would
+    against the store at ``root`` (none there yet: an empty one) and say what the import
+    would change; raises ImportFailed with the same problems a real import reports."""
+    store = Store(root) if Store.exists(root) else None
+    existing = existing_bundle(store) if store is not None else None
+    bundle = parse_files(paths, rules, existing=existing, mapping=mapping)
+    return compare(existing or ImportBundle(), bundle, rules)
+
+
+def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:
+    """What writing ``new`` over ``old`` (the store's documents) changes."""
+    report = DryRunReport()
+    old_students = {s.id: s for s in old.students}
+    old_transcripts = {t.student_id: t for t in old.transcripts}
+    old_programmes = {(p.major, p.grade_year): p for p in old.programmes}
+    new_programmes = dict(old_programmes)
+    p_added = p_changed = 0
+    for programme in new.programmes:
+        key = (programme.major, programme.grade_year)
+        if key not in old_programmes:
+            p_added += 1
+        elif old_programmes[key] != programme:
+            p_changed += 1
+        new_programmes[key] = programme
+    report.programmes = (p_added, p_changed)
+    students = dict(old_students)
+    for student in new.students:
+        before = old_students.get(student.id)
+        if before is None:
+            report.students_added.append((student.id, student.name))
+        elif before != student:
+            report.students_changed.append((student.id, student.name))
+        students[student.id] = student
+    transcripts = dict(old_transcripts)
+    for transcript in new.transcripts:
+        before = old_transcripts.get(transcript.student_id)
+        transcripts[transcript.student_id] = transcript
+        change = _transcript_change(before, transcript, students.get(transcript.student_id))
+        if change is not None:
+            report.transcripts.append(change)
+    apps: dict[str, list[ExchangeApplication]] = {}
+    for spec in old.applications:
+        apps.setdefault(spec.application.student_id, []).append(spec.application)
+    new_apps = {sid: list(found) for sid, found in apps.items()}
+    for spec in new.applications:
+        listed = new_apps.setdefault(spec.application.student_id, [])
+        listed[:] = [a for a in listed if a.id != spec.application.id] + [spec.application]
+    programme_changed = {key for key, p in new_programmes.items() if old_programmes.get(key) != p}
+    affected = {s.id for s in new.students} | {t.student_id for t in new.transcripts}
+    for sid, student in students.items():
+        if (student.major, student.grade_year) in programme_changed:
+            affected.add(sid)
+    for sid in sorted(affected):
+        student = students.get(sid)
+        if student is None:
+            continue
+        before = _offered(
+            old_students.get(sid), old_programmes, old_transcripts.get(sid), apps.get(sid), rules
+        )
+        after = _offered(student, new_programmes, transcripts.get(sid), new_apps.get(sid), rules)
+        for code, name in after.items():
+            if code not in before:
+                report.becomes_exchangeable.append((sid, code, name))
+        old_t, new_t = old_transcripts.get(sid), transcripts.get(sid)
+        if old_t is None or new_t is None or old_t == new_t:
+            continue
+        for app in apps.get(sid, []):
+            if app.status in SUBMITTED:
+                what = _application_change(app, old_t, new_t)
+                if what:
+                    report.applications_affected.append((app.id, sid, app.status.value, what))
+    if new.accounts:
+        report.other["accounts in the files"] = len(new.accounts)
+    if new.applications:
+        report.other["applications in the files"] = len(new.applications)
+    return report
+
+
+def _offered(
+    student: Student | None,
+    programmes: dict[tuple[str, int], Programme],
+    transcript: Transcript | None,
+    apps: list[ExchangeApplication] | None,
+    rules: Rules,
+) -> dict[str, str]:
+    """Course code to name of what the application page offers (the verdicts `credx
+    check` prints, R1, R9)."""
+    if student is None or transcript is None:
+        return {}
+    dossier = Dossier(
+        student=student,
+        programme=programmes.get((student.major, student.grade_year)),
+        transcript=transcript,
+        applications=apps or [],
+    )
+    return {v.code: v.course for v in eligibility.verdicts(dossier, rules) if v.exchangeable}
+
+
+def _describe(record: CourseRecord) -> str:
+    kinds = "、".join(f"{a.kind.value} {a.result}" for a in record.attempts)
+    return f"{record.code} {record.name} ({kinds})"
+
+
+def _transcript_change(
+    before: Transcript | None, after: Transcript, student: Student | None
+) -> StudentChange | None:
+    change = StudentChange(after.student_id, student.name if student else "")
+    old_records = {r.code: r for r in before.records} if before else {}
+    for record in after.records:
+        old = old_records.get(record.code)
+        if old is None:
+            change.records_added.append(_describe(record))
+            change.sittings_of_new_records += len(record.attempts)
+        elif old != record:
+            change.records_changed.append(_describe(record))
+            change.sittings_added.extend(
+                f"{record.code} {record.name} {a.kind.value} {a.result} {a.term.label_zh()}"
+                for a in record.attempts
+                if a not in old.attempts
+            )
+    if before is not None and before.certificates != after.certificates:
+        change.records_changed.append(
+            "证书 " + ", ".join(c.id for c in after.certificates if c not in before.certificates)
+        )
+    if not (change.records_added or change.records_changed):
+        return None
+    return change
+
+
+def _application_change(
+    app: ExchangeApplication, old: Transcript, new: Transcript
+) -> list[tuple[str, str]]:
+    """Which of the application's target and sources the import changes."""
+    changed: list[tuple[str, str]] = []
+    if old.record(app.target) != new.record(app.target):
+        changed.append(("target", app.target))
+    for source in app.sources:
+        if source.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
+            found_old = next((c for c in old.certificates if c.id == source.ref), None)
+            found_new = next((c for c in new.certificates if c.id == source.ref), None)
+        else:
+            found_old, found_new = old.record(source.ref), new.record(source.ref)
+        if found_old != found_new:
+            changed.append(("source", source.ref))
+    return changed
