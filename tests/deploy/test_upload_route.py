@@ -1,0 +1,173 @@
+"""``credx serve`` takes a student's grade screenshots from a phone (issue 10, item 1;
+S4): a real server process on loopback, files posted with http.client.  Only the good
+PNG is stored; a fake PNG, an over-long body (declared or endless chunked), a spent, a
+foreign and an expired token are refused with a zh/en answer and change nothing."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
+from service_college import OTHER_STUDENT, STUDENT, login, make_store, png_bytes
+
+from credx_tui.services import Services
+from credx_tui.services.links import make_upload_link
+from credx_tui.store.admin import put_rules
+from policy.models import SourceKind, SourceRef
+from policy.rules import DEFAULT_RULES_PATH
+
+pytestmark = pytest.mark.timeout(90)
+
+G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
+G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(port: int, token: str, body, name: str = "shot.png", app: str | None = None):
+    """POST ``body`` (bytes, or an iterable sent chunked) to the upload route."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    query = f"?name={urllib.parse.quote(name)}" + (f"&app={app}" if app else "")
+    try:
+        if isinstance(body, bytes):
+            conn.request("POST", f"/u/{token}{query}", body=body)
+        else:
+            conn.request("POST", f"/u/{token}{query}", body=body, encode_chunked=True)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    store = make_store(tmp_path / "db")
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    text = text.replace("max_count = 5", "max_count = 1")
+    text = text.replace('public_url = ""', 'public_url = "http://127.0.0.1/"')
+    assert "max_count = 1" in text
+    put_rules(store, text, "test")
+    services = Services.for_store(store)
+    assert services.rules.attachments.max_count == 1
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "credx_tui.cli",
+            "serve",
+            "--db",
+            str(store.root),
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/u/nothing", timeout=2)
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 404
+            break
+        except OSError:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, "credx serve did not answer"
+            time.sleep(0.2)
+    yield services, port
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_only_the_good_screenshot_is_stored(served) -> None:
+    services, port = served
+    me = login(services, STUDENT)
+    draft = services.save(me, "M1", [G1, G2])
+    link = make_upload_link(services, me, draft.id)
+
+    page = urllib.request.urlopen(link.url.replace("127.0.0.1/", f"127.0.0.1:{port}/"))
+    text = page.read().decode()
+    assert "上传成绩截图" in text and "Upload" in text and 'type="file" multiple' in text
+
+    # A text file with a PNG header: refused by content, nothing stored.
+    status, answer = post(port, link.token, b"\x89PNG\r\n\x1a\nnot an image at all", "a.png")
+    assert status == 415 and not answer["ok"] and answer["zh"] and answer["en"]
+
+    # 6 MB declared: 413 with zh/en, answered before the body is sent at all.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest("POST", f"/u/{link.token}?name=big.png")
+    conn.putheader("Content-Length", str(6 * 1024 * 1024))
+    conn.endheaders()
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    conn.close()
+    assert response.status == 413 and "MB" in answer["zh"] and "limit" in answer["en"]
+
+    # An endless chunked body: refused, the connection closes, nothing hangs.
+    sent = [0]
+
+    def endless():
+        while True:
+            sent[0] += 1
+            yield b"\0" * 65536
+
+    started = time.monotonic()
+    try:
+        status, answer = post(port, link.token, endless())
+        assert status == 413
+    except (ConnectionError, BrokenPipeError, http.client.HTTPException):
+        pass  # the server closed the connection while we still wrote: also a refusal
+    assert time.monotonic() - started < 10
+    assert sent[0] < 1000  # far less than endless: the server stopped reading
+
+    # Another student's token presented for this application: foreign.
+    other = login(services, OTHER_STUDENT)
+    their = services.save(other, "M1", [G1, G2])
+    their_link = make_upload_link(services, other, their.id)
+    status, answer = post(port, their_link.token, png_bytes("x"), app=draft.id)
+    assert status == 403 and answer["zh"] and answer["en"]
+
+    # The good PNG on the same link: the refusals above spent nothing.
+    good = png_bytes("good")
+    status, answer = post(port, link.token, good, "成绩截图.png", app=draft.id)
+    assert status == 200 and answer["ok"] and answer["name"] == "成绩截图.png"
+    assert answer["sha256"] == answer_sha(good)
+    # Reused after max_count (1 here): used.
+    status, answer = post(port, link.token, png_bytes("again"))
+    assert status == 410 and answer["zh"] and answer["en"]
+
+    # An expired token: made 16 minutes ago by an injected clock.
+    real = services.clock
+    services.clock = lambda: real() - timedelta(minutes=16)
+    old = make_upload_link(services, me, draft.id)
+    services.clock = real
+    status, answer = post(port, old.token, png_bytes("y"))
+    assert status == 410 and "过期" in answer["zh"] and "expired" in answer["en"]
+
+    attachments = services.application(me, draft.id).attachments
+    assert [a.sha256 for a in attachments] == [answer_sha(good)]
+    assert not services.application(other, their.id).attachments
+
+
+def answer_sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
