@@ -42,12 +42,18 @@ li{{margin:.4em 0}} .bad{{color:#a00}} .ok{{color:#060}} input{{font-size:1.1em}
 <ul id="list"></ul>
 <script>
 const APP = {app_js};
+const MAX = {max_bytes};
 const list = document.getElementById("list");
 document.getElementById("files").addEventListener("change", async (e) => {{
   for (const f of e.target.files) {{
     const li = document.createElement("li");
     li.textContent = f.name + " …";
     list.appendChild(li);
+    if (f.size > MAX) {{  // the server would drop the connection: say why here
+      li.textContent = "✗ " + f.name + "：超过 {mb} MB 上限 / over the {mb} MB limit";
+      li.className = "bad";
+      continue;
+    }}
     try {{
       const r = await fetch(location.pathname + "?app=" + encodeURIComponent(APP) + "&name=" + encodeURIComponent(f.name),
                             {{method: "POST", body: f}});
@@ -126,6 +132,7 @@ def upload_routes(services: Callable[[], Services]) -> Callable[[web.Application
             app_js=json.dumps(record.application_id).replace("<", "\\u003c"),
             mb=round(limits.max_bytes / 1024 / 1024, 1),
             count=limits.max_count,
+            max_bytes=limits.max_bytes,
         )
         response = web.Response(text=text, content_type="text/html")
         response.headers["Cache-Control"] = "no-store"

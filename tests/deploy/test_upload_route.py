@@ -162,6 +162,14 @@ def test_only_the_good_screenshot_is_stored(served) -> None:
     status, answer = post(port, old.token, png_bytes("y"))
     assert status == 410 and "过期" in answer["zh"] and "expired" in answer["en"]
 
+    # Opening a spent or an unknown link gives a plain zh/en page, not the form.
+    for token, code in ((link.token, 410), (link.token[:-3] + "zzz", 404)):
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/u/{token}", timeout=10)
+        body = gone.value.read().decode()
+        assert gone.value.code == code and "链接不可用" in body and "cannot be used" in body
+        assert 'type="file"' not in body
+
     attachments = services.application(me, draft.id).attachments
     assert [a.sha256 for a in attachments] == [answer_sha(good)]
     assert not services.application(other, their.id).attachments
@@ -171,3 +179,44 @@ def answer_sha(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_a_phone_uploads_through_the_page(served, tmp_path: Path) -> None:
+    """In real Chromium at a phone's width: the page posts each chosen file and lists
+    the server's answer; a too-big file is named as such; the good one is stored."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    services, port = served
+    me = login(services, STUDENT)
+    draft = services.save(me, "M1", [G1, G2])
+    link = make_upload_link(services, me, draft.id)
+    good = tmp_path / "成绩截图.png"
+    good.write_bytes(png_bytes("phone"))
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\njust text")
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\0" * (6 * 1024 * 1024))
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"http://127.0.0.1:{port}/u/{link.token}")
+            page.set_input_files("#files", [str(fake), str(big), str(good)])
+            page.wait_for_function("document.querySelectorAll('#list li').length == 3")
+            page.wait_for_function(
+                "[...document.querySelectorAll('#list li')].every(li => li.className)",
+                timeout=15000,
+            )
+            items = page.locator("#list li").all_inner_texts()
+        finally:
+            browser.close()
+    assert items[0].startswith("✗ fake.png")
+    assert items[1].startswith("✗ big.png") and "MB" in items[1]
+    assert items[2].startswith("✓ 成绩截图.png") and "received" in items[2]
+    attachments = services.application(me, draft.id).attachments
+    assert [a.filename for a in attachments] == ["成绩截图.png"]
