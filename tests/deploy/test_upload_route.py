@@ -136,7 +136,9 @@ def test_only_the_good_screenshot_is_stored(served) -> None:
     except (ConnectionError, BrokenPipeError, http.client.HTTPException):
         pass  # the server closed the connection while we still wrote: also a refusal
     assert time.monotonic() - started < 10
-    assert sent[0] < 1000  # far less than endless: the server stopped reading
+    # 5 MB read plus the loopback socket buffers (about 140 chunks of 64 KiB here):
+    # the server stopped reading at the limit.
+    assert sent[0] < 400
 
     # Another student's token presented for this application: foreign.
     other = login(services, OTHER_STUDENT)
