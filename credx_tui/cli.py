@@ -1100,6 +1100,7 @@ def _serve(args: argparse.Namespace) -> int:
     """The app in a browser: credx_tui/web/server.py; each tab runs one credx process
     as the account that runs the server (the service account, README: Deployment)."""
     from credx_tui.web.server import CredxServer
+    from credx_tui.web.upload import upload_routes
 
     store = _open_store(args)
     rules = _services(args, store).rules  # malformed stored rules stop here, not in every tab
@@ -1127,6 +1128,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions,
         idle_timeout=rules.session.idle_timeout_minutes * 60,
     )
+    # The upload page (issue 10): services of this store, its rules read per request.
+    server.add_routes(upload_routes(lambda: _services(args, store)))
     server.serve()
     return 0
 
