@@ -260,7 +260,7 @@ def test_root_as_owner_writes_as_the_owner_and_is_audited(venv, store, users) ->
         "--role",
         "reviewer",
         "--college",
-        "信息工程学院",
+        "智能制造学院",
         "--as-owner",
         stdin="secret\n",
     )
