@@ -52,6 +52,52 @@ class PrintOptions:
     """只打印及格等级考试成绩和专业拓展课（选修）、通识选修课（选修）: leave failing grades out."""
     a3: bool = False
     """A3 打印: the wide layout that also lists every 补考 and 重修 sitting."""
+    to_printer: bool = False
+    """Also send the PDF to the college's ``lp`` destination (``[service] printer``)."""
+
+
+class PrinterError(Exception):
+    """``lp`` is missing or refused the job; ``zh`` and ``en`` say which, for the user."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
+def send_to_printer(path: Path, destination: str, timeout: float = 30.0) -> str:
+    """Run ``lp -d DESTINATION PATH`` (CUPS or its compatible front end) and return what
+    lp said (its job id line).  Why a subprocess: lp is how every Debian print system
+    takes a job, and a missing one must be a message, never a traceback."""
+    import shutil
+    import subprocess
+
+    lp = shutil.which("lp")
+    if lp is None:
+        raise PrinterError(
+            "此服务器没有 lp 命令（请安装 cups-client），未能打印",
+            "no lp command on this server (install cups-client); nothing was printed",
+        )
+    try:
+        done = subprocess.run(
+            [lp, "-d", destination, "--", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PrinterError(f"lp 未能运行：{exc}", f"lp could not run: {exc}") from None
+    said = (done.stdout or done.stderr).strip().splitlines()
+    if done.returncode != 0:
+        why = said[-1] if said else f"exit status {done.returncode}"
+        raise PrinterError(
+            f"打印机 {destination} 未接受：{why}", f"printer {destination} refused: {why}"
+        )
+    return said[0] if said else ""
 
 
 def clip(text: str, cells: int) -> str:

@@ -24,10 +24,12 @@ class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
         Binding("f6", "print", "打印", id="print", tooltip="打印"),
     ]
 
-    def __init__(self, options: PrintOptions) -> None:
+    def __init__(self, options: PrintOptions, printer: str = "") -> None:
         super().__init__()
         self.options = options
         """The options the dialog opens with."""
+        self.printer = printer
+        """The college's lp destination (``[service] printer``); empty: not offered."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="print-dialog"):
@@ -38,6 +40,12 @@ class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
             )
             yield Static(self.t("print.passing_only.note"), classes="dialog-note")
             yield PlainCheckbox(self.t("print.a3"), self.options.a3, id="a3")
+            if self.printer:
+                yield PlainCheckbox(
+                    self.t("print.to_printer", printer=self.printer),
+                    self.options.to_printer,
+                    id="to-printer",
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("print.ok"), id="print-ok", variant="primary")
                 yield Button(self.t("print.cancel"), id="print-cancel")
@@ -53,6 +61,8 @@ class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
                 personal=self.query_one("#personal", PlainCheckbox).value,
                 passing_only=self.query_one("#passed-only", PlainCheckbox).value,
                 a3=self.query_one("#a3", PlainCheckbox).value,
+                to_printer=bool(self.printer)
+                and self.query_one("#to-printer", PlainCheckbox).value,
             )
         )
 

@@ -92,12 +92,16 @@ class CredxScreen(Localized, Screen):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
-    def print_pdf(self, kind: str, render: Callable[..., Path], key: str) -> None:
+    def print_pdf(
+        self, kind: str, render: Callable[..., Path], key: str, printer: str = ""
+    ) -> None:
         """Write a PDF document (``kind`` is ``transcript`` or ``application``) into the
         print folder in a thread worker, then say where it is or why there is none.
 
         ``render(out=...)`` is one of :mod:`credx_tui.services.documents`' functions bound
-        to this screen's actor; the services check who may print what."""
+        to this screen's actor; the services check who may print what.  With ``printer``
+        (an lp destination) the PDF is then sent there too, and lp's answer or failure
+        is said."""
         out = self.credx.print_dir / default_pdf_name(kind, key)
 
         def work() -> None:
@@ -117,8 +121,25 @@ class CredxScreen(Localized, Screen):
             else:
                 message = self.t("print.pdf_done", path=path)
                 self.app.call_from_thread(self.pdf_printed, path, message)
+                if printer:
+                    self._to_printer(path, printer)
 
         self.run_worker(work, thread=True, exclusive=True, group=f"print-{kind}")
+
+    def _to_printer(self, path: Path, printer: str) -> None:
+        """In the print worker: send ``path`` to lp and say what happened."""
+        from credx_tui.printing import PrinterError, send_to_printer
+
+        try:
+            job = send_to_printer(path, printer)
+        except PrinterError as exc:
+            message = self.t("print.printer_failed", error=exc.text(self.lang))
+            self.app.call_from_thread(
+                self.notify, message, severity="error", timeout=15, markup=False
+            )
+        else:
+            message = self.t("print.printer_done", printer=printer, job=job)
+            self.app.call_from_thread(self.notify, message, timeout=10, markup=False)
 
     def pdf_printed(self, path: Path, message: str) -> None:
         """A PDF was written: tell the user where (screens may also show it)."""

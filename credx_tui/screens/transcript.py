@@ -126,7 +126,9 @@ class TranscriptScreen(CredxScreen):
                         today=self.services.clock().astimezone().date(),
                     ),
                     self.dossier.student.id,
+                    printer=self.services.rules.service.printer if options.to_printer else "",
                 )
             self._draw()
 
-        self.app.push_screen(PrintDialog(self.options), chosen)
+        printer = self.services.rules.service.printer
+        self.app.push_screen(PrintDialog(self.options, printer), chosen)
