@@ -30,10 +30,6 @@ def generate(root: Path, count: int) -> None:
     from credx_tui.store.store import hot_bucket
     from policy.models import (
         Account,
-        Attempt,
-        AttemptKind,
-        Category,
-        CourseRecord,
         ExchangeApplication,
         ReviewAction,
         ReviewEvent,
@@ -49,30 +45,9 @@ def generate(root: Path, count: int) -> None:
     if root.exists():
         _remove_store(root)
     store = Store.create(root)
-    t1, t2 = Term(year="2024-2025", semester=1), Term(year="2024-2025", semester=2)
-    records = [
-        CourseRecord(
-            code="M1",
-            name="高等数学(2-1)",
-            category=Category.PUBLIC_FOUNDATION,
-            credits=4,
-            term=t1,
-            attempts=[
-                Attempt(kind=AttemptKind.REGULAR, result="40", term=t1),
-                Attempt(kind=AttemptKind.MAKEUP, result="45", term=t2),
-            ],
-        )
-    ] + [
-        CourseRecord(
-            code=f"C{i:02d}",
-            name=f"课程{i:02d}",
-            category=Category.GENERAL_ELECTIVE if i < 12 else Category.PROFESSIONAL_FOUNDATION,
-            credits=2,
-            term=t1,
-            attempts=[Attempt(kind=AttemptKind.REGULAR, result=str(60 + i), term=t1)],
-        )
-        for i in range(RECORDS - 1)
-    ]
+    from benchmarks.college import course_records
+
+    records = course_records(RECORDS)
 
     def sid(n: int) -> str:
         return f"40{n:08d}"

@@ -51,10 +51,7 @@ def generate() -> None:
     from policy.models import (
         Account,
         ApplicationSummary,
-        Attempt,
-        AttemptKind,
         Category,
-        CourseRecord,
         ExchangeApplication,
         Programme,
         ProgrammeCourse,
@@ -72,32 +69,9 @@ def generate() -> None:
     if DATA.exists():
         _remove_store(DATA)
     store = Store.create(DATA)
-    t1, t2 = Term(year="2024-2025", semester=1), Term(year="2024-2025", semester=2)
-    records = [
-        CourseRecord(
-            code="M1",
-            name="高等数学(2-1)",
-            category=Category.PUBLIC_FOUNDATION,
-            credits=4,
-            term=t1,
-            attempts=[
-                Attempt(kind=AttemptKind.REGULAR, result="40", term=t1),
-                Attempt(kind=AttemptKind.MAKEUP, result="45", term=t2),
-            ],
-        )
-    ]
-    for i in range(RECORDS - 1):
-        category = Category.GENERAL_ELECTIVE if i < 12 else Category.PROFESSIONAL_FOUNDATION
-        records.append(
-            CourseRecord(
-                code=f"C{i:02d}",
-                name=f"课程{i:02d}",
-                category=category,
-                credits=2,
-                term=t1 if i % 2 else t2,
-                attempts=[Attempt(kind=AttemptKind.REGULAR, result=str(60 + i), term=t1)],
-            )
-        )
+    from benchmarks.college import course_records
+
+    records = course_records(RECORDS)
     with store.bulk() as tx:
         for c in range(COLLEGES):
             college = f"基准学院{c:02d}"

@@ -341,7 +341,7 @@ class CredxApp(App[int]):
         self.lang = "en" if self.lang == "zh" else "zh"
 
     async def watch_lang(self, lang: str) -> None:
-        from credx_tui.screens.base import Localized
+        from credx_tui.localize import Localized
 
         localize_bindings(self._bindings, lang)
         self.title = t("app.title", lang)

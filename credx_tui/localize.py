@@ -1,13 +1,18 @@
-"""Localized key bindings: each binding's footer text and tooltip come from the
+"""The UI base of screens and dialogs: ``Localized`` (texts in the app's language) and
+localized key bindings: each binding's footer text and tooltip come from the
 catalogue by the binding's id (``key.<id>`` and ``key.<id>.tip``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 from textual.binding import BindingsMap
 
 from credx_tui.i18n import CATALOGUE, t
+
+if TYPE_CHECKING:
+    from credx_tui.app import CredxApp
 
 
 def localize_bindings(bindings: BindingsMap, lang: str) -> None:
@@ -23,3 +28,35 @@ def localize_bindings(bindings: BindingsMap, lang: str) -> None:
                 )
             fresh.append(binding)
         bindings.key_to_bindings[key] = fresh
+
+
+class Localized:
+    """Mixin of screens and dialogs: ``self.t`` and bindings in the app's language."""
+
+    @property
+    def credx(self) -> CredxApp:
+        """The app, typed."""
+        return cast("CredxApp", self.app)  # type: ignore[attr-defined]
+
+    @property
+    def lang(self) -> str:
+        """The UI language now."""
+        return self.credx.lang
+
+    def t(self, key: str, /, **values: object) -> str:
+        """The message ``key`` in the UI language."""
+        return t(key, self.lang, **values)
+
+    def localize(self) -> None:
+        """Put the footer texts and tooltips in the UI language."""
+        localize_bindings(self._bindings, self.lang)  # type: ignore[attr-defined]
+        self.refresh_bindings()  # type: ignore[attr-defined]
+
+    async def language_changed(self) -> None:
+        """Redraw in the new language (state lives on the screen, not in widgets)."""
+        self.localize()
+        await self.recompose()  # type: ignore[attr-defined]
+        self.after_recompose()
+
+    def after_recompose(self) -> None:
+        """Fill the freshly composed widgets again (override)."""

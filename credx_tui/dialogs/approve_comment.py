@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from credx_tui.screens.base import Localized
+from credx_tui.localize import Localized
 from policy.text import REASON_MAX
 
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
-from credx_tui.screens.base import Localized
+from credx_tui.localize import Localized
 
 
 class AttachDialog(Localized, ModalScreen[Path | None]):

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.screens.base import Localized
+from credx_tui.localize import Localized
 
 
 class ConfirmDialog(Localized, ModalScreen[bool]):

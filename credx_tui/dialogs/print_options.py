@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from credx_tui.localize import Localized
 from credx_tui.printing import PrintOptions
-from credx_tui.screens.base import Localized
 from credx_tui.widgets.plain import PlainCheckbox
 
 

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.screens.base import Localized
+from credx_tui.localize import Localized
 from policy.reasons import Reason
 
 

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from credx_tui.screens.base import Localized
+from credx_tui.localize import Localized
 from policy.text import REASON_MAX
 
 READY_REASONS = ("screenshot", "unreadable", "ratio", "kind", "mismatch")

@@ -1,54 +1,22 @@
-"""What every credx screen shares: the catalogue, localized bindings, the signed-in
+"""What every credx screen shares (``Localized`` itself lives in credx_tui.localize, below
+both screens and dialogs): the catalogue, localized bindings, the signed-in
 actor, refresh on resume and one way of showing a service's refusal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
 from credx_tui.documents.errors import DocumentError
-from credx_tui.i18n import t
-from credx_tui.localize import localize_bindings
+from credx_tui.localize import Localized
 from credx_tui.services import Actor, ServiceError, Services
 from credx_tui.services.documents import default_pdf_name
 
 if TYPE_CHECKING:
-    from credx_tui.app import CredxApp
-
-
-class Localized:
-    """Mixin of screens and dialogs: ``self.t`` and bindings in the app's language."""
-
-    @property
-    def credx(self) -> CredxApp:
-        """The app, typed."""
-        return cast("CredxApp", self.app)  # type: ignore[attr-defined]
-
-    @property
-    def lang(self) -> str:
-        """The UI language now."""
-        return self.credx.lang
-
-    def t(self, key: str, /, **values: object) -> str:
-        """The message ``key`` in the UI language."""
-        return t(key, self.lang, **values)
-
-    def localize(self) -> None:
-        """Put the footer texts and tooltips in the UI language."""
-        localize_bindings(self._bindings, self.lang)  # type: ignore[attr-defined]
-        self.refresh_bindings()  # type: ignore[attr-defined]
-
-    async def language_changed(self) -> None:
-        """Redraw in the new language (state lives on the screen, not in widgets)."""
-        self.localize()
-        await self.recompose()  # type: ignore[attr-defined]
-        self.after_recompose()
-
-    def after_recompose(self) -> None:
-        """Fill the freshly composed widgets again (override)."""
+    pass
 
 
 class CredxScreen(Localized, Screen):

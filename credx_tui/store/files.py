@@ -372,7 +372,7 @@ def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
     try:
         with contextlib.suppress(OSError):
             st = os.fstat(fd)
-            if st.st_uid == os.geteuid() and st.st_mode & 0o777 != FILE_MODE:
+            if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
                 os.fchmod(fd, FILE_MODE)  # a lock file of an older, group-shared store
         deadline = time.monotonic() + limit
         pause = 0.0005
