@@ -1,0 +1,102 @@
+"""``credx serve`` hands a person their documents through a one-time link (issue 10,
+item 4): a real server process on loopback, fetched with http.client.  A good link
+gives the PDF with its Chinese name (``filename*``) once; a spent, an expired, an
+unknown link, an upload link and a reviewer's link for an application no longer in
+their colleges get a small zh/en page and spend nothing."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.parse
+from datetime import timedelta
+
+import pytest
+
+from deploy.test_upload_route import served  # noqa: F401 - the fixture (and sys.path)
+
+from service_college import OTHER_COLLEGE, STUDENT, login, shot  # isort: skip
+
+from credx_tui.services.links import make_download_link, make_upload_link
+from policy.models import SourceKind, SourceRef
+
+pytestmark = pytest.mark.timeout(90)
+
+G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
+G2 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G2")
+
+
+def get(port: int, token: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, f"/d/{token}")
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def refused(port: int, token: str, code: int) -> str:
+    status, headers, body = get(port, token)
+    text = body.decode()
+    assert status == code, text
+    assert headers["Content-Type"].startswith("text/html")
+    assert "链接不可用" in text and "cannot be used" in text and "%PDF" not in text
+    return text
+
+
+def test_a_download_link_gives_the_document_once(served) -> None:  # noqa: F811
+    services, port = served
+    me = login(services, STUDENT)
+
+    link = make_download_link(services, me, "transcript")
+    # A HEAD (a chat app previewing the link) is not a download and spends nothing.
+    assert get(port, link.token, "HEAD")[0] == 405
+    status, headers, body = get(port, link.token)
+    assert status == 200 and body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
+    assert headers["Content-Type"] == "application/pdf"
+    assert int(headers["Content-Length"]) == len(body)
+    disposition = headers["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="transcript-{STUDENT}.pdf"')
+    quoted = disposition.split("filename*=UTF-8''")[1]
+    assert urllib.parse.unquote(quoted) == f"学业成绩单-{STUDENT}.pdf"
+    assert headers["Cache-Control"] == "no-store"
+
+    # Used once: 410, a zh/en page.
+    refused(port, link.token, 410)
+
+    # Expired: made 16 minutes ago by an injected clock.
+    real = services.clock
+    services.clock = lambda: real() - timedelta(minutes=16)
+    old = make_download_link(services, me, "transcript")
+    services.clock = real
+    assert "过期" in refused(port, old.token, 410)
+
+    # Unknown, and an upload link presented here: nothing given.
+    refused(port, link.token[:-3] + "zzz", 404)
+    draft = services.save(me, "M1", [G1, G2], attachments=shot(services, me))
+    refused(port, make_upload_link(services, me, draft.id).token, 403)
+
+    # A reviewer's link for an application no longer in their colleges (moved since):
+    # 403, and the link is not spent.
+    services.submit(me, draft.id)
+    rev = login(services, "rev")
+    theirs = make_download_link(services, rev, f"application:{draft.id}")
+    with services.store.account_tx("rev") as tx:
+        account = tx.get("rev")
+        tx.put(account.model_copy(update={"colleges": [OTHER_COLLEGE]}))
+    assert "无权" in refused(port, theirs.token, 403)
+    with services.store.account_tx("rev") as tx:
+        tx.put(account)
+    status, headers, body = get(port, theirs.token)
+    assert status == 200 and body.startswith(b"%PDF")
+    assert f"application-{draft.id}.pdf" in headers["Content-Disposition"]
+
+    # An attachment keeps its type and name.
+    sha = services.application(me, draft.id).attachments[0].sha256
+    status, headers, body = get(
+        port, make_download_link(services, me, f"attachment:{draft.id}:{sha}").token
+    )
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    assert body == services.attachment_bytes(me, draft.id, sha)
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert services.store.verify() == []
