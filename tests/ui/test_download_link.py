@@ -1,0 +1,115 @@
+"""Issue 10, item 4 in the TUI: over SSH or in a terminal (not the browser) the printed
+学业成绩单 reaches the student as a one-time download link with its QR code, drawn
+with ``▀`` alone and fitting 80x24; the link gives that PDF once."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import segno
+from rich.text import Text
+
+from credx_tui.dialogs.print_options import PrintDialog
+from credx_tui.documents.errors import FontMissing
+from credx_tui.documents.fonts import find_font
+from credx_tui.screens.trail import TrailScreen
+from credx_tui.screens.transcript import TranscriptScreen
+from credx_tui.services.links import LinkRefused, fetch_download
+from credx_tui.widgets.download_link import HALF_BLOCK, DownloadLinkDialog, qr_text
+
+from .conftest import HAPPY_STUDENT, RETURNED_STUDENT, SIZES, login, open_exchange, settle
+
+PUBLIC = "https://credx.example.edu.cn/"
+
+
+@pytest.fixture(autouse=True)
+def cjk_font() -> None:
+    try:
+        find_font()
+    except FontMissing as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(exc.en)
+
+
+@pytest.fixture
+def linked(services):
+    rules = services.rules
+    services.rules = rules.model_copy(
+        update={"service": rules.service.model_copy(update={"public_url": PUBLIC})}
+    )
+    return services
+
+
+def modules(text: Text) -> list[list[bool]]:
+    """The QR modules back from the cells: the upper half is the foreground colour,
+    the lower half the background colour (black = dark)."""
+    rows: list[list[bool]] = []
+    for line in text.split("\n"):
+        top, bottom = [], []
+        for span_text, style in ((line.plain[s.start : s.end], s.style) for s in line.spans):
+            for _ in span_text:
+                top.append(style.color.triplet.hex == "#000000")
+                bottom.append(style.bgcolor.triplet.hex == "#000000")
+        rows += [top, bottom]
+    return rows
+
+
+def test_the_qr_cells_are_the_code() -> None:
+    url = PUBLIC + "d/" + "a" * 60
+    text = qr_text(url, quiet_zone=2)
+    assert set(text.plain) - {"\n"} == {HALF_BLOCK}
+    code = segno.make(url, error="l", boost_error=True, micro=False)
+    expected = [[bool(m) for m in row] for row in code.matrix_iter(scale=1, border=2)]
+    assert modules(text)[: len(expected)] == expected
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_printing_over_ssh_shows_a_link_that_gives_the_pdf(make, linked, size) -> None:
+    app = make(svc=linked)
+    async with app.run_test(size=size) as pilot:
+        assert not app.is_web
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, PrintDialog)
+        await pilot.press("f6")
+        for worker in [w for w in app.workers if w.group.startswith("print-")]:
+            await worker.wait()
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DownloadLinkDialog)
+        assert dialog.url.startswith(PUBLIC + "d/")
+        assert dialog.document_name == f"学业成绩单-{HAPPY_STUDENT}.pdf"
+        qr = dialog.query_one("#download-qr")
+        screen = app.screen.region
+        assert screen.contains_region(qr.region), (qr.region, screen)  # all of it visible
+        assert screen.contains_region(dialog.query_one("#download-url").region)
+        token = dialog.url.rsplit("/", 1)[1]
+        got = fetch_download(linked, token)
+        assert got.data.startswith(b"%PDF")
+        with pytest.raises(LinkRefused):
+            fetch_download(linked, token)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+
+
+async def test_the_trail_takes_the_form_home(make, linked) -> None:
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, RETURNED_STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TrailScreen)
+        await pilot.press("ctrl+e")
+        for worker in [w for w in app.workers if w.group.startswith("print-")]:
+            await worker.wait()
+        await settle(pilot)
+        assert isinstance(app.screen, DownloadLinkDialog)
+        got = fetch_download(linked, app.screen.url.rsplit("/", 1)[1])
+        assert got.filename == "学分兑换申请表-XF2026-0003.pdf" and got.data.startswith(b"%PDF")
