@@ -7,8 +7,13 @@ their colleges get a small zh/en page and spend nothing."""
 from __future__ import annotations
 
 import http.client
+import subprocess
+import sys
+import time
 import urllib.parse
+import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +105,94 @@ def test_a_download_link_gives_the_document_once(served) -> None:  # noqa: F811
     assert body == services.attachment_bytes(me, draft.id, sha)
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert services.store.verify() == []
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_the_browser_downloads_the_printed_transcript(tmp_path: Path) -> None:
+    """In real Chromium through ``credx serve``: the student logs in, prints the
+    学业成绩单 (打印, then 打印 in the dialog) and the browser receives it as a download
+    (``deliver_binary``) whose bytes are a PDF."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    pyte = pytest.importorskip("pyte")
+    from deploy.test_upload_route import free_port
+
+    store = tmp_path / "db"
+    cli = [sys.executable, "-m", "credx_tui.cli", "--db", str(store)]
+    subprocess.run([*cli, "demo"], check=True, capture_output=True, timeout=120)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "credx serve did not answer"
+                time.sleep(0.2)
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(
+                    viewport={"width": 1280, "height": 800}, accept_downloads=True
+                )
+                page = context.new_page()
+                terminal: dict[str, object] = {}
+
+                def websocket(ws) -> None:
+                    query = urllib.parse.parse_qs(urllib.parse.urlparse(ws.url).query)
+                    screen = pyte.Screen(int(query["width"][0]), int(query["height"][0]))
+                    terminal["screen"] = screen
+                    stream = pyte.ByteStream(screen)
+                    ws.on(
+                        "framereceived",
+                        lambda b: stream.feed(b) if isinstance(b, bytes) else None,
+                    )
+
+                def wait_text(*needles: str) -> None:
+                    end = time.monotonic() + 60
+                    while time.monotonic() < end:
+                        screen = terminal.get("screen")
+                        shown = "\n".join(screen.display) if screen else ""
+                        if all(n in shown for n in needles):
+                            return
+                        page.wait_for_timeout(100)
+                    raise AssertionError(f"{needles} never shown:\n{shown}")
+
+                def keys(*names: str) -> None:
+                    for key in names:
+                        if (key[0] == "F" and len(key) > 1) or key in ("Enter", "Tab"):
+                            page.keyboard.press(key)
+                        else:
+                            page.keyboard.type(key)
+                        page.wait_for_timeout(300)
+
+                page.on("websocket", websocket)
+                page.goto(f"http://127.0.0.1:{port}/")
+                wait_text("学分兑换 登录")
+                page.locator("#terminal").click()
+                keys("2018110101", "Tab", "demo", "Enter")
+                wait_text("信息查询")
+                keys("F3")
+                wait_text("学业成绩单")
+                keys("F6")
+                wait_text("A3")
+                with page.expect_download(timeout=60000) as info:
+                    keys("F6")
+                download = info.value
+                data = Path(download.path()).read_bytes()
+                name = download.suggested_filename
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert name == "学业成绩单-2018110101.pdf"
