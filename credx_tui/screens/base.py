@@ -119,7 +119,7 @@ class CredxScreen(Localized, Screen):
             self.app.deliver_binary(source, save_filename=name, mime_type=media_type)
             self.notify(self.t("download.browser", name=name), timeout=8, markup=False)
             return
-        if not self.services.rules.service.public_url:
+        if not (self.services.rules.service.public_url and self.credx.download_links):
             return
         from credx_tui.services.links import make_download_link
         from credx_tui.widgets.download_link import DownloadLinkDialog

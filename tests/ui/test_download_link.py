@@ -113,3 +113,42 @@ async def test_the_trail_takes_the_form_home(make, linked) -> None:
         assert isinstance(app.screen, DownloadLinkDialog)
         got = fetch_download(linked, app.screen.url.rsplit("/", 1)[1])
         assert got.filename == "学分兑换申请表-XF2026-0003.pdf" and got.data.startswith(b"%PDF")
+
+
+async def test_attachments_leave_as_links_for_reviewer_and_student(make, linked, tmp_path):
+    """F3 on the decision screen (the reviewer, a copy on the server too) and on the
+    student's 流程跟踪: a link that gives the attachment itself, to that person."""
+    from textual.widgets import Input
+
+    from .test_reviewer import PNG, open_first, open_queue, submit_suggested
+
+    shot = tmp_path / "补考成绩.png"
+    shot.write_bytes(PNG)
+    app_id = submit_suggested(linked, HAPPY_STUDENT, "高等数学(2-1)", attach=shot).id
+    app = make(svc=linked)
+    app.attachment_dir = tmp_path / "copies"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot)
+        app.screen.query_one("#queue-search", Input).value = HAPPY_STUDENT
+        await settle(pilot)
+        await open_first(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DownloadLinkDialog)
+        assert dialog.document_name == "补考成绩.png" and "copies" in dialog.saved
+        got = fetch_download(linked, dialog.url.rsplit("/", 1)[1])
+        assert (got.data, got.media_type) == (PNG, "image/png")
+
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, HAPPY_STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TrailScreen)
+        assert app.screen.application_id == app_id
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, DownloadLinkDialog)
+        got = fetch_download(linked, app.screen.url.rsplit("/", 1)[1])
+        assert got.data == PNG and got.filename == "补考成绩.png"
