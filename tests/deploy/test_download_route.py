@@ -140,59 +140,76 @@ def test_the_browser_downloads_the_printed_transcript(tmp_path: Path) -> None:
         with playwright_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                context = browser.new_context(
-                    viewport={"width": 1280, "height": 800}, accept_downloads=True
-                )
-                page = context.new_page()
-                terminal: dict[str, object] = {}
+                student = BrowserTab(browser, f"http://127.0.0.1:{port}/", pyte)
+                student.log_in("2018110101")
+                student.keys("F3")
+                student.wait_text("学业成绩单")
+                student.keys("F6")
+                student.wait_text("A3")
+                with student.page.expect_download(timeout=60000) as info:
+                    student.keys("F6")
+                pdf = Path(info.value.path()).read_bytes()
+                pdf_name = info.value.suggested_filename
 
-                def websocket(ws) -> None:
-                    query = urllib.parse.parse_qs(urllib.parse.urlparse(ws.url).query)
-                    screen = pyte.Screen(int(query["width"][0]), int(query["height"][0]))
-                    terminal["screen"] = screen
-                    stream = pyte.ByteStream(screen)
-                    ws.on(
-                        "framereceived",
-                        lambda b: stream.feed(b) if isinstance(b, bytes) else None,
-                    )
-
-                def wait_text(*needles: str) -> None:
-                    end = time.monotonic() + 60
-                    while time.monotonic() < end:
-                        screen = terminal.get("screen")
-                        shown = "\n".join(screen.display) if screen else ""
-                        if all(n in shown for n in needles):
-                            return
-                        page.wait_for_timeout(100)
-                    raise AssertionError(f"{needles} never shown:\n{shown}")
-
-                def keys(*names: str) -> None:
-                    for key in names:
-                        if (key[0] == "F" and len(key) > 1) or key in ("Enter", "Tab"):
-                            page.keyboard.press(key)
-                        else:
-                            page.keyboard.type(key)
-                        page.wait_for_timeout(300)
-
-                page.on("websocket", websocket)
-                page.goto(f"http://127.0.0.1:{port}/")
-                wait_text("学分兑换 登录")
-                page.locator("#terminal").click()
-                keys("2018110101", "Tab", "demo", "Enter")
-                wait_text("信息查询")
-                keys("F3")
-                wait_text("学业成绩单")
-                keys("F6")
-                wait_text("A3")
-                with page.expect_download(timeout=60000) as info:
-                    keys("F6")
-                download = info.value
-                data = Path(download.path()).read_bytes()
-                name = download.suggested_filename
+                # The student's own attachment, F3 on their 流程跟踪.
+                other = BrowserTab(browser, f"http://127.0.0.1:{port}/", pyte)
+                other.log_in("2023110102")
+                other.keys("F4")
+                other.wait_text("申请结果", "审核中")
+                other.keys("Enter")
+                other.wait_text("流程跟踪", "成绩截图.png")
+                with other.page.expect_download(timeout=60000) as info:
+                    other.keys("F3")
+                png = Path(info.value.path()).read_bytes()
+                png_name = info.value.suggested_filename
             finally:
                 browser.close()
     finally:
         proc.terminate()
         proc.wait(10)
-    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
-    assert name == "学业成绩单-2018110101.pdf"
+    assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
+    assert pdf_name == "学业成绩单-2018110101.pdf"
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png_name == "成绩截图.png"
+
+
+class BrowserTab:
+    """One browser context on credx serve; the terminal read back from the websocket's
+    bytes with pyte (as tests/deploy/test_browser_door.py does)."""
+
+    def __init__(self, browser, url: str, pyte) -> None:
+        self.pyte = pyte
+        self.screen = None
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.page = context.new_page()
+        self.page.on("websocket", self._websocket)
+        self.page.goto(url)
+
+    def _websocket(self, ws) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(ws.url).query)
+        self.screen = self.pyte.Screen(int(query["width"][0]), int(query["height"][0]))
+        stream = self.pyte.ByteStream(self.screen)
+        ws.on("framereceived", lambda b: stream.feed(b) if isinstance(b, bytes) else None)
+
+    def wait_text(self, *needles: str) -> None:
+        shown = ""
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            shown = "\n".join(self.screen.display) if self.screen else ""
+            if all(n in shown for n in needles):
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"{needles} never shown:\n{shown}")
+
+    def keys(self, *names: str) -> None:
+        for key in names:
+            if (key[0] == "F" and len(key) > 1) or key in ("Enter", "Tab"):
+                self.page.keyboard.press(key)
+            else:
+                self.page.keyboard.type(key)
+            self.page.wait_for_timeout(300)
+
+    def log_in(self, user: str) -> None:
+        self.wait_text("学分兑换 登录")
+        self.page.locator("#terminal").click()
+        self.keys(user, "Tab", "demo", "Enter")
+        self.wait_text("信息查询")
