@@ -65,9 +65,9 @@ def test_the_qr_cells_are_the_code() -> None:
     assert modules(text)[: len(expected)] == expected
 
 
-@pytest.mark.parametrize("size", SIZES)
-async def test_printing_over_ssh_shows_a_link_that_gives_the_pdf(make, linked, size) -> None:
-    app = make(svc=linked)
+@pytest.mark.parametrize(("size", "lang"), [*((s, "zh") for s in SIZES), ((80, 24), "en")])
+async def test_printing_over_ssh_shows_a_link_that_gives_the_pdf(make, linked, size, lang) -> None:
+    app = make(lang, svc=linked)
     async with app.run_test(size=size) as pilot:
         assert not app.is_web
         await login(pilot, HAPPY_STUDENT)
@@ -88,7 +88,8 @@ async def test_printing_over_ssh_shows_a_link_that_gives_the_pdf(make, linked, s
         qr = dialog.query_one("#download-qr")
         screen = app.screen.region
         assert screen.contains_region(qr.region), (qr.region, screen)  # all of it visible
-        assert screen.contains_region(dialog.query_one("#download-url").region)
+        for part in ("#download-url", "#download-hint", "#download-saved", "#download-close"):
+            assert screen.contains_region(dialog.query_one(part).region), part
         token = dialog.url.rsplit("/", 1)[1]
         got = fetch_download(linked, token)
         assert got.data.startswith(b"%PDF")
