@@ -42,18 +42,55 @@ def linked(services):
     return services
 
 
-def modules(text: Text) -> list[list[bool]]:
-    """The QR modules back from the cells: the upper half is the foreground colour,
-    the lower half the background colour (black = dark)."""
+def modules(lines: list[list[tuple[str, object]]]) -> list[list[bool]]:
+    """The QR modules back from cells (glyph, rich style): the upper half is the
+    foreground colour, the lower half the background colour (black = dark)."""
     rows: list[list[bool]] = []
-    for line in text.split("\n"):
-        top, bottom = [], []
-        for span_text, style in ((line.plain[s.start : s.end], s.style) for s in line.spans):
-            for _ in span_text:
-                top.append(style.color.triplet.hex == "#000000")
-                bottom.append(style.bgcolor.triplet.hex == "#000000")
-        rows += [top, bottom]
+    for line in lines:
+        assert {glyph for glyph, _ in line} == {HALF_BLOCK}
+        rows.append([style.color.get_truecolor().hex == "#000000" for _, style in line])
+        rows.append([style.bgcolor.get_truecolor().hex == "#000000" for _, style in line])
     return rows
+
+
+def text_cells(text: Text) -> list[list[tuple[str, object]]]:
+    """The cells of a Rich Text, line by line."""
+    lines = []
+    for line in text.split("\n"):
+        cells = []
+        for span in line.spans:
+            cells += [(c, span.style) for c in line.plain[span.start : span.end]]
+        lines.append(cells)
+    return lines
+
+
+def screen_cells(widget) -> list[list[tuple[str, object]]]:
+    """The cells the widget draws on screen now (its strips), line by line."""
+    from textual.geometry import Region
+
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return [
+        [(c, segment.style) for segment in strip for c in segment.text if segment.text]
+        for strip in strips
+    ]
+
+
+def decoded(cells: list[list[tuple[str, object]]]) -> str:
+    """Read the drawn cells back as a phone would: each cell two pixels (upper: the
+    foreground colour, lower: the background), enlarged, then a real QR decoder."""
+    from PIL import Image
+
+    zxingcpp = pytest.importorskip("zxingcpp")
+    rows = modules(cells)
+    image = Image.new("L", (len(rows[0]), len(rows)), 255)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            image.putpixel((x, y), 0 if dark else 255)
+    image = image.resize((image.width * 8, image.height * 8), Image.NEAREST)
+    framed = Image.new("L", (image.width + 64, image.height + 64), 255)
+    framed.paste(image, (32, 32))
+    [found] = zxingcpp.read_barcodes(framed)
+    return found.text
 
 
 def test_the_qr_cells_are_the_code() -> None:
@@ -62,7 +99,8 @@ def test_the_qr_cells_are_the_code() -> None:
     assert set(text.plain) - {"\n"} == {HALF_BLOCK}
     code = segno.make(url, error="l", boost_error=True, micro=False)
     expected = [[bool(m) for m in row] for row in code.matrix_iter(scale=1, border=2)]
-    assert modules(text)[: len(expected)] == expected
+    assert modules(text_cells(text))[: len(expected)] == expected
+    assert decoded(text_cells(text)) == url
 
 
 @pytest.mark.parametrize(("size", "lang"), [*((s, "zh") for s in SIZES), ((80, 24), "en")])
@@ -90,6 +128,7 @@ async def test_printing_over_ssh_shows_a_link_that_gives_the_pdf(make, linked, s
         assert screen.contains_region(qr.region), (qr.region, screen)  # all of it visible
         for part in ("#download-url", "#download-hint", "#download-saved", "#download-close"):
             assert screen.contains_region(dialog.query_one(part).region), part
+        assert decoded(screen_cells(qr)) == dialog.url  # what is drawn scans
         token = dialog.url.rsplit("/", 1)[1]
         got = fetch_download(linked, token)
         assert got.data.startswith(b"%PDF")
