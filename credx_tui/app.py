@@ -86,6 +86,9 @@ def default_print_dir() -> Path:
 class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
+    download_links: ClassVar[bool] = True
+    """Whether a document may leave as a one-time download link (issue 10, item 4)."""
+
     CSS_PATH = "app.tcss"
     TITLE = "学分兑换"
     ENABLE_COMMAND_PALETTE = True

@@ -1099,6 +1099,7 @@ credx serve: http://{host}:{port}/  ({where})
 def _serve(args: argparse.Namespace) -> int:
     """The app in a browser: credx_tui/web/server.py; each tab runs one credx process
     as the account that runs the server (the service account, README: Deployment)."""
+    from credx_tui.web.download import download_routes
     from credx_tui.web.server import CredxServer
     from credx_tui.web.upload import upload_routes
 
@@ -1130,6 +1131,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     # The upload page (issue 10): services of this store, its rules read per request.
     server.add_routes(upload_routes(lambda: _services(args, store)))
+    # The download links (issue 10, item 4): a document taken home over SSH.
+    server.add_routes(download_routes(lambda: _services(args, store)))
     server.serve()
     return 0
 

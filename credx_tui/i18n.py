@@ -156,6 +156,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.print_form": ("打印", "Print"),
     "key.print_form.tip": ("打印申请表（PDF）", "Print the application form (PDF)"),
     "print.pdf_done": ("PDF 已保存：{path}", "PDF saved: {path}"),
+    "download.title": ("下载到您的设备", "Take it to your device"),
+    "download.hint": (
+        "用手机扫码，或在浏览器中打开上面的链接。链接 15 分钟内有效，只能使用一次，仅限本人。",
+        "Scan with a phone or open the link in a browser. It works once, for 15 minutes, "
+        "for you only.",
+    ),
+    "download.saved": ("服务器上的副本：{path}", "Copy on the server: {path}"),
+    "download.close": ("关闭", "Close"),
+    "download.browser": (
+        "已发送到浏览器下载：{name}",
+        "Sent to your browser as a download: {name}",
+    ),
+    "key.close_download": ("关闭", "Close"),
+    "key.close_download.tip": ("关闭下载链接", "Close the download link"),
+    "key.trail_att_save": ("存附件", "Save att."),
+    "key.trail_att_save.tip": ("把附件下载到您的设备", "Take the attachment to your device"),
     "print.pdf_failed": ("未能生成 PDF：{error}", "No PDF was made: {error}"),
     "print.title": ("打印", "Print"),
     "print.personal": ("个人信息", "Personal information"),

@@ -4,6 +4,7 @@ actor, refresh on resume and one way of showing a service's refusal."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,7 +62,13 @@ class CredxScreen(Localized, Screen):
             self.app.pop_screen()
 
     def print_pdf(
-        self, kind: str, render: Callable[..., Path], key: str, printer: str = ""
+        self,
+        kind: str,
+        render: Callable[..., Path],
+        key: str,
+        printer: str = "",
+        document: str = "",
+        name: str = "",
     ) -> None:
         """Write a PDF document (``kind`` is ``transcript`` or ``application``) into the
         print folder in a thread worker, then say where it is or why there is none.
@@ -69,7 +76,8 @@ class CredxScreen(Localized, Screen):
         ``render(out=...)`` is one of :mod:`credx_tui.services.documents`' functions bound
         to this screen's actor; the services check who may print what.  With ``printer``
         (an lp destination) the PDF is then sent there too, and lp's answer or failure
-        is said."""
+        is said.  With ``document`` (a download link's document, e.g. ``transcript``)
+        the PDF then reaches the person as ``name`` (:meth:`deliver`)."""
         out = self.credx.print_dir / default_pdf_name(kind, key)
 
         def work() -> None:
@@ -89,10 +97,40 @@ class CredxScreen(Localized, Screen):
             else:
                 message = self.t("print.pdf_done", path=path)
                 self.app.call_from_thread(self.pdf_printed, path, message)
+                if document:
+                    self.app.call_from_thread(
+                        self.deliver, document, name, "application/pdf", path, str(path)
+                    )
                 if printer:
                     self._to_printer(path, printer)
 
         self.run_worker(work, thread=True, exclusive=True, group=f"print-{kind}")
+
+    def deliver(
+        self, document: str, name: str, media_type: str, payload: Path | bytes, saved: str = ""
+    ) -> None:
+        """Get a document to the person, wherever they sit (issue 10, item 4): in the
+        browser (textual-serve) as a download through ``deliver_binary``; over SSH or
+        in a terminal as a one-time link with its QR code (services.links: theirs
+        only, 15 minutes, once).  Without the college's ``public_url`` there is no
+        link to give, and the copy on this disk (``saved``, said already) is all."""
+        if self.app.is_web:
+            source = payload if isinstance(payload, Path) else io.BytesIO(payload)
+            self.app.deliver_binary(source, save_filename=name, mime_type=media_type)
+            self.notify(self.t("download.browser", name=name), timeout=8, markup=False)
+            return
+        if not (self.services.rules.service.public_url and self.credx.download_links):
+            return
+        from credx_tui.services.links import make_download_link
+        from credx_tui.widgets.download_link import DownloadLinkDialog
+
+        try:
+            link = make_download_link(self.services, self.actor, document)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        self.app.clear_notifications()  # the dialog says it all; no toast over the QR
+        self.app.push_screen(DownloadLinkDialog(link.url, name, saved))
 
     def _to_printer(self, path: Path, printer: str) -> None:
         """In the print worker: send ``path`` to lp and say what happened."""

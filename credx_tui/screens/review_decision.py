@@ -418,7 +418,13 @@ class ReviewDecisionScreen(CredxScreen):
             return
         app_id = self.file.application.id
         render = partial(render_application_pdf, self.services, self.actor, app_id)
-        self.print_pdf("application", render, app_id)
+        self.print_pdf(
+            "application",
+            render,
+            app_id,
+            document=f"application:{app_id}",
+            name=f"学分兑换申请表-{app_id}.pdf",
+        )
 
     def action_previous(self) -> None:
         """F6: the previous application of the queue."""
@@ -566,6 +572,11 @@ class ReviewDecisionScreen(CredxScreen):
             message = self.t("decision.att.saved", path=str(path))
             self.notify(message, markup=False)
             self._say(message)
+            # Then to the reviewer's own device (issue 10, item 4); the copy above on
+            # the server stays the secondary way.
+            assert self.file is not None
+            document = f"attachment:{self.file.application.id}:{att.sha256}"
+            self.deliver(document, att.filename, att.media_type, path, str(path))
 
     def action_open_attachment(self) -> None:
         """F4: the selected attachment full screen in the terminal (zoom, pan, pages)."""

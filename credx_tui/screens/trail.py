@@ -41,6 +41,7 @@ class TrailScreen(CredxScreen):
         Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
         Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
         Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
+        Binding("f3", "save_attachment", "存附件", id="trail_att_save", tooltip="下载附件"),
         Binding("f6", "next_attachment", "下一附件", id="trail_att_next", tooltip="下一个附件"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
@@ -195,7 +196,7 @@ class TrailScreen(CredxScreen):
         app = self.application
         if action in ("edit", "resubmit"):
             return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
-        if action in ("view_attachment", "next_attachment"):
+        if action in ("view_attachment", "next_attachment", "save_attachment"):
             count = len(app.attachments) if app is not None else 0
             return count > (1 if action == "next_attachment" else 0)
         if action == "withdraw":
@@ -204,8 +205,25 @@ class TrailScreen(CredxScreen):
 
     def action_print_form(self) -> None:
         """Ctrl+E: the application form as a PDF (issue 6)."""
-        render = partial(render_application_pdf, self.services, self.actor, self.application_id)
-        self.print_pdf("application", render, self.application_id)
+        app_id = self.application_id
+        render = partial(render_application_pdf, self.services, self.actor, app_id)
+        self.print_pdf(
+            "application",
+            render,
+            app_id,
+            document=f"application:{app_id}",
+            name=f"学分兑换申请表-{app_id}.pdf",
+        )
+
+    def action_save_attachment(self) -> None:
+        """F3: the previewed attachment to the person's own device (browser download,
+        or a one-time link with its QR code)."""
+        found = self._attachment_bytes()
+        if found is None:
+            return
+        att, payload = found
+        document = f"attachment:{self.application_id}:{att.sha256}"
+        self.deliver(document, att.filename, att.media_type, payload)
 
     def action_edit(self) -> None:
         """F7: correct the application in the apply screen."""

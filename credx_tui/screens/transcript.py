@@ -127,8 +127,24 @@ class TranscriptScreen(CredxScreen):
                     ),
                     self.dossier.student.id,
                     printer=self.services.rules.service.printer if options.to_printer else "",
+                    document=transcript_document(options),
+                    name=f"学业成绩单-{self.dossier.student.id}.pdf",
                 )
             self._draw()
 
         printer = self.services.rules.service.printer
         self.app.push_screen(PrintDialog(self.options, printer), chosen)
+
+
+def transcript_document(options: PrintOptions) -> str:
+    """The download link's name of the 学业成绩单 printed with these options."""
+    chosen = [
+        flag
+        for flag, on in (
+            ("a3", options.a3),
+            ("passing", options.passing_only),
+            ("nopersonal", not options.personal),
+        )
+        if on
+    ]
+    return "transcript:" + ",".join(chosen) if chosen else "transcript"

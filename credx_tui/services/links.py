@@ -19,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from credx_tui.services import attachment_check
 from credx_tui.services.core import Actor, Services
-from credx_tui.services.errors import AccessDenied, ServiceError
+from credx_tui.services.errors import AccessDenied, LoginFailed, NotFound, ServiceError
 from credx_tui.store.files import StoreError
 from credx_tui.store.schema import LinkRecord
 from credx_tui.store.store import college_key, hot_bucket
 from policy import workflow
-from policy.models import Attachment, ExchangeApplication, ReviewAction, Role
+from policy.models import Attachment, ExchangeApplication, ReviewAction, Role, Student
 
 TOKEN_BYTES = 32
 """Random bytes of a token (256 bits: never guessed)."""
@@ -81,9 +81,14 @@ def link_url(services: Services, kind: str, token: str) -> str:
 
 
 def _make(
-    services: Services, actor: Actor, kind: str, application_id: str, document: str, uses: int
+    services: Services,
+    student: Student,
+    holder: str,
+    kind: str,
+    application_id: str,
+    document: str,
+    uses: int,
 ) -> Link:
-    student = services.student(actor)
     now = services.clock()
     token = (
         college_key(student.college) + hot_bucket(student.id) + secrets.token_urlsafe(TOKEN_BYTES)
@@ -95,6 +100,7 @@ def _make(
         student_id=student.id,
         application_id=application_id,
         document=document,
+        holder=holder,
         created_at=now,
         expires_at=now + LINK_LIFETIME,
         max_uses=uses,
@@ -116,24 +122,53 @@ def make_upload_link(services: Services, actor: Actor, application_id: str) -> L
     app = services.application(actor, application_id)
     _editable(app)
     limits = services.rules.attachments
-    return _make(services, actor, "upload", app.id, "", limits.max_count)
+    return _make(services, services.student(actor), "", "upload", app.id, "", limits.max_count)
+
+
+TRANSCRIPT_OPTIONS = ("a3", "passing", "nopersonal")
+"""What ``transcript:<options>`` may say (comma separated): the 打印 dialog's choices."""
 
 
 def make_download_link(services: Services, actor: Actor, document: str) -> Link:
-    """A one-time download link of one of the student's own documents: ``transcript``,
-    ``application:<id>`` or ``attachment:<id>:<sha256>`` (each checked now and again
-    when it is fetched)."""
-    if actor.role != Role.STUDENT:
-        raise AccessDenied("下载链接仅供学生本人使用", "download links are for students")
+    """A one-time download link of one document the actor may take home (issue 10,
+    item 4): ``transcript`` (``transcript:a3,passing,nopersonal`` for the 打印 dialog's
+    options; a student's own only), ``application:<id>`` (the form) or
+    ``attachment:<id>:<sha256>`` -- a student's own applications, a reviewer's only of
+    applications their colleges may see (R11).  Checked now and again, as the person,
+    when the link is fetched (:func:`fetch_download`)."""
+    if actor.role not in (Role.STUDENT, Role.REVIEWER):
+        raise AccessDenied(
+            "下载链接仅供学生和审核人本人使用", "download links are for students and reviewers"
+        )
     kind, _, rest = document.partition(":")
-    if kind == "application":
-        services.application(actor, rest)
-    elif kind == "attachment":
+    if kind == "transcript":
+        if actor.role != Role.STUDENT:
+            raise AccessDenied(
+                "学业成绩单的下载链接仅供学生本人", "a transcript link is for the student only"
+            )
+        _transcript_options(rest)
+        student = services.student(actor)
+    elif kind in ("application", "attachment"):
         app_id, _, sha = rest.partition(":")
-        services.attachment_bytes(actor, app_id, sha)
-    elif kind != "transcript":
+        if kind == "attachment":
+            services.attachment_bytes(actor, app_id, sha)
+        app = services.application(actor, app_id)
+        student = services.store.student(app.student_id)
+        if student is None:
+            raise _unknown()
+    else:
         raise LinkRefused("unknown", f"没有文件 {document}", f"no document {document}")
-    return _make(services, actor, "download", "", document, 1)
+    holder = "" if actor.role == Role.STUDENT else actor.username
+    return _make(services, student, holder, "download", "", document, 1)
+
+
+def _transcript_options(text: str) -> set[str]:
+    options = {o for o in text.split(",") if o}
+    if not options <= set(TRANSCRIPT_OPTIONS):
+        raise LinkRefused(
+            "unknown", f"没有文件 transcript:{text}", f"no document transcript:{text}"
+        )
+    return options
 
 
 def _editable(app: ExchangeApplication) -> None:
@@ -169,13 +204,20 @@ def _check(record: LinkRecord | None, kind: str, services: Services) -> LinkReco
 
 def person_of(services: Services, token: str, kind: str) -> tuple[Actor, LinkRecord]:
     """The person a valid token belongs to (read only), refused as :func:`_check`."""
-    key, bucket = token[: _PREFIX - 1], token[_PREFIX - 1 : _PREFIX]
+    key, bucket = _key_of(token), _bucket_of(token)
     try:
         with services.store.hot_at(key, bucket) as tx:
             record = _check(tx.link(_sha(token)), kind, services)
     except StoreError:  # a malformed token naming no hot file
         raise _unknown() from None
-    return services.actor_for(record.student_id), record
+    try:
+        return services.actor_for(record.holder or record.student_id), record
+    except LoginFailed:  # the account was disabled or removed since
+        raise LinkRefused(
+            "foreign",
+            "此链接所属的账号已停用，链接不能再用",
+            "the account this link belongs to is disabled",
+        ) from None
 
 
 def accept_upload(
@@ -229,8 +271,91 @@ def redeem_download(services: Services, token: str) -> tuple[Actor, str]:
     """Spend a download link: the person and the document it names (the caller renders
     or reads it as that person, through the services' own checks)."""
     actor, record = person_of(services, token, "download")
-    student = services.student(actor)
-    with services.store.hot(student.college, student.id) as tx:
+    with services.store.hot_at(_key_of(token), _bucket_of(token)) as tx:
         current = _check(tx.link(record.token_sha256), "download", services)
         tx.put_link(current.model_copy(update={"uses": current.uses + 1, "spent": True}))
     return actor, record.document
+
+
+@dataclass(frozen=True)
+class Download:
+    """A document fetched through a download link: its bytes and how to name them."""
+
+    data: bytes
+    media_type: str
+    filename: str
+    """The name for the person (may be Chinese: ``学业成绩单-2018110101.pdf``)."""
+    ascii_name: str
+    """The same in ASCII, for clients that do not read ``filename*``."""
+
+
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}
+
+
+def fetch_download(services: Services, token: str, today: date | None = None) -> Download:
+    """The document of a download link, made or read as the link's person through the
+    services' own checks (a student's own; a reviewer's colleges'), then the link is
+    spent.  Every refusal (:class:`LinkRefused`: ``unknown``, ``used``, ``expired``,
+    ``foreign`` when the person may no longer see it) and a document that cannot be
+    made (:class:`~credx_tui.documents.errors.DocumentError`) spend nothing; of two
+    fetches at once only one gets the document."""
+    actor, record = person_of(services, token, "download")
+    try:
+        download = _produce(services, actor, record.document, today)
+    except (AccessDenied, NotFound) as exc:
+        raise LinkRefused(
+            "foreign",
+            f"此文件不是您的，或您已无权查看：{exc.zh}",
+            f"this document is not yours, or no longer visible to you: {exc.en}",
+        ) from None
+    with services.store.hot_at(_key_of(token), _bucket_of(token)) as tx:
+        current = _check(tx.link(record.token_sha256), "download", services)
+        tx.put_link(current.model_copy(update={"uses": current.uses + 1, "spent": True}))
+    return download
+
+
+def _key_of(token: str) -> str:
+    return token[: _PREFIX - 1]
+
+
+def _bucket_of(token: str) -> str:
+    return token[_PREFIX - 1 : _PREFIX]
+
+
+def _produce(services: Services, actor: Actor, document: str, today: date | None) -> Download:
+    import tempfile
+    from pathlib import Path
+
+    from credx_tui.services.documents import render_application_pdf, render_transcript_pdf
+
+    kind, _, rest = document.partition(":")
+    if kind == "attachment":
+        app_id, _, sha = rest.partition(":")
+        data = services.attachment_bytes(actor, app_id, sha)
+        app = services.application(actor, app_id)
+        att = next((a for a in app.attachments if a.sha256 == sha), None)
+        if att is None:
+            raise NotFound("该申请没有这个附件", "no such attachment on this application")
+        ext = _EXTENSIONS.get(att.media_type, "")
+        return Download(data, att.media_type, att.filename, f"attachment-{sha[:8]}{ext}")
+    with tempfile.TemporaryDirectory(prefix="credx-download-") as folder:
+        out = Path(folder) / "document.pdf"
+        if kind == "transcript":
+            options = _transcript_options(rest)
+            student = services.student(actor)
+            render_transcript_pdf(
+                services,
+                actor,
+                a3="a3" in options,
+                passing_only="passing" in options,
+                personal="nopersonal" not in options,
+                out=out,
+                today=today,
+            )
+            names = (f"学业成绩单-{student.id}.pdf", f"transcript-{student.id}.pdf")
+        elif kind == "application":
+            render_application_pdf(services, actor, rest, out=out, today=today)
+            names = (f"学分兑换申请表-{rest}.pdf", f"application-{rest}.pdf")
+        else:
+            raise _unknown()
+        return Download(out.read_bytes(), "application/pdf", *names)

@@ -62,6 +62,9 @@ class LinkRecord(BaseModel):
     student_id: str = Field(pattern=r"^[0-9A-Za-z]{4,20}$")
     application_id: str = Field(default="", max_length=40)
     document: str = Field(default="", max_length=120)
+    holder: str = Field(default="", max_length=40)
+    """The account the link was made for when it is not the student (a reviewer taking
+    home a form or an attachment of this student's application); empty: the student."""
     created_at: Instant
     expires_at: Instant
     uses: int = Field(strict=True, default=0, ge=0)

@@ -103,6 +103,8 @@ class TrainerApp(CredxApp):
 
     CSS_PATH = str(Path(__file__).parent.parent / "app.tcss")
     """The app's one stylesheet (a relative path would be read from this package)."""
+    download_links: ClassVar[bool] = False
+    """A sandbox's link would name a store ``credx serve`` does not serve."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
         (0, "-narrow"),

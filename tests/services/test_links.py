@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from service_college import OTHER_STUDENT, STUDENT, login, png_bytes
+from service_college import OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login, png_bytes, shot
 
 from credx_tui.services import BadAttachment, Services
 from credx_tui.services.links import (
@@ -81,5 +81,76 @@ def test_download_link_works_once(linked) -> None:
     assert (actor.username, document) == (STUDENT, "transcript")
     with pytest.raises(LinkRefused) as exc:
         redeem_download(services, link.token)
+    assert exc.value.kind == "used"
+    assert services.store.verify() == []
+
+
+def test_download_links_only_for_what_the_person_may_see(linked) -> None:
+    """Issue 10 item 4 (R11): a student takes home only their own documents, a reviewer
+    only forms and attachments of applications of their colleges; a reviewer moved to
+    another college since the link was made gets nothing, and the link is not spent."""
+    from credx_tui.services.errors import AccessDenied, NotFound
+    from credx_tui.services.links import fetch_download
+
+    services, me, draft, _now = linked
+    attachments = shot(services, me)
+    draft = services.save(me, "M1", [G1, G2], draft.id, attachments=attachments)
+    submitted = services.submit(me, draft.id)
+    sha = attachments[0].sha256
+
+    # The student: their transcript (with the dialog's options), form, attachment.
+    got = fetch_download(services, make_download_link(services, me, "transcript:a3").token)
+    assert got.data.startswith(b"%PDF") and got.filename == f"学业成绩单-{STUDENT}.pdf"
+    form = fetch_download(
+        services, make_download_link(services, me, f"application:{draft.id}").token
+    )
+    assert form.data.startswith(b"%PDF") and form.ascii_name == f"application-{draft.id}.pdf"
+    att = fetch_download(
+        services, make_download_link(services, me, f"attachment:{draft.id}:{sha}").token
+    )
+    assert att.data == services.attachment_bytes(me, draft.id, sha)
+    assert (att.media_type, att.filename) == ("image/png", "成绩截图.png")
+
+    # Another student: not this one's transcript options, form or attachment.
+    other = login(services, OTHER_STUDENT)
+    for document in (f"application:{draft.id}", f"attachment:{draft.id}:{sha}"):
+        with pytest.raises((NotFound, AccessDenied)):
+            make_download_link(services, other, document)
+    with pytest.raises(LinkRefused):
+        make_download_link(services, other, "transcript:everything")
+    with pytest.raises(LinkRefused):
+        make_download_link(services, other, f"transcript/{STUDENT}")
+
+    # Reviewers: of the student's college yes (form, attachment), never a transcript;
+    # of another college no; the admin has no download links.
+    rev = login(services, "rev")
+    assert (
+        fetch_download(
+            services, make_download_link(services, rev, f"attachment:{submitted.id}:{sha}").token
+        ).data
+        == att.data
+    )
+    with pytest.raises(AccessDenied):
+        make_download_link(services, rev, "transcript")
+    with pytest.raises(NotFound):
+        make_download_link(services, login(services, "rev_other"), f"application:{draft.id}")
+    with pytest.raises(AccessDenied):
+        make_download_link(services, login(services, "admin"), f"application:{draft.id}")
+
+    # The reviewer moves to another college before fetching: foreign, nothing spent.
+    link = make_download_link(services, rev, f"application:{draft.id}")
+    with services.store.account_tx("rev") as tx:
+        account = tx.get("rev")
+        tx.put(account.model_copy(update={"colleges": [OTHER_COLLEGE]}))
+    with pytest.raises(LinkRefused) as exc:
+        fetch_download(services, link.token)
+    assert exc.value.kind == "foreign" and exc.value.zh and exc.value.en
+    with services.store.hot(submitted.college, STUDENT) as tx:
+        assert tx.link(link.record.token_sha256).uses == 0
+    with services.store.account_tx("rev") as tx:
+        tx.put(tx.get("rev").model_copy(update={"colleges": [submitted.college]}))
+    assert fetch_download(services, link.token).data.startswith(b"%PDF")
+    with pytest.raises(LinkRefused) as exc:
+        fetch_download(services, link.token)
     assert exc.value.kind == "used"
     assert services.store.verify() == []
