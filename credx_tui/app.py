@@ -221,6 +221,12 @@ class CredxApp(App[int]):
         """The message ``key`` in the UI language."""
         return t(key, self.lang, **values)
 
+    @property
+    def local_files(self) -> bool:
+        """Whether 申请 offers the path picker (F6): only a workstation install, never
+        in the browser (credx_tui/doors.py; elsewhere Ctrl+U's upload link)."""
+        return self.settings.local_files and not self.is_web
+
     # -- session ----------------------------------------------------------------
 
     def signed_in(self, actor: Actor, last_seen: datetime | None) -> None:

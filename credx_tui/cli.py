@@ -950,7 +950,14 @@ def _train(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
     try:
-        settings = Settings(db=training.sandbox.root, rules=resolve_rules(args.rules), lang=lang)
+        from credx_tui.doors import runs_as_the_person
+
+        settings = Settings(
+            db=training.sandbox.root,
+            rules=resolve_rules(args.rules),
+            lang=lang,
+            local_files=runs_as_the_person(ssh=False),
+        )
         from credx_tui.training.ui import run_trainer
 
         return run_trainer(settings, training)
@@ -967,7 +974,10 @@ def _run_app(args: argparse.Namespace) -> int:
     if args.ssh or args.key_user:
         account = _ssh_account(args, store.root)
         trusted = account is not None
-    settings = Settings(db=store.root, rules=None, lang=lang, os_user=account)
+    from credx_tui.doors import runs_as_the_person
+
+    local = runs_as_the_person(ssh=bool(args.ssh or args.key_user))
+    settings = Settings(db=store.root, rules=None, lang=lang, os_user=account, local_files=local)
     from credx_tui.app import run_app
 
     return run_app(settings, store, services.rules, os_user=trusted, services=services)

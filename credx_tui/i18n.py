@@ -356,6 +356,54 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "注意：建议方案会影响毕业学分（R7）",
         "Careful: the suggestion touches graduation credits (R7)",
     ),
+    # -- up10: upload dialog (issue 10, item 1) ----------------------------------------
+    "key.upload": ("上传链接", "Upload link"),
+    "key.upload.tip": (
+        "用手机或浏览器上传成绩截图（显示上传链接和二维码）",
+        "Upload grade screenshots from a phone or a browser (link and QR code)",
+    ),
+    "key.close_upload": ("关闭", "Close"),
+    "key.close_upload.tip": ("关闭上传链接", "Close the upload link"),
+    "upload.title": ("用手机上传附件", "Upload from your phone"),
+    "upload.hint": (
+        "扫码或在浏览器中打开上面的链接，为申请 {id} 上传成绩截图（最多 {count} 个）。"
+        "链接 15 分钟内有效，仅限本人。收到的文件会显示在下面。",
+        "Scan the code or open the link in a browser to send grade screenshots for "
+        "application {id} (at most {count}). It works for 15 minutes, for you only. "
+        "Files show below as they arrive.",
+    ),
+    "upload.waiting": ("等待上传", "Waiting for files"),
+    "upload.arrived": ("已收到：{name}  {size} KB", "Received: {name}  {size} KB"),
+    "upload.open": ("在浏览器中打开", "Open in browser"),
+    "upload.close": ("关闭", "Close"),
+    "upload.unconfigured": (
+        "无法生成上传链接：学院尚未设置 credx serve 的网址。请管理员在规则的 "
+        "[service] public_url 中填写（credx rules apply）。",
+        "No upload link: the college has not set the address of credx serve. An "
+        "administrator sets [service] public_url in the rules (credx rules apply).",
+    ),
+    "upload.pick_first": (
+        "请先选择拟兑换课程：Ctrl+U 会先把申请保存为无流程，再给出上传链接",
+        "Pick the course first: Ctrl+U saves the application (无流程), then gives the link",
+    ),
+    "upload.saved_first": (
+        "已先保存为无流程：{id}（上传链接属于这份申请）",
+        "Saved first, not submitted (无流程): {id} (the link belongs to it)",
+    ),
+    "apply.attach.arrived": ("已收到附件：{names}", "Attachment received: {names}"),
+    "apply.attach.no_local": (
+        "此处不能从磁盘选择文件（程序运行在服务器上）：请按 Ctrl+U，用手机或浏览器上传",
+        "Files cannot be picked from disk here (credx runs on the server): press Ctrl+U "
+        "and upload from a phone or a browser",
+    ),
+    "apply.attach.how": (
+        "上传附件：Ctrl+U 显示上传链接和二维码（手机扫码或在浏览器中打开）",
+        "To attach: Ctrl+U shows the upload link and its QR code (phone or browser)",
+    ),
+    "apply.attach.how_local": (
+        "上传附件：F6 从本机磁盘选择，或 Ctrl+U 用手机或浏览器上传",
+        "To attach: F6 picks a file on this computer, or Ctrl+U uploads from a phone or a browser",
+    ),
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),
     "hidden.none": ("所有课程都可兑换或已通过", "Every course is offered"),

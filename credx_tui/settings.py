@@ -53,3 +53,7 @@ class Settings:
     """UI language: ``zh`` (default) or ``en``."""
     os_user: str | None = None
     """Trusted operating-system account (``--os-user``), bound to a credx account."""
+    local_files: bool = True
+    """Whether the process runs as the person on their own machine, so 申请 may offer
+    the path picker (F6) besides the upload link (credx_tui/doors.py); the CLI
+    decides, the browser never has it."""

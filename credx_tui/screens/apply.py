@@ -26,6 +26,7 @@ from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
+from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
 from policy.models import Attachment, ExchangeApplication, SourceRef
@@ -47,6 +48,13 @@ class ApplyScreen(CredxScreen):
         Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
         Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
         Binding("f6", "attach", "附件", id="attach", tooltip="从磁盘选择成绩截图作为附件"),
+        Binding(
+            "ctrl+u",
+            "upload",
+            "上传链接",
+            id="upload",
+            tooltip="用手机或浏览器上传成绩截图（显示上传链接和二维码）",
+        ),
         Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
         Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
         Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
@@ -66,6 +74,10 @@ class ApplyScreen(CredxScreen):
         """The sources ticked, in the order ticked."""
         self.attachments: list[Attachment] = list(application.attachments) if application else []
         """Screenshots checked and stored by the services."""
+        self.known: set[str] = {a.sha256 for a in self.attachments}
+        """SHA-256 of the attachments the stored application had when this screen last
+        read it: one stored that is not here arrived by link since, and a save keeps it
+        (services.save's ``known_attachments``)."""
         self.note = application.note if application else ""
         self.verdicts: list[Verdict] = []
         self.options: list[SourceOption] = []
@@ -104,6 +116,8 @@ class ApplyScreen(CredxScreen):
                 classes="section-title",
             )
             yield Static("", id="attachment-list", markup=False)
+            how = "apply.attach.how_local" if self.credx.local_files else "apply.attach.how"
+            yield Static(self.t(how), id="attach-how", classes="hint", markup=False)
             with Horizontal(id="note-row"):
                 yield Label(self.t("apply.note"))
                 yield Input(
@@ -122,6 +136,7 @@ class ApplyScreen(CredxScreen):
         super().on_mount()
         self.reload()
         self.query_one("#targets").focus()
+        self.set_interval(POLL_SECONDS, self.poll_arrivals)
 
     def after_recompose(self) -> None:
         self.reload()
@@ -324,6 +339,11 @@ class ApplyScreen(CredxScreen):
         self._evaluate()
 
     def on_key(self, event) -> None:  # space ticks a source as Enter does
+        if event.key == "f6" and not self.credx.local_files:
+            # F6 is not offered here (check_action): say what to use instead.
+            event.stop()
+            self._say(self.t("apply.attach.no_local"), error=True)
+            return
         sources = self.query_one("#sources", OptionList)
         if event.key == "space" and self.focused is sources and sources.highlighted is not None:
             event.stop()
@@ -363,8 +383,56 @@ class ApplyScreen(CredxScreen):
 
     # -- attachments ------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F6 (a path on this process's disk) only on a workstation install
+        (credx_tui/doors.py); elsewhere the footer offers Ctrl+U alone."""
+        if action == "attach":
+            return self.credx.local_files
+        return True
+
+    def poll_arrivals(self) -> None:
+        """Every :data:`POLL_SECONDS` while visible: add the attachments that arrived
+        by link (credx serve, another process) to this screen's list, without a key
+        press.  One stat of the hot file when nothing changed; redraws only on news."""
+        if self.application_id is None or not self.is_current or self.credx.actor is None:
+            return
+        found = attachments_now(self.services, self.actor, self.application_id)
+        if found is None:
+            return
+        stored = {a.sha256 for a in found}
+        if stored == self.known:
+            return
+        clean = not self.unsaved_changes()
+        mine = {a.sha256 for a in self.attachments}
+        new = [a for a in found if a.sha256 not in self.known and a.sha256 not in mine]
+        self.known = stored
+        if not new:
+            return
+        self.attachments += new
+        if clean:  # they are stored already: nothing for Esc to ask about
+            self._saved = self._state()
+        self._fill_attachments()
+        self._say(self.t("apply.attach.arrived", names="、".join(a.filename for a in new)))
+
+    def action_upload(self) -> None:
+        """Ctrl+U: the upload link and its QR code for this application (S4).  A new
+        application is saved first (无流程): the link belongs to a stored draft."""
+        if self.application_id is None:
+            if self.target is None:
+                self._say(self.t("upload.pick_first"), error=True)
+                return
+            app = self.action_save()
+            if app is None:
+                return
+            self._say(self.t("upload.saved_first", id=app.id))
+        assert self.application_id is not None
+        self.open_upload_link(self.application_id)
+
     def action_attach(self) -> None:
         """F6: choose a file; the services check its type by content and its size."""
+        if not self.credx.local_files:
+            self._say(self.t("apply.attach.no_local"), error=True)
+            return
         limit = self.services.rules.attachments.max_count
         if len(self.attachments) >= limit:
             self._say(self.t("apply.attach.count", count=limit), error=True)
@@ -378,6 +446,9 @@ class ApplyScreen(CredxScreen):
 
     def add_attachment(self, path: Path) -> None:
         """Check and store one file; explain a refusal."""
+        if not self.credx.local_files:  # never a path of the server's disk (doors.py)
+            self._say(self.t("apply.attach.no_local"), error=True)
+            return
         try:
             attachment = self.services.attach(self.actor, path)
         except BadAttachment as exc:
@@ -417,11 +488,16 @@ class ApplyScreen(CredxScreen):
                 application_id=self.application_id,
                 note=self.note,
                 attachments=self.attachments,
+                known_attachments=self.known,
             )
         except ServiceError as exc:
             self._say(self.t("apply.refused", reason=exc.text(self.lang)), error=True)
             return None
         self.application_id = app.id
+        # What the store kept, files that arrived by link meanwhile included.
+        self.attachments = list(app.attachments)
+        self.known = {a.sha256 for a in app.attachments}
+        self._fill_attachments()
         self._saved = self._state()
         self._say(self.t("apply.saved", id=app.id))
         return app

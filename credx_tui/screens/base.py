@@ -132,6 +132,32 @@ class CredxScreen(Localized, Screen):
         self.app.clear_notifications()  # the dialog says it all; no toast over the QR
         self.app.push_screen(DownloadLinkDialog(link.url, name, saved))
 
+    def open_upload_link(self, application_id: str) -> bool:
+        """Show the one-time upload link of a draft or returned application with its QR
+        code (issue 10, item 1; S4); False, with the reason said, when there is none:
+        no ``[service] public_url`` in the rules, or the services refuse (not the
+        student's, no longer editable)."""
+        from credx_tui.services.links import LinkRefused, make_upload_link
+        from credx_tui.widgets.upload_link import UploadLinkDialog
+
+        try:
+            link = make_upload_link(self.services, self.actor, application_id)
+        except LinkRefused as exc:
+            if exc.kind == "unconfigured":
+                self.notify(
+                    self.t("upload.unconfigured"), severity="error", timeout=15, markup=False
+                )
+            else:
+                self.show_error(exc)
+            return False
+        except ServiceError as exc:
+            self.show_error(exc)
+            return False
+        self.app.clear_notifications()  # no toast over the QR code
+        limit = self.services.rules.attachments.max_count
+        self.app.push_screen(UploadLinkDialog(link.url, application_id, limit))
+        return True
+
     def _to_printer(self, path: Path, printer: str) -> None:
         """In the print worker: send ``path`` to lp and say what happened."""
         from credx_tui.printing import PrinterError, send_to_printer

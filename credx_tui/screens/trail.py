@@ -18,6 +18,7 @@ from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.describe import course_name, offered_credits, relation
+from credx_tui.widgets.upload_link import POLL_SECONDS
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import Attachment, ExchangeApplication, ReviewAction, ReviewEvent, Status
@@ -39,6 +40,13 @@ class TrailScreen(CredxScreen):
         Binding("f7", "edit", "修改", id="edit", tooltip="修改被退回或无流程的申请"),
         Binding("f8", "resubmit", "提交", id="resubmit", tooltip="提交或重新提交此申请"),
         Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
+        Binding(
+            "ctrl+u",
+            "upload",
+            "上传链接",
+            id="upload",
+            tooltip="用手机或浏览器上传成绩截图（显示上传链接和二维码）",
+        ),
         Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
         Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
         Binding("f3", "save_attachment", "存附件", id="trail_att_save", tooltip="下载附件"),
@@ -72,6 +80,7 @@ class TrailScreen(CredxScreen):
         self._columns()
         self.reload()
         self.query_one(DataTable).focus()
+        self.set_interval(POLL_SECONDS, self.poll_changes)
 
     def after_recompose(self) -> None:
         self._columns()
@@ -92,6 +101,19 @@ class TrailScreen(CredxScreen):
             return
         self._fill()
         self.refresh_bindings()
+
+    def poll_changes(self) -> None:
+        """Every :data:`POLL_SECONDS` while visible: when the application changed in
+        the store (a file arrived by link, a reviewer decided), read and draw it again,
+        without a key press.  One stat of the hot file when nothing changed."""
+        if self.application is None or not self.is_current or self.credx.actor is None:
+            return
+        try:
+            now = self.services.application(self.actor, self.application_id)
+        except ServiceError:
+            return  # said at the next key press; a poll never stacks toasts
+        if now != self.application:
+            self.reload()
 
     def _fill(self) -> None:
         app, dossier = self.application, self.dossier
@@ -194,7 +216,7 @@ class TrailScreen(CredxScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what the application's status allows (the services decide)."""
         app = self.application
-        if action in ("edit", "resubmit"):
+        if action in ("edit", "resubmit", "upload"):
             return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
         if action in ("view_attachment", "next_attachment", "save_attachment"):
             count = len(app.attachments) if app is not None else 0
@@ -224,6 +246,11 @@ class TrailScreen(CredxScreen):
         att, payload = found
         document = f"attachment:{self.application_id}:{att.sha256}"
         self.deliver(document, att.filename, att.media_type, payload)
+
+    def action_upload(self) -> None:
+        """Ctrl+U: the upload link and its QR code, to add grade screenshots to a
+        returned (or not yet submitted) application from a phone (S4)."""
+        self.open_upload_link(self.application_id)
 
     def action_edit(self) -> None:
         """F7: correct the application in the apply screen."""

@@ -14,7 +14,7 @@ import functools
 import inspect
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -445,13 +445,20 @@ class Services:
         application_id: str | None = None,
         note: str = "",
         attachments: list[Attachment] | None = None,
+        known_attachments: Iterable[str] | None = None,
     ) -> ExchangeApplication:
         """Save an application as 无流程 (new) or keep editing a 无流程/被退回 one.
 
         A new one is refused while another draft waits (R3: one course at a time).
         The 备注 passes the text gate (:data:`~policy.text.NOTE_MAX`); every attachment
         named must be one this student stored with :meth:`attach` (or already on the
-        application), with the size and type it was stored with."""
+        application), with the size and type it was stored with.
+
+        ``known_attachments`` (SHA-256) are the stored attachments the caller had read:
+        a stored attachment outside them arrived since (an upload link, issue 10) and is
+        kept after ``attachments``, decided here under the lock, so a screen that read
+        the draft before the upload never drops it.  One the caller knew of and left
+        out was removed on purpose.  Without it, ``attachments`` is the whole list."""
         student = self.student(actor)
         note = _text(note, "备注", "note", multiline=True, max_length=NOTE_MAX)
         now = self.clock()
@@ -484,8 +491,8 @@ class Services:
                         "target": target,
                         "sources": list(sources),
                         "note": note,
-                        "attachments": list(
-                            attachments if attachments is not None else app.attachments
+                        "attachments": _merged_attachments(
+                            app.attachments, attachments, known_attachments
                         ),
                         "updated_at": now,
                         "revision": app.revision + 1,
@@ -950,6 +957,23 @@ def current_term(now: datetime) -> Term:
     if local.month >= 2:
         return Term(year=f"{local.year - 1}-{local.year}", semester=2)
     return Term(year=f"{local.year - 1}-{local.year}", semester=1)
+
+
+def _merged_attachments(
+    stored: list[Attachment],
+    given: list[Attachment] | None,
+    known: Iterable[str] | None,
+) -> list[Attachment]:
+    """The attachments a save keeps: ``given`` (the caller's list; None keeps what is
+    stored), then the stored ones that arrived after the caller read (not in ``known``)."""
+    if given is None:
+        return list(stored)
+    if known is None:
+        return list(given)
+    known = set(known)
+    named = {a.sha256 for a in given}
+    arrived = [a for a in stored if a.sha256 not in known and a.sha256 not in named]
+    return [*given, *arrived]
 
 
 def _new_id(prefix: str, now: datetime) -> str:

@@ -2,20 +2,13 @@
 not at the server's disk: over SSH or in a terminal (issue 10, item 4).  In the
 browser the app hands the file over with ``deliver_binary`` instead.
 
-The QR code is drawn with ``segno``'s matrix and the half-block glyph ``▀`` alone: each
-cell is two modules, the upper one its foreground colour and the lower one its
-background, black on white, with a light quiet zone around, so a phone scans it from
-the terminal and from the browser's xterm alike.  Like the attachment preview, this is
-the documented exception to style.md 8 (``▀`` is East-Asian ambiguous): README asks for
-"ambiguous = narrow"."""
+The QR code is :class:`credx_tui.widgets.qr.QrCode`, the same drawing as the upload
+link's dialog (widgets/upload_link.py)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-import segno
-from rich.style import Style
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,33 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from credx_tui.localize import Localized
-
-QUIET_ZONE = 2
-"""Light modules around the code (the standard asks 4; 2 still scans and fits 80x24)."""
-HALF_BLOCK = "\u2580"
-DARK = "#000000"
-LIGHT = "#ffffff"
-
-
-def qr_text(data: str, quiet_zone: int = QUIET_ZONE) -> Text:
-    """``data`` as a QR code in terminal cells: one ``▀`` per two modules, every cell
-    the same glyph, the colours carrying the picture."""
-    code = segno.make(data, error="l", boost_error=True, micro=False)
-    rows = [[bool(m) for m in row] for row in code.matrix_iter(scale=1, border=quiet_zone)]
-    if len(rows) % 2:
-        rows.append([False] * len(rows[0]))
-    styles = {
-        (top, bottom): Style(color=DARK if top else LIGHT, bgcolor=DARK if bottom else LIGHT)
-        for top in (False, True)
-        for bottom in (False, True)
-    }
-    text = Text(no_wrap=True, overflow="crop", end="")
-    for y in range(0, len(rows), 2):
-        if y:
-            text.append("\n")
-        for top, bottom in zip(rows[y], rows[y + 1], strict=True):
-            text.append(HALF_BLOCK, styles[(top, bottom)])
-    return text
+from credx_tui.widgets.qr import QrCode
 
 
 class DownloadLinkDialog(Localized, ModalScreen[None]):
@@ -65,10 +32,6 @@ class DownloadLinkDialog(Localized, ModalScreen[None]):
         border: ascii $primary;
         background: $panel;
         padding: 0 1;
-    }
-    DownloadLinkDialog #download-qr {
-        width: auto;
-        height: auto;
     }
     DownloadLinkDialog #download-side {
         width: 30;
@@ -98,7 +61,7 @@ class DownloadLinkDialog(Localized, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="download-dialog"), Horizontal(id="download-body"):
-            yield Static(qr_text(self.url), id="download-qr")
+            yield QrCode(self.url, id="download-qr")
             with Vertical(id="download-side"):
                 yield Static(self.t("download.title"), classes="dialog-title")
                 yield Static(self.document_name, markup=False, id="download-name")

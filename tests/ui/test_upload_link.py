@@ -1,0 +1,250 @@
+"""Issue 10, item 1 in the TUI: Ctrl+U on 申请 (and on a returned application's 流程跟踪)
+shows the draft's one-time upload link and the same link as a QR code that scans from
+the screen cells; files posted to the link (services.links.accept_upload, what credx
+serve runs in its own process) appear without a key press, and a save keeps them.
+The path picker (F6) is offered only on a workstation install (credx_tui/doors.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Static
+
+from credx_tui.app import make_app
+from credx_tui.dialogs.attach_file import AttachDialog
+from credx_tui.screens.apply import ApplyScreen
+from credx_tui.screens.trail import TrailScreen
+from credx_tui.services import Services
+from credx_tui.services.links import accept_upload
+from credx_tui.settings import Settings
+from credx_tui.widgets.upload_link import POLL_SECONDS, UploadLinkDialog
+
+from .conftest import (
+    HAPPY_STUDENT,
+    RETURNED_STUDENT,
+    SIZES,
+    UNDER_REVIEW_STUDENT,
+    actor,
+    open_exchange,
+    screen_text,
+    settle,
+)
+from .qr_cells import decoded, screen_cells
+from .test_journey import pick_target
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
+from service_college import png_bytes
+
+PUBLIC = "https://credx.example.edu.cn/"
+
+
+@pytest.fixture
+def linked(services: Services) -> Services:
+    rules = services.rules
+    services.rules = rules.model_copy(
+        update={"service": rules.service.model_copy(update={"public_url": PUBLIC})}
+    )
+    return services
+
+
+def server_side(services: Services) -> Services:
+    """Services of another process on the same store (credx serve's)."""
+    return Services(services.store, services.rules)
+
+
+async def wait_for_poll(pilot) -> None:
+    """Let the screens' poll run (no key is pressed)."""
+    await pilot.pause(POLL_SECONDS * 3)
+    await pilot.pause()
+
+
+async def open_apply(pilot, course: str = "高等数学(2-1)") -> None:
+    await open_exchange(pilot, HAPPY_STUDENT)
+    await pilot.press("f7")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ApplyScreen)
+    await pick_target(pilot, course)
+    await pilot.press("f4")  # the suggested offer
+    await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    ("size", "lang"), [*((s, "zh") for s in SIZES), ((80, 24), "en"), ((120, 40), "en")]
+)
+async def test_ctrl_u_shows_a_link_that_scans_and_files_arrive(make, linked, size, lang) -> None:
+    app = make(lang, svc=linked)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot)
+        apply = app.screen
+        assert apply.application_id is None  # not saved yet
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, UploadLinkDialog)
+        # Saved first: the link belongs to a stored draft.
+        assert apply.application_id is not None and dialog.application_id == apply.application_id
+        me = actor(linked, HAPPY_STUDENT)
+        assert linked.application(me, apply.application_id).status.value == "无流程"
+        assert dialog.url.startswith(PUBLIC + "u/")
+        screen = app.screen.region
+        for part in ("#upload-qr", "#upload-url", "#upload-hint", "#upload-files", "#upload-close"):
+            assert screen.contains_region(dialog.query_one(part).region), (part, size)
+        assert decoded(screen_cells(dialog.query_one("#upload-qr"))) == dialog.url
+        assert "upload-open" not in {b.id for b in dialog.query(Button)}  # a terminal
+        waiting = "等待上传" if lang == "zh" else "Waiting for files"
+        assert waiting in str(dialog.query_one("#upload-files", Static).render())
+
+        # credx serve (another process) takes a file: the dialog lists it, no key pressed.
+        token = dialog.url.rsplit("/", 1)[1]
+        att = accept_upload(server_side(linked), token, png_bytes("phone"), "手机截图.png")
+        await wait_for_poll(pilot)
+        assert app.screen is dialog
+        assert "手机截图.png" in str(dialog.query_one("#upload-files", Static).render())
+        # The 申请 screen behind it took it too.
+        assert [a.sha256 for a in apply.attachments] == [att.sha256]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is apply
+        assert "手机截图.png" in screen_text(app)
+        assert "【S4】" not in screen_text(app)  # the attachment S4 asks for is there
+        assert not apply.unsaved_changes()  # it is stored already: Esc need not ask
+
+        # A save keeps it.
+        await pilot.press("f7")
+        await settle(pilot)
+        stored = linked.application(me, apply.application_id).attachments
+        assert [a.sha256 for a in stored] == [att.sha256]
+
+
+async def test_a_save_right_after_an_upload_keeps_it(make, linked) -> None:
+    """The upload lands between two polls and the student saves at once: the screen's
+    list does not hold it yet, and the save keeps it (services merge under the lock)."""
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_apply(pilot)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        token = dialog.url.rsplit("/", 1)[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        apply.poll_arrivals = lambda: None  # type: ignore[method-assign]  # never sees it
+        att = accept_upload(server_side(linked), token, png_bytes("between"), "b.png")
+        assert apply.attachments == []
+        await pilot.press("f7")
+        await settle(pilot)
+        me = actor(linked, HAPPY_STUDENT)
+        assert [a.sha256 for a in linked.application(me, apply.application_id).attachments] == [
+            att.sha256
+        ]
+        assert [a.sha256 for a in apply.attachments] == [att.sha256]  # and shows it now
+
+
+async def test_ctrl_u_says_what_is_missing(make, services) -> None:
+    """No course picked: Ctrl+U says to pick one; no public_url: the setting is named."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, HAPPY_STUDENT)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        assert "请先选择拟兑换课程" in app.screen.message
+        await pick_target(pilot, "高等数学(2-1)")
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        shown = [n.message for n in app._notifications]
+        assert any("[service] public_url" in m and "credx rules" in m for m in shown), shown
+
+
+async def test_a_returned_application_takes_files_from_the_trail(make, linked) -> None:
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, RETURNED_STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        trail = app.screen
+        assert isinstance(trail, TrailScreen)
+        assert "upload" in {
+            b.action for _, b, enabled, _ in trail.active_bindings.values() if enabled
+        }
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, UploadLinkDialog)
+        assert dialog.application_id == trail.application_id
+        assert decoded(screen_cells(dialog.query_one("#upload-qr"))) == dialog.url
+        await pilot.press("escape")
+        await settle(pilot)
+        token = dialog.url.rsplit("/", 1)[1]
+        accept_upload(server_side(linked), token, png_bytes("returned"), "补交截图.png")
+        await wait_for_poll(pilot)
+        assert app.screen is trail
+        assert "补交截图.png" in screen_text(app)  # the summary, read again by the poll
+
+
+async def test_no_upload_link_for_an_application_under_review(make, linked) -> None:
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TrailScreen)
+        enabled = {b.action for _, b, on, _ in app.screen.active_bindings.values() if on}
+        assert "upload" not in enabled
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert isinstance(app.screen, TrailScreen)
+
+
+@pytest.mark.parametrize("local", [True, False])
+async def test_the_path_picker_only_on_a_workstation(store, linked, tmp_path, local) -> None:
+    """Settings.local_files (the CLI decides with credx_tui/doors.py): with it F6 opens
+    the picker; without it F6 is not in the footer and, pressed anyway, names Ctrl+U."""
+    app = make_app(
+        Settings(db=store.root, local_files=local), linked, print_dir=tmp_path / "prints"
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_apply(pilot)
+        enabled = {b.action for _, b, on, _ in app.screen.active_bindings.values() if on}
+        assert ("attach" in enabled) is local
+        assert "upload" in enabled
+        shown = screen_text(app)
+        assert ("F6" in shown) is local and "Ctrl+U" in shown
+        await pilot.press("f6")
+        await settle(pilot)
+        if local:
+            assert isinstance(app.screen, AttachDialog)
+        else:
+            assert isinstance(app.screen, ApplyScreen)
+            assert "Ctrl+U" in app.screen.message and "磁盘" in app.screen.message
+
+
+async def test_in_the_browser_no_picker_and_the_page_opens(make, linked, monkeypatch) -> None:
+    """Under credx serve (App.is_web) the picker is never offered, whatever the
+    settings; the upload dialog offers to open the page in a new tab."""
+    from credx_tui.app import CredxApp
+
+    monkeypatch.setattr(CredxApp, "is_web", property(lambda self: True))
+    opened: list[str] = []
+    app = make(svc=linked)
+    monkeypatch.setattr(app, "open_url", lambda url, new_tab=True: opened.append(url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_apply(pilot)
+        assert not app.local_files
+        enabled = {b.action for _, b, on, _ in app.screen.active_bindings.values() if on}
+        assert "attach" not in enabled
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, UploadLinkDialog)
+        assert app.focused is dialog.query_one("#upload-open", Button)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert opened == [dialog.url]
