@@ -220,6 +220,19 @@ def person_of(services: Services, token: str, kind: str) -> tuple[Actor, LinkRec
         ) from None
 
 
+def upload_target(services: Services, token: str) -> tuple[Actor, LinkRecord]:
+    """The person and link of a valid upload token whose application still takes files
+    (read only): refused as :func:`person_of`, and ``closed`` once the application was
+    submitted, is 审核中 or 审核通过 (the page says so and offers no form)."""
+    actor, record = person_of(services, token, "upload")
+    try:
+        app = services.application(actor, record.application_id)
+    except NotFound:
+        raise _unknown() from None  # the draft was deleted since
+    _editable(app)
+    return actor, record
+
+
 def accept_upload(
     services: Services,
     token: str,
@@ -230,15 +243,15 @@ def accept_upload(
     """Check ``payload`` by content (size, type, decodes), store it named by SHA-256 and
     add it to the link's application, all or nothing.  ``application_id``, when the page
     names one, must be the link's own (``foreign`` otherwise)."""
-    actor, record = person_of(services, token, "upload")
+    actor, record = upload_target(services, token)
     if application_id is not None and application_id != record.application_id:
         raise LinkRefused(
             "foreign", "此链接属于另一份申请", "this link belongs to another application"
         )
     limits = services.rules.attachments
+    # Checked after the application (a closed one is 409 whatever the file) and before
+    # anything is stored.
     detected = attachment_check.check_content(payload, claimed_name, limits)
-    app = services.application(actor, record.application_id)
-    _editable(app)
     attachment = services.store_upload(actor, services.student(actor), payload, detected)
     student = services.student(actor)
     with services.store.hot(student.college, student.id) as tx:

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from credx_tui.services import BadAttachment, Services
 from credx_tui.services.errors import ServiceError
-from credx_tui.services.links import LinkRefused, accept_upload, person_of
+from credx_tui.services.links import LinkRefused, accept_upload, upload_target
 
 STATUS = {"used": 410, "expired": 410, "foreign": 403, "unknown": 404, "closed": 409}
 """HTTP status of each :class:`LinkRefused` kind (``unconfigured`` never reaches here)."""
@@ -68,6 +68,17 @@ document.getElementById("files").addEventListener("change", async (e) => {{
   e.target.value = "";
 }});
 </script>
+</body></html>
+"""
+
+CLOSED_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>申请已不能添加附件 Application closed</title></head>
+<body style="font-family:sans-serif;max-width:36em;margin:1em auto;padding:0 1em">
+<h1>申请已不能添加附件</h1><p>{zh}</p><p>如需补交，请等待审核结果；被退回后可在 credx 中重新生成上传链接。</p>
+<h1 lang="en">This application takes no more files</h1><p lang="en">{en}</p>
+<p lang="en">Once it is returned, make a new upload link in credx.</p>
 </body></html>
 """
 
@@ -120,9 +131,10 @@ def upload_routes(services: Callable[[], Services]) -> Callable[[web.Application
         token = request.match_info["token"]
         current = services()
         try:
-            _actor, record = await asyncio.to_thread(person_of, current, token, "upload")
+            _actor, record = await asyncio.to_thread(upload_target, current, token)
         except LinkRefused as refused:
-            text = GONE_PAGE.format(zh=html.escape(refused.zh), en=html.escape(refused.en))
+            page_text = CLOSED_PAGE if refused.kind == "closed" else GONE_PAGE
+            text = page_text.format(zh=html.escape(refused.zh), en=html.escape(refused.en))
             return web.Response(
                 status=STATUS.get(refused.kind, 400), text=text, content_type="text/html"
             )

@@ -177,6 +177,45 @@ def test_only_the_good_screenshot_is_stored(served) -> None:
     assert not services.application(other, their.id).attachments
 
 
+def test_a_closed_application_gets_409_and_keeps_everything(served) -> None:
+    """Issue 10, item 4: a link made for a draft that was submitted since (审核中), and
+    later approved (审核通过): the page is a zh/en 409 without the form, a POST is
+    refused 409 with zh/en, and the store does not change."""
+    from service_college import shot
+
+    services, port = served
+    me = login(services, STUDENT)
+    draft = services.save(me, "M1", [G1, G2], attachments=shot(services, me))
+    link = make_upload_link(services, me, draft.id)
+    services.submit(me, draft.id)
+    hot = services.store.hot_path(draft.college, STUDENT)
+    late = png_bytes("late")
+
+    def refused_everything(status_zh: str) -> None:
+        before = hot.read_bytes()
+        with pytest.raises(urllib.error.HTTPError) as closed:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/u/{link.token}", timeout=10)
+        body = closed.value.read().decode()
+        assert closed.value.code == 409, body
+        assert "申请已不能添加附件" in body and "takes no more files" in body
+        assert status_zh in body and 'type="file"' not in body
+        status, answer = post(port, link.token, late, "late.png", app=draft.id)
+        assert status == 409 and status_zh in answer["zh"] and "no longer" in answer["en"]
+        assert hot.read_bytes() == before
+        assert not services.store.attachment_path(answer_sha(late)).exists()
+
+    refused_everything("审核中")
+    rev = login(services, "rev")
+    for _ in range(5):
+        app = services.application(rev, draft.id)
+        if app.status.value != "审核中":
+            break
+        services.approve(rev, draft.id, expected_revision=app.revision)
+    assert services.application(me, draft.id).status.value == "审核通过"
+    refused_everything("审核通过")
+    assert len(services.application(me, draft.id).attachments) == 1
+
+
 def answer_sha(data: bytes) -> str:
     import hashlib
 

@@ -154,3 +154,47 @@ def test_download_links_only_for_what_the_person_may_see(linked) -> None:
         fetch_download(services, link.token)
     assert exc.value.kind == "used"
     assert services.store.verify() == []
+
+
+def test_a_save_keeps_what_arrived_by_link_after_the_caller_read(linked) -> None:
+    """Issue 10, item 3: a screen read the draft, a file arrived by link, the screen
+    saves its own list: the upload stays (known_attachments, decided under the lock).
+    One the caller knew of and left out is removed on purpose."""
+    services, me, draft, _now = linked
+    local = shot(services, me, "本机.png")
+    read = services.save(me, "M1", [G1, G2], application_id=draft.id, attachments=local)
+    known = {a.sha256 for a in read.attachments}
+    link = make_upload_link(services, me, draft.id)
+    phone = accept_upload(services, link.token, png_bytes("phone"), "手机.png")
+
+    saved = services.save(
+        me, "M1", [G1], application_id=draft.id, attachments=local, known_attachments=known
+    )
+    assert [a.sha256 for a in saved.attachments] == [local[0].sha256, phone.sha256]
+    assert saved.sources == [G1]
+
+    # The student now removes the phone's file, knowing of it: it goes.
+    known = {a.sha256 for a in saved.attachments}
+    again = services.save(
+        me, "M1", [G1], application_id=draft.id, attachments=local, known_attachments=known
+    )
+    assert [a.sha256 for a in again.attachments] == [local[0].sha256]
+    # Without known_attachments the list given is the whole list (as before).
+    bare = services.save(me, "M1", [G1], application_id=draft.id, attachments=[])
+    assert bare.attachments == []
+
+
+def test_a_closed_application_takes_nothing(linked) -> None:
+    """Issue 10, item 4: a link whose application was submitted since is refused as
+    ``closed`` before the file is even looked at, and nothing is stored."""
+    services, me, draft, _now = linked
+    link = make_upload_link(services, me, draft.id)
+    services.save(me, "M1", [G1, G2], application_id=draft.id, attachments=shot(services, me))
+    services.submit(me, draft.id)
+    uploads_before = services.store.hot_path(draft.college, STUDENT).read_text()
+    for payload in (png_bytes("late"), b"not an image"):
+        with pytest.raises(LinkRefused) as exc:
+            accept_upload(services, link.token, payload, "late.png")
+        assert exc.value.kind == "closed" and "审核中" in exc.value.zh
+    assert services.store.hot_path(draft.college, STUDENT).read_text() == uploads_before
+    assert len(services.application(me, draft.id).attachments) == 1
