@@ -45,10 +45,15 @@ def screen_cells(widget) -> list[list[tuple[str, object]]]:
 def decoded(cells: list[list[tuple[str, object]]]) -> str:
     """Read the drawn cells back as a phone would: each cell two pixels (upper: the
     foreground colour, lower: the background), enlarged, then a real QR decoder."""
+    return decode_modules(modules(cells))
+
+
+def decode_modules(rows: list[list[bool]]) -> str:
+    """The text of a QR code given as rows of modules (True: dark), decoded by
+    zxing-cpp from a picture of it, enlarged and framed in white."""
     from PIL import Image
 
     zxingcpp = pytest.importorskip("zxingcpp")
-    rows = modules(cells)
     image = Image.new("L", (len(rows[0]), len(rows)), 255)
     for y, row in enumerate(rows):
         for x, dark in enumerate(row):
