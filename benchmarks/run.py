@@ -25,6 +25,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.upload import measure as upload_to_visible
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "store"
 STAMP = DATA.parent / "generated-v4"
@@ -323,6 +325,7 @@ def main() -> None:
 
     transcript_pdf()
     preview_render()
+    upload_to_visible()  # issue 10: a 2 MB screenshot through credx serve to the TUI
 
 
 def preview_render(repeats: int = 10) -> None:
