@@ -17,13 +17,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from credx_tui.localize import Localized
-from credx_tui.widgets.qr import QrCode
+from credx_tui.widgets.qr import QrCode, fit_dialog
 
 
 class DownloadLinkDialog(Localized, ModalScreen[None]):
     """Shows a document's one-time download link and its QR code; Esc or 关闭 closes."""
 
     DEFAULT_CSS = """
+    DownloadLinkDialog #download-dialog.qr-tight {
+        border: none;
+        padding: 0;
+    }
     DownloadLinkDialog #download-dialog {
         width: auto;
         height: auto;
@@ -77,6 +81,7 @@ class DownloadLinkDialog(Localized, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.localize()
+        fit_dialog(self.query_one("#download-dialog"), self.query_one(QrCode), self.app.size.height)
         self.query_one("#download-close", Button).focus()
 
     @on(Button.Pressed, "#download-close")

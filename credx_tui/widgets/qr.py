@@ -13,6 +13,7 @@ from __future__ import annotations
 import segno
 from rich.style import Style
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 QUIET_ZONE = 2
@@ -55,6 +56,16 @@ class QrCode(Static):
     """
 
     def __init__(self, data: str, *, id: str | None = None) -> None:
-        super().__init__(qr_text(data), id=id)
+        text = qr_text(data)
+        super().__init__(text, id=id)
         self.data = data
         """What the code says (the link)."""
+        self.rows = text.plain.count("\n") + 1
+        """Terminal rows the code takes (half its modules, quiet zone included)."""
+
+
+def fit_dialog(frame: Widget, code: QrCode, screen_rows: int) -> None:
+    """Drop the dialog's frame when the code and the frame together are taller than the
+    screen (a longer ``public_url`` makes a larger code): the code is never cut, so it
+    still scans at 80x24 for an address of up to 72 characters."""
+    frame.set_class(code.rows + 2 > screen_rows, "qr-tight")

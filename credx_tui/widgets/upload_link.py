@@ -21,7 +21,7 @@ from textual.widgets import Button, Static
 
 from credx_tui.localize import Localized
 from credx_tui.services import ServiceError
-from credx_tui.widgets.qr import QrCode
+from credx_tui.widgets.qr import QrCode, fit_dialog
 from policy.eligibility import fmt
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ class UploadLinkDialog(Localized, ModalScreen[None]):
     through it; Esc or 关闭 closes (the link stays valid until spent or expired)."""
 
     DEFAULT_CSS = """
+    UploadLinkDialog #upload-dialog.qr-tight {
+        border: none;
+        padding: 0;
+    }
     UploadLinkDialog #upload-dialog {
         width: auto;
         height: auto;
@@ -111,6 +115,7 @@ class UploadLinkDialog(Localized, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.localize()
+        fit_dialog(self.query_one("#upload-dialog"), self.query_one(QrCode), self.app.size.height)
         found = attachments_now(self.credx.services, self.credx.actor, self.application_id)
         self._seen = found
         self.before = {a.sha256 for a in found or ()}

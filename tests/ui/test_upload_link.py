@@ -248,3 +248,25 @@ async def test_in_the_browser_no_picker_and_the_page_opens(make, linked, monkeyp
         await pilot.press("enter")
         await settle(pilot)
         assert opened == [dialog.url]
+
+
+@pytest.mark.parametrize("base", ["https://credx.example.edu.cn/", "https://" + "x" * 56 + ".cn/"])
+async def test_the_code_fits_80x24_for_a_long_public_url(make, services, base) -> None:
+    """A public_url of 72 characters makes a larger code (version 6, 23 rows): the
+    dialog drops its frame and the whole code is still on screen and scans."""
+    assert len(base) <= 72
+    rules = services.rules
+    services.rules = rules.model_copy(
+        update={"service": rules.service.model_copy(update={"public_url": base})}
+    )
+    app = make(svc=services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_apply(pilot)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, UploadLinkDialog)
+        qr = dialog.query_one("#upload-qr")
+        assert app.screen.region.contains_region(qr.region), qr.region
+        assert decoded(screen_cells(qr)) == dialog.url
+        assert dialog.query_one("#upload-dialog").has_class("qr-tight") == (qr.size.height > 22)
