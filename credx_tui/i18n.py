@@ -400,6 +400,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "上传附件：Ctrl+U 显示上传链接和二维码（手机扫码或在浏览器中打开）",
         "To attach: Ctrl+U shows the upload link and its QR code (phone or browser)",
     ),
+    "apply.attach.how_disk": (
+        "上传附件：F6 从本机磁盘选择（练习环境没有上传链接）",
+        "To attach: F6 picks a file on this computer (no upload link in the trainer)",
+    ),
+    "apply.attach.how_none": (
+        "练习环境：此处不能添加附件（程序运行在服务器上，练习环境没有上传链接）",
+        "Trainer: no attachments here (credx runs on the server; the trainer has no upload link)",
+    ),
     "apply.attach.how_local": (
         "上传附件：F6 从本机磁盘选择，或 Ctrl+U 用手机或浏览器上传",
         "To attach: F6 picks a file on this computer, or Ctrl+U uploads from a phone or a browser",

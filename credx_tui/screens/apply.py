@@ -116,8 +116,7 @@ class ApplyScreen(CredxScreen):
                 classes="section-title",
             )
             yield Static("", id="attachment-list", markup=False)
-            how = "apply.attach.how_local" if self.credx.local_files else "apply.attach.how"
-            yield Static(self.t(how), id="attach-how", classes="hint", markup=False)
+            yield Static(self.t(self._how_key()), id="attach-how", classes="hint", markup=False)
             with Horizontal(id="note-row"):
                 yield Label(self.t("apply.note"))
                 yield Input(
@@ -388,7 +387,15 @@ class ApplyScreen(CredxScreen):
         (credx_tui/doors.py); elsewhere the footer offers Ctrl+U alone."""
         if action == "attach":
             return self.credx.local_files
+        if action == "upload":  # not in the trainer's sandbox: credx serve does not serve it
+            return self.credx.download_links
         return True
+
+    def _how_key(self) -> str:
+        """The line saying how to attach here (which of F6 and Ctrl+U are offered)."""
+        if not self.credx.download_links:
+            return "apply.attach.how_disk" if self.credx.local_files else "apply.attach.how_none"
+        return "apply.attach.how_local" if self.credx.local_files else "apply.attach.how"
 
     def poll_arrivals(self) -> None:
         """Every :data:`POLL_SECONDS` while visible: add the attachments that arrived

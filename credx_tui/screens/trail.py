@@ -216,6 +216,8 @@ class TrailScreen(CredxScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what the application's status allows (the services decide)."""
         app = self.application
+        if action == "upload" and not self.credx.download_links:
+            return False  # the trainer's sandbox: credx serve does not serve it
         if action in ("edit", "resubmit", "upload"):
             return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
         if action in ("view_attachment", "next_attachment", "save_attachment"):

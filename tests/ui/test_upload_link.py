@@ -270,3 +270,22 @@ async def test_the_code_fits_80x24_for_a_long_public_url(make, services, base) -
         assert app.screen.region.contains_region(qr.region), qr.region
         assert decoded(screen_cells(qr)) == dialog.url
         assert dialog.query_one("#upload-dialog").has_class("qr-tight") == (qr.size.height > 22)
+
+
+async def test_no_upload_link_where_credx_serve_does_not_serve_the_store(
+    make, linked, monkeypatch
+) -> None:
+    """The trainer's sandbox (``download_links`` off): Ctrl+U is not offered on 申请 or
+    流程跟踪, and the page names F6 alone."""
+    from credx_tui.app import CredxApp
+
+    monkeypatch.setattr(CredxApp, "download_links", False)
+    app = make(svc=linked)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_apply(pilot)
+        enabled = {b.action for _, b, on, _ in app.screen.active_bindings.values() if on}
+        assert "upload" not in enabled and "attach" in enabled
+        assert "练习环境没有上传链接" in screen_text(app)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
