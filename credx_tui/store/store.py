@@ -53,6 +53,7 @@ from credx_tui.store.files import (
     read_regular,
 )
 from credx_tui.store.ownership import check_opened_by_owner
+from credx_tui.store.staging import recover as recover_import
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
     HOT_TABLES,
@@ -343,6 +344,7 @@ class Store:
         meta = data.get("store", {}).get("1")
         if not isinstance(meta, dict) or meta.get("format") != "credx":
             raise StoreError(f"{marker}: not a credx store marker file")
+        recover_import(self.root)  # a crash in an import's last step is completed here
 
     # -- creation -------------------------------------------------------------------
 
