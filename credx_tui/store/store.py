@@ -53,7 +53,6 @@ from credx_tui.store.files import (
     read_regular,
 )
 from credx_tui.store.ownership import check_opened_by_owner
-from credx_tui.store.staging import recover as recover_import
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
     HOT_TABLES,
@@ -63,6 +62,7 @@ from credx_tui.store.schema import (
     UploadRecord,
     check_before_write,
 )
+from credx_tui.store.staging import recover as recover_import
 from policy.models import (
     Account,
     CourseRecord,
