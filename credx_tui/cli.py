@@ -568,10 +568,13 @@ def _new_store_leftovers(root: Path):  # -> Callable[[], None]
         return lambda: None
     existed = root.exists()
     before = set(os.listdir(root)) if existed else set()
+    top = root  # the highest folder that creating the store makes
+    while not top.parent.exists():
+        top = top.parent
 
     def remove() -> None:
         if not existed:
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(top, ignore_errors=True)
             return
         for name in set(os.listdir(root)) - before:
             path = root / name
