@@ -397,6 +397,7 @@ class CollegeWriter:
             for doc in events.values():
                 event_ids[doc.get("application_id")].add(doc.get("id"))
             dirty = False
+            written: dict[str, set[str]] = {"applications": set(), "events": set()}
             for spec in specs:
                 app = self._with_summary(spec.application, summary_facts)
                 doc = app.model_dump(mode="json")
@@ -407,19 +408,30 @@ class CollegeWriter:
                     new_id = old_id or str(_next_id(apps))
                     apps[new_id] = doc
                     app_ids[app.id] = new_id
+                    written["applications"].add(new_id)
                     dirty = True
                 known = event_ids[app.id]
+                next_event = _next_id(events)
                 for event in spec.events:
                     new = event.id not in known
                     report.count("events", new)
                     if new:
-                        events[str(_next_id(events))] = event.model_dump(mode="json")
+                        events[str(next_event)] = event.model_dump(mode="json")
+                        written["events"].add(str(next_event))
+                        next_event += 1
                         dirty = True
             if dirty:
                 names = _table(data, "college")
                 if not any(d.get("name") == college for d in names.values()):
                     names[str(_next_id(names))] = {"name": college}
-                check_before_write(path, data, HOT_TABLES)
+                # The import's own documents were validated as they were read; what
+                # the file already held is checked as every writer checks it.
+                kept = {
+                    table: {k: d for k, d in docs.items() if k not in written.get(table, ())}
+                    for table, docs in data.items()
+                }
+                tables = _with_unknown(data, HOT_TABLES)
+                _raise_damaged(path, document_problems(path, kept, tables))
                 self.staged.put(path, encode(data))
 
     def _with_summary(
