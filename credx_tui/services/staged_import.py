@@ -28,10 +28,10 @@ another import writes can slip between the checks and the write.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import gc
 import resource
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,10 +80,12 @@ from credx_tui.store.staging import StagedFiles
 from credx_tui.store.store import hot_bucket, shard_key
 from policy.dossier import Dossier
 from policy.models import (
+    Category,
     CourseRecord,
     CreditCertificate,
     ExchangeApplication,
     Programme,
+    SourceKind,
     Student,
     Transcript,
 )
@@ -134,6 +136,66 @@ class TranscriptFacts:
         return self.records.get(code)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic collector for the import: the documents of a college are
+    millions of small objects that stay alive until the end, and every full collection
+    walked all of them again (the import of 20,000 students slowed down the more it
+    had read).  Validated documents form no cycles worth collecting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class _Attempt:
+    __slots__ = ("result",)
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.result: str = doc["result"]
+
+
+class _Record:
+    __slots__ = ("attempts", "category", "code", "credits", "name")
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.code: str = doc["code"]
+        self.name: str = doc["name"]
+        self.category = Category(doc["category"])
+        self.credits: float = doc["credits"]
+        self.attempts = [_Attempt(a) for a in doc["attempts"]]
+
+
+class _Certificate:
+    __slots__ = ("credits", "id", "kind", "title")
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.id: str = doc["id"]
+        self.kind = SourceKind(doc["kind"])
+        self.title: str = doc["title"]
+        self.credits: float = doc["credits"]
+
+
+class StoredTranscript:
+    """A transcript validated on the way in, read back from its stored form with only
+    what the cross-checks read (codes, names, categories, credits, results,
+    certificates): building the models a second time cost as much as the first."""
+
+    __slots__ = ("certificates", "records", "student_id")
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.student_id: str = doc["student_id"]
+        self.records = [_Record(r) for r in doc["records"]]
+        self.certificates = [_Certificate(c) for c in doc["certificates"]]
+
+    def record(self, code: str) -> _Record | None:
+        """The record of course ``code``, if the student has one."""
+        return next((r for r in self.records if r.code == code), None)
+
+
 # --- the writer ------------------------------------------------------------------------
 
 
@@ -180,10 +242,12 @@ class CollegeWriter:
         self.transcript_ids: set[str] = set()
         self.accounts: list[AccountSpec] = []
         self.applications: list[ApplicationSpec] = []
-        self._pending: dict[str, list[bytes]] = defaultdict(list)
+        self._pending: list[tuple[str, bytes]] = []
         self._pending_bytes = 0
         self._spilled: dict[str, list[tuple[int, int]]] = defaultdict(list)
         """Per shard, (offset, length) of its transcripts in the spill file."""
+        self._arrivals: list[tuple[int, int]] = []
+        """(offset, length) of every spilled transcript, in the order they came."""
         self._spill_path = self.staged.folder.with_name(self.staged.folder.name + ".spill")
         self._spill_end = 0
 
@@ -199,7 +263,7 @@ class CollegeWriter:
     def transcript(self, student_id: str, payload: bytes) -> None:
         """A transcript in its stored form (``model_dump_json`` of a validated one)."""
         self.transcript_ids.add(student_id)
-        self._pending[shard_key(student_id)].append(payload)
+        self._pending.append((shard_key(student_id), payload))
         self._pending_bytes += len(payload)
         if self._pending_bytes >= SPILL_BYTES:
             self._flush_spill()
@@ -211,23 +275,34 @@ class CollegeWriter:
             return
         make_dirs(self._spill_path.parent)
         with open(self._spill_path, "ab") as fh:
-            for shard, payloads in self._pending.items():
-                for payload in payloads:
-                    fh.write(payload)
-                    self._spilled[shard].append((self._spill_end, len(payload)))
-                    self._spill_end += len(payload)
+            for shard, payload in self._pending:
+                fh.write(payload)
+                place = (self._spill_end, len(payload))
+                self._spilled[shard].append(place)
+                self._arrivals.append(place)
+                self._spill_end += len(payload)
         self._pending.clear()
         self._pending_bytes = 0
 
+    def arrivals(self) -> Iterator[dict[str, Any]]:
+        """Every transcript given so far, in the order they came, as stored."""
+        self._flush_spill()
+        if not self._arrivals:
+            return
+        with open(self._spill_path, "rb") as spill:
+            for offset, length in self._arrivals:
+                spill.seek(offset)
+                yield orjson.loads(spill.read(length))
+
     def _shards(self) -> set[str]:
-        return set(self._pending) | set(self._spilled)
+        return set(self._spilled) | {shard for shard, _ in self._pending}
 
     def _transcripts_of(self, shard: str, spill: Any) -> list[dict[str, Any]]:
         docs = []
         for offset, length in self._spilled.get(shard, []):
             spill.seek(offset)
             docs.append(orjson.loads(spill.read(length)))
-        docs.extend(orjson.loads(p) for p in self._pending.get(shard, []))
+        docs.extend(orjson.loads(p) for key, p in self._pending if key == shard)
         return docs
 
     def discard(self) -> None:
@@ -467,7 +542,7 @@ def _with_unknown(data: TinyData, tables: dict[str, type[BaseModel]]) -> dict[st
 
 def write_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
     """Write a validated bundle (every document already a model) in one staged commit."""
-    with locked(store.root / "locks" / "bulk.lock"):
+    with _collector_paused(), locked(store.root / "locks" / "bulk.lock"):
         writer = CollegeWriter(store)
         for programme in bundle.programmes:
             writer.programme(programme)
@@ -503,30 +578,18 @@ class _StreamedImport:
         """Files that could not be read: reported first, as the importer does."""
         self.order = {str(path): index for index, path in enumerate(files)}
         self.complete = True
-        self.digests: dict[str, bytes] = {}
-        """Files the first pass read with orjson, by the digest of their bytes."""
         self.docs: list[_Doc] = []
-        self.transcript_places: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        """Per file, the index and 学号 of each transcript document (second pass)."""
+        self.transcripts: list[tuple[str, int, str]] = []
+        """File, index and key of each valid transcript, in the order they came."""
+        self.first_transcript: dict[str, str] = {}
+        """Where each transcript key was first given (for the duplicate's message)."""
         self.facts: dict[str, TranscriptFacts] = {}
         self.broken_transcripts: set[str] = set()
 
     # -- reading -----------------------------------------------------------------------
 
-    def _documents_of(self, path: Path) -> list[Any] | None:
-        data = _read(path)
-        if isinstance(data, ImportProblem):
-            return None
-        if self.digests.get(str(path)) == hashlib.blake2b(data).digest():
-            # The very bytes the first pass checked (duplicate keys included).
-            return orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))["documents"]
-        value = _decode(str(path), data, [])
-        if value is None:
-            return None
-        return _documents(str(path), value, [])
-
-    def first_pass(self) -> None:
-        """Every document but the transcripts, validated; problems of the files found."""
+    def first_pass(self, writer: CollegeWriter) -> None:
+        """Every document validated; the transcripts spilled as they are read."""
         for path in self.files:
             name = str(path)
             data = _read(path)
@@ -535,8 +598,6 @@ class _StreamedImport:
                 self.complete = False
                 continue
             value = _decode(name, data, self.problems)
-            if value is not None and not hasattr(value, "duplicates"):
-                self.digests[name] = hashlib.blake2b(data).digest()
             del data
             if value is None:
                 self.complete = False
@@ -546,18 +607,39 @@ class _StreamedImport:
                 self.complete = False
                 continue
             for index, raw in enumerate(documents):
+                documents[index] = None  # what was read is let go as it goes
                 doc = self._doc(name, index, raw)
                 if doc is None:
                     continue
-                if doc.type == "transcript":
-                    sid = raw.get("student_id")
-                    self.transcript_places[name].append(
-                        (index, sid if isinstance(sid, str) else "")
-                    )
-                    continue
                 self._check_keys(doc)
                 _validate(doc, self.problems)
-                self.docs.append(doc)
+                doc.raw = {}  # the checks read the model; the raw dicts were half the memory
+                if doc.type == "transcript":
+                    self._transcript(doc, writer)
+                else:
+                    self.docs.append(doc)
+            del value, documents
+
+    def _transcript(self, doc: _Doc, writer: CollegeWriter) -> None:
+        """A transcript just validated: spilled in its stored form, named for later."""
+        if doc.model is None:
+            if doc.key:
+                self.broken_transcripts.add(doc.key)
+            return
+        assert doc.key is not None
+        if doc.key in self.first_transcript:
+            self.problems.append(
+                doc.problem(
+                    f"duplicate: {doc.key} is already given in {self.first_transcript[doc.key]}",
+                    _KEY_FIELD["transcript"],
+                )
+            )
+        else:
+            self.first_transcript[doc.key] = doc.where()
+        transcript: Transcript = doc.model
+        doc.model = None
+        self.transcripts.append((doc.file, doc.index, doc.key))
+        writer.transcript(transcript.student_id, transcript.model_dump_json().encode())
 
     def _doc(self, name: str, index: int, raw: Any) -> _Doc | None:
         from credx_tui.importing import DOCUMENT_TYPES
@@ -591,57 +673,22 @@ class _StreamedImport:
         check.problems = self.problems
         return check
 
-    def second_pass(self, check: _CrossCheck, writer: CollegeWriter) -> None:
-        """Each transcript: validated, checked, its facts kept, spilled to its shard."""
+    def check_transcripts(self, check: _CrossCheck, writer: CollegeWriter) -> None:
+        """The importer's checks of every transcript, read back from the spill in the
+        order they came (every student and programme is known by now), and the facts
+        of the records the applications name."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for doc in check.valid:
             if doc.type == "application":
                 app = doc.model.application
                 wanted[app.student_id].add(app.target)
                 wanted[app.student_id].update(s.ref for s in app.sources)
-        first: dict[str, str] = {}
-        valid: list[tuple[_Doc, Transcript]] = []
-        for name, places in self.transcript_places.items():
-            documents = self._documents_of(Path(name))
-            if documents is None:  # changed under our feet since the first pass
-                self.problems.append(
-                    ImportProblem(name, message="the file changed during the import")
-                )
-                continue
-            for index, _ in places:
-                raw = documents[index]
-                documents[index] = None
-                doc = _Doc(name, index, "transcript", _raw_key("transcript", raw), raw)
-                self._check_keys(doc)
-                _validate(doc, self.problems)
-                if doc.model is None:
-                    if doc.key:
-                        self.broken_transcripts.add(doc.key)
-                    continue
-                transcript: Transcript = doc.model
-                doc.raw = {}
-                assert doc.key is not None
-                if doc.key in first:
-                    self.problems.append(
-                        doc.problem(
-                            f"duplicate: {doc.key} is already given in {first[doc.key]}",
-                            _KEY_FIELD["transcript"],
-                        )
-                    )
-                else:
-                    first[doc.key] = doc.where()
-                valid.append((doc, transcript))
-            del documents
-            # Checked file by file, after the whole file was validated (the order of
-            # the importer: validation, then duplicates, then the checks).
-            for doc, transcript in valid:
-                check._check_transcript(doc, transcript)
-                sid = transcript.student_id
-                if sid not in self.facts:
-                    self.facts[sid] = TranscriptFacts(transcript, wanted.get(sid, set()))
-                    if not self.problems:
-                        writer.transcript(sid, transcript.model_dump_json().encode())
-            valid.clear()
+        for (name, index, key), stored in zip(self.transcripts, writer.arrivals(), strict=True):
+            transcript = StoredTranscript(stored)
+            check._check_transcript(_Doc(name, index, "transcript", key, {}), transcript)  # type: ignore[arg-type]
+            sid = transcript.student_id
+            if sid not in self.facts:
+                self.facts[sid] = TranscriptFacts(transcript, wanted.get(sid, set()))  # type: ignore[arg-type]
 
     def finish_checks(self, check: _CrossCheck) -> None:
         """The cross-checks of the first pass's documents, now that transcripts are known."""
@@ -696,22 +743,22 @@ def import_files(store: Store, paths: Iterable[Path | str], rules: Rules) -> Imp
     """Import-format JSON files into ``store``, streamed (module docstring); raises
     :class:`ImportFailed` with every problem, having written nothing."""
     files = _expand(paths)
-    with locked(store.root / "locks" / "bulk.lock"):
+    with _collector_paused(), locked(store.root / "locks" / "bulk.lock"):
         run = _StreamedImport(store, files, rules)
-        run.first_pass()
-        # Transcripts an application of the import names but the import does not give:
-        # read from the store, only those.
-        needed = {
-            d.model.application.student_id
-            for d in run.docs
-            if d.type == "application" and d.model is not None
-        }
-        given = {sid for places in run.transcript_places.values() for _, sid in places}
-        existing = stored_view(store, sorted(needed - given))
-        check = run.cross_check(existing)
         writer = CollegeWriter(store)
         try:
-            run.second_pass(check, writer)
+            run.first_pass(writer)
+            # Transcripts an application of the import names but the import does not
+            # give: read from the store, only those.
+            needed = {
+                d.model.application.student_id
+                for d in run.docs
+                if d.type == "application" and d.model is not None
+            }
+            given = {key.removeprefix("transcript ") for _, _, key in run.transcripts}
+            existing = stored_view(store, sorted(needed - given))
+            check = run.cross_check(existing)
+            run.check_transcripts(check, writer)
             run.finish_checks(check)
             run.raise_problems()
             for doc in check.valid:
