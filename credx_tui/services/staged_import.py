@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import resource
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -149,6 +150,23 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+_STUDENT_ID = re.compile(rb'"student_id":"([^"]*)"')
+
+
+def _student_of(payload: bytes) -> str:
+    """The 学号 of a spilled transcript (its first field, as pydantic writes it)."""
+    found = _STUDENT_ID.match(payload, 1)
+    return found.group(1).decode() if found else orjson.loads(payload)["student_id"]
+
+
+def _differs(stored: Any, new: dict[str, Any] | bytes) -> bool:
+    """Whether a stored document differs from the one the import gives (the same
+    bytes when it was written from an equal one; else compared as data)."""
+    if isinstance(new, bytes):
+        return orjson.dumps(stored) != new and stored != orjson.loads(new)
+    return stored != new
 
 
 class _Attempt:
@@ -297,13 +315,13 @@ class CollegeWriter:
     def _shards(self) -> set[str]:
         return set(self._spilled) | {shard for shard, _ in self._pending}
 
-    def _transcripts_of(self, shard: str, spill: Any) -> list[dict[str, Any]]:
-        docs = []
+    def _transcripts_of(self, shard: str, spill: Any) -> list[bytes]:
+        payloads = []
         for offset, length in self._spilled.get(shard, []):
             spill.seek(offset)
-            docs.append(orjson.loads(spill.read(length)))
-        docs.extend(orjson.loads(p) for key, p in self._pending if key == shard)
-        return docs
+            payloads.append(spill.read(length))
+        payloads.extend(p for key, p in self._pending if key == shard)
+        return payloads
 
     def discard(self) -> None:
         """Forget everything staged and spilled (nothing of the store was touched)."""
@@ -371,24 +389,29 @@ class CollegeWriter:
         dirty = False
         kept: TinyData = {}
         for table_name, docs, key in (
-            ("students", [self.students[s] for s in student_ids], "id"),
-            ("transcripts", self._transcripts_of(shard, spill), "student_id"),
+            ("students", [(self.students[s], s) for s in student_ids], "id"),
+            (
+                "transcripts",
+                [(p, _student_of(p)) for p in self._transcripts_of(shard, spill)],
+                "student_id",
+            ),
         ):
             if not docs and table_name not in data:
                 continue
             table = _table(data, table_name)
             where = {d.get(key): k for k, d in table.items() if isinstance(d, dict)}
             replaced: set[str] = set()
-            for doc in docs:
-                old_id = where.get(doc[key])
-                changed = old_id is None or table[old_id] != doc
+            for doc, sid in docs:
+                old_id = where.get(sid)
+                changed = old_id is None or _differs(table[old_id], doc)
                 report.count(table_name, changed)
                 if old_id is not None:
                     replaced.add(old_id)
                 if changed:
                     new_id = old_id or str(_next_id(table))
-                    table[new_id] = doc
-                    where[doc[key]] = new_id
+                    # A transcript goes into the file as the bytes it was spilled as.
+                    table[new_id] = orjson.Fragment(doc) if isinstance(doc, bytes) else doc
+                    where[sid] = new_id
                     replaced.add(new_id)
                     dirty = True
             kept[table_name] = {k: d for k, d in table.items() if k not in replaced}
