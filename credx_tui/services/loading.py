@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.importing import ImportBundle, _expand, parse_files
+from credx_tui.importing import ImportBundle
 from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
@@ -60,16 +60,10 @@ def import_paths(
     """Validate ``paths`` (import files or spreadsheets read with ``mapping``) and write
     them into ``store``; raises ImportFailed untouched, having written nothing.
 
-    Import-format files are streamed (:mod:`credx_tui.services.staged_import`);
-    spreadsheets are converted into documents first (a 成绩 sheet merges into stored
-    transcripts), then written the same way, each file once, in one staged commit."""
-    from credx_tui.sheets import SHEET_SUFFIXES
-
-    if any(p.suffix.lower() in SHEET_SUFFIXES for p in _expand(paths)):
-        bundle = parse_files(paths, rules, existing=existing_bundle(store), mapping=mapping)
-        report = write_bundle(store, bundle)
-    else:
-        report = import_files(store, paths, rules)
+    Both are streamed (:mod:`credx_tui.services.staged_import`): checked as
+    :func:`credx_tui.importing.parse_files` checks them, each store file written once,
+    all of them in one staged commit."""
+    report = import_files(store, paths, rules, mapping)
     if any(Path(p).resolve() == Path(DEMO_DIR).resolve() for p in paths):
         store.put_attachment(DEMO_SCREENSHOT.read_bytes())  # named in applications.json
     return report

@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -91,6 +91,9 @@ from policy.models import (
     Transcript,
 )
 from policy.rules import Rules
+
+if TYPE_CHECKING:
+    from credx_tui.sheets import Mapping, SheetDocument
 
 SPILL_BYTES = 16 << 20
 """Transcripts held in memory before they are appended to their shards' spill files."""
@@ -167,6 +170,42 @@ def _differs(stored: Any, new: dict[str, Any] | bytes) -> bool:
     if isinstance(new, bytes):
         return orjson.dumps(stored) != new and stored != orjson.loads(new)
     return stored != new
+
+
+class _StoredTranscripts:
+    """Stored transcripts for a 成绩 sheet to merge into, read shard by shard (the
+    converter asks in :meth:`order`, so each shard is parsed once) and validated as
+    the store's readers validate them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._shard: str | None = None
+        self._path: Path | None = None
+        self._docs: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def order(student_ids: list[str]) -> list[str]:
+        """The 学号 by shard (stable: in their order within a shard)."""
+        return sorted(student_ids, key=shard_key)
+
+    def get(self, student_id: str, default: Any = None) -> Transcript | None:
+        shard = shard_key(student_id)
+        if shard != self._shard:
+            self._path = self.store.student_path(student_id)
+            data = read_file(self._path) or {}
+            self._docs = {
+                d.get("student_id"): d
+                for d in data.get("transcripts", {}).values()
+                if isinstance(d, dict)
+            }
+            self._shard = shard
+        doc = self._docs.get(student_id)
+        if doc is None:
+            return default
+        from credx_tui.store.store import _model
+
+        assert self._path is not None
+        return _model(self._path, Transcript, dict(doc))
 
 
 class _Attempt:
@@ -602,8 +641,12 @@ class _StreamedImport:
         self.order = {str(path): index for index, path in enumerate(files)}
         self.complete = True
         self.docs: list[_Doc] = []
-        self.transcripts: list[tuple[str, int, str]] = []
-        """File, index and key of each valid transcript, in the order they came."""
+        self.transcripts: list[tuple[str, int, str, Any]] = []
+        """File, index, key and sheet rows (None for a JSON file) of each valid
+        transcript, in the order they came."""
+        self.sheet_problems: list[ImportProblem] = []
+        """Problems of the spreadsheets (conversion, then validation), reported after
+        unreadable files and before the rest, as the importer does."""
         self.first_transcript: dict[str, str] = {}
         """Where each transcript key was first given (for the duplicate's message)."""
         self.facts: dict[str, TranscriptFacts] = {}
@@ -661,8 +704,62 @@ class _StreamedImport:
             self.first_transcript[doc.key] = doc.where()
         transcript: Transcript = doc.model
         doc.model = None
-        self.transcripts.append((doc.file, doc.index, doc.key))
+        self.transcripts.append((doc.file, doc.index, doc.key, doc.sheet))
         writer.transcript(transcript.student_id, transcript.model_dump_json().encode())
+
+    def sheets(
+        self,
+        paths: list[Path],
+        mapping: Mapping | None,
+        existing: ImportBundle,
+        writer: CollegeWriter,
+    ) -> None:
+        """Spreadsheet rows as documents (:mod:`credx_tui.sheets`), validated like a
+        JSON file's; each transcript goes to the spill as soon as it is built, and the
+        stored transcript a 成绩 sheet merges into is read shard by shard."""
+        from credx_tui.sheets import Context, load_mapping, sheet_documents
+
+        context = Context(rules=self.rules, mapping=mapping or load_mapping())
+        context.students = {s.id: s for s in existing.students}
+        context.programmes = {(p.major, p.grade_year): p for p in existing.programmes}
+        context.transcripts = _StoredTranscripts(self.store)  # type: ignore[assignment]
+        counters: dict[str, int] = {}
+        later: list[ImportProblem] = []  # validation problems of transcripts come last
+
+        def take(sheet_doc: SheetDocument, problems: list[ImportProblem]) -> _Doc:
+            index = counters.get(sheet_doc.file, 0)
+            counters[sheet_doc.file] = index + 1
+            doc = _Doc(
+                sheet_doc.file,
+                index,
+                sheet_doc.type,
+                _raw_key(sheet_doc.type, sheet_doc.raw),
+                sheet_doc.raw,
+                sheet=sheet_doc,
+            )
+            _validate(doc, problems)
+            return doc
+
+        def transcript(sheet_doc: SheetDocument) -> None:
+            doc = take(sheet_doc, later)
+            sheet_doc.raw = doc.raw = {}
+            self._transcript(doc, writer)
+
+        context.sink = transcript
+        docs, found = sheet_documents(paths, context)
+        for problem in found:
+            self.sheet_problems.append(
+                ImportProblem(
+                    problem.file,
+                    message=problem.message,
+                    location=str(problem.place) if problem.place is not None else None,
+                )
+            )
+        for sheet_doc in docs:
+            self.docs.append(take(sheet_doc, self.sheet_problems))
+        self.sheet_problems.extend(later)
+        if self.sheet_problems:
+            self.complete = False
 
     def _doc(self, name: str, index: int, raw: Any) -> _Doc | None:
         from credx_tui.importing import DOCUMENT_TYPES
@@ -706,9 +803,12 @@ class _StreamedImport:
                 app = doc.model.application
                 wanted[app.student_id].add(app.target)
                 wanted[app.student_id].update(s.ref for s in app.sources)
-        for (name, index, key), stored in zip(self.transcripts, writer.arrivals(), strict=True):
+        for (name, index, key, sheet), stored in zip(
+            self.transcripts, writer.arrivals(), strict=True
+        ):
             transcript = StoredTranscript(stored)
-            check._check_transcript(_Doc(name, index, "transcript", key, {}), transcript)  # type: ignore[arg-type]
+            doc = _Doc(name, index, "transcript", key, {}, sheet=sheet)
+            check._check_transcript(doc, transcript)  # type: ignore[arg-type]
             sid = transcript.student_id
             if sid not in self.facts:
                 self.facts[sid] = TranscriptFacts(transcript, wanted.get(sid, set()))  # type: ignore[arg-type]
@@ -722,14 +822,14 @@ class _StreamedImport:
             getattr(check, f"_check_{doc.type}")(doc, doc.model)
 
     def raise_problems(self) -> None:
-        if self.problems or self.unreadable:
+        if self.problems or self.unreadable or self.sheet_problems:
             self.problems.sort(
                 key=lambda p: (
                     self.order.get(p.file, -1),
                     -1 if p.document is None else p.document,
                 )
             )
-            raise ImportFailed(self.unreadable + self.problems)
+            raise ImportFailed(self.unreadable + self.sheet_problems + self.problems)
 
 
 def stored_view(store: Store, wanted_transcripts: Iterable[str] = ()) -> ImportBundle:
@@ -762,15 +862,26 @@ def stored_view(store: Store, wanted_transcripts: Iterable[str] = ()) -> ImportB
     )
 
 
-def import_files(store: Store, paths: Iterable[Path | str], rules: Rules) -> ImportReport:
-    """Import-format JSON files into ``store``, streamed (module docstring); raises
-    :class:`ImportFailed` with every problem, having written nothing."""
-    files = _expand(paths)
+def import_files(
+    store: Store, paths: Iterable[Path | str], rules: Rules, mapping: Mapping | None = None
+) -> ImportReport:
+    """Import-format files and spreadsheets (read with ``mapping``) into ``store``,
+    streamed (module docstring); raises :class:`ImportFailed` with every problem,
+    having written nothing."""
+    from credx_tui.sheets import SHEET_SUFFIXES
+
+    files, sheets = [], []
+    for path in _expand(paths):
+        is_sheet = path.suffix.lower() in SHEET_SUFFIXES and path.is_file()
+        (sheets if is_sheet else files).append(path)
     with _collector_paused(), locked(store.root / "locks" / "bulk.lock"):
         run = _StreamedImport(store, files, rules)
         writer = CollegeWriter(store)
         try:
             run.first_pass(writer)
+            existing = stored_view(store)
+            if sheets:
+                run.sheets(sheets, mapping, existing, writer)
             # Transcripts an application of the import names but the import does not
             # give: read from the store, only those.
             needed = {
@@ -778,8 +889,11 @@ def import_files(store: Store, paths: Iterable[Path | str], rules: Rules) -> Imp
                 for d in run.docs
                 if d.type == "application" and d.model is not None
             }
-            given = {key.removeprefix("transcript ") for _, _, key in run.transcripts}
-            existing = stored_view(store, sorted(needed - given))
+            given = {key.removeprefix("transcript ") for _, _, key, _ in run.transcripts}
+            existing.transcripts = [
+                t for sid in sorted(needed - given) if (t := store.transcript(sid)) is not None
+            ]
+            store.cache.clear()
             check = run.cross_check(existing)
             run.check_transcripts(check, writer)
             run.finish_checks(check)
