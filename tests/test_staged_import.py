@@ -392,3 +392,91 @@ def test_opening_the_store_completes_a_decided_import(tmp_path: Path) -> None:
     assert recover(store.root) is not None
     assert target.exists() and not (store.root / JOURNAL).exists()
     assert recover(store.root) is None
+
+
+# --- spreadsheets: the same problems as the importer too --------------------------------
+
+
+def _sheet_case(name: str, tmp_path: Path) -> list[Path]:
+    from test_sheets import GRADES, PLAN, STUDENTS, _book
+
+    grades = [row[:] for row in GRADES]
+    students = [row[:] for row in STUDENTS]
+    if name == "bad cells":
+        grades[2][2] = "2.0231E+09"
+        grades[3][8] = "A+"
+        grades[4][9] = "缓考"
+    elif name == "unknown student":
+        grades.append(
+            ["2023-2024", 1, "2023119999", "", "G0101", "高等数学", "专业拓展", 4, 70, "正常考试"]
+        )
+    elif name == "credits against the plan":
+        grades[5][7] = 5
+    elif name == "a name too long":
+        students[3][3] = "林" * 40
+    book = _book(tmp_path / "college.xlsx", {"学生名单": students, "方案": PLAN, "成绩": grades})
+    extra = tmp_path / "people.json"
+    extra.write_text(
+        json.dumps(envelope([{"type": "account", "username": "x", "role": "admin"}])),
+        encoding="utf-8",
+    )
+    return [book, extra] if name == "with a broken JSON file" else [book]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bad cells",
+        "unknown student",
+        "credits against the plan",
+        "a name too long",
+        "with a broken JSON file",
+    ],
+)
+def test_streamed_spreadsheets_report_what_the_importer_reports(tmp_path: Path, case: str) -> None:
+    paths = _sheet_case(case, tmp_path)
+    store = Store.create(tmp_path / "store")
+    before = _store_hash(store.root)
+    with pytest.raises(ImportFailed) as expected:
+        parse_files(paths, load_rules(), existing=existing_bundle(store))
+    with pytest.raises(ImportFailed) as streamed:
+        import_files(store, paths, load_rules())
+    assert [str(p) for p in streamed.value.problems] == [str(p) for p in expected.value.problems]
+    assert _store_hash(store.root) == before
+
+
+def test_a_term_update_streams_into_the_stored_transcripts(tmp_path: Path) -> None:
+    """The same store as the in-memory importer would make (bundle written whole)."""
+    from test_sheets import GRADES, PLAN, STUDENTS, _book
+
+    from credx_tui.services.staged_import import write_bundle
+
+    first = _book(tmp_path / "college.xlsx", {"学生名单": STUDENTS, "方案": PLAN, "成绩": GRADES})
+    update = _book(
+        tmp_path / "update.xlsx",
+        {
+            "成绩": [
+                GRADES[1],
+                [
+                    "2024-2025",
+                    1,
+                    "2023110101",
+                    "林书远",
+                    "G0101",
+                    "高等数学",
+                    "必修",
+                    4,
+                    75,
+                    "重修",
+                ],
+            ]
+        },
+    )
+    streamed = Store.create(tmp_path / "streamed")
+    whole = Store.create(tmp_path / "whole")
+    for path in (first, update):
+        import_files(streamed, [path], load_rules())
+        write_bundle(whole, parse_files([path], load_rules(), existing=existing_bundle(whole)))
+    assert _data_files(streamed.root) == _data_files(whole.root)
+    math = streamed.transcript("2023110101").record("G0101")
+    assert [a.kind.value for a in math.attempts] == ["正常考试", "补考", "重修"]
