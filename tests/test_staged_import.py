@@ -333,7 +333,7 @@ def _verify(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("where", "after"), [("put", 1), ("put", 500), ("replace", 1000)])
+@pytest.mark.parametrize(("where", "after"), [("put", 1), ("put", 500), ("replace", 600)])
 def test_a_crash_in_the_middle_of_a_big_import_leaves_all_or_nothing(
     tmp_path: Path, two_versions: dict[str, Any], where: str, after: int
 ) -> None:
