@@ -5,12 +5,15 @@ as a model, then wrote the store with one TinyDB upsert per document and two ``f
 per shard: 5 minutes and 5.2 GB for 20,000 students.  Here the same checks run in a
 shape that streams:
 
-- **files are read twice, one at a time.**  The first pass validates every document
-  but the transcripts (programmes, students, accounts, applications are small); the
-  second validates each transcript and runs its cross-checks at once (every student
-  and programme is known by then), keeps only the few course records the import's
-  applications name, and spills the stored form of the transcript, grouped by shard,
-  to the staging folder.  So memory holds one file's transcripts, never the college's.
+- **each file is read once, one at a time**, and let go as it is read.  Every document
+  is validated as it comes; a transcript is then set aside at once in its stored form
+  (a spill file in the staging folder), so memory holds one file, never the college.
+  Spreadsheets go the same way: the converter hands on each transcript as it builds it,
+  and the stored transcripts a 成绩 sheet merges into are read shard by shard.
+- **the checks between documents** run once everything is read: transcripts are read
+  back from the spill (their stored form is enough, no second validation), and only the
+  course records the import's applications name are kept for the applications' checks
+  and summaries.
 - **the checks are the importer's own** (:mod:`credx_tui.importing`: ``_validate``,
   ``_CrossCheck``), so every message is the one a small import gives; problems are
   collected over both passes and reported all at once, in the same order.
@@ -621,15 +624,8 @@ def write_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
 # --- import files, streamed ----------------------------------------------------------------
 
 
-@dataclass
-class _Seen:
-    """A transcript document met in the second pass: enough to name it again."""
-
-    where: str
-
-
 class _StreamedImport:
-    """The two passes over import-format files (module docstring)."""
+    """One import: the files read, the checks, the documents for the writer."""
 
     def __init__(self, store: Store, files: list[Path], rules: Rules) -> None:
         self.store = store
