@@ -381,6 +381,9 @@ def preview_render(repeats: int = 10) -> None:
     from benchmarks.export import measure
 
     measure()  # credx export approved of 10,000 approved exchanges (issue 12)
+    from benchmarks.importing import measure as measure_import
+
+    measure_import()  # a 20,000-student college in, a term update, export (issue 12, item 5)
 
 
 def transcript_pdf(repeats: int = 20) -> None:

@@ -517,7 +517,7 @@ def _default_rules():  # -> Rules
 
 @owner_command
 def _import(args: argparse.Namespace, admin: Admin) -> int:
-    from credx_tui.importing import ImportFailed, parse_files
+    from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import import_paths
     from credx_tui.sheets import MappingError, load_mapping
     from credx_tui.store import Store
@@ -533,19 +533,19 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     paths = [Path(p) for p in args.paths]
     if args.dry_run:
         return _import_dry_run(args, root, paths, mapping)
-    if not Store.exists(root):
-        # Validate before creating anything: a refused import into a new path leaves
-        # no store marker, no locks/ and no folder behind.
-        try:
-            parse_files(paths, _rules(args), mapping=mapping)
-        except ImportFailed as exc:
-            raise CliError(str(exc)) from None
+    # A refused import into a new path leaves no store marker, no locks/ and no folder
+    # behind: what this command creates is removed again (the files are read once).
+    created = _new_store_leftovers(root)
     store = Store.create(root)
     rules = _rules(args, store)
     try:
         report = import_paths(store, paths, rules, mapping=mapping)
     except ImportFailed as exc:
+        created()
         raise CliError(str(exc)) from None
+    except BaseException:
+        created()
+        raise
     audit(
         store,
         admin,
@@ -555,6 +555,35 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     )
     print(report.summary() or "nothing to import")
     return 0
+
+
+def _new_store_leftovers(root: Path):  # -> Callable[[], None]
+    """A function that removes what creating a store at ``root`` adds, when there was
+    no store there (nothing, when there was one)."""
+    import shutil
+
+    from credx_tui.store import Store
+
+    if Store.exists(root):
+        return lambda: None
+    existed = root.exists()
+    before = set(os.listdir(root)) if existed else set()
+    top = root  # the highest folder that creating the store makes
+    while not top.parent.exists():
+        top = top.parent
+
+    def remove() -> None:
+        if not existed:
+            shutil.rmtree(top, ignore_errors=True)
+            return
+        for name in set(os.listdir(root)) - before:
+            path = root / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    return remove
 
 
 def _import_dry_run(args: argparse.Namespace, root: Path, paths: list[Path], mapping) -> int:
@@ -718,6 +747,11 @@ def _verify(args: argparse.Namespace, admin: Admin) -> int:
         from policy.rules import load_rules
 
         rules = load_rules()
+    from credx_tui.store.staging import recover
+
+    done = recover(root)  # an import a crash interrupted: completed or undone first
+    if done:
+        print(done)
     report = verify_store(root, rules, repair=args.repair)
     for line in report.repaired:
         print(for_terminal(line))

@@ -13,6 +13,7 @@ one :class:`ExportError` naming the file, and nothing is left behind.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import tempfile
 import unicodedata
@@ -134,8 +135,13 @@ def _csv_cell(value: Cell, text: bool) -> Cell:
     return value
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def cells(text: str) -> int:
-    """Display width of ``text``: CJK and full-width characters count two."""
+    """Display width of ``text``: CJK and full-width characters count two.
+
+    Remembered: a sheet of 10,000 rows repeats its colleges, courses and dates."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

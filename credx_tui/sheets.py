@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -290,9 +290,10 @@ def restore_id(value: object) -> tuple[str, str | None]:
     return text, None
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
-    """One data row of a sheet: its cells by credx field."""
+    """One data row of a sheet: its cells by credx field (slots: a 成绩 export holds
+    hundreds of thousands of rows)."""
 
     number: int
     values: dict[str, object]
@@ -529,6 +530,12 @@ class Context:
     students: dict[str, Student] = field(default_factory=dict)
     programmes: dict[tuple[str, int], Programme] = field(default_factory=dict)
     transcripts: dict[str, Transcript] = field(default_factory=dict)
+    """Stored transcripts by 学号.  Anything with ``get`` will do; one with an
+    ``order(student_ids)`` method is asked in that order (a reader of the store, by
+    shard, so that each shard is read once)."""
+    sink: Callable[[SheetDocument], None] | None = None
+    """Given each transcript document as soon as it is built, instead of keeping them
+    all (the import of a college streams them into the store; issue 12, item 5)."""
 
 
 class _Converter:
@@ -893,8 +900,11 @@ class _Converter:
                 if issued:
                     cert["date"] = issued
                 certs.setdefault(sid, []).append((table, row, cert))
-        for sid in [*sittings, *(s for s in certs if s not in sittings)]:
+        sids = [*sittings, *(s for s in certs if s not in sittings)]
+        order = getattr(self.ctx.transcripts, "order", None)
+        for sid in order(sids) if order is not None else sids:
             self._transcript(sid, sittings.get(sid, {}), certs.get(sid, []))
+            sittings.pop(sid, None)  # each row's record is let go once it is built
 
     def _check_name(self, table: Table, row: Row, sid: str | None) -> None:
         name = row.text("name")
@@ -1067,7 +1077,7 @@ class _Converter:
             if place is not None:
                 doc.cells[f"certificates[{index}]"] = place
         doc.cells["student_id"] = doc.place if not courses else rows_place(courses)
-        self.docs.append(doc)
+        (self.ctx.sink or self.docs.append)(doc)
 
 
 def rows_place(courses: dict[str, list[tuple[Table, Row, dict[str, Any]]]]) -> Place:

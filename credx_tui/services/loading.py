@@ -10,41 +10,17 @@ keeps its stored hash, and events already present are not added again.
 from __future__ import annotations
 
 import shutil
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.importing import ImportBundle, parse_files
-from credx_tui.services.core import summarise
-from credx_tui.services.passwords import hash_password, verify_password
+from credx_tui.importing import ImportBundle
+from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
-from credx_tui.store.store import hot_bucket
 from fixtures import DEMO_DIR  # package data: present in a plain install too
-from policy.dossier import Dossier
-from policy.models import ExchangeApplication
 from policy.rules import Rules
 
-
-@dataclass
-class ImportReport:
-    """What an import changed, per kind of document."""
-
-    changed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-    def count(self, kind: str, changed: bool) -> None:
-        """Record one document of ``kind``."""
-        (self.changed if changed else self.unchanged)[kind] += 1
-
-    def summary(self) -> str:
-        """One line per kind: how many written, how many already up to date."""
-        kinds = sorted(set(self.changed) | set(self.unchanged))
-        return "\n".join(
-            f"{kind}: {self.changed.get(kind, 0)} written, {self.unchanged.get(kind, 0)} unchanged"
-            for kind in kinds
-        )
+__all__ = ["ImportReport", "apply_bundle", "existing_bundle", "import_paths", "load_demo"]
 
 
 def existing_bundle(store: Store) -> ImportBundle:
@@ -82,82 +58,20 @@ def import_paths(
     store: Store, paths: list[Path], rules: Rules, mapping: Mapping | None = None
 ) -> ImportReport:
     """Validate ``paths`` (import files or spreadsheets read with ``mapping``) and write
-    them into ``store``; raises ImportFailed untouched."""
-    bundle = parse_files(paths, rules, existing=existing_bundle(store), mapping=mapping)
-    report = apply_bundle(store, bundle)
+    them into ``store``; raises ImportFailed untouched, having written nothing.
+
+    Both are streamed (:mod:`credx_tui.services.staged_import`): checked as
+    :func:`credx_tui.importing.parse_files` checks them, each store file written once,
+    all of them in one staged commit."""
+    report = import_files(store, paths, rules, mapping)
     if any(Path(p).resolve() == Path(DEMO_DIR).resolve() for p in paths):
         store.put_attachment(DEMO_SCREENSHOT.read_bytes())  # named in applications.json
     return report
 
 
 def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
-    """Write a validated bundle: bulk data, then accounts, then each college's hot file."""
-    report = ImportReport()
-    with store.bulk() as tx:
-        for programme in bundle.programmes:
-            report.count("programmes", tx.put_programme(programme))
-        for student in bundle.students:
-            report.count("students", tx.put_student(student))
-        for transcript in bundle.transcripts:
-            report.count("transcripts", tx.put_transcript(transcript))
-    for spec in bundle.accounts:
-        with store.account_tx(spec.username) as atx:
-            current = atx.get(spec.username)
-            if spec.password is not None:
-                if current is not None and verify_password(spec.password, current.password_hash):
-                    digest = current.password_hash
-                else:
-                    digest = hash_password(spec.password)
-            else:
-                digest = spec.password_hash
-            account = spec.to_account(digest)
-            if current is not None:
-                account = account.model_copy(
-                    update={
-                        "failed_logins": current.failed_logins,
-                        "locked_until": current.locked_until,
-                        "last_seen": current.last_seen,
-                    }
-                )
-            changed = current != account
-            if changed:
-                atx.put(account)
-            report.count("accounts", changed)
-    by_file: dict[tuple[str, str], list] = defaultdict(list)
-    for app_spec in bundle.applications:
-        app = app_spec.application
-        by_file[(app.college, hot_bucket(app.student_id))].append(app_spec)
-    for (college, _), specs in by_file.items():
-        with store.hot(college, specs[0].application.student_id) as htx:
-            for app_spec in specs:
-                app = _with_summary(store, bundle, app_spec.application)
-                changed = htx.application(app.id) != app
-                if changed:
-                    htx.put_application(app)
-                report.count("applications", changed)
-                known = {e.id for e in htx.events(app.id)}
-                for event in app_spec.events:
-                    if event.id not in known:
-                        htx.add_event(event)
-                    report.count("events", event.id not in known)
-    return report
-
-
-def _with_summary(
-    store: Store, bundle: ImportBundle, app: ExchangeApplication
-) -> ExchangeApplication:
-    """Give an imported application the display facts the reviewer's queue shows."""
-    if app.summary is not None:
-        return app
-    student = next((s for s in bundle.students if s.id == app.student_id), None)
-    student = student or store.student(app.student_id)
-    transcript = next((t for t in bundle.transcripts if t.student_id == app.student_id), None)
-    transcript = transcript or store.transcript(app.student_id)
-    if student is None or transcript is None:
-        return app
-    return app.model_copy(
-        update={"summary": summarise(Dossier(student=student, transcript=transcript), app.target)}
-    )
+    """Write a validated bundle: every changed file once, all in one staged commit."""
+    return write_bundle(store, bundle)
 
 
 def load_demo(root: Path, rules: Rules, reset: bool = False) -> tuple[Store, ImportReport]:

@@ -62,6 +62,7 @@ from credx_tui.store.schema import (
     UploadRecord,
     check_before_write,
 )
+from credx_tui.store.staging import recover as recover_import
 from policy.models import (
     Account,
     CourseRecord,
@@ -343,6 +344,7 @@ class Store:
         meta = data.get("store", {}).get("1")
         if not isinstance(meta, dict) or meta.get("format") != "credx":
             raise StoreError(f"{marker}: not a credx store marker file")
+        recover_import(self.root)  # a crash in an import's last step is completed here
 
     # -- creation -------------------------------------------------------------------
 
