@@ -165,14 +165,14 @@ def _signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def stat_signature(st: os.stat_result) -> tuple[int, int, int]:
+    """(inode, size, mtime) of a stat result: what :class:`FileCache` compares."""
+    return _signature(st)
+
+
 def signature_of(path: Path) -> tuple[int, int, int]:
     """(inode, size, mtime) of ``path`` now: changes with every atomic replacement."""
     return _signature(path.lstat())
-
-
-def read_with_signature(path: Path) -> tuple[tuple[int, int, int], TinyData] | None:
-    """The parsed file and the signature of exactly the bytes parsed; None if absent."""
-    return _read_with_signature(path)
 
 
 def decode(path: Path, raw: bytes) -> TinyData:

@@ -1,20 +1,20 @@
 """The reviewer's queue rows of each hot file, kept beside it (issue 13).
 
 A college of 10,000 applications took seconds to queue: every application of the
-college was read and validated to show a table of a few facts each.  So every write of
-a hot file also writes ``queue/<college key>/<bucket>.json``: the rows the queue shows
-(id, student, status, step, dates, name, course ...) of that file's applications, and
-the stat signature of the hot file they were made from.  The queue reads these small
-files and builds no model per application; the decision screen validates the one it
-opens.
+college was read and validated to show a table of a few facts each.  So the queue keeps
+``queue/<college key>/<bucket>.json``: the rows it shows (id, student, status, step,
+dates, name, course ...) of one hot file's applications, with the stat signature of the
+hot file they were made from.  The queue reads these small files and builds no model
+per application; the decision screen validates the one it opens.
 
-One file per hot file, not one per college, so that writers of different buckets never
-wait for each other (a college-wide file would be one lock for every writer of the
-college).  The rows are derived data written without fsync: a crash, an older credx or
-a hand edit leaves a signature that does not match the hot file, and the reader then
-rebuilds the rows from the hot file, validating its applications as it does (so a
-damaged hot file is named, as before).  ``credx verify`` checks them; ``--repair``
-rebuilds stale ones.
+The queue itself writes them, not the writers: a submit stays one file rewrite.  Rows
+whose signature no longer matches their hot file (it was written since) are rebuilt by
+the next queue from the hot file, which is then parsed once; its applications are
+validated only when the file does not carry its validating writer's digest (an older
+credx, a hand edit), so a damaged hot file is named, as before.  One rows file per hot
+file, so a write costs the next queue one bucket, not the college.  Derived data,
+written without fsync: ``credx verify`` reports a damaged or orphaned one and
+``--repair`` rebuilds or removes it.
 """
 
 from __future__ import annotations
@@ -79,20 +79,6 @@ def _document(source: tuple[int, int, int], rows: list[list[Any]]) -> TinyData:
     return {QUEUE_TABLE: {"1": {"source": list(source), "rows": rows}}}
 
 
-def write_rows(root: Path, hot_path: Path, data: TinyData) -> None:
-    """After a writer (holding the hot file's lock) wrote ``data`` to ``hot_path``: its
-    rows, stamped with the signature of the file as it is now.  Derived, so no fsync;
-    a failure to write them only costs the next reader a rebuild."""
-    try:
-        source = signature_of(hot_path)
-        atomic_write_bytes(
-            rows_path(root, hot_path), encode(_document(source, rows_of(data))), durable=False
-        )
-    except (OSError, StoreError):
-        with contextlib.suppress(OSError):
-            rows_path(root, hot_path).unlink()
-
-
 def stored_rows(data: TinyData | None) -> tuple[list[int], list[list[Any]]] | None:
     """(source signature, rows) of a parsed rows file; None when not of our shape."""
     doc = (data or {}).get(QUEUE_TABLE, {}).get("1")
@@ -144,9 +130,9 @@ def stale_rows(root: Path, rows_file: Path) -> str | None:
         return "of a hot file that does not exist"
     except StoreError:
         return None  # the hot file itself is reported
-    if found[0] != current or found[1] != rows_of(hot_data or {}):
-        return "stale (it does not match its hot file)"
-    return None
+    if found[0] == current and found[1] != rows_of(hot_data or {}):
+        return "wrong (its rows are not those of its hot file)"
+    return None  # older than its hot file: normal, the next queue rebuilds it
 
 
 def repair_rows(root: Path, rows_file: Path) -> None:

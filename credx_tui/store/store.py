@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,11 +57,11 @@ from credx_tui.store.files import (
     make_dirs,
     read_file,
     read_regular,
-    read_with_signature,
+    stat_signature,
     written_checked,
 )
 from credx_tui.store.ownership import check_opened_by_owner
-from credx_tui.store.queue import fresh_rows, rebuild_rows, rows_of, rows_path, write_rows
+from credx_tui.store.queue import fresh_rows, rebuild_rows, rows_of, rows_path
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
     HOT_TABLES,
@@ -93,6 +94,9 @@ def shard_key(key: str) -> str:
     """The shard a student or account lives in (stable across machines)."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
 
+
+MODEL_MEMO = 512
+"""Validated documents a store keeps (students, transcripts, programmes, accounts)."""
 
 HOT_BUCKET_HEX = 1
 """Hex digits of the hot bucket: 16 hot files per college."""
@@ -414,6 +418,9 @@ class Store:
         self.root = Path(root)
         self.cache = FileCache()
         self._index_memo: dict[Path, tuple[TinyData, dict[str, str]]] = {}
+        self._models: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel]] = (
+            OrderedDict()
+        )
         try:
             st = self.root.stat()
         except FileNotFoundError:
@@ -497,6 +504,30 @@ class Store:
 
     # -- reads (no lock: files are replaced atomically) ---------------------------
 
+    def _valid(self, path: Path, cls: type[M], doc: dict[str, Any]) -> M:
+        """``doc`` (a document of a cached file) as a model, validated once while the
+        file is unchanged: a submit used to validate the college's programmes and the
+        student's transcript again at every call (issue 13).  The model is shared:
+        callers copy (``model_copy``), never change it."""
+        key = (cls, id(doc))
+        hit = self._models.get(key)
+        if hit is not None and hit[0] is doc:
+            self._models.move_to_end(key)
+            return hit[1]  # type: ignore[return-value]
+        model = _model(path, cls, doc)
+        self._models[key] = (doc, model)  # the doc is kept: its id is not reused
+        if len(self._models) > MODEL_MEMO:
+            self._models.popitem(last=False)
+        return model
+
+    def _doc(self, path: Path, table: str, field: str, value: str) -> dict[str, Any] | None:
+        """The first raw document of a cached file's table whose ``field`` is ``value``."""
+        data = self.cache.get(path)
+        for doc in (data or {}).get(table, {}).values():
+            if doc.get(field) == value:
+                return doc
+        return None
+
     def _table(
         self, path: Path, table: str, field: str | None = None, value: str | None = None
     ) -> list[dict[str, Any]]:
@@ -514,7 +545,10 @@ class Store:
     def programmes(self) -> list[Programme]:
         """Every 人才培养方案."""
         path = self.programmes_path
-        return [_model(path, Programme, d) for d in self._table(path, "programmes")]
+        data = self.cache.get(path)
+        return [
+            self._valid(path, Programme, d) for d in (data or {}).get("programmes", {}).values()
+        ]
 
     def programme(self, major: str, grade_year: int) -> Programme | None:
         """The programme of one major and year of entry."""
@@ -526,20 +560,14 @@ class Store:
     def student(self, student_id: str) -> Student | None:
         """One student, or None."""
         path = self.student_path(student_id)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("students").get(Query().id == student_id)
-        return None if doc is None else _model(path, Student, dict(doc))
+        doc = self._doc(path, "students", "id", student_id)
+        return None if doc is None else self._valid(path, Student, doc)
 
     def transcript(self, student_id: str) -> Transcript | None:
         """One student's transcript, or None."""
         path = self.student_path(student_id)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("transcripts").get(Query().student_id == student_id)
-        return None if doc is None else _model(path, Transcript, dict(doc))
+        doc = self._doc(path, "transcripts", "student_id", student_id)
+        return None if doc is None else self._valid(path, Transcript, doc)
 
     def transcript_entries(
         self, student_id: str, refs: set[str]
@@ -574,11 +602,8 @@ class Store:
     def account(self, username: str) -> Account | None:
         """One account, or None."""
         path = self.account_path(username)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("accounts").get(Query().username == username)
-        return None if doc is None else _model(path, Account, dict(doc))
+        doc = self._doc(path, "accounts", "username", username)
+        return None if doc is None else self._valid(path, Account, doc)
 
     def accounts(self) -> list[Account]:
         """Every account (admin tools)."""
@@ -658,9 +683,10 @@ class Store:
     def queue_rows(self, college: str, make: Callable[[list[Any]], R]) -> list[R]:
         """``make`` of every queue row of the college (:mod:`credx_tui.store.queue`):
         one small rows file per hot file, no application validated.  Rows that do not
-        match their hot file (written by an older credx, by hand, or lost in a crash) or
-        that ``make`` refuses are rebuilt from the hot file, validating its
-        applications as :meth:`applications` does, so damage is named, never shown."""
+        match their hot file (it was written since) or that ``make`` refuses are
+        rebuilt from the hot file; its applications are validated as
+        :meth:`applications` does unless the file carries its validating writer's
+        digest, so damage is named, never shown."""
         found: list[R] = []
         for path in self._hot_paths(college, None):
             try:
@@ -674,13 +700,17 @@ class Store:
                     continue
                 except (ValueError, TypeError, KeyError, IndexError):
                     pass  # not rows we wrote: rebuilt below
-            read = read_with_signature(path)
-            if read is None:
+            try:
+                st, raw = read_regular(path)
+            except FileNotFoundError:
                 continue
-            source, data = read
-            for doc in data.get("applications", {}).values():
-                _model(path, ExchangeApplication, dict(doc))
-            rebuild_rows(self.root, path, data, source)
+            data = decode(path, raw)
+            if not written_checked(raw, data):
+                # Not provably as a validating writer left it: every application is
+                # checked, and damage is named (never shown as a row).
+                for doc in data.get("applications", {}).values():
+                    _model(path, ExchangeApplication, dict(doc))
+            rebuild_rows(self.root, path, data, stat_signature(st))
             found.extend(make(row) for row in rows_of(data))
         return found
 
@@ -762,7 +792,6 @@ class Store:
                 tx._file.flush()
                 # Still under the lock: what was written is what the next read sees.
                 self.cache.written(path, tx._file.db.storage.data)  # type: ignore[attr-defined]
-                write_rows(self.root, path, tx._file.db.storage.data)  # type: ignore[attr-defined]
                 self._update_index(college_key(college), tx)
 
     @contextlib.contextmanager
@@ -780,7 +809,6 @@ class Store:
             if tx._file.dirty:
                 tx._file.flush()
                 self.cache.written(path, tx._file.db.storage.data)  # type: ignore[attr-defined]
-                write_rows(self.root, path, tx._file.db.storage.data)  # type: ignore[attr-defined]
                 self._update_index(key, tx)
 
     @contextlib.contextmanager

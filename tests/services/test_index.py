@@ -183,16 +183,19 @@ def test_verify_reports_a_stale_index_and_repair_rebuilds_it(services: Services)
 
 
 def test_the_queue_reads_its_rows_and_rebuilds_stale_ones(services: Services) -> None:
-    """Queue rows (issue 13): written with each hot file; a hot file changed behind
-    them (an older credx, a hand edit) is read and validated again, rows rebuilt."""
+    """Queue rows (issue 13): made by the queue, kept while their hot file is unchanged;
+    a hot file written since is read again (and validated when it does not carry its
+    validating writer's digest: an older credx, a hand edit), rows rebuilt."""
     from credx_tui.store.queue import rows_path
 
     app_id = _submitted(services)
     store = services.store
     rev = login(services, "rev")
     rows = rows_path(store.root, store.hot_path(COLLEGE, STUDENT))
-    assert rows.exists()
     [item] = services.queue(rev)
+    made = rows.stat().st_mtime_ns
+    services.queue(rev)
+    assert rows.stat().st_mtime_ns == made  # unchanged hot file: the rows are read
     assert item.application.id == app_id and item.summary.student_name == "测试同学"
     assert [s.ref for s in item.application.sources] == ["G1", "G2"]  # from the store
     # Behind the rows' back: the hot file gains an application (its signature changes).
@@ -200,7 +203,7 @@ def test_the_queue_reads_its_rows_and_rebuilds_stale_ones(services: Services) ->
     raw = orjson.loads(path.read_bytes())
     raw["applications"]["99"] = _app("A-sneaked").model_dump(mode="json")
     path.write_bytes(orjson.dumps(raw))
-    assert any(str(rows) in g for g in verify_store(store.root).garbage)
+    assert verify_store(store.root).sound  # rows older than their hot file: normal
     assert {i.application.id for i in services.queue(rev)} == {app_id, "A-sneaked"}
     assert verify_store(store.root).sound  # the queue rebuilt them
     # Rows edited into nonsense, signature kept: refused, rebuilt from the hot file.
@@ -210,6 +213,7 @@ def test_the_queue_reads_its_rows_and_rebuilds_stale_ones(services: Services) ->
     assert {i.application.id for i in services.queue(rev)} == {app_id, "A-sneaked"}
     # Rows of a damaged file: repaired by verify; a damaged hot file is named.
     rows.write_bytes(b"[")
+    assert any(str(rows) in g and "damaged" in g for g in verify_store(store.root).garbage)
     assert verify_store(store.root, repair=True).repaired
     assert verify_store(store.root).sound
     raw["applications"]["99"]["note"] = "\x1b[31m"
