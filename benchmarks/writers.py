@@ -215,6 +215,10 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
         submit, drafts = _credx_side(Path(base), students)
     else:
         submit, drafts = _sqlite_side(Path(base), students)
+    if os.environ.get("CREDX_BENCH_NO_SETTLE") != "1":
+        from credx_tui.heap import settle
+
+        settle()  # as the app does once ready (credx_tui/heap.py)
     gc.callbacks.append(watch)
     time.sleep(max(0.0, start_at - time.time()))
     latencies: list[float] = []

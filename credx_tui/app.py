@@ -214,8 +214,16 @@ class CredxApp(App[int]):
             self.log.warning(message)
             self.notify(message, severity="warning", timeout=60, markup=False)
 
+    settle_heap = False
+    """Set by :func:`run_app` (a real session, not a test): once the first screen is
+    drawn, tune the garbage collector (:mod:`credx_tui.heap`)."""
+
     def on_ready(self) -> None:
         self.log.info(f"credx ready in {time.monotonic() - self._started:.3f}s")
+        if self.settle_heap:
+            from credx_tui.heap import settle
+
+            self.call_after_refresh(settle)
 
     def t(self, key: str, /, **values: object) -> str:
         """The message ``key`` in the UI language."""
@@ -482,5 +490,6 @@ def run_app(
             return 1
     app = make_app(settings, services, actor=actor)
     app.watch_terminal = True
+    app.settle_heap = True
     result = app.run()
     return app.return_code or result or 0

@@ -95,7 +95,7 @@ def shard_key(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
 
 
-MODEL_MEMO = 512
+MODEL_MEMO = 128
 """Validated documents a store keeps (students, transcripts, programmes, accounts)."""
 
 HOT_BUCKET_HEX = 1
