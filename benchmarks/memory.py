@@ -100,6 +100,7 @@ def main() -> None:
     import shutil
 
     base = ensure()
+    print(f"memory and the garbage collector at {STUDENTS} students ({base}):")
     store = base / "store"
     saved = {}
     for name in ("hot", "queue", "index", "accounts"):

@@ -31,7 +31,7 @@ class Dossier(BaseModel):
     no graduation requirement is known and R7 cannot warn.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     student: Student
     programme: Programme | None = None
