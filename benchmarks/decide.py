@@ -204,17 +204,21 @@ apps = {APPS}
 step = max(1, apps // ({runs} + 1))
 ids = [f"D{{n:06d}}" for n in range(0, apps, step)][:{runs}]
 services.review_file(me, ids[0])  # the first screen of the session
-out = {{"open": [], "f7": [], "approve": []}}
+out = {{k: [] for k in ("open", "f7", "approve", "open_cpu", "f7_cpu", "approve_cpu")}}
+def timed(name, call):
+    t, c = time.perf_counter(), time.process_time()
+    result = call()
+    out[name].append(time.perf_counter() - t)
+    out[name + "_cpu"].append(time.process_time() - c)
+    return result
 for first in ids:
     nxt = f"D{{int(first[1:]) + 1:06d}}"
-    t = time.perf_counter(); services.review_file(me, first)
-    out["open"].append(time.perf_counter() - t)
-    t = time.perf_counter(); seen = services.review_file(me, nxt)
-    out["f7"].append(time.perf_counter() - t)
-    t = time.perf_counter()
-    services.approve(me, nxt, expected_revision=seen.application.revision)
-    services.review_file(me, nxt)
-    out["approve"].append(time.perf_counter() - t)
+    timed("open", lambda: services.review_file(me, first))
+    seen = timed("f7", lambda: services.review_file(me, nxt))
+    timed("approve", lambda: (
+        services.approve(me, nxt, expected_revision=seen.application.revision),
+        services.review_file(me, nxt),
+    ))
 print(json.dumps(out))
 """
     import json
@@ -283,9 +287,15 @@ def main() -> None:
         for extra in (root / "index", root / "queue"):
             if extra not in backups and extra.exists():
                 shutil.rmtree(extra)
-    print(line("  decision open (review_file)", figures["open"], TARGET_MS))
-    print(line("  F7 (next application)", figures["f7"], TARGET_MS))
-    print(line("  approve, then reload", figures["approve"], TARGET_MS))
+    for key, label in (
+        ("open", "decision open (review_file)"),
+        ("f7", "F7 (next application)"),
+        ("approve", "approve, then reload"),
+    ):
+        print(line(f"  {label}", figures[key], TARGET_MS))
+        # CPU time of the process: what a busy machine (I/O waits, other jobs) cannot
+        # stretch; the wall time is what the reviewer waits.
+        print(line("    (its CPU time)", figures[key + "_cpu"], TARGET_MS))
     paints = [queue_first_paint(root) for _ in range(5)]
     print(line("  queue first paint, in the app", [w for w, _ in paints], QUEUE_TARGET_MS))
     print(line("    (its CPU time)", [c for _, c in paints], QUEUE_TARGET_MS))
