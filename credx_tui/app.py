@@ -221,9 +221,16 @@ class CredxApp(App[int]):
     def on_ready(self) -> None:
         self.log.info(f"credx ready in {time.monotonic() - self._started:.3f}s")
         if self.settle_heap:
-            from credx_tui.heap import settle
+            from credx_tui.heap import IDLE_BEFORE_FULL, settle
 
             self.call_after_refresh(settle)
+            self.set_interval(IDLE_BEFORE_FULL, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        """The full garbage collection, while nobody types (:mod:`credx_tui.heap`)."""
+        from credx_tui.heap import collect_if_idle
+
+        collect_if_idle(self.idle_clock() - self._last_activity)
 
     def t(self, key: str, /, **values: object) -> str:
         """The message ``key`` in the UI language."""

@@ -168,3 +168,29 @@ def test_the_file_cache_keeps_a_bounded_number_of_parsed_files(tmp_path: Path) -
     # A file changed on disk is parsed again, whatever the cache holds.
     atomic_write_bytes(paths[-5], encode({"t": {"1": {"n": -1}}}))
     assert by_bytes.get(paths[-5])["t"]["1"]["n"] == -1
+
+
+def test_the_full_collection_waits_for_an_idle_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: after start-up the collector never walks everything in the middle of a
+    write; the app runs the full collection when the person has been idle."""
+    import gc
+
+    from credx_tui import heap
+
+    before = gc.get_threshold()
+    runs: list[int] = []
+    monkeypatch.setattr(heap.gc, "collect", lambda *a: runs.append(1) or 0)
+    monkeypatch.setattr(heap.gc, "freeze", lambda: None)
+    try:
+        heap.settle()
+        assert gc.get_threshold() == heap.THRESHOLDS
+        assert gc.get_threshold()[2] >= 1_000_000  # no automatic full collection
+        runs.clear()
+        assert not heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)  # too soon after settle
+        monkeypatch.setattr(heap, "_last_full", 0.0)
+        assert not heap.collect_if_idle(0.5)  # someone is typing
+        assert heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)
+        assert runs == [1]
+        assert not heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)  # at most every 30 s
+    finally:
+        gc.set_threshold(*before)
