@@ -31,7 +31,7 @@ class Dossier(BaseModel):
     no graduation requirement is known and R7 cannot warn.
     """
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     student: Student
     programme: Programme | None = None

@@ -9,7 +9,7 @@ that also says no in ``others``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from policy.dossier import Dossier
 from policy.grades import has_makeup_or_retake, record_passed
@@ -41,8 +41,6 @@ def fmt(value: float) -> str:
 class SourceOption(BaseModel):
     """One credit source the student holds, as the picker lists it."""
 
-    model_config = ConfigDict(defer_build=True)
-
     ref: SourceRef
     name: str
     credits: float
@@ -55,8 +53,6 @@ class SourceOption(BaseModel):
 
 class Verdict(BaseModel):
     """Whether one transcript course may be exchanged, with the deciding reason."""
-
-    model_config = ConfigDict(defer_build=True)
 
     code: str
     course: str

@@ -37,7 +37,7 @@ _EPS = 1e-9
 class GradeValue(BaseModel):
     """What one recorded result means: its score or level, pass or fail, grade point."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(frozen=True)
 
     score: float | None
     level: str | None
@@ -129,8 +129,6 @@ def still_failed_after_second_chance(record: CourseRecord, grades: GradeRules) -
 class EffectiveRecord(BaseModel):
     """A transcript row as it counts: what is printed, whether it passed, its grade
     point, whether an approved exchange stands for it, and the credits it earns."""
-
-    model_config = ConfigDict(defer_build=True)
 
     record: CourseRecord
     shown_result: str
@@ -230,8 +228,6 @@ def credits_by_category(dossier: Dossier, rules: Rules) -> dict[Category, float]
 
 class TranscriptTotals(BaseModel):
     """The footer of the 学业成绩单: 已获得学分, 其中 必修课 / 专业拓展课 / 通识选修课."""
-
-    model_config = ConfigDict(defer_build=True)
 
     total: float
     required: float

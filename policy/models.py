@@ -49,9 +49,7 @@ class Model(BaseModel):
     """Base of every domain model: unknown fields are refused, so a typo in an import
     file is reported instead of silently dropped."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=False, str_strip_whitespace=True, defer_build=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
 
 
 class Category(StrEnum):
@@ -372,5 +370,4 @@ class Account(Model):
     last_seen: Instant | None = None
 
 
-# No ``ExchangeApplication.model_rebuild()`` here: models build on first use (defer_build,
-# issue 13: start-up), when ApplicationSummary, defined after it, is known.
+ExchangeApplication.model_rebuild()

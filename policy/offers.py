@@ -15,7 +15,7 @@ import bisect
 import math
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from policy.dossier import Dossier
 from policy.eligibility import (
@@ -42,8 +42,6 @@ R4_TARGETS = frozenset({Category.PE, Category.PROFESSIONAL_CORE})
 class Offer(BaseModel):
     """One target course (R3) and the sources offered to pay for it."""
 
-    model_config = ConfigDict(defer_build=True)
-
     target: str = Field(min_length=1, description="校内课程代码 of the failed course")
     sources: list[SourceRef] = Field(default_factory=list)
     application_id: str | None = None
@@ -52,8 +50,6 @@ class Offer(BaseModel):
 
 class GraduationEffect(BaseModel):
     """What an offer does to one category's credits that count for graduation (R7)."""
-
-    model_config = ConfigDict(defer_build=True)
 
     category: Category
     required: float
@@ -64,8 +60,6 @@ class GraduationEffect(BaseModel):
 
 class OfferCheck(BaseModel):
     """The verdict on an offer: every failed condition, the numbers, R7 warnings."""
-
-    model_config = ConfigDict(defer_build=True)
 
     acceptable: bool
     reasons: list[Reason]
@@ -83,8 +77,6 @@ class OfferCheck(BaseModel):
 class Suggestion(BaseModel):
     """The proposed offer and why: whether it keeps every graduation requirement, and
     by how much each touched category would fall short otherwise."""
-
-    model_config = ConfigDict(defer_build=True)
 
     offer: Offer
     check: OfferCheck

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 class Reason(BaseModel):
     """Why the policy decided as it did, citing the rule."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(frozen=True)
 
     rule: str
     """``R1`` … ``R11`` of procedure.md, or a clause id of the rules file."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from credx_tui.store.files import (
     FILE_MODE,
@@ -41,8 +41,6 @@ RULES_FILE = "rules.json"
 
 class AuditEvent(BaseModel):
     """One admin change: who (OS account, uid, and who became it), when, what, on what."""
-
-    model_config = ConfigDict(defer_build=True)
 
     at: datetime
     action: str = Field(min_length=1, max_length=40, description="e.g. user.add, rules.apply")

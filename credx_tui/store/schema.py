@@ -31,7 +31,7 @@ from policy.models import (
 class CollegeName(BaseModel):
     """The one document of a hot file's ``college`` table: whose file it is."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=40)
 
@@ -41,7 +41,7 @@ class UploadRecord(BaseModel):
     that :meth:`Services.save` asks for before it lets an application name that file, so
     nobody can attach another student's file by its digest, nor a made-up one."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     student_id: str = Field(pattern=r"^[0-9A-Za-z]{4,20}$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -55,7 +55,7 @@ class LinkRecord(BaseModel):
     file, :mod:`credx_tui.services.links`).  Only the SHA-256 of the token is kept, so a
     copy of the store holds no usable link."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     kind: str = Field(pattern=r"^(upload|download)$")
@@ -75,7 +75,7 @@ class LinkRecord(BaseModel):
 class SchemaDoc(BaseModel):
     """The schema version document of ``_meta``."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     schema_: int = Field(alias="schema", strict=True, ge=1)
 
@@ -158,4 +158,4 @@ def _anything_else(data: TinyData, tables: dict[str, type[BaseModel]]) -> dict[s
 
 
 class _Any(BaseModel):
-    model_config = ConfigDict(extra="allow", defer_build=True)
+    model_config = ConfigDict(extra="allow")
