@@ -214,8 +214,23 @@ class CredxApp(App[int]):
             self.log.warning(message)
             self.notify(message, severity="warning", timeout=60, markup=False)
 
+    settle_heap = False
+    """Set by :func:`run_app` (a real session, not a test): once the first screen is
+    drawn, tune the garbage collector (:mod:`credx_tui.heap`)."""
+
     def on_ready(self) -> None:
         self.log.info(f"credx ready in {time.monotonic() - self._started:.3f}s")
+        if self.settle_heap:
+            from credx_tui.heap import IDLE_BEFORE_FULL, settle
+
+            self.call_after_refresh(settle)
+            self.set_interval(IDLE_BEFORE_FULL, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        """The full garbage collection, while nobody types (:mod:`credx_tui.heap`)."""
+        from credx_tui.heap import collect_if_idle
+
+        collect_if_idle(self.idle_clock() - self._last_activity)
 
     def t(self, key: str, /, **values: object) -> str:
         """The message ``key`` in the UI language."""
@@ -488,5 +503,6 @@ def run_app(
             return 1
     app = make_app(settings, services, actor=actor)
     app.watch_terminal = True
+    app.settle_heap = True
     result = app.run()
     return app.return_code or result or 0

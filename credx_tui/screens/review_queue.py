@@ -72,6 +72,9 @@ class ReviewQueueScreen(CredxScreen):
         """Free text matched against class, course, student ID and name."""
         self.page = 0
         """Zero-based page of ``shown``."""
+        self.loaded = False
+        """Whether ``items`` holds the store's queue yet (until then the screen says
+        正在读取, never a false "0")."""
 
     # -- layout ---------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class ReviewQueueScreen(CredxScreen):
         super().on_mount()
         self._columns()
         self.reload()
+        self._counts()  # 正在读取 until the worker's rows arrive
         self.query_one(DataTable).focus()
 
     def after_recompose(self) -> None:
@@ -160,6 +164,7 @@ class ReviewQueueScreen(CredxScreen):
 
     def _loaded(self, items: list[QueueItem]) -> None:
         self.items = items
+        self.loaded = True
         if self.is_mounted:
             select = self.query_one("#queue-major", Select)
             with select.prevent(Select.Changed):
@@ -247,6 +252,10 @@ class ReviewQueueScreen(CredxScreen):
         self._counts()
 
     def _counts(self) -> None:
+        if not self.loaded:
+            self.query_one("#queue-counts", Static).update(self.t("queue.loading"))
+            self.query_one("#queue-pager", Static).update("")
+            return
         by_status = {s: 0 for s in Status}
         for item in self.items:
             by_status[item.application.status] += 1

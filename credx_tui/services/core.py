@@ -36,6 +36,7 @@ from credx_tui.services.errors import (
 )
 from credx_tui.services.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services.review import ReviewFile, build_review_file
+from credx_tui.services.rows import ApplicationRow, summary_of
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
 from credx_tui.store.admin import stored_rules
 from credx_tui.store.ownership import is_owner_process
@@ -131,7 +132,9 @@ class LoginResult:
 class QueueItem:
     """One row of a reviewer's queue: the application and its display facts."""
 
-    application: ExchangeApplication
+    application: ApplicationRow
+    """The row's fields; any other field of the application is read (and validated)
+    when first asked for (:class:`~credx_tui.services.rows.ApplicationRow`)."""
     summary: ApplicationSummary
 
     @property
@@ -664,17 +667,23 @@ class Services:
         colleges = actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
         items: list[QueueItem] = []
         for college in colleges:
-            for app in self.store.applications(college):
+            # The stored queue rows, not every application validated (issue 13).
+            for app, summary in self.store.queue_rows(college, self._row):
                 # Drafts (无流程) are the student's own business: never in a queue,
                 # whatever status is asked for (README, Reviewers).
                 if app.status == Status.DRAFT or (status is not None and app.status != status):
                     continue
-                items.append(self._queue_item(app))
+                items.append(self._queue_item(app, summary))
         return sorted(items, key=lambda i: (i.application.updated_at, i.application.id))
 
-    def _queue_item(self, app: ExchangeApplication) -> QueueItem:
-        if app.summary is not None:
-            return QueueItem(application=app, summary=app.summary)
+    def _row(self, row: list[Any]) -> tuple[ApplicationRow, ApplicationSummary | None]:
+        return ApplicationRow(self.store, row), summary_of(row)
+
+    def _queue_item(
+        self, app: ApplicationRow, summary: ApplicationSummary | None = None
+    ) -> QueueItem:
+        if summary is not None:
+            return QueueItem(application=app, summary=summary)
         # Applications imported without a summary: read the student's shard once.
         student = self.store.student(app.student_id)
         transcript = self.store.transcript(app.student_id)
@@ -836,25 +845,23 @@ class Services:
 
     def _find_visible(self, actor: Actor, app_id: str) -> ExchangeApplication:
         """The application if the actor may see it: a student's own, a reviewer's
-        colleges', any for an admin.  One pass over the hot files it may read."""
+        colleges', any for an admin.  Only the one application is read and validated."""
         if actor.role == Role.STUDENT:
             student = self.student(actor)
-            colleges: tuple[str, ...] = (student.college,)
-            student_id: str | None = student.id
-        else:
-            colleges = (
-                actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
-            )
-            student_id = None
-        for college in colleges:
-            for app in self.store.applications(college, student_id):
-                # A draft is not yet for the college: a reviewer cannot open it (review
-                # file, trail, attachments, print) any more than see it in the queue.
-                # The admin (the store's operator, `credx print`) still can.
-                if app.id == app_id and (actor.role != Role.REVIEWER or app.status != Status.DRAFT):
+            for app in self.store.applications(student.college, student.id):
+                if app.id == app_id:
                     return app
-        if actor.role == Role.STUDENT:
             raise NotFound(f"没有申请 {app_id}", f"no application {app_id}")
+        colleges = actor.colleges if actor.role == Role.REVIEWER else tuple(self.store.colleges())
+        for college in colleges:
+            # One hot file read and one application validated, whatever the college's
+            # size: the college's index names the file (issue 13).
+            app = self.store.find_application(college, app_id)
+            # A draft is not yet for the college: a reviewer cannot open it (review
+            # file, trail, attachments, print) any more than see it in the queue.
+            # The admin (the store's operator, `credx print`) still can.
+            if app is not None and (actor.role != Role.REVIEWER or app.status != Status.DRAFT):
+                return app
         raise NotFound(
             f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges"
         )

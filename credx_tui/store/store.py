@@ -8,6 +8,8 @@ Layout of one store folder (architecture.md, "Store")::
     accounts/<k>.json             logins, sharded by username
     hot/<college key>/<b>.json    applications and review events of one college's
                                   students in bucket <b> (16 buckets by 学号)
+    index/<college key>.json      application id -> 学号 of a college (so its hot
+                                  file), derived from the hot files (issue 13)
     attachments/<aa>/<sha256>     uploaded screenshots, named by content
     rules.json                    the college's rules, every version applied (issue 9)
     audit/admin.jsonl             who changed what with the admin commands (issue 9)
@@ -31,7 +33,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,15 +47,21 @@ from credx_tui.store.files import (
     DIR_MODE,
     FileCache,
     StoreError,
+    StoreWriteError,
     TinyData,
     atomic_write_bytes,
+    decode,
     encode,
+    encode_checked,
     locked,
     make_dirs,
     read_file,
     read_regular,
+    stat_signature,
+    written_checked,
 )
 from credx_tui.store.ownership import check_opened_by_owner
+from credx_tui.store.queue import fresh_rows, rebuild_rows, rows_of, rows_path
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
     HOT_TABLES,
@@ -79,12 +88,16 @@ SHARD_HEX = 3
 """Hex digits of the shard key: 16**3 = 4096 shards."""
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 def shard_key(key: str) -> str:
     """The shard a student or account lives in (stable across machines)."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
 
+
+MODEL_MEMO = 128
+"""Validated documents a store keeps (students, transcripts, programmes, accounts)."""
 
 HOT_BUCKET_HEX = 1
 """Hex digits of the hot bucket: 16 hot files per college."""
@@ -98,6 +111,15 @@ def hot_bucket(student_id: str) -> str:
 def college_key(college: str) -> str:
     """File-system-safe name of a college's hot file (college names are Chinese)."""
     return hashlib.sha1(college.encode("utf-8")).hexdigest()[:16]
+
+
+def _quiet_read(path: Path) -> TinyData | None:
+    """A derived file (an index) read now; None when absent or unreadable as data (a
+    damaged index is rebuilt, never a reason to stop)."""
+    try:
+        return read_file(path)
+    except StoreError:
+        return None
 
 
 class _MemoryStorage(Storage):
@@ -141,14 +163,31 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 
 class _FileTx:
-    """One file opened for writing inside a transaction, flushed atomically on commit."""
+    """One file opened for writing inside a transaction, flushed atomically on commit.
 
-    def __init__(self, path: Path, tables: dict[str, type[BaseModel]]) -> None:
+    With ``track`` (hot files) the transaction notes the documents it writes
+    (:meth:`touch`); when the file on disk is provably as a validating writer left it
+    (:func:`~credx_tui.store.files.written_checked`), only those are validated."""
+
+    def __init__(self, path: Path, tables: dict[str, type[BaseModel]], track: bool = False) -> None:
         self.path = path
         self.tables = tables
-        data = read_file(path)
+        try:
+            _, raw = read_regular(path)
+        except FileNotFoundError:
+            raw, data = b"", None
+        else:
+            data = decode(path, raw)
         self.storage_data: TinyData = data if data is not None else {}
         self.db = _db(self.storage_data, writable=True)
+        self.touched: dict[str, set[int]] | None = {} if track else None
+        self.trusted = track and (data is None or written_checked(raw, data))
+
+    def touch(self, table: str, doc_ids: Any) -> None:
+        """Note documents this transaction wrote (TinyDB's ids): they are validated."""
+        if self.touched is not None:
+            ids = [doc_ids] if isinstance(doc_ids, int) else doc_ids
+            self.touched.setdefault(table, set()).update(ids)
 
     @property
     def dirty(self) -> bool:
@@ -156,10 +195,24 @@ class _FileTx:
 
     def flush(self) -> None:
         # Every document is checked with the readers' models first: a write never makes
-        # the file unreadable, and a file already damaged is never rewritten.
+        # the file unreadable, and a file already damaged is never rewritten.  A file
+        # stamped by a validating writer and unchanged since needs only the documents
+        # written now checked (issue 13: thousands of untouched ones cost 100 ms).
         data = self.db.storage.data  # type: ignore[attr-defined]
-        check_before_write(self.path, data, self.tables)
-        atomic_write_bytes(self.path, encode(data))
+        if self.touched is None:
+            check_before_write(self.path, data, self.tables)
+            atomic_write_bytes(self.path, encode(data))
+            return
+        if self.trusted:
+            changed = {
+                table: {k: docs[k] for k in map(str, ids) if k in docs}
+                for table, ids in self.touched.items()
+                if (docs := data.get(table)) is not None
+            }
+            check_before_write(self.path, changed, self.tables)
+        else:
+            check_before_write(self.path, data, self.tables)
+        atomic_write_bytes(self.path, encode_checked(data))
 
 
 class HotTransaction:
@@ -170,8 +223,16 @@ class HotTransaction:
     lock was taken), so decisions are made on the latest state."""
 
     def __init__(self, path: Path) -> None:
-        self._file = _FileTx(path, HOT_TABLES)
+        self._file = _FileTx(path, HOT_TABLES, track=True)
         self.path = path
+        self._ids_before = app_ids(self._file.storage_data)
+
+    def index_changes(self) -> tuple[dict[str, str], set[str]]:
+        """(added id -> 学号, removed ids) of applications since the file was loaded: what
+        the college's index must learn when this transaction is written."""
+        after = app_ids(self._file.db.storage.data)  # type: ignore[attr-defined]
+        added = {i: sid for i, sid in after.items() if self._ids_before.get(i) != sid}
+        return added, set(self._ids_before) - set(after)
 
     def applications(self, student_id: str | None = None) -> list[ExchangeApplication]:
         """Every application of the college, or of one student."""
@@ -186,7 +247,8 @@ class HotTransaction:
 
     def put_application(self, app: ExchangeApplication) -> None:
         """Insert or replace an application (by id)."""
-        self._file.db.table("applications").upsert(_dump(app), Query().id == app.id)
+        ids = self._file.db.table("applications").upsert(_dump(app), Query().id == app.id)
+        self._file.touch("applications", ids)
 
     def delete_application(self, app_id: str) -> None:
         """Remove an application; its events stay, so the trail of a deletion is kept."""
@@ -197,9 +259,11 @@ class HotTransaction:
     ) -> None:
         """Append applications (ids not yet present) and events in one pass: for loading
         many at once, where an upsert each would rescan the table every time."""
-        self._file.db.table("applications").insert_multiple(_dump(a) for a in apps)
+        ids = self._file.db.table("applications").insert_multiple(_dump(a) for a in apps)
+        self._file.touch("applications", ids)
         if events:
-            self._file.db.table("events").insert_multiple(_dump(e) for e in events)
+            ids = self._file.db.table("events").insert_multiple(_dump(e) for e in events)
+            self._file.touch("events", ids)
 
     def add_upload(self, upload: UploadRecord) -> None:
         """Note that a student stored an attachment (idempotent per student and digest)."""
@@ -207,7 +271,7 @@ class HotTransaction:
         cond = (q.student_id == upload.student_id) & (q.sha256 == upload.sha256)
         table = self._file.db.table("uploads")
         if table.get(cond) is None:
-            table.insert(_dump(upload))
+            self._file.touch("uploads", table.insert(_dump(upload)))
 
     def uploads(self, student_id: str) -> list[UploadRecord]:
         """The attachments this student stored (the only ones :meth:`Services.save` lets
@@ -222,7 +286,10 @@ class HotTransaction:
 
     def put_link(self, link: LinkRecord) -> None:
         """Insert or replace a link (by its token's hash)."""
-        self._file.db.table("links").upsert(_dump(link), Query().token_sha256 == link.token_sha256)
+        ids = self._file.db.table("links").upsert(
+            _dump(link), Query().token_sha256 == link.token_sha256
+        )
+        self._file.touch("links", ids)
 
     def drop_links(self, before: datetime) -> None:
         """Forget links that expired before ``before`` (they can never be used again)."""
@@ -237,13 +304,46 @@ class HotTransaction:
 
     def add_event(self, event: ReviewEvent) -> None:
         """Append one line of 流程跟踪."""
-        self._file.db.table("events").insert(_dump(event))
+        self._file.touch("events", self._file.db.table("events").insert(_dump(event)))
 
     def events(self, app_id: str | None = None) -> list[ReviewEvent]:
         """Events of one application (or all of the college), oldest first."""
         table = self._file.db.table("events")
         docs = table.all() if app_id is None else table.search(Query().application_id == app_id)
         return sorted((_model(self.path, ReviewEvent, d) for d in docs), key=lambda e: e.at)
+
+
+def app_ids(data: TinyData) -> dict[str, str]:
+    """Application id -> 学号 of one hot file's raw documents (nothing validated: an
+    index entry is only a hint, checked against the hot file when used)."""
+    found: dict[str, str] = {}
+    for doc in data.get("applications", {}).values():
+        app_id, sid = doc.get("id"), doc.get("student_id")
+        if isinstance(app_id, str) and isinstance(sid, str):
+            found[app_id] = sid
+    return found
+
+
+INDEX_TABLE = "index"
+"""The one table of an index file: one document ``{"college": name, "apps": {id: 学号}}``."""
+
+
+def index_entries(data: TinyData | None) -> dict[str, str] | None:
+    """The id -> 学号 map of a parsed index file; None when absent or not of our shape
+    (then the readers scan and rebuild it; ``credx verify`` reports it)."""
+    doc = (data or {}).get(INDEX_TABLE, {}).get("1")
+    apps = doc.get("apps") if isinstance(doc, dict) else None
+    if not isinstance(apps, dict) or not all(isinstance(v, str) for v in apps.values()):
+        return None
+    return apps
+
+
+def index_document(college: str | None, entries: dict[str, str]) -> TinyData:
+    """The content of an index file (``credx verify --repair`` writes the same)."""
+    doc: dict[str, Any] = {"apps": entries}
+    if college is not None:
+        doc = {"college": college, "apps": entries}
+    return {INDEX_TABLE: {"1": doc}}
 
 
 class AccountTransaction:
@@ -318,6 +418,10 @@ class Store:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self.cache = FileCache()
+        self._index_memo: dict[Path, tuple[TinyData, dict[str, str]]] = {}
+        self._models: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel]] = (
+            OrderedDict()
+        )
         try:
             st = self.root.stat()
         except FileNotFoundError:
@@ -386,6 +490,11 @@ class Store:
     def hot_path(self, college: str, student_id: str) -> Path:
         return self.hot_dir(college) / f"{hot_bucket(student_id)}.json"
 
+    def index_path(self, college: str) -> Path:
+        """The college's application index (outside ``hot/``, whose every file is a hot
+        file of applications)."""
+        return self.root / "index" / f"{college_key(college)}.json"
+
     def _hot_paths(self, college: str, student_id: str | None) -> list[Path]:
         if student_id is not None:
             return [self.hot_path(college, student_id)]
@@ -397,16 +506,51 @@ class Store:
 
     # -- reads (no lock: files are replaced atomically) ---------------------------
 
-    def _table(self, path: Path, table: str) -> list[dict[str, Any]]:
+    def _valid(self, path: Path, cls: type[M], doc: dict[str, Any]) -> M:
+        """``doc`` (a document of a cached file) as a model, validated once while the
+        file is unchanged: a submit used to validate the college's programmes and the
+        student's transcript again at every call (issue 13).  The model is shared:
+        callers copy (``model_copy``), never change it."""
+        key = (cls, id(doc))
+        hit = self._models.get(key)
+        if hit is not None and hit[0] is doc:
+            self._models.move_to_end(key)
+            return hit[1]  # type: ignore[return-value]
+        model = _model(path, cls, doc)
+        self._models[key] = (doc, model)  # the doc is kept: its id is not reused
+        if len(self._models) > MODEL_MEMO:
+            self._models.popitem(last=False)
+        return model
+
+    def _doc(self, path: Path, table: str, field: str, value: str) -> dict[str, Any] | None:
+        """The first raw document of a cached file's table whose ``field`` is ``value``."""
+        data = self.cache.get(path)
+        for doc in (data or {}).get(table, {}).values():
+            if doc.get(field) == value:
+                return doc
+        return None
+
+    def _table(
+        self, path: Path, table: str, field: str | None = None, value: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Copies of a table's raw documents (of those whose ``field`` is ``value``, when
+        given: filtered before copying, so one student's rows of a big hot file cost
+        little)."""
         data = self.cache.get(path)
         if data is None:
             return []
-        return [dict(d) for d in _db(data).table(table).all()]
+        docs = data.get(table, {}).values()
+        if field is None:
+            return [dict(d) for d in docs]
+        return [dict(d) for d in docs if d.get(field) == value]
 
     def programmes(self) -> list[Programme]:
         """Every 人才培养方案."""
         path = self.programmes_path
-        return [_model(path, Programme, d) for d in self._table(path, "programmes")]
+        data = self.cache.get(path)
+        return [
+            self._valid(path, Programme, d) for d in (data or {}).get("programmes", {}).values()
+        ]
 
     def programme(self, major: str, grade_year: int) -> Programme | None:
         """The programme of one major and year of entry."""
@@ -418,20 +562,14 @@ class Store:
     def student(self, student_id: str) -> Student | None:
         """One student, or None."""
         path = self.student_path(student_id)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("students").get(Query().id == student_id)
-        return None if doc is None else _model(path, Student, dict(doc))
+        doc = self._doc(path, "students", "id", student_id)
+        return None if doc is None else self._valid(path, Student, doc)
 
     def transcript(self, student_id: str) -> Transcript | None:
         """One student's transcript, or None."""
         path = self.student_path(student_id)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("transcripts").get(Query().student_id == student_id)
-        return None if doc is None else _model(path, Transcript, dict(doc))
+        doc = self._doc(path, "transcripts", "student_id", student_id)
+        return None if doc is None else self._valid(path, Transcript, doc)
 
     def transcript_entries(
         self, student_id: str, refs: set[str]
@@ -466,11 +604,8 @@ class Store:
     def account(self, username: str) -> Account | None:
         """One account, or None."""
         path = self.account_path(username)
-        data = self.cache.get(path)
-        if data is None:
-            return None
-        doc = _db(data).table("accounts").get(Query().username == username)
-        return None if doc is None else _model(path, Account, dict(doc))
+        doc = self._doc(path, "accounts", "username", username)
+        return None if doc is None else self._valid(path, Account, doc)
 
     def accounts(self) -> list[Account]:
         """Every account (admin tools)."""
@@ -497,9 +632,10 @@ class Store:
         """A college's applications (or one student's among them), oldest first."""
         apps: list[ExchangeApplication] = []
         for path in self._hot_paths(college, student_id):
-            docs = self._table(path, "applications")
             if student_id is not None:
-                docs = [d for d in docs if d.get("student_id") == student_id]
+                docs = self._table(path, "applications", "student_id", student_id)
+            else:
+                docs = self._table(path, "applications")
             apps.extend(_model(path, ExchangeApplication, d) for d in docs)
         return sorted(apps, key=lambda a: (a.created_at, a.id))
 
@@ -510,11 +646,137 @@ class Store:
         application's student reads one hot file instead of the college's sixteen."""
         found: list[ReviewEvent] = []
         for path in self._hot_paths(college, student_id):
-            docs = self._table(path, "events")
             if app_id is not None:
-                docs = [d for d in docs if d.get("application_id") == app_id]
+                docs = self._table(path, "events", "application_id", app_id)
+            else:
+                docs = self._table(path, "events")
             found.extend(_model(path, ReviewEvent, d) for d in docs)
         return sorted(found, key=lambda e: (e.at, e.id))
+
+    def find_application(self, college: str, app_id: str) -> ExchangeApplication | None:
+        """One application of a college by id, reading and validating only its own hot
+        file: the index names its student (so its bucket).  A missing index, or an entry
+        that is missing or wrong, costs one scan of the college's raw documents, which
+        rebuilds the index (issue 13: cost independent of the college's size)."""
+        sid = self._index_of(college).get(app_id)
+        if sid is not None:
+            found = self._app_in(self.hot_path(college, sid), app_id)
+            if found is not None:
+                return found
+        sid = self.rebuild_index(college).get(app_id)
+        return None if sid is None else self._app_in(self.hot_path(college, sid), app_id)
+
+    def _index_of(self, college: str) -> dict[str, str]:
+        """The college's index as cached (its shape checked once per change of the
+        file, not per lookup); empty when missing or damaged."""
+        path = self.index_path(college)
+        try:
+            data = self.cache.get(path)
+        except StoreError:
+            return {}  # damaged: the lookup falls back to the scan, which rebuilds it
+        if data is None:
+            return {}
+        memo = self._index_memo.get(path)
+        if memo is None or memo[0] is not data:
+            memo = (data, index_entries(data) or {})
+            self._index_memo[path] = memo
+        return memo[1]
+
+    def queue_rows(self, college: str, make: Callable[[list[Any]], R]) -> list[R]:
+        """``make`` of every queue row of the college (:mod:`credx_tui.store.queue`):
+        one small rows file per hot file, no application validated.  Rows that do not
+        match their hot file (it was written since) or that ``make`` refuses are
+        rebuilt from the hot file; its applications are validated as
+        :meth:`applications` does unless the file carries its validating writer's
+        digest, so damage is named, never shown."""
+        found: list[R] = []
+        for path in self._hot_paths(college, None):
+            try:
+                cached = self.cache.get(rows_path(self.root, path))
+            except StoreError:
+                cached = None  # damaged rows: rebuilt
+            rows = fresh_rows(self.root, path, cached)
+            if rows is not None:
+                try:
+                    found.extend(make(row) for row in rows)
+                    continue
+                except (ValueError, TypeError, KeyError, IndexError):
+                    pass  # not rows we wrote: rebuilt below
+            try:
+                st, raw = read_regular(path)
+            except FileNotFoundError:
+                continue
+            data = decode(path, raw)
+            if not written_checked(raw, data):
+                # Not provably as a validating writer left it: every application is
+                # checked, and damage is named (never shown as a row).
+                for doc in data.get("applications", {}).values():
+                    _model(path, ExchangeApplication, dict(doc))
+            rebuild_rows(self.root, path, data, stat_signature(st))
+            found.extend(make(row) for row in rows_of(data))
+        return found
+
+    def application_of(self, college: str, student_id: str, app_id: str) -> ExchangeApplication:
+        """One application, validated, from the hot file of its student."""
+        found = self._app_in(self.hot_path(college, student_id), app_id)
+        if found is None:
+            raise StoreError(f"application {app_id} of {student_id} is no longer in the store")
+        return found
+
+    def _app_in(self, path: Path, app_id: str) -> ExchangeApplication | None:
+        data = self.cache.get(path)
+        for doc in (data or {}).get("applications", {}).values():
+            if doc.get("id") == app_id:
+                return _model(path, ExchangeApplication, dict(doc))
+        return None
+
+    def scan_index(self, college: str) -> dict[str, str]:
+        """Application id -> 学号 of every hot file of the college, read now."""
+        entries: dict[str, str] = {}
+        for path in self._hot_paths(college, None):
+            entries.update(app_ids(read_file(path) or {}))
+        return entries
+
+    def rebuild_index(self, college: str) -> dict[str, str]:
+        """Scan the college and rewrite its index when it differs; the entries found.
+
+        Under the index lock, so that a writer's update (taken inside its bucket lock,
+        after its hot file is written) is never lost between the scan and the write.
+        A store that cannot be written (read-only) still answers from the scan."""
+        path = self.index_path(college)
+        try:
+            with locked(self._lock(f"index-{college_key(college)}")):
+                entries = self.scan_index(college)
+                if index_entries(_quiet_read(path)) != entries and (entries or path.exists()):
+                    self._write_index(path, college, entries)
+        except StoreWriteError:
+            return self.scan_index(college)
+        return entries
+
+    def _write_index(self, path: Path, college: str | None, entries: dict[str, str]) -> None:
+        atomic_write_bytes(path, encode(index_document(college, entries)))
+        self.cache.forget(path)
+
+    def _update_index(self, key: str, tx: HotTransaction) -> None:
+        """Tell the college's index what ``tx`` added or removed (called inside the
+        bucket lock, after the hot file is written).  No index yet: nothing to keep up
+        to date; the first reader builds it."""
+        added, removed = tx.index_changes()
+        if not added and not removed:
+            return
+        path = self.root / "index" / f"{key}.json"
+        if not path.exists():
+            return
+        with locked(self._lock(f"index-{key}")):
+            data = _quiet_read(path)
+            entries = index_entries(data)
+            if entries is None:
+                return  # damaged: the next reader rebuilds it
+            for app_id in removed:
+                entries.pop(app_id, None)
+            entries.update(added)
+            doc = (data or {}).get(INDEX_TABLE, {}).get("1", {})
+            self._write_index(path, doc.get("college"), entries)
 
     # -- writes (each under its lock, reloaded inside) --------------------------
 
@@ -527,9 +789,12 @@ class Store:
             tx = HotTransaction(path)
             yield tx
             if tx._file.dirty:
-                tx._file.db.table("college").upsert({"name": college}, Query().name.exists())
+                ids = tx._file.db.table("college").upsert({"name": college}, Query().name.exists())
+                tx._file.touch("college", ids)
                 tx._file.flush()
-                self.cache.forget(path)
+                # Still under the lock: what was written is what the next read sees.
+                self.cache.written(path, tx._file.db.storage.data)  # type: ignore[attr-defined]
+                self._update_index(college_key(college), tx)
 
     @contextlib.contextmanager
     def hot_at(self, key: str, bucket: str) -> Iterator[HotTransaction]:
@@ -545,7 +810,8 @@ class Store:
             yield tx
             if tx._file.dirty:
                 tx._file.flush()
-                self.cache.forget(path)
+                self.cache.written(path, tx._file.db.storage.data)  # type: ignore[attr-defined]
+                self._update_index(key, tx)
 
     @contextlib.contextmanager
     def account_tx(self, username: str) -> Iterator[AccountTransaction]:

@@ -14,7 +14,11 @@ not a regular file (a FIFO would hang it):
   the store, no source spent by two live applications, events -> applications (or their
   deletion), step within the review chain, accounts -> students;
 - stray temporary files of interrupted writes; ``repair=True`` removes those, and only
-  those that are provably garbage (old, and their writer process is gone).
+  those that are provably garbage (old, and their writer process is gone);
+- each college's application index (``index/<college key>.json``, issue 13) against its
+  hot files, and the queue rows of each hot file (``queue/<college key>/<b>.json``):
+  derived data, so a stale or damaged one is reported with the stray files (readers
+  already fall back to a scan) and ``repair=True`` rebuilds it.
 
 Other parts of credx add checks by appending to :data:`EXTRA_CHECKS` (an unfinished
 import's journal, for one).
@@ -102,6 +106,8 @@ class _Walk:
         self.owner = os.lstat(root).st_uid
         self.data: dict[Path, dict[str, dict[str, Any]]] = {}
         self.attachments: dict[str, Path] = {}
+        self.indexes: list[Path] = []
+        self.rows: list[Path] = []
 
     def damage(self, text: str) -> None:
         self.report.damage.append(text)
@@ -143,11 +149,17 @@ class _Walk:
                 ("bulk", "students"),
                 ("accounts",),
                 ("hot",),
+                ("index",),
+                ("queue",),
                 ("attachments",),
                 ("audit",),
             )
             or rel == ("locks",)
-            or (len(rel) == 2 and rel[0] == "hot" and re.fullmatch(r"[0-9a-f]{16}", rel[1]))
+            or (
+                len(rel) == 2
+                and rel[0] in ("hot", "queue")
+                and re.fullmatch(r"[0-9a-f]{16}", rel[1])
+            )
             or (len(rel) == 2 and rel[0] == "attachments" and re.fullmatch(r"[0-9a-f]{2}", rel[1]))
         )
         if path.suffix == ".json":
@@ -183,6 +195,12 @@ class _Walk:
             return  # the admin trail and the stored rules: read and checked by store.admin
         if rel[0] == "attachments":
             self.attachments[path.name] = path
+            return
+        if len(rel) == 2 and rel[0] == "index" and re.fullmatch(r"[0-9a-f]{16}\.json", rel[1]):
+            self.indexes.append(path)
+            return
+        if len(rel) == 3 and rel[0] == "queue" and re.fullmatch(r"[0-9a-f]\.json", rel[2]):
+            self.rows.append(path)
             return
         if path.suffix != ".json":
             self.damage(f"{path}: a file credx does not know (not part of a store)")
@@ -304,6 +322,70 @@ class _Walk:
                 self._account(path, account, students)
         for digest, path in sorted(self.attachments.items()):
             self._attachment(path, digest)
+        for path in self.indexes:
+            self._index(path)
+        for path in self.rows:
+            self._rows(path)
+
+    def _rows(self, path: Path) -> None:
+        """The queue rows of a hot file (derived, like the index): stale ones reported
+        with the stray files and rebuilt by ``repair``."""
+        from credx_tui.store.queue import repair_rows, stale_rows
+
+        what = stale_rows(self.root, path)
+        if what is None:
+            return
+        if self.repair:
+            try:
+                repair_rows(self.root, path)
+            except (OSError, StoreError) as exc:
+                self.report.garbage.append(f"{path}: could not rebuild the queue rows: {exc}")
+            else:
+                self.report.repaired.append(f"rebuilt {path} (the queue rows were {what})")
+            return
+        self.report.garbage.append(
+            f"{path}: the queue rows are {what}; the queue rebuilds them when it reads "
+            "them, `credx verify --repair` now"
+        )
+
+    def _index(self, path: Path) -> None:
+        """An application index must name exactly the applications of its college's hot
+        files; else it is stale (rebuilt with ``repair``)."""
+        from credx_tui.store.store import app_ids, index_document, index_entries
+
+        key = path.stem
+        expected: dict[str, str] = {}
+        college: str | None = None
+        for hot, data in sorted(self.data.items()):
+            if hot.parent != self.root / "hot" / key:
+                continue
+            expected.update(app_ids(data))
+            for doc in data.get("college", {}).values():
+                if isinstance(doc, dict) and isinstance(doc.get("name"), str):
+                    college = doc["name"]
+        try:
+            _, raw = read_regular(path)
+            entries = index_entries(decode(path, raw))
+        except FileNotFoundError:
+            return
+        except StoreError:
+            entries = None
+        if entries == expected:
+            return
+        what = "damaged" if entries is None else "stale (it does not match the hot files)"
+        if self.repair:
+            try:
+                with files.locked(self.root / "locks" / f"index-{key}.lock"):
+                    files.atomic_write_bytes(path, files.encode(index_document(college, expected)))
+            except StoreError as exc:
+                self.report.garbage.append(f"{path}: could not rebuild the index: {exc}")
+            else:
+                self.report.repaired.append(f"rebuilt {path} (the application index was {what})")
+            return
+        self.report.garbage.append(
+            f"{path}: the application index is {what}; readers fall back to a scan, "
+            "`credx verify --repair` rebuilds it"
+        )
 
     def _application(
         self,

@@ -1,6 +1,8 @@
 """A separate process that writes to a store: used by the concurrency and crash tests.
 
-python store_worker.py insert ROOT PREFIX COUNT   insert COUNT applications, printing
+python store_worker.py insert ROOT PREFIX COUNT [STUDENT]
+                                                  insert COUNT applications (of STUDENT,
+                                                  default the test student), printing
                                                   "ack <id>" after each commit
 python store_worker.py submit ROOT APP_ID START   at time START, submit APP_ID as the
                                                   test student; prints ok or refused
@@ -22,20 +24,20 @@ COLLEGE = "测试学院"
 STUDENT = "2099010101"
 
 
-def insert(root: Path, prefix: str, count: int) -> None:
+def insert(root: Path, prefix: str, count: int, student: str = STUDENT) -> None:
     store = Store(root)
     for i in range(count):
         now = datetime.now(UTC)
         app = ExchangeApplication(
             id=f"{prefix}-{i}",
-            student_id=STUDENT,
+            student_id=student,
             college=COLLEGE,
             target="M1",
             term=Term(year="2026-2027", semester=1),
             created_at=now,
             updated_at=now,
         )
-        with store.hot(COLLEGE, STUDENT) as tx:
+        with store.hot(COLLEGE, student) as tx:
             tx.put_application(app)
         print(f"ack {app.id}", flush=True)
 
@@ -55,6 +57,6 @@ def submit(root: Path, app_id: str, start: float) -> None:
 if __name__ == "__main__":
     verb, root = sys.argv[1], Path(sys.argv[2])
     if verb == "insert":
-        insert(root, sys.argv[3], int(sys.argv[4]))
+        insert(root, sys.argv[3], int(sys.argv[4]), *sys.argv[5:6])
     else:
         submit(root, sys.argv[3], float(sys.argv[4]))

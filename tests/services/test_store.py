@@ -138,3 +138,59 @@ def test_attachments_are_named_by_content(store: Store) -> None:
     store.attachment_path(digest).write_bytes(b"%PDF-1.4 tampered")
     with pytest.raises(StoreError, match="SHA-256"):
         store.read_attachment(digest)
+
+
+def test_the_file_cache_keeps_a_bounded_number_of_parsed_files(tmp_path: Path) -> None:
+    """Issue 13: a reviewer opening hundreds of applications reads hundreds of shards;
+    the parsed files kept stay within the cache's bounds (least recently used go)."""
+    from credx_tui.store.files import FileCache, atomic_write_bytes, encode
+
+    paths = []
+    for n in range(40):
+        path = tmp_path / f"{n}.json"
+        atomic_write_bytes(path, encode({"t": {"1": {"n": n, "pad": "x" * 1000}}}))
+        paths.append(path)
+    cache = FileCache(max_files=8, max_bytes=1 << 30)
+    for path in paths:
+        assert cache.get(path)["t"]["1"]["n"] == int(path.stem)
+    assert len(cache) == 8
+    first = cache.get(paths[-8])  # still kept: the same parsed object
+    assert cache.get(paths[-8]) is first
+    by_bytes = FileCache(max_files=1000, max_bytes=5 * paths[-1].stat().st_size)
+    for path in paths:
+        by_bytes.get(path)
+    assert len(by_bytes) == 5 and by_bytes.size <= by_bytes.max_bytes
+    # Recently used survive: touch one, read others, it is still there.
+    keep = by_bytes.get(paths[-5])
+    for path in paths[:4]:
+        by_bytes.get(path)
+    assert by_bytes.get(paths[-5]) is keep
+    # A file changed on disk is parsed again, whatever the cache holds.
+    atomic_write_bytes(paths[-5], encode({"t": {"1": {"n": -1}}}))
+    assert by_bytes.get(paths[-5])["t"]["1"]["n"] == -1
+
+
+def test_the_full_collection_waits_for_an_idle_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: after start-up the collector never walks everything in the middle of a
+    write; the app runs the full collection when the person has been idle."""
+    import gc
+
+    from credx_tui import heap
+
+    before = gc.get_threshold()
+    runs: list[int] = []
+    monkeypatch.setattr(heap.gc, "collect", lambda *a: runs.append(1) or 0)
+    monkeypatch.setattr(heap.gc, "freeze", lambda: None)
+    try:
+        heap.settle()
+        assert gc.get_threshold() == heap.THRESHOLDS
+        assert gc.get_threshold()[2] >= 1_000_000  # no automatic full collection
+        runs.clear()
+        assert not heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)  # too soon after settle
+        monkeypatch.setattr(heap, "_last_full", 0.0)
+        assert not heap.collect_if_idle(0.5)  # someone is typing
+        assert heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)
+        assert runs == [1]
+        assert not heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)  # at most every 30 s
+    finally:
+        gc.set_threshold(*before)
