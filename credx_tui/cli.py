@@ -856,10 +856,15 @@ def _stats(args: argparse.Namespace, admin: Admin) -> int:
     import orjson
 
     from credx_tui.services import ServiceError
+    from credx_tui.services.exports import known_college
     from credx_tui.services.stats import college_figures, figure_tables
 
     store = _open_store(args)
     services = _services(args, store)
+    try:  # the arguments first, as `credx export` does: a bad one is a usage error
+        known_college(services, args.college)
+    except ServiceError as exc:
+        raise CliError(exc.en, EXIT_USAGE) from None
     try:
         figures = college_figures(services, _staff_actor(services), college=args.college)
     except ServiceError as exc:
