@@ -663,6 +663,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "警告：数据库 {path} 位于网络文件系统（{fstype}），其文件锁不可靠，多人同时使用可能丢失数据。请把数据库放在服务器本地磁盘上。",
         "Warning: the store {path} is on a network file system ({fstype}); its file locks cannot be trusted and simultaneous users may lose data. Keep the store on the server's local disk.",
     ),
+    # -- reg12: the transcript changed after submission (issue 12, item 2) -----------
+    "decision.drift": (
+        "注意：成绩单在提交后有变化（如新的补考、重修成绩），请按现在的成绩单审核：",
+        "Note: the transcript changed after submission (e.g. a new 补考 or 重修 result); "
+        "decide on the transcript as it is now:",
+    ),
+    "decision.drift.other": (
+        "注意：成绩单在提交后有变化，但本申请的目标课程和认定来源未变。",
+        "Note: the transcript changed after submission, but not this application's "
+        "target course or sources.",
+    ),
+    "decision.drift.target": ("目标课程", "target"),
+    "decision.drift.source": ("认定来源", "source"),
+    "decision.drift.line": (
+        "{role} {ref} {name}：提交时 {then}；现在 {now}",
+        "{role} {ref} {name}: at submission {then}; now {now}",
+    ),
+    "decision.drift.added": (
+        "{role} {ref} {name}：提交后新增 {added}",
+        "{role} {ref} {name}: new since submission: {added}",
+    ),
+    "decision.drift.absent": ("无此记录", "not held"),
+    "decision.drift.credits": ("{credits} 学分", "{credits} credits"),
     # -- trainer ---------------------------------------------------------------------
     "walk.sandbox": ("培训沙盒", "TRAINING SANDBOX"),
     "walk.banner": (

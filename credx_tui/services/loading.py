@@ -23,7 +23,8 @@ from credx_tui.store import Store
 from credx_tui.store.store import hot_bucket
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.dossier import Dossier
-from policy.models import ExchangeApplication
+from policy.fingerprint import for_import
+from policy.models import ExchangeApplication, Transcript
 from policy.rules import Rules
 
 
@@ -130,7 +131,7 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
     for (college, _), specs in by_file.items():
         with store.hot(college, specs[0].application.student_id) as htx:
             for app_spec in specs:
-                app = _with_summary(store, bundle, app_spec.application)
+                app = _with_summary(store, bundle, app_spec.application, htx)
                 changed = htx.application(app.id) != app
                 if changed:
                     htx.put_application(app)
@@ -144,15 +145,21 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
 
 
 def _with_summary(
-    store: Store, bundle: ImportBundle, app: ExchangeApplication
+    store: Store, bundle: ImportBundle, app: ExchangeApplication, htx
 ) -> ExchangeApplication:
-    """Give an imported application the display facts the reviewer's queue shows."""
+    """Give an imported application the display facts the reviewer's queue shows, and
+    the transcript fingerprint it keeps (policy.fingerprint.for_import, issue 12)."""
+
+    def transcript_of() -> Transcript | None:
+        found = next((t for t in bundle.transcripts if t.student_id == app.student_id), None)
+        return found or store.transcript(app.student_id)
+
+    app = for_import(app, htx.application(app.id), transcript_of)
     if app.summary is not None:
         return app
     student = next((s for s in bundle.students if s.id == app.student_id), None)
     student = student or store.student(app.student_id)
-    transcript = next((t for t in bundle.transcripts if t.student_id == app.student_id), None)
-    transcript = transcript or store.transcript(app.student_id)
+    transcript = transcript_of()
     if student is None or transcript is None:
         return app
     return app.model_copy(
