@@ -826,8 +826,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stats.col.oldest": ("最久等待（天）", "oldest waiting (days)"),
     "stats.sheet.subtitle": ("{scope}，导出于 {at}", "{scope}, exported {at}"),
     "desk.title": ("教务处：全校学分兑换概况", "Registrar's office: the college at a glance"),
-    "desk.export.label": ("导出到（.xlsx 或 .csv）：", "Export to (.xlsx or .csv):"),
-    "desk.export.done": ("已导出：{path}", "Exported: {path}"),
+    "desk.export.label": (
+        "导出到（.xlsx 或 .csv；F8、F9 写在同一文件夹）：",
+        "Export to (.xlsx or .csv; F8 and F9 write in the same folder):",
+    ),
+    "desk.export.done": ("已导出 {rows} 行：{path}", "Exported {rows} rows: {path}"),
     "key.desk_export": ("导出", "Export"),
     "key.desk_export.tip": (
         "把当前统计表导出到下方的文件（.xlsx 或 .csv）",
@@ -835,6 +838,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.desk_queue": ("审核队列", "Review queue"),
     "key.desk_queue.tip": ("打开全部学院的审核队列", "Open the review queue of every college"),
+    # -- reg12: the desk exports the approved sheet and the register (issue 12) --------
+    "key.desk_export_approved": ("导出通过名单", "Export approved"),
+    "key.desk_export_approved.tip": (
+        "导出审核通过名单（回录教务系统），与 credx export approved 相同",
+        "Export every approved exchange, to enter back into the academic system "
+        "(as credx export approved)",
+    ),
+    "key.desk_export_register": ("导出申请总表", "Export register"),
+    "key.desk_export_register.tip": (
+        "导出全部申请的登记表（各种状态），与 credx export applications 相同",
+        "Export the whole register, every status (as credx export applications)",
+    ),
+    "desk.file.approved": ("审核通过名单", "approved"),
+    "desk.file.applications": ("申请登记表", "applications"),
+    "desk.export.busy": ("正在导出：{path}", "Exporting: {path}"),
+    "desk.export.failed": (
+        "{path} 已写出，但无法记入审计日志：{error}",
+        "{path} was written, but the audit log could not be: {error}",
+    ),
     "kind.general_elective": ("通识选修课", "general electives"),
     "kind.professional_extension": ("专业拓展课", "professional extension courses"),
     "kind.competition": ("竞赛集训学分", "competition-training credits"),
