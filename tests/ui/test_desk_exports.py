@@ -137,3 +137,41 @@ async def test_no_link_for_the_desk_in_a_terminal(make, services, tmp_path):
         messages = [str(n.message) for n in app._notifications]
         assert any(str(app.screen.last_export) in m for m in messages)
         assert not any(n.severity == "error" for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_desk_shows_the_known_figures(tmp_path, size):
+    """The college of tests/exports/export_college.py, whose counts and days are known
+    (甲学院: 2 approved after 2 and 4 days, 1 returned after 1, 1 审核中, 1 draft;
+    乙学院: 1 approved after 10 days, 1 审核中), on the desk as a person reads it."""
+    from credx_tui.app import make_app
+    from credx_tui.settings import Settings
+    from tests.exports.export_college import A, B, build
+
+    services, _ = build(tmp_path / "known")
+    app = make_app(Settings(db=services.store.root), services, print_dir=tmp_path / "prints")
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, "admin", "pw")
+        assert isinstance(app.screen, AdminDeskScreen)
+        shown = {r[1]: r[2:] for r in _table(app)}
+        # 无流程, 审核中, 审核通过, 被退回, 合计
+        assert shown == {B: ["0", "1", "1", "0", "2"], A: ["1", "1", "2", "1", "5"]}
+        app.screen.query_one("#desk-figures").focus()
+        await pilot.press("down")
+        await settle(pilot)
+        days = {r[1]: r[2:] for r in _table(app)}
+        # decided, median, P90 (days from the last 提交 to the decision)
+        assert days[A] == ["3", "2", "3.6"] and days[B] == ["1", "10", "10"]
+        assert ["4", "3", "8.2"] in days.values()  # every college
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        queues = {r[1]: r for r in _table(app)}
+        assert set(queues) == {"rev_a", "rev_b"}
+        assert all(row[-2:] == ["1", "5"] for row in queues.values())  # open, oldest days
+
+
+def _table(app) -> list[list[str]]:
+    from textual.widgets import DataTable
+
+    grid = app.screen.query_one("#desk-table", DataTable)
+    return [[str(c) for c in grid.get_row_at(r)] for r in range(grid.row_count)]
