@@ -9,6 +9,7 @@ keeps its stored hash, and events already present are not added again.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from credx_tui.services.core import summarise
 from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
-from credx_tui.store.store import hot_bucket
+from credx_tui.store.store import HotTransaction, hot_bucket
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.dossier import Dossier
 from policy.fingerprint import for_import
@@ -145,11 +146,12 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
 
 
 def _with_summary(
-    store: Store, bundle: ImportBundle, app: ExchangeApplication, htx
+    store: Store, bundle: ImportBundle, app: ExchangeApplication, htx: HotTransaction
 ) -> ExchangeApplication:
     """Give an imported application the display facts the reviewer's queue shows, and
     the transcript fingerprint it keeps (policy.fingerprint.for_import, issue 12)."""
 
+    @functools.cache  # read at most once, and only when needed
     def transcript_of() -> Transcript | None:
         found = next((t for t in bundle.transcripts if t.student_id == app.student_id), None)
         return found or store.transcript(app.student_id)
