@@ -3,7 +3,7 @@
     credx [--db PATH] [--lang zh|en]            start the app
     credx demo [--reset] [--if-empty]           load the bundled demo college
     credx import PATH... [--mapping F]          load import files or .xlsx/.csv exports
-                         [--dry-run]            (what would change, nothing written)
+                         [--dry-run [--json]]   (what would change, nothing written)
     credx check --student 学号 [--json]          every course with its verdict and rule
     credx print transcript|application ...      a PDF of a 学业成绩单 or an application form
     credx user add|passwd|disable|enable|list   accounts (the store's owner)
@@ -133,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="validate as a real import, print what would change, write nothing",
+    )
+    imp.add_argument(
+        "--json",
+        action="store_true",
+        help="with --dry-run: one JSON object instead of the text (docs/spreadsheets.md)",
     )
     imp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
@@ -523,6 +528,8 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.store import Store
 
     root = resolve_db(args.db)
+    if args.json and not args.dry_run:
+        raise CliError("--json goes with --dry-run; nothing was imported", EXIT_USAGE)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file: {', '.join(missing)}; nothing was imported")
@@ -530,7 +537,7 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
         mapping = load_mapping(args.mapping)
     except MappingError as exc:
         raise CliError(f"{exc}; nothing was imported") from None
-    paths = [Path(p) for p in args.paths]
+    paths = import_files(args.paths)
     if args.dry_run:
         return _import_dry_run(args, root, paths, mapping)
     # A refused import into a new path leaves no store marker, no locks/ and no folder
@@ -586,11 +593,51 @@ def _new_store_leftovers(root: Path):  # -> Callable[[], None]
     return remove
 
 
+IMPORT_FOLDER_SUFFIXES = (".json", ".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+"""What a folder given to `credx import` stands for (docs/spreadsheets.md)."""
+
+
+def import_files(named: Sequence[str | Path]) -> list[Path]:
+    """The files to import: a file as named; a folder stands for its import-format
+    ``*.json`` files, then its spreadsheets (``*.xlsx``, ``*.xlsm``, ``*.xls``,
+    ``*.ods``, ``*.csv``), each group in name order, not looking into sub-folders and
+    skipping hidden files and Excel's ``~$`` lock files.  A folder with none of them
+    is refused: the registrar pointed at the wrong folder."""
+    files: list[Path] = []
+    for name in named:
+        path = Path(name)
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = [
+            child
+            for child in path.iterdir()
+            if child.suffix.lower() in IMPORT_FOLDER_SUFFIXES
+            and not child.name.startswith((".", "~$"))
+            and child.is_file()
+        ]
+        if not found:
+            raise CliError(
+                f"folder {path} holds no file to import (*.json, *.xlsx, *.xls, *.ods, "
+                "*.csv); nothing was imported"
+            )
+        files.extend(sorted((f for f in found if f.suffix.lower() == ".json"), key=_name_key))
+        files.extend(sorted((f for f in found if f.suffix.lower() != ".json"), key=_name_key))
+    return files
+
+
+def _name_key(path: Path) -> tuple[str, str]:
+    return (path.name.casefold(), path.name)
+
+
 def _import_dry_run(args: argparse.Namespace, root: Path, paths: list[Path], mapping) -> int:
     """`credx import --dry-run`: the real import's checks, then what would change; the
-    store is only read (no lock, no audit event, no file created)."""
+    store is only read (no lock, no audit event, no file created).  With ``--json``
+    one JSON object on stdout, a refused file included (``ok: false``)."""
+    import orjson
+
     from credx_tui.importing import ImportFailed
-    from credx_tui.services.dry_run import dry_run
+    from credx_tui.services.dry_run import dry_run, failed_json
     from credx_tui.store import Store
     from policy.text import for_terminal
 
@@ -598,7 +645,14 @@ def _import_dry_run(args: argparse.Namespace, root: Path, paths: list[Path], map
     try:
         report = dry_run(root, paths, _rules(args, store), mapping=mapping)
     except ImportFailed as exc:
+        if args.json:
+            sys.stdout.write(
+                orjson.dumps(failed_json(exc.problems), option=orjson.OPT_INDENT_2).decode() + "\n"
+            )
         raise CliError(str(exc)) from None
+    if args.json:
+        sys.stdout.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     for line in report.lines(lang):
         print(for_terminal(line))
@@ -890,10 +944,15 @@ def _stats(args: argparse.Namespace, admin: Admin) -> int:
     import orjson
 
     from credx_tui.services import ServiceError
+    from credx_tui.services.exports import known_college
     from credx_tui.services.stats import college_figures, figure_tables
 
     store = _open_store(args)
     services = _services(args, store)
+    try:  # the arguments first, as `credx export` does: a bad one is a usage error
+        known_college(services, args.college)
+    except ServiceError as exc:
+        raise CliError(exc.en, EXIT_USAGE) from None
     try:
         figures = college_figures(services, _staff_actor(services), college=args.college)
     except ServiceError as exc:

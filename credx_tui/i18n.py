@@ -719,6 +719,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "警告：数据库 {path} 位于网络文件系统（{fstype}），其文件锁不可靠，多人同时使用可能丢失数据。请把数据库放在服务器本地磁盘上。",
         "Warning: the store {path} is on a network file system ({fstype}); its file locks cannot be trusted and simultaneous users may lose data. Keep the store on the server's local disk.",
     ),
+    # -- reg12: the transcript changed after submission (issue 12, item 2) -----------
+    "decision.drift": (
+        "注意：成绩单在提交后有变化（如新的补考、重修成绩），请按现在的成绩单审核：",
+        "Note: the transcript changed after submission (e.g. a new 补考 or 重修 result); "
+        "decide on the transcript as it is now:",
+    ),
+    "decision.drift.other": (
+        "注意：成绩单在提交后有变化，但本申请的目标课程和认定来源未变。",
+        "Note: the transcript changed after submission, but not this application's "
+        "target course or sources.",
+    ),
+    "decision.drift.target": ("目标课程", "target"),
+    "decision.drift.source": ("认定来源", "source"),
+    "decision.drift.line": (
+        "{role} {ref} {name}：提交时 {then}；现在 {now}",
+        "{role} {ref} {name}: at submission {then}; now {now}",
+    ),
+    "decision.drift.added": (
+        "{role} {ref} {name}：提交后新增 {added}",
+        "{role} {ref} {name}: new since submission: {added}",
+    ),
+    "decision.drift.absent": ("无此记录", "not held"),
+    "decision.drift.credits": ("{credits} 学分", "{credits} credits"),
     # -- trainer ---------------------------------------------------------------------
     "walk.sandbox": ("培训沙盒", "TRAINING SANDBOX"),
     "walk.banner": (
@@ -859,8 +882,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stats.col.oldest": ("最久等待（天）", "oldest waiting (days)"),
     "stats.sheet.subtitle": ("{scope}，导出于 {at}", "{scope}, exported {at}"),
     "desk.title": ("教务处：全校学分兑换概况", "Registrar's office: the college at a glance"),
-    "desk.export.label": ("导出到（.xlsx 或 .csv）：", "Export to (.xlsx or .csv):"),
-    "desk.export.done": ("已导出：{path}", "Exported: {path}"),
+    "desk.export.label": (
+        "导出到（.xlsx 或 .csv；F8、F9 写在同一文件夹）：",
+        "Export to (.xlsx or .csv; F8 and F9 write in the same folder):",
+    ),
+    "desk.export.done": ("已导出 {rows} 行：{path}", "Exported {rows} rows: {path}"),
     "key.desk_export": ("导出", "Export"),
     "key.desk_export.tip": (
         "把当前统计表导出到下方的文件（.xlsx 或 .csv）",
@@ -868,6 +894,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.desk_queue": ("审核队列", "Review queue"),
     "key.desk_queue.tip": ("打开全部学院的审核队列", "Open the review queue of every college"),
+    # -- reg12: the desk exports the approved sheet and the register (issue 12) --------
+    "key.desk_export_approved": ("导出通过名单", "Export approved"),
+    "key.desk_export_approved.tip": (
+        "导出审核通过名单（回录教务系统），与 credx export approved 相同",
+        "Export every approved exchange, to enter back into the academic system "
+        "(as credx export approved)",
+    ),
+    "key.desk_export_register": ("导出申请总表", "Export register"),
+    "key.desk_export_register.tip": (
+        "导出全部申请的登记表（各种状态），与 credx export applications 相同",
+        "Export the whole register, every status (as credx export applications)",
+    ),
+    "desk.file.approved": ("审核通过名单", "approved"),
+    "desk.file.applications": ("申请登记表", "applications"),
+    "desk.export.busy": ("正在导出：{path}", "Exporting: {path}"),
+    "desk.export.failed": (
+        "{path} 已写出，但无法记入审计日志：{error}",
+        "{path} was written, but the audit log could not be: {error}",
+    ),
     "kind.general_elective": ("通识选修课", "general electives"),
     "kind.professional_extension": ("专业拓展课", "professional extension courses"),
     "kind.competition": ("竞赛集训学分", "competition-training credits"),

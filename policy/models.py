@@ -306,6 +306,35 @@ class ExchangeApplication(Model):
         description="who and what, copied at save time so a reviewer's queue of thousands "
         "needs no read of each student's transcript",
     )
+    submitted_transcript: TranscriptFingerprint | None = Field(
+        default=None,
+        description="the transcript as it was at the last submit (policy.fingerprint), so "
+        "the reviewer is told what changed since; None: submitted before credx kept it",
+    )
+
+
+class SubmittedEntry(Model):
+    """One transcript entry an application rests on (its target or one source) as it
+    was at submission: what the reviewer is shown when it has changed since."""
+
+    role: str = Field(pattern=r"^(target|source)$", description="目标课程 or 认定来源")
+    ref: Line = Field(min_length=1, max_length=30, description="课程代码 or certificate id")
+    kind: SourceKind | None = Field(default=None, description="the source's kind; None: target")
+    held: bool = Field(default=True, description="False: the student held no such entry")
+    name: Line = Field(default="", max_length=80)
+    category: Category | None = None
+    credits: float = Field(strict=True, default=0, ge=0, le=40)
+    attempts: list[Attempt] = Field(default_factory=list, description="a course's sittings")
+    date: DateText | None = Field(default=None, description="a certificate's date")
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the entry")
+
+
+class TranscriptFingerprint(Model):
+    """The student's transcript at submission: a hash of all of it, and the entries
+    the application rests on, each with its own hash (issue 12, item 2)."""
+
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the transcript")
+    entries: list[SubmittedEntry] = Field(default_factory=list, max_length=64)
 
 
 class ApplicationSummary(Model):

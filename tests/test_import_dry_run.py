@@ -160,3 +160,120 @@ def test_submitted_application_whose_target_changes(tmp_path: Path, capsys) -> N
     assert "XF2026-0002 2023110102 审核中 目标课程 YJ23111" in out
     assert main(["--lang", "en", "import", "--dry-run", "--db", str(root), str(update)]) == 0
     assert "XF2026-0002 2023110102 审核中 target YJ23111" in capsys.readouterr().out
+
+
+def test_summary_block_counts(tmp_path: Path, capsys) -> None:
+    """The block a registrar reads first: the counts of everything above it."""
+    root = _loaded(tmp_path)
+    update = _book(tmp_path / "next.xlsx", {"学生名单": NEXT_STUDENTS, "成绩": NEXT_GRADES})
+    capsys.readouterr()
+    assert main(["import", "--dry-run", "--db", str(root), str(update)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    block = out[out.index("== 汇总（试运行，未写入） ==") :]
+    assert block == [
+        "== 汇总（试运行，未写入） ==",
+        "学生：新增 1，变更 0",
+        "课程记录：新增 1，变更 1（新增考试记录 2，涉及 2 份成绩单）",
+        "证书：新增或变更 0",
+        "人才培养方案：新增 0，变更 0",
+        "将变为可兑换的课程：1",
+        "受影响的已提交申请：0",
+    ]
+    assert main(["--lang", "en", "import", "--dry-run", "--db", str(root), str(update)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-6:] == [
+        "students: 1 added, 0 changed",
+        "course records: 1 added, 1 changed (2 sittings added, 2 transcripts)",
+        "certificates added or changed: 0",
+        "programmes: 0 added, 0 changed",
+        "courses that become exchangeable: 1",
+        "submitted applications affected: 0",
+    ]
+
+
+def test_dry_run_json_is_one_stable_object(tmp_path: Path, capsys) -> None:
+    import json
+
+    from fixtures import DEMO_DIR
+
+    root = tmp_path / "demo"
+    assert main(["import", "--db", str(root), str(DEMO_DIR)]) == 0
+    grades = [
+        HEAD,
+        ["2025-2026", 1, "2023110102", "周雨桐", "YJ23111", "虚拟化技术", "必修", 4, 48, "重修"],
+    ]
+    update = _book(tmp_path / "next.xlsx", {"成绩": grades})
+    capsys.readouterr()
+    before = _fingerprint(root)
+    assert main(["import", "--dry-run", "--json", "--db", str(root), str(update)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert _fingerprint(root) == before
+    assert list(data) == [
+        "format",
+        "version",
+        "ok",
+        "written",
+        "summary",
+        "students_added",
+        "students_changed",
+        "transcripts",
+        "courses_become_exchangeable",
+        "applications_affected",
+        "in_files",
+    ]
+    assert (data["format"], data["version"], data["ok"], data["written"]) == (
+        "credx-dry-run",
+        1,
+        True,
+        False,
+    )
+    assert data["summary"] == {
+        "students_added": 0,
+        "students_changed": 0,
+        "transcripts_changed": 1,
+        "records_added": 0,
+        "records_changed": 1,
+        "sittings_added": 1,
+        "certificates_changed": 0,
+        "programmes_added": 0,
+        "programmes_changed": 0,
+        "courses_become_exchangeable": 0,
+        "applications_affected": 1,
+    }
+    assert data["applications_affected"] == [
+        {
+            "id": "XF2026-0002",
+            "student_id": "2023110102",
+            "status": "审核中",
+            "changed": [{"role": "target", "ref": "YJ23111"}],
+        }
+    ]
+    [change] = data["transcripts"]
+    assert change["student_id"] == "2023110102" and change["sittings"] == 1
+    assert change["sittings_added"] == ["YJ23111 虚拟化技术 重修 48 2025-2026学年 第1学期"]
+
+
+def test_dry_run_json_of_a_refused_file(tmp_path: Path, capsys) -> None:
+    import json
+
+    root = _loaded(tmp_path)
+    grades = [row[:] for row in NEXT_GRADES]
+    grades[1][2] = "2.0231E+09"
+    bad = _book(tmp_path / "bad.xlsx", {"成绩": grades})
+    capsys.readouterr()
+    before = _fingerprint(root)
+    assert main(["import", "--dry-run", "--json", "--db", str(root), str(bad)]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["ok"] is False and data["written"] is False
+    # The same problems the text gives, one object each, located.
+    texts = [p["text"] for p in data["problems"]]
+    assert captured.err.splitlines()[1:] == [f"  {t}" for t in texts]
+    problem = data["problems"][0]
+    assert problem["file"] == str(bad)
+    assert problem["location"] == "sheet 成绩, row 2, column 学号 (C2)"
+    assert "nothing was imported" in captured.err
+    # --json belongs to the dry run: a real import with it is a usage error, nothing read.
+    assert main(["import", "--json", "--db", str(root), str(bad)]) == 2
+    assert "--json goes with --dry-run" in capsys.readouterr().err
+    assert _fingerprint(root) == before

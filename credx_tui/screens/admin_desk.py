@@ -1,11 +1,15 @@
 """The 教务处 desk (issue 12, item 4): where an admin starts.  The figures of
 ``credx stats`` (:mod:`credx_tui.services.stats`), one at a time, chosen from a list:
 a table and a chart (textual-plotext), a key to export what is shown through the same
-writer as ``credx export`` (:mod:`credx_tui.exporting`), F5 to read the store again,
+writer as ``credx export`` (:mod:`credx_tui.exporting`), F8/F9 for the approved sheet
+and the whole register of ``credx export``, delivered as other documents are (a
+browser download, else the copy on the server), F5 to read the store again,
 F7 to the review queue every college (what an admin saw here before the desk)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -18,9 +22,10 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from credx_tui.exporting import ExportError, write_sheet
+from credx_tui.exporting import ExportError, Sheet, check_target, write_sheet
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
+from credx_tui.services.exports import approved_sheet, record_export, register_sheet
 from credx_tui.services.stats import (
     FIGURES,
     FigureTable,
@@ -28,6 +33,7 @@ from credx_tui.services.stats import (
     figure_sheet,
     figure_tables,
 )
+from credx_tui.store import StoreError
 
 ASCII_FRAME = str.maketrans(
     {
@@ -68,12 +74,29 @@ class AsciiPlot(PlotextPlot):
 
 SERIES_COLORS = ("gray", "orange", "green", "red")
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+
 
 class AdminDeskScreen(CredxScreen):
     """The college at a glance, for the 教务处."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+e", "export", "导出", id="desk_export", tooltip="导出当前统计表"),
+        Binding(
+            "f8",
+            "export_approved",
+            "导出通过名单",
+            id="desk_export_approved",
+            tooltip="导出审核通过名单（回录教务系统）",
+        ),
+        Binding(
+            "f9",
+            "export_register",
+            "导出申请总表",
+            id="desk_export_register",
+            tooltip="导出全部申请的登记表",
+        ),
         Binding("f7", "queue", "审核队列", id="desk_queue", tooltip="打开全部学院的审核队列"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("f10", "logout", "注销", id="logout", tooltip="注销并回到登录页"),
@@ -84,6 +107,8 @@ class AdminDeskScreen(CredxScreen):
         self.tables: list[FigureTable] = []
         self.current = 0
         """Index of the figure shown, in :data:`FIGURES` order."""
+        self.last_export: Path | None = None
+        """The file the last export wrote (the copy on the server)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -174,18 +199,90 @@ class AdminDeskScreen(CredxScreen):
         if not self.tables:
             return
         table = self.tables[self.current]
-        path = self.query_one("#desk-path", Input).value.strip()
+        path = Path(self.query_one("#desk-path", Input).value.strip())
         now = self.services.clock().astimezone()
         sheet = figure_sheet(
             table, self.services.rules, self.t("stats.all_colleges"), now, self.lang
         )
+        self._write("figure", lambda: sheet, path)
+
+    def action_export_approved(self) -> None:
+        """F8: every approved exchange, the sheet a registrar enters back into the
+        academic system (``credx export approved``), beside the file named below."""
+        self._write(
+            "approved",
+            lambda: approved_sheet(self.services, self.actor),
+            self._beside("approved"),
+        )
+
+    def action_export_register(self) -> None:
+        """F9: the whole register, every status (``credx export applications``)."""
+        self._write(
+            "applications",
+            lambda: register_sheet(self.services, self.actor),
+            self._beside("applications"),
+        )
+
+    def _beside(self, which: str) -> Path:
+        """Where F8/F9 write: the folder of the path field, a name with the time, the
+        field's format (.csv when it names one, else .xlsx)."""
+        field = Path(self.query_one("#desk-path", Input).value.strip() or self._default_path())
+        suffix = ".csv" if field.suffix.lower() == ".csv" else ".xlsx"
+        stamp = self.services.clock().astimezone().strftime("%Y%m%d-%H%M%S")
+        return field.parent / f"{self.t(f'desk.file.{which}')}-{stamp}{suffix}"
+
+    def _write(self, which: str, make: Callable[[], Sheet], path: Path) -> None:
+        """Make and write a sheet in a thread worker (thousands of rows take seconds),
+        then say where it is and get it to the person (:meth:`CredxScreen.deliver`)."""
         try:
-            written = write_sheet(sheet, path)
+            if path.parent == self.credx.print_dir:  # made when first used, as for PDFs
+                path.parent.mkdir(parents=True, exist_ok=True)
+            check_target(path)
+        except OSError as exc:
+            message = self.t("print.failed", path=path.parent, error=exc.strerror)
+            self.notify(message, severity="error", timeout=10, markup=False)
+            return
         except ExportError as exc:
             self.notify(exc.text(self.lang), severity="error", timeout=10, markup=False)
             return
-        self.last_export = written
-        self.notify(self.t("desk.export.done", path=str(written)), timeout=10, markup=False)
+        if which == "figure":  # a few rows: written at once, as before
+            try:
+                written = write_sheet(make(), path)
+            except ExportError as exc:
+                self.notify(exc.text(self.lang), severity="error", timeout=10, markup=False)
+            else:
+                self._written(written, len(self.tables[self.current].rows))
+            return
+        self.notify(self.t("desk.export.busy", path=str(path)), timeout=5, markup=False)
+
+        def work() -> None:
+            try:
+                sheet = make()
+                written = write_sheet(sheet, path)
+                record_export(self.services, self.actor, which, written, len(sheet.rows))
+            except (ExportError, ServiceError) as exc:
+                self.app.call_from_thread(
+                    self.notify, exc.text(self.lang), severity="error", timeout=10, markup=False
+                )
+            except (OSError, StoreError) as exc:  # the audit log could not be written
+                message = self.t("desk.export.failed", path=str(path), error=str(exc))
+                self.app.call_from_thread(
+                    self.notify, message, severity="error", timeout=10, markup=False
+                )
+            else:
+                self.app.call_from_thread(self._written, written, len(sheet.rows))
+
+        # Not exclusive: F8 then F9 at once writes both files.
+        self.run_worker(work, thread=True, group="desk-export")
+
+    def _written(self, path: Path, rows: int) -> None:
+        self.last_export = path
+        message = self.t("desk.export.done", path=str(path), rows=rows)
+        self.notify(message, timeout=15, markup=False)
+        media = CSV_TYPE if path.suffix.lower() == ".csv" else XLSX_TYPE
+        # No one-time link for the 教务处: links live in a student's file (issue 10),
+        # so in a terminal the copy on the server, said above, is the file.
+        self.deliver("", path.name, media, path, str(path))
 
     def action_queue(self) -> None:
         """F7: the review queue of every college."""

@@ -113,13 +113,14 @@ class CredxScreen(Localized, Screen):
         browser (textual-serve) as a download through ``deliver_binary``; over SSH or
         in a terminal as a one-time link with its QR code (services.links: theirs
         only, 15 minutes, once).  Without the college's ``public_url`` there is no
-        link to give, and the copy on this disk (``saved``, said already) is all."""
+        link to give, and the copy on this disk (``saved``, said already) is all; so
+        too for ``document=""``, a file no link can name (the 教务处 desk's exports)."""
         if self.app.is_web:
             source = payload if isinstance(payload, Path) else io.BytesIO(payload)
             self.app.deliver_binary(source, save_filename=name, mime_type=media_type)
             self.notify(self.t("download.browser", name=name), timeout=8, markup=False)
             return
-        if not (self.services.rules.service.public_url and self.credx.download_links):
+        if not (document and self.services.rules.service.public_url and self.credx.download_links):
             return
         from credx_tui.services.links import make_download_link
         from credx_tui.widgets.download_link import DownloadLinkDialog

@@ -27,7 +27,7 @@ from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 from policy.eligibility import fmt
-from policy.models import Attachment, Status
+from policy.models import Attachment, Attempt, SourceKind, Status, SubmittedEntry
 
 ATTACHMENT_COLUMNS = (
     ("name", "decision.att.name"),
@@ -88,6 +88,7 @@ class ReviewDecisionScreen(CredxScreen):
         yield Static("", id="decision-message", markup=False)
         with VerticalScroll(id="decision-body"):
             yield Static("", id="decision-student", markup=False)
+            yield Static("", id="decision-drift", markup=False)
             yield Static("", id="decision-target", markup=False)
             yield Static("", id="decision-sources", markup=False)
             yield Static("", id="decision-note", markup=False)
@@ -158,6 +159,9 @@ class ReviewDecisionScreen(CredxScreen):
             student.append(f"  {self.t('field.class')} ", style="bold")
             student.append(f.student.class_name)
         self.query_one("#decision-student", Static).update(student)
+        drift = self._drift()
+        self.query_one("#decision-drift", Static).update(drift)
+        self.query_one("#decision-drift", Static).display = bool(drift)
         self.query_one("#decision-target", Static).update(self._target())
         self.query_one("#decision-sources", Static).update(self._sources())
         self.query_one("#decision-note", Static).update(self._note())
@@ -165,6 +169,73 @@ class ReviewDecisionScreen(CredxScreen):
         self.query_one("#decision-verdict", Static).update(self._verdict())
         self._attachments(app.attachments)
         self.query_one("#decision-trail", Static).update(self._trail())
+
+    def _drift(self) -> Text:
+        """What moved on the transcript since the last submit (issue 12, item 2): empty
+        when nothing did, or when no fingerprint was kept then."""
+        f = self.file
+        assert f is not None
+        drift = f.transcript_drift
+        text = Text()
+        if drift is None or not drift.changed:
+            return text
+        if not drift.entries:
+            text.append(self.t("decision.drift.other"), style="bold yellow")
+            return text
+        text.append(self.t("decision.drift"), style="bold yellow")
+        for then, now in drift.entries:
+            text.append("\n  ")
+            added = [a for a in now.attempts if a not in then.attempts]
+            if (
+                then.held
+                and now.held
+                and added
+                and all(a in now.attempts for a in then.attempts)
+                and (then.name, then.credits, then.category)
+                == (now.name, now.credits, now.category)
+            ):
+                # The usual term update: new sittings and nothing else.
+                sep = ", " if self.lang == "en" else "，"
+                text.append(
+                    self.t(
+                        "decision.drift.added",
+                        role=self.t(f"decision.drift.{then.role}"),
+                        ref=then.ref,
+                        name=now.name,
+                        added=sep.join(self._sitting(a) for a in added),
+                    ),
+                    style="yellow",
+                )
+                continue
+            text.append(
+                self.t(
+                    "decision.drift.line",
+                    role=self.t(f"decision.drift.{then.role}"),
+                    ref=then.ref,
+                    name=now.name or then.name,
+                    then=self._entry_text(then),
+                    now=self._entry_text(now),
+                ),
+                style="yellow",
+            )
+        return text
+
+    def _entry_text(self, entry: SubmittedEntry) -> str:
+        """One transcript entry in a line: credits and every sitting (or the date)."""
+        if not entry.held:
+            return self.t("decision.drift.absent")
+        parts = [self.t("decision.drift.credits", credits=fmt(entry.credits))]
+        if entry.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
+            parts.append(entry.date or "-")
+        else:
+            parts.extend(self._sitting(a) for a in entry.attempts)
+        return ", ".join(parts) if self.lang == "en" else "，".join(parts)
+
+    @staticmethod
+    def _sitting(attempt: Attempt) -> str:
+        return (
+            f"{attempt.kind.value} {attempt.result} ({attempt.term.year}-{attempt.term.semester})"
+        )
 
     def _target(self) -> Text:
         f = self.file

@@ -44,6 +44,7 @@ from credx_tui.store.schema import UploadRecord
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
+from policy.fingerprint import fingerprint
 from policy.models import (
     Account,
     ApplicationSummary,
@@ -528,7 +529,12 @@ class Services:
             _refuse(workflow.missing_evidence(app, self.rules))
             handed_in = app.status == Status.DRAFT or app.submitted_at is None
             app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
-            update: dict[str, object] = {"rules_version": self.rules_version}
+            # The transcript as submitted: the reviewer is told when a term update
+            # changes it afterwards (issue 12, item 2).
+            update: dict[str, object] = {
+                "rules_version": self.rules_version,
+                "submitted_transcript": fingerprint(dossier.transcript, app),
+            }
             if handed_in:
                 # A draft (new or withdrawn) is handed in now: 提交日期 and 申请学年 are
                 # today's, not the day the draft was saved.  Resubmitting a returned one

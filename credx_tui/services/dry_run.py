@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credx_tui.importing import ImportBundle, parse_files
+from credx_tui.importing import ImportBundle, ImportProblem, parse_files
 from credx_tui.services.loading import existing_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
@@ -47,6 +47,8 @@ class StudentChange:
     sittings_added: list[str] = field(default_factory=list)
     """Sittings new on records already there, as ``code 名称 考试性质 成绩 学期``."""
     sittings_of_new_records: int = 0
+    certificates: list[str] = field(default_factory=list)
+    """Certificate numbers new or changed on the transcript."""
 
     @property
     def sittings(self) -> int:
@@ -71,7 +73,7 @@ class DryRunReport:
     programmes: tuple[int, int] = (0, 0)
     """(added, changed) 人才培养方案."""
     other: dict[str, int] = field(default_factory=dict)
-    """Accounts and applications the files hold, by kind."""
+    """Accounts and applications the files hold, by kind (``accounts``, ``applications``)."""
 
     def lines(self, lang: str = "zh") -> list[str]:
         """The report for the terminal, in ``lang`` (zh or en)."""
@@ -114,6 +116,10 @@ class DryRunReport:
             out.extend(f"    + {r}" for r in change.records_added)
             out.extend(f"    ~ {r}" for r in change.records_changed)
             out.extend(f"    + {r}" for r in change.sittings_added)
+            if change.certificates:
+                out.append(
+                    f"    ~ {'证书' if zh else 'certificates'} {', '.join(change.certificates)}"
+                )
         out.append(
             f"将变为可兑换的课程：{len(self.becomes_exchangeable)}"
             if zh
@@ -130,9 +136,115 @@ class DryRunReport:
         for app_id, sid, status, what in self.applications_affected:
             parts = ", ".join(f"{words.get(role, role)} {ref}" for role, ref in what)
             out.append(f"  {app_id} {sid} {status} {parts}")
+        in_files = {"accounts": "文件中的账号", "applications": "文件中的申请"} if zh else {}
         for kind, count in sorted(self.other.items()):
-            out.append(f"{kind}: {count}")
+            label = in_files.get(kind, f"{kind} in the files")
+            out.append(f"{label}：{count}" if zh else f"{label}: {count}")
+        out.append("")
+        out.extend(self.summary_lines(lang))
         return out
+
+    def counts(self) -> dict[str, int]:
+        """The summary's figures, under the keys of the JSON report (docs/spreadsheets.md)."""
+        return {
+            "students_added": len(self.students_added),
+            "students_changed": len(self.students_changed),
+            "transcripts_changed": len(self.transcripts),
+            "records_added": sum(len(c.records_added) for c in self.transcripts),
+            "records_changed": sum(len(c.records_changed) for c in self.transcripts),
+            "sittings_added": sum(c.sittings for c in self.transcripts),
+            "certificates_changed": sum(len(c.certificates) for c in self.transcripts),
+            "programmes_added": self.programmes[0],
+            "programmes_changed": self.programmes[1],
+            "courses_become_exchangeable": len(self.becomes_exchangeable),
+            "applications_affected": len(self.applications_affected),
+        }
+
+    def summary_lines(self, lang: str = "zh") -> list[str]:
+        """The counts at a glance, the block a registrar reads first (issue 12)."""
+        c = self.counts()
+        if lang == "en":
+            return [
+                "== summary (dry run, nothing written) ==",
+                f"students: {c['students_added']} added, {c['students_changed']} changed",
+                f"course records: {c['records_added']} added, {c['records_changed']} changed "
+                f"({c['sittings_added']} sittings added, {c['transcripts_changed']} transcripts)",
+                f"certificates added or changed: {c['certificates_changed']}",
+                f"programmes: {c['programmes_added']} added, {c['programmes_changed']} changed",
+                f"courses that become exchangeable: {c['courses_become_exchangeable']}",
+                f"submitted applications affected: {c['applications_affected']}",
+            ]
+        return [
+            "== 汇总（试运行，未写入） ==",
+            f"学生：新增 {c['students_added']}，变更 {c['students_changed']}",
+            f"课程记录：新增 {c['records_added']}，变更 {c['records_changed']}"
+            f"（新增考试记录 {c['sittings_added']}，涉及 {c['transcripts_changed']} 份成绩单）",
+            f"证书：新增或变更 {c['certificates_changed']}",
+            f"人才培养方案：新增 {c['programmes_added']}，变更 {c['programmes_changed']}",
+            f"将变为可兑换的课程：{c['courses_become_exchangeable']}",
+            f"受影响的已提交申请：{c['applications_affected']}",
+        ]
+
+    def to_json(self) -> dict[str, object]:
+        """One JSON object, stable for scripts (``credx import --dry-run --json``;
+        the keys are documented in docs/spreadsheets.md)."""
+        return {
+            "format": "credx-dry-run",
+            "version": 1,
+            "ok": True,
+            "written": False,
+            "summary": self.counts(),
+            "students_added": [{"student_id": i, "name": n} for i, n in self.students_added],
+            "students_changed": [{"student_id": i, "name": n} for i, n in self.students_changed],
+            "transcripts": [
+                {
+                    "student_id": c.student_id,
+                    "name": c.name,
+                    "records_added": c.records_added,
+                    "records_changed": c.records_changed,
+                    "sittings_added": c.sittings_added,
+                    "sittings": c.sittings,
+                    "certificates": c.certificates,
+                }
+                for c in self.transcripts
+            ],
+            "courses_become_exchangeable": [
+                {"student_id": i, "code": code, "name": name}
+                for i, code, name in self.becomes_exchangeable
+            ],
+            "applications_affected": [
+                {
+                    "id": app_id,
+                    "student_id": sid,
+                    "status": status,
+                    "changed": [{"role": role, "ref": ref} for role, ref in what],
+                }
+                for app_id, sid, status, what in self.applications_affected
+            ],
+            "in_files": dict(sorted(self.other.items())),
+        }
+
+
+def failed_json(problems: list[ImportProblem]) -> dict[str, object]:
+    """The JSON object of a dry run whose files are refused: every problem, located."""
+    return {
+        "format": "credx-dry-run",
+        "version": 1,
+        "ok": False,
+        "written": False,
+        "problems": [
+            {
+                "file": p.file,
+                "location": p.location,
+                "document": p.document,
+                "key": p.key,
+                "field": p.field,
+                "message": p.message,
+                "text": str(p),
+            }
+            for p in problems
+        ],
+    }
 
 
 def dry_run(
@@ -210,9 +322,9 @@ def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:
                 if what:
                     report.applications_affected.append((app.id, sid, app.status.value, what))
     if new.accounts:
-        report.other["accounts in the files"] = len(new.accounts)
+        report.other["accounts"] = len(new.accounts)
     if new.applications:
-        report.other["applications in the files"] = len(new.applications)
+        report.other["applications"] = len(new.applications)
     return report
 
 
@@ -259,10 +371,8 @@ def _transcript_change(
                 if a not in old.attempts
             )
     if before is not None and before.certificates != after.certificates:
-        change.records_changed.append(
-            "证书 " + ", ".join(c.id for c in after.certificates if c not in before.certificates)
-        )
-    if not (change.records_added or change.records_changed):
+        change.certificates = [c.id for c in after.certificates if c not in before.certificates]
+    if not (change.records_added or change.records_changed or change.certificates):
         return None
     return change
 

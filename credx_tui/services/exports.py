@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from credx_tui.exporting import Column, Sheet
 from credx_tui.services.core import Actor, Services
@@ -448,4 +449,33 @@ def register_sheet(
         subtitle=f"{_scope(college, term, chosen)}，共 {len(rows)} 条，导出于 {when:%Y-%m-%d %H:%M}",
         columns=REGISTER_COLUMNS,
         rows=[r[1] for r in rows],
+    )
+
+
+def record_export(services: Services, actor: Actor, which: str, path: Path, rows: int) -> None:
+    """Note in the store's audit log (``credx audit``) that ``actor`` took the
+    ``which`` sheet (``approved`` or ``applications``: names, 学号 and results) out of
+    credx from the app, as ``credx export`` notes its own (``export.<which>``)."""
+    import os
+    import pwd
+
+    from credx_tui.store.admin import AuditEvent, append_audit
+
+    require_registrar(services, actor)
+    uid = os.geteuid()
+    try:
+        os_user = pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a passwd entry (a container)
+        os_user = str(uid)
+    append_audit(
+        services.store,
+        AuditEvent(
+            at=services.clock(),
+            action=f"export.{which}",
+            target=str(path.resolve())[:400],
+            os_user=os_user,
+            uid=uid,
+            via=f"app:{actor.username}",
+            detail={"rows": rows},
+        ),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from policy import offers, workflow
 from policy.dossier import Dossier
+from policy.fingerprint import TranscriptDrift, drift
 from policy.grades import available_for_graduation, chronological, counting_attempt, parse_result
 from policy.models import (
     Attempt,
@@ -76,6 +77,8 @@ class ReviewFile:
     steps: list[ReviewStep]
     step: ReviewStep | None
     """The step waiting for a decision (None when not under review)."""
+    transcript_drift: TranscriptDrift | None = None
+    """How the transcript moved since the last submit (None: no fingerprint was kept)."""
     refusal_zh: str = ""
     refusal_en: str = ""
     """Why this reviewer may not decide it now (another step's, or not under review);
@@ -160,6 +163,7 @@ def build_review_file(
         events=events,
         steps=list(rules.review_steps),
         step=workflow.current_step(app, rules),
+        transcript_drift=drift(app.submitted_transcript, dossier.transcript),
         refusal_zh=zh,
         refusal_en=en,
     )

@@ -83,6 +83,7 @@ from credx_tui.store.schema import (
 from credx_tui.store.staging import StagedFiles
 from credx_tui.store.store import hot_bucket, shard_key
 from policy.dossier import Dossier
+from policy.fingerprint import SUBMITTED, TranscriptFingerprint, fingerprint, for_import
 from policy.models import (
     Category,
     CourseRecord,
@@ -325,6 +326,9 @@ class CollegeWriter:
         """(offset, length) of every spilled transcript, in the order they came."""
         self._spill_path = self.staged.folder.with_name(self.staged.folder.name + ".spill")
         self._spill_end = 0
+        self.fingerprints: dict[str, TranscriptFingerprint] = {}
+        """Per application id, the transcript fingerprint a submitted application that
+        arrives without one keeps (policy.fingerprint.for_import, issue 12)."""
 
     def programme(self, programme: Programme) -> None:
         """A 人才培养方案 to insert or replace."""
@@ -554,9 +558,10 @@ class CollegeWriter:
             dirty = False
             written: dict[str, set[str]] = {"applications": set(), "events": set()}
             for spec in specs:
-                app = self._with_summary(spec.application, summary_facts)
+                old_id = app_ids.get(spec.application.id)
+                app = self._with_fingerprint(spec.application, apps.get(old_id or ""))
+                app = self._with_summary(app, summary_facts)
                 doc = app.model_dump(mode="json")
-                old_id = app_ids.get(app.id)
                 changed = old_id is None or apps[old_id] != doc
                 report.count("applications", changed)
                 if changed:
@@ -588,6 +593,26 @@ class CollegeWriter:
                 tables = _with_unknown(data, HOT_TABLES)
                 _raise_damaged(path, document_problems(path, kept, tables))
                 self.staged.put(path, encode(data))
+
+    def _with_fingerprint(
+        self, app: ExchangeApplication, stored: dict[str, Any] | None
+    ) -> ExchangeApplication:
+        """The fingerprint an imported application keeps: its own, else the stored
+        one (an import never rewrites what was kept at submit), else the one taken of
+        the transcript it arrives with (:func:`policy.fingerprint.for_import`)."""
+        kept = (stored or {}).get("submitted_transcript")
+        stored_app = None
+        if kept is not None:
+            stored_app = app.model_copy(
+                update={"submitted_transcript": TranscriptFingerprint.model_validate(kept)}
+            )
+
+        def transcript() -> Transcript | None:
+            return self.store.transcript(app.student_id)
+
+        if app.id in self.fingerprints and kept is None and app.submitted_transcript is None:
+            return app.model_copy(update={"submitted_transcript": self.fingerprints[app.id]})
+        return for_import(app, stored_app, transcript)
 
     def _with_summary(
         self, app: ExchangeApplication, summary_facts: Callable[[str], Any]
@@ -633,6 +658,10 @@ def write_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
             writer.transcript(transcript.student_id, transcript.model_dump_json().encode())
         writer.accounts = list(bundle.accounts)
         writer.applications = list(bundle.applications)
+        for spec in bundle.applications:
+            app = spec.application
+            if app.status in SUBMITTED and app.student_id in transcripts:
+                writer.fingerprints[app.id] = fingerprint(transcripts[app.student_id], app)
         return writer.write(transcripts.get)
 
 
@@ -809,11 +838,14 @@ class _StreamedImport:
         order they came (every student and programme is known by now), and the facts
         of the records the applications name."""
         wanted: dict[str, set[str]] = defaultdict(set)
+        unprinted: dict[str, list[ExchangeApplication]] = defaultdict(list)
         for doc in check.valid:
             if doc.type == "application":
                 app = doc.model.application
                 wanted[app.student_id].add(app.target)
                 wanted[app.student_id].update(s.ref for s in app.sources)
+                if app.status in SUBMITTED and app.submitted_transcript is None:
+                    unprinted[app.student_id].append(app)
         for (name, index, key, sheet), stored in zip(
             self.transcripts, writer.arrivals(), strict=True
         ):
@@ -821,6 +853,12 @@ class _StreamedImport:
             doc = _Doc(name, index, "transcript", key, {}, sheet=sheet)
             check._check_transcript(doc, transcript)  # type: ignore[arg-type]
             sid = transcript.student_id
+            if sid in unprinted:
+                # Only students with a submitted application that arrives without a
+                # fingerprint pay for building the whole model again.
+                whole = Transcript.model_validate(stored)
+                for app in unprinted.pop(sid):
+                    writer.fingerprints[app.id] = fingerprint(whole, app)
             if sid not in self.facts:
                 self.facts[sid] = TranscriptFacts(transcript, wanted.get(sid, set()))  # type: ignore[arg-type]
 

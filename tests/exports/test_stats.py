@@ -70,8 +70,37 @@ def test_stats_json_and_text_from_the_shell(college, capsys) -> None:
         "审核人待审队列",
     ):
         assert title in out
-    assert main(["stats", "--db", db, "--college", "丙学院"]) != 0
-    assert "no college 丙学院" in capsys.readouterr().err
+
+
+def test_stats_exit_codes_match_export(college, capsys, tmp_path) -> None:
+    """An unknown --college is a usage error for `stats` as for `export` (exit 2, one
+    line on stderr, nothing on stdout); a missing store is a failure (exit 1)."""
+    services, _ = college
+    db = str(services.store.root)
+    for argv in (
+        ["stats", "--db", db, "--college", "丙学院"],
+        ["stats", "--db", db, "--json", "--college", "丙学院"],
+        [
+            "export",
+            "applications",
+            "--db",
+            db,
+            "--college",
+            "丙学院",
+            "-o",
+            str(tmp_path / "r.csv"),
+        ],
+    ):
+        assert main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.count("\n") == 1 and "no college 丙学院" in captured.err
+    assert not (tmp_path / "r.csv").exists()
+    missing = str(tmp_path / "nowhere")
+    assert main(["stats", "--db", missing]) == 1
+    assert main(["export", "approved", "--db", missing, "-o", str(tmp_path / "a.csv")]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 2 and all("no credx store" in line for line in errors)
 
 
 def test_only_admins_see_the_figures(college) -> None:
