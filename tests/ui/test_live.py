@@ -11,9 +11,22 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
+from credx_tui.screens.exchange import ExchangeScreen
+from credx_tui.screens.review_decision import ReviewDecisionScreen
+from credx_tui.screens.review_queue import ReviewQueueScreen
 from credx_tui.screens.trail import TrailScreen
-from tests.ui.conftest import SIZES, UNDER_REVIEW_STUDENT, open_exchange, screen_text, settle
+from policy.models import Account, ReviewAction, Role
+from tests.ui.conftest import (
+    HAPPY_STUDENT,
+    SIZES,
+    UNDER_REVIEW_STUDENT,
+    open_exchange,
+    screen_text,
+    settle,
+)
+from tests.ui.test_reviewer import open_first, open_queue, row_keys
 
 WORKER = Path(__file__).with_name("live_worker.py")
 WITHIN = 2.0
@@ -68,3 +81,90 @@ async def test_student_sees_the_return_and_its_reason(make, store, size):
         await pilot.pause()
         footer = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
         assert "withdraw" not in footer and "resubmit" in footer
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_student_list_follows_a_decision(make, store, size):
+    """学分兑换's 申请结果 turns 审核中 into 审核通过 by itself, the cursor kept."""
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await open_exchange(pilot, UNDER_REVIEW_STUDENT)
+        screen = app.screen
+        assert isinstance(screen, ExchangeScreen)
+        before = screen.current_id()
+        table = screen.query_one("#applications", DataTable)
+
+        def status() -> str:
+            return str(table.get_cell(ZN_UNDER_REVIEW, "status"))
+
+        assert status() == "审核中"
+        committed = other_process(store.root, "approve", "rev_zn", ZN_UNDER_REVIEW)
+        assert await shown_within(pilot, lambda: status() == "审核通过", committed)
+        assert screen.current_id() == before
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_reviewer_sees_a_new_application_join_and_a_withdrawn_one_leave(make, store, size):
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await open_queue(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewQueueScreen)
+        assert row_keys(app) == [ZN_UNDER_REVIEW]
+        assert "江浩宇" not in screen_text(app)
+        committed = other_process(store.root, "submit", HAPPY_STUDENT, "高等数学(2-1)")
+        assert await shown_within(pilot, lambda: "江浩宇" in screen_text(app), committed)
+        keys = row_keys(app)
+        assert len(keys) == 2 and keys[0] == ZN_UNDER_REVIEW  # oldest first, cursor kept
+        assert app.screen.query_one("#queue-table", DataTable).cursor_row == 0
+        assert "审核中 2" in screen_text(app)
+        joined = keys[1]
+        committed = other_process(store.root, "withdraw", HAPPY_STUDENT, joined)
+        assert await shown_within(pilot, lambda: row_keys(app) == [ZN_UNDER_REVIEW], committed)
+        assert "江浩宇" not in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_two_reviewers_the_other_decides_while_this_one_looks(make, store, services, size):
+    """ "已被他人处理" the moment the other reviewer decides, and no approve/return."""
+    services.add_account(
+        services.actor_for("admin"),
+        Account(
+            username="rev_zn2",
+            role=Role.REVIEWER,
+            display_name="第二审核人",
+            password_hash="-",
+            colleges=["智能制造学院"],
+        ),
+        "demo",
+    )
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await open_queue(pilot)
+        screen = await open_first(pilot)
+        assert screen.check_action("approve", ()) and screen.check_action("return", ())
+        committed = other_process(store.root, "approve", "rev_zn2", ZN_UNDER_REVIEW)
+        assert await shown_within(pilot, lambda: "已被他人处理" in screen_text(app), committed)
+        shown = screen_text(app)
+        assert "rev_zn2" in shown and "审核通过" in shown
+        assert not screen.check_action("approve", ())
+        assert not screen.check_action("return", ())
+        await pilot.pause()
+        enabled = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "approve" not in enabled and "return" not in enabled
+        await pilot.press("f8")  # not offered: nothing happens, nothing is written
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewDecisionScreen)
+    events = services.trail(services.actor_for(UNDER_REVIEW_STUDENT), ZN_UNDER_REVIEW)
+    decided = [e for e in events if e.action in (ReviewAction.APPROVE, ReviewAction.RETURN)]
+    assert [(e.action, e.actor) for e in decided] == [(ReviewAction.APPROVE, "rev_zn2")]
+
+
+async def test_decision_screen_says_when_the_student_withdrew(make, store):
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot)
+        screen = await open_first(pilot)
+        committed = other_process(store.root, "withdraw", UNDER_REVIEW_STUDENT, ZN_UNDER_REVIEW)
+        assert await shown_within(pilot, lambda: "已不在队列中" in screen_text(app), committed)
+        assert not screen.check_action("approve", ())
