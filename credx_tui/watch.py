@@ -138,6 +138,7 @@ class StoreWatcher:
         self._fd = -1
         self._wake_r, self._wake_w = -1, -1
         self._folders: dict[int, str] = {}
+        self._root_lost = False
         self.backend = "stat"
         """The way of seeing actually in use (after :meth:`start`)."""
         self._requested = backend
@@ -257,6 +258,10 @@ class StoreWatcher:
             rel = self._folders.get(wd)
             if rel is None:
                 continue
+            if rel == "" and mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_IGNORED):
+                # The store folder itself was replaced (the trainer's sandbox reset
+                # renames a fresh copy into place): watch the new one at that path.
+                self._root_lost = True
             if mask & IN_IGNORED:
                 self._folders.pop(wd, None)
                 continue
@@ -271,11 +276,32 @@ class StoreWatcher:
             ):
                 changed.add(f"{rel}{name}")
 
+    def _rewatch_root(self, changed: set[str]) -> None:
+        """Watch the folder now at :attr:`root` (after the old one went); everything
+        in it is new to us."""
+        if not self.root.is_dir():
+            return
+        self._root_lost = False
+        self._folders = {}
+        try:
+            self._add_tree(self.root, "")
+        except OSError:
+            self._root_lost = True
+            return
+        changed.add(OVERFLOW)
+
     def _run_inotify(self) -> None:
         while not self._stop.is_set():
             changed: set[str] = set()
             try:
+                if self._root_lost:
+                    self._rewatch_root(changed)
+                    if self._root_lost:
+                        self._stop.wait(self.settle)
+                        continue
                 self._read_events(changed, None)
+                if self._root_lost:
+                    self._rewatch_root(changed)
                 if changed:
                     # Gather what follows at once (the other files of one write).
                     self._read_events(changed, self.settle)
