@@ -25,6 +25,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks import live
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "store"
 STAMP = DATA.parent / "generated-v4"
@@ -323,6 +325,7 @@ def main() -> None:
 
     transcript_pdf()
     preview_render()
+    live.report()  # issue 13: change-to-screen latency of the live screens
 
 
 def preview_render(repeats: int = 10) -> None:
