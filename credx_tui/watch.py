@@ -261,7 +261,10 @@ class StoreWatcher:
             if rel == "" and mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_IGNORED):
                 # The store folder itself was replaced (the trainer's sandbox reset
                 # renames a fresh copy into place): watch the new one at that path.
+                # Events of the old tree's watches are of no interest any more.
                 self._root_lost = True
+                self._folders = {}
+                continue
             if mask & IN_IGNORED:
                 self._folders.pop(wd, None)
                 continue
@@ -282,7 +285,6 @@ class StoreWatcher:
         if not self.root.is_dir():
             return
         self._root_lost = False
-        self._folders = {}
         try:
             self._add_tree(self.root, "")
         except OSError:

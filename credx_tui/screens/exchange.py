@@ -17,6 +17,7 @@ from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
@@ -138,10 +139,12 @@ class ExchangeScreen(LiveScreen, CredxScreen):
 
     # -- live (issue 13, item 3) ------------------------------------------------------
 
+    def live_interest_for(self) -> Interest:
+        """The student's own files (their hot file, their transcript, the rules)."""
+        return student_interest(self.services, self.actor)
+
     def live_read(self) -> tuple[Dossier, list[ExchangeApplication]]:
         """In a worker: the student's file and applications as they are now."""
-        from credx_tui.services.live import student_interest
-
         self.live_interest = student_interest(self.services, self.actor)
         return self.services.dossier(self.actor), self.services.applications(self.actor)
 

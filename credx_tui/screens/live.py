@@ -69,6 +69,22 @@ class LiveScreen:
     """The store files this screen shows something of; None until first known (then
     any change is a reason to look)."""
 
+    def live_interest_for(self) -> Interest | None:
+        """What the screen depends on, from the services (in a worker thread; cheap:
+        no data is read for it beyond the actor's own record).  None: not known yet."""
+        return None
+
+    @work(thread=True, exclusive=True, group="live-learn")
+    def live_learn(self) -> None:
+        """Learn :attr:`live_interest` in a thread, then tell the stat fallback."""
+        try:
+            interest = self.live_interest_for()
+        except ServiceError:
+            return
+        if interest is not None:
+            self.live_interest = interest
+        watched(self)
+
     def live_read(self) -> Any:
         """Read what the screen shows, through the services (in a worker thread)."""
         raise NotImplementedError
@@ -150,12 +166,12 @@ def start_watching(app: App) -> StoreWatcher | None:
 
 
 def shown_now(app: App, screen: Screen) -> None:
-    """A screen came to the top: a live screen that does not know its interest yet
-    learns it (the stat fallback needs it to look at anything); then the watched files
-    are those of the screens open now."""
-    if isinstance(screen, LiveScreen) and screen.live_interest is None:
-        screen.live_refresh()
+    """A screen came to the top: once it has drawn (it has read its data then), a live
+    screen that does not know its interest yet learns it (the stat fallback needs it
+    to look at anything); the watched files are those of the screens open now."""
     watched(app)
+    if isinstance(screen, LiveScreen) and screen.live_interest is None:
+        screen.call_after_refresh(screen.live_learn)
 
 
 def watched(node: object) -> None:

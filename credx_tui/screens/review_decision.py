@@ -23,6 +23,7 @@ from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
+from credx_tui.services.live import Interest, application_interest
 from credx_tui.services.review import ReviewFile
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
@@ -130,17 +131,19 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
 
     # -- live (issue 13, item 3) ------------------------------------------------------
 
+    @property
+    def live_interest(self) -> Interest | None:  # type: ignore[override]
+        """The files of the application shown (F6/F7 move it: computed, not kept)."""
+        f = self.file
+        return None if f is None else application_interest(self.services, self.actor, f.application)
+
     def live_read(self) -> tuple[str, ReviewFile | ServiceError]:
         """In a worker: the application shown, as it is now (or why it cannot be)."""
-        from credx_tui.services.live import application_interest
-
         app_id = self.application_id
         try:
-            found = self.services.review_file(self.actor, app_id)
+            return app_id, self.services.review_file(self.actor, app_id)
         except ServiceError as exc:
             return app_id, exc
-        self.live_interest = application_interest(self.services, self.actor, found.application)
-        return app_id, found
 
     def live_show(self, shown: tuple[str, ReviewFile | ServiceError]) -> None:
         """Another reviewer decided (or the student changed it): show it now, say who

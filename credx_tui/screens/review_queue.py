@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
+from credx_tui.services.live import Interest, queue_interest
 from policy.eligibility import fmt
 from policy.models import Role, Status
 
@@ -170,11 +171,13 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
 
     # -- live (issue 13, item 3) ------------------------------------------------------
 
+    def live_interest_for(self) -> Interest:
+        """Every hot file of the reviewer's colleges."""
+        return queue_interest(self.services, self.actor)
+
     def live_read(self) -> list[QueueItem]:
         """In a worker: the queue as it is now (a new application, a decision by a
         colleague, a withdrawal)."""
-        from credx_tui.services.live import queue_interest
-
         self.live_interest = queue_interest(self.services, self.actor)
         return self.services.queue(self.actor, status=None)
 

@@ -17,6 +17,7 @@ from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from policy.dossier import Dossier
@@ -151,10 +152,12 @@ class TrailScreen(LiveScreen, CredxScreen):
 
     # -- live (issue 13, item 3) ------------------------------------------------------
 
+    def live_interest_for(self) -> Interest:
+        """The student's own files (their hot file, their transcript, the rules)."""
+        return student_interest(self.services, self.actor)
+
     def live_read(self) -> tuple[ExchangeApplication, list[ReviewEvent], Dossier]:
         """In a worker: the application, its trail and the student's file as now."""
-        from credx_tui.services.live import student_interest
-
         self.live_interest = student_interest(self.services, self.actor)
         application = self.services.application(self.actor, self.application_id)
         events = self.services.trail(self.actor, self.application_id)
