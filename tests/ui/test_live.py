@@ -17,11 +17,13 @@ from credx_tui.screens.exchange import ExchangeScreen
 from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.review_queue import ReviewQueueScreen
 from credx_tui.screens.trail import TrailScreen
+from credx_tui.screens.transcript import TranscriptScreen
 from policy.models import Account, ReviewAction, Role
 from tests.ui.conftest import (
     HAPPY_STUDENT,
     SIZES,
     UNDER_REVIEW_STUDENT,
+    login,
     open_exchange,
     screen_text,
     settle,
@@ -207,3 +209,19 @@ async def test_trainer_panel_follows_the_sandbox_without_polling(tmp_path):
             assert "【等待】" in panel(app)
             committed = other_process(sandbox.root, "submit", HAPPY_STUDENT, "高等数学(2-1)")
             assert await shown_within(pilot, lambda: "【完成】" in panel(app), committed)
+
+
+async def test_transcript_shows_an_approval_made_elsewhere(make, store, rules):
+    """学生成绩总表: the course paid for turns into the college's exchange result (S5)
+    when a reviewer approves in another process."""
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, UNDER_REVIEW_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        before = screen_text(app)
+        committed = other_process(store.root, "approve", "rev_zn", ZN_UNDER_REVIEW)
+        assert await shown_within(pilot, lambda: screen_text(app) != before, committed)
+        result = rules.exchange_record.result
+        assert before.count(result) < screen_text(app).count(result)
