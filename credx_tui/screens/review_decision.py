@@ -159,6 +159,12 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 self._say(self.t("live.gone", reason=found.text(self.lang)))
                 self.refresh_bindings()
             return
+        if (
+            before is not None
+            and found.application.id == before.application.id
+            and found.application.revision < before.application.revision
+        ):
+            return  # read before this screen's own decision was shown: older news
         self.file = found
         decided = [e for e in found.events if before is None or e not in before.events]
         others = [e for e in decided if e.actor != self.actor.username]

@@ -225,3 +225,18 @@ async def test_transcript_shows_an_approval_made_elsewhere(make, store, rules):
         assert await shown_within(pilot, lambda: screen_text(app) != before, committed)
         result = rules.exchange_record.result
         assert before.count(result) < screen_text(app).count(result)
+
+
+@pytest.mark.parametrize("backend", ["stat"])
+async def test_without_inotify_the_stat_fallback_keeps_the_queue_live(
+    make, store, monkeypatch, backend
+):
+    """Where inotify is missing or refused: a stat of the queue's hot files every 0.5 s."""
+    monkeypatch.setenv("CREDX_WATCH", backend)
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_queue(pilot)
+        assert app.store_watcher is not None and app.store_watcher.backend == "stat"
+        committed = other_process(store.root, "submit", HAPPY_STUDENT, "高等数学(2-1)")
+        assert await shown_within(pilot, lambda: "江浩宇" in screen_text(app), committed)
+        assert len(row_keys(app)) == 2
