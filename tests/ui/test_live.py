@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,9 +73,19 @@ async def test_student_sees_the_return_and_its_reason(make, store, size):
         assert isinstance(screen, TrailScreen)
         assert "审核中" in screen_text(app)
         assert screen.check_action("withdraw", ()) is True
+        # The re-read runs in a thread worker, never on the UI's event loop (item 2).
+        threads: list[bool] = []
+        trail = app.services.trail
+
+        def recorded(*args, **kwargs):
+            threads.append(threading.current_thread() is threading.main_thread())
+            return trail(*args, **kwargs)
+
+        app.services.trail = recorded  # type: ignore[method-assign]
         reason = "请补充补考成绩截图"
         committed = other_process(store.root, "return", "rev_zn", ZN_UNDER_REVIEW, reason)
         assert await shown_within(pilot, lambda: reason in screen_text(app), committed)
+        assert threads and not any(threads)
         shown = screen_text(app)
         assert "退回原因：" + reason in shown and "被退回" in shown
         # 撤回 is no longer offered; F7 修改 and F8 重新提交 are.
