@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual._context import NoActiveAppError
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -79,8 +80,8 @@ class LiveScreen:
         """Learn :attr:`live_interest` in a thread, then tell the stat fallback."""
         try:
             interest = self.live_interest_for()
-        except ServiceError:
-            return
+        except (ServiceError, NoActiveAppError):
+            return  # refused, or the screen was closed meanwhile (a burst of keys)
         if interest is not None:
             self.live_interest = interest
         watched(self)
@@ -109,6 +110,8 @@ class LiveScreen:
             shown = self.live_read()
         except ServiceError as exc:
             message = StoreRead(error=exc)
+        except NoActiveAppError:
+            return  # the screen was closed while its worker started: no one to show
         else:
             message = StoreRead(shown)
         if not worker.is_cancelled:
@@ -171,13 +174,21 @@ def shown_now(app: App, screen: Screen) -> None:
     to look at anything); the watched files are those of the screens open now."""
     watched(app)
     if isinstance(screen, LiveScreen) and screen.live_interest is None:
-        screen.call_after_refresh(screen.live_learn)
+
+        def learn() -> None:
+            if screen.is_attached:  # not closed again by the next key of a burst
+                screen.live_learn()
+
+        screen.call_after_refresh(learn)
 
 
 def watched(node: object) -> None:
     """Tell the stat fallback which files the open screens depend on (inotify sees
     everything anyway).  Safe from any thread and on any node of the app."""
-    app = getattr(node, "app", node)
+    try:
+        app = getattr(node, "app", node)
+    except NoActiveAppError:
+        return  # a screen already closed: the next screen change says it all
     watcher: StoreWatcher | None = getattr(app, "store_watcher", None)
     if watcher is None:
         return
