@@ -79,6 +79,8 @@ class LiveScreen:
     def live_learn(self) -> None:
         """Learn :attr:`live_interest` in a thread, then tell the stat fallback."""
         try:
+            if not signed_in(self):
+                return
             interest = self.live_interest_for()
         except (ServiceError, NoActiveAppError):
             return  # refused, or the screen was closed meanwhile (a burst of keys)
@@ -107,6 +109,8 @@ class LiveScreen:
         """Re-read in a thread; the result comes back as :class:`StoreRead`."""
         worker = get_current_worker()
         try:
+            if not signed_in(self):
+                return  # logged out (F10, a timeout, an ended session): no one to read for
             shown = self.live_read()
         except ServiceError as exc:
             message = StoreRead(error=exc)
@@ -125,6 +129,12 @@ class LiveScreen:
             self.live_failed(message.error)
         else:
             self.live_show(message.shown)
+
+
+def signed_in(screen: object) -> bool:
+    """Whether someone is signed in to the screen's app (a screen passed on the way
+    back to the login has no one to read for)."""
+    return getattr(getattr(screen, "app", None), "actor", None) is not None
 
 
 @contextlib.contextmanager
