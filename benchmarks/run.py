@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.upload import measure as upload_to_visible
+from benchmarks import live
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "store"
@@ -335,6 +336,7 @@ def main() -> None:
     transcript_pdf()
     preview_render()
     upload_to_visible()  # issue 10: a 2 MB screenshot through credx serve to the TUI
+    live.report()  # issue 13: change-to-screen latency of the live screens
 
 
 def preview_render(repeats: int = 10) -> None:

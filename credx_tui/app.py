@@ -47,7 +47,9 @@ from policy.models import Role
 from policy.rules import Rules
 
 if TYPE_CHECKING:
+    from credx_tui.screens.live import StoreChanged
     from credx_tui.training.session import Training
+    from credx_tui.watch import StoreWatcher
 
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
@@ -152,6 +154,8 @@ class CredxApp(App[int]):
         self._last_activity = idle_clock()
         services.on_session_ended = self._session_ended_anywhere
         self._started = time.monotonic()
+        self.store_watcher: StoreWatcher | None = None
+        """The one thread following the store's files (None: not started or off)."""
         self.watch_terminal = False
         """Exit when the terminal goes away (issue 17); set by :func:`run_app` for a
         real terminal or browser, left off under Pilot."""
@@ -185,6 +189,32 @@ class CredxApp(App[int]):
             self.push_screen(LoginScreen())
         self._warn_network_store()
         self.set_interval(self.idle_check_every, self._check_idle)
+        self._watch_store()
+
+    # -- live screens (issue 13, item 3) ------------------------------------------
+
+    def _watch_store(self) -> None:
+        """Follow the store's files in one thread, so that every screen showing what
+        another process changed shows it without a key press (credx_tui.screens.live)."""
+        from credx_tui.screens.live import start_watching
+
+        start_watching(self)
+
+    def live_paths(self) -> set[str]:
+        """Store files the app itself depends on beyond its screens' (the stat fallback
+        looks only at what someone shows); the trainer's walk panel adds its own."""
+        return set()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        """The watcher saw the store change: tell the screens that can be seen."""
+        from credx_tui.screens.live import forward
+
+        forward(self, message)
+
+    def on_unmount(self) -> None:
+        from credx_tui.screens.live import stop_watching
+
+        stop_watching(self)
 
     def terminal_gone(self, status: int) -> None:
         """The terminal hung up (SIGHUP, SIGTERM, the pty or the pipe closed): leave at

@@ -652,6 +652,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "未能完成：{reason}。已重新读取，显示当前状态。",
         "Not done: {reason}. Reloaded to show the state now.",
     ),
+    # -- live13: live screens (issue 13, item 3) --------------------------------------
+    "live.decided_elsewhere": (
+        "该申请已被他人处理：{who} {action}，现为{status}。",
+        "Someone else decided this application: {who}, {action}; now {status}.",
+    ),
+    "live.gone": (
+        "该申请已不在队列中：{reason}",
+        "This application has left the queue: {reason}",
+    ),
+    "live.trail.gone": ("该申请已不存在：{reason}", "This application is gone: {reason}"),
+    "live.status": ("申请 {id} 现为{status}", "Application {id} is now {status}"),
     "decision.first": ("已是第一条", "This is the first one"),
     "decision.last": ("已是最后一条", "This is the last one"),
     "key.review_approve": ("通过", "Approve"),

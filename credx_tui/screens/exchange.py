@@ -15,7 +15,9 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
@@ -50,7 +52,7 @@ RELATION_CELLS = 30
 NOTE_CELLS = 24
 
 
-class ExchangeScreen(CredxScreen):
+class ExchangeScreen(LiveScreen, CredxScreen):
     """报名申请 -> 学分兑换."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -134,6 +136,26 @@ class ExchangeScreen(CredxScreen):
         self.marked &= ids
         self.page = min(self.page, max(0, self.pages - 1))
         self._fill()
+
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    def live_interest_for(self) -> Interest:
+        """The student's own files (their hot file, their transcript, the rules)."""
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> tuple[Dossier, list[ExchangeApplication]]:
+        """In a worker: the student's file and applications as they are now."""
+        self.live_interest = student_interest(self.services, self.actor)
+        return self.services.dossier(self.actor), self.services.applications(self.actor)
+
+    def live_show(self, shown: tuple[Dossier, list[ExchangeApplication]]) -> None:
+        """A decision, an upload or an import elsewhere changed 申请结果: redraw it,
+        the cursor on the same application, the page and the scroll as they were."""
+        dossier, apps = shown
+        if (dossier, apps) == (self.dossier, self.applications):
+            return
+        with kept_place(self.query_one(DataTable)):
+            self._loaded(dossier, apps)
 
     @property
     def pages(self) -> int:

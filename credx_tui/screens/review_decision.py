@@ -20,8 +20,10 @@ from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
+from credx_tui.services.live import Interest, application_interest
 from credx_tui.services.review import ReviewFile
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
@@ -49,7 +51,7 @@ def safe_name(filename: str) -> str:
     return name or "attachment"
 
 
-class ReviewDecisionScreen(CredxScreen):
+class ReviewDecisionScreen(LiveScreen, CredxScreen):
     """One application of the queue, to approve or return."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -125,6 +127,58 @@ class ReviewDecisionScreen(CredxScreen):
             self.file = None
             self.show_error(exc)
             self._say(exc.text(self.lang))
+        self._fill()
+        self.refresh_bindings()
+
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    @property
+    def live_interest(self) -> Interest | None:  # type: ignore[override]
+        """The files of the application shown (F6/F7 move it: computed, not kept)."""
+        f = self.file
+        return None if f is None else application_interest(self.services, self.actor, f.application)
+
+    def live_read(self) -> tuple[str, ReviewFile | ServiceError]:
+        """In a worker: the application shown, as it is now (or why it cannot be)."""
+        app_id = self.application_id
+        try:
+            return app_id, self.services.review_file(self.actor, app_id)
+        except ServiceError as exc:
+            return app_id, exc
+
+    def live_show(self, shown: tuple[str, ReviewFile | ServiceError]) -> None:
+        """Another reviewer decided (or the student changed it): show it now, say who
+        when it was someone else, and offer approve/return only if still allowed."""
+        app_id, found = shown
+        before = self.file
+        if app_id != self.application_id or found == before:
+            return  # read for another application (F6/F7 since), or nothing new
+        if isinstance(found, ServiceError):
+            # The application left the reviewer's sight (the student withdrew it).
+            if before is not None:
+                self.file = None
+                self._say(self.t("live.gone", reason=found.text(self.lang)))
+                self.refresh_bindings()
+            return
+        if (
+            before is not None
+            and found.application.id == before.application.id
+            and found.application.revision < before.application.revision
+        ):
+            return  # read before this screen's own decision was shown: older news
+        self.file = found
+        decided = [e for e in found.events if before is None or e not in before.events]
+        others = [e for e in decided if e.actor != self.actor.username]
+        if before is not None and before.may_decide and not found.may_decide and others:
+            last = others[-1]
+            self._say(
+                self.t(
+                    "live.decided_elsewhere",
+                    who=last.actor,
+                    action=self.t(f"action.{last.action.value}"),
+                    status=self.t(f"status.{found.application.status.value}"),
+                )
+            )
         self._fill()
         self.refresh_bindings()
 

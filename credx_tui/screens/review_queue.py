@@ -14,7 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
+from credx_tui.services.live import Interest, queue_interest
 from policy.eligibility import fmt
 from policy.models import Role, Status
 
@@ -45,7 +47,7 @@ STATUS_CHOICES = (Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED)
 """Statuses a reviewer filters by (drafts are the student's own business)."""
 
 
-class ReviewQueueScreen(CredxScreen):
+class ReviewQueueScreen(LiveScreen, CredxScreen):
     """Where a reviewer (or admin) starts: the applications to decide."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -171,6 +173,26 @@ class ReviewQueueScreen(CredxScreen):
                 select.set_options(self._major_options())
                 select.value = self.major_filter
         self._filter()
+
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    def live_interest_for(self) -> Interest:
+        """Every hot file of the reviewer's colleges."""
+        return queue_interest(self.services, self.actor)
+
+    def live_read(self) -> list[QueueItem]:
+        """In a worker: the queue as it is now (a new application, a decision by a
+        colleague, a withdrawal)."""
+        self.live_interest = queue_interest(self.services, self.actor)
+        return self.services.queue(self.actor, status=None)
+
+    def live_show(self, items: list[QueueItem]) -> None:
+        """Redraw the queue only if it changed, the cursor on the same application
+        and the scroll as it was; the filters stay as the reviewer set them."""
+        if items == self.items:
+            return
+        with kept_place(self.query_one("#queue-table", DataTable)):
+            self._loaded(items)
 
     def mine(self, item: QueueItem) -> bool:
         """Whether this reviewer may decide the item now (under review, at their step)."""

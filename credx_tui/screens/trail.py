@@ -14,8 +14,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.describe import course_name, offered_credits, relation
 from credx_tui.widgets.upload_link import POLL_SECONDS
@@ -33,7 +35,7 @@ TRAIL_COLUMNS = (
 )
 
 
-class TrailScreen(CredxScreen):
+class TrailScreen(LiveScreen, CredxScreen):
     """流程跟踪 of one application."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -169,6 +171,44 @@ class TrailScreen(CredxScreen):
             text = self.t("trail.empty") + "\n" + text
         self.query_one("#trail-state", Static).update(text)
         self._preview()
+
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    def live_interest_for(self) -> Interest:
+        """The student's own files (their hot file, their transcript, the rules)."""
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> tuple[ExchangeApplication, list[ReviewEvent], Dossier]:
+        """In a worker: the application, its trail and the student's file as now."""
+        self.live_interest = student_interest(self.services, self.actor)
+        application = self.services.application(self.actor, self.application_id)
+        events = self.services.trail(self.actor, self.application_id)
+        return application, events, self.services.dossier(self.actor)
+
+    def live_show(self, shown: tuple[ExchangeApplication, list[ReviewEvent], Dossier]) -> None:
+        """A reviewer's decision (or this student elsewhere) changed the application:
+        show the new state and its reason, and offer only what it allows now."""
+        application, events, dossier = shown
+        if (application, events, dossier) == (self.application, self.events, self.dossier):
+            return
+        before = self.application
+        self.application, self.events, self.dossier = application, events, dossier
+        with kept_place(self.query_one(DataTable)):
+            self._fill()
+        self.refresh_bindings()
+        if before is not None and before.status != application.status:
+            status = self.t(f"status.{application.status.value}")
+            self.notify(self.t("live.status", id=application.id, status=status), markup=False)
+
+    def live_failed(self, error: ServiceError) -> None:
+        """The application went (deleted in another terminal): say so, offer nothing."""
+        if self.application is None:
+            return
+        self.application = None
+        self.query_one("#trail-state", Static).update(
+            self.t("live.trail.gone", reason=error.text(self.lang))
+        )
+        self.refresh_bindings()
 
     def _attachment_bytes(self) -> tuple[Attachment, bytes] | None:
         """The attachment shown and its bytes (the services check it is the student's)."""

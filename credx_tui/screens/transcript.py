@@ -18,12 +18,14 @@ from textual.widgets import Footer, Header, Static
 from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_transcript_pdf
+from credx_tui.services.live import Interest, student_interest
 from policy.dossier import Dossier
 
 
-class TranscriptScreen(CredxScreen):
+class TranscriptScreen(LiveScreen, CredxScreen):
     """信息查询 -> 学生成绩总表打印."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,6 +69,25 @@ class TranscriptScreen(CredxScreen):
         except ServiceError as exc:
             self.show_error(exc)
             return
+        self._draw()
+
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    def live_interest_for(self) -> Interest:
+        """The student's transcript shard, their applications (an approval shows as
+        兑换, S5), the programmes and the rules."""
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> Dossier:
+        """In a worker: the student's file as it is now (an import, an approval)."""
+        self.live_interest = student_interest(self.services, self.actor)
+        return self.services.dossier(self.actor)
+
+    def live_show(self, dossier: Dossier) -> None:
+        """Redraw the 学业成绩单 only if it changed (the scroll stays where it was)."""
+        if dossier == self.dossier:
+            return
+        self.dossier = dossier
         self._draw()
 
     def _draw(self) -> None:

@@ -205,7 +205,18 @@ class TrainerApp(CredxApp):
         self.theme = PROJECTOR_THEME.name
         self.sub_title = self.t("walk.sandbox")
         self.screen_change_signal.subscribe(self, self._screen_changed)
-        self.set_interval(0.5, self.refresh_walk, name="walk-refresh")
+        # The panel follows the store's changes (issue 13, item 3) instead of polling
+        # it every half second: CredxApp's watcher sees the sandbox's writes.
+
+    def on_store_changed(self) -> None:
+        """The sandbox changed (a step done through a screen, Ctrl+G, a reset): is the
+        step's expectation met now?  (CredxApp's handler forwards it to the screens.)"""
+        self.refresh_walk()
+
+    def live_paths(self) -> set[str]:
+        """The walk panel asks about the scenario's student's applications: with the
+        stat fallback, look at every hot file of the (small) sandbox."""
+        return {"hot/"}
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's title with the sandbox notice in bold (Textual's own joins
