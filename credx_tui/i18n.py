@@ -262,6 +262,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "action.approve": ("审核通过", "approved"),
     "action.return": ("退回", "returned"),
     "action.delete": ("删除", "deleted"),
+    # -- rev15: review chain (R11): the step waiting, a step's consent -------------
+    "status.at_step": ("{status}（{step}）", "{status} ({step})"),
+    "action.approve.step": ("本环节同意", "step approved"),
+    "action.approve.at_step": ("{step}同意", "{step}: approved"),
+    "portal.notice.now": ("，现为{status}", "; now {status}"),
+    "trail.review.withdraw": (
+        "{status}：{first}前可撤回（F9）。",
+        "{status}: it can be withdrawn before {first} decides (F9).",
+    ),
+    "trail.review.no_withdraw": (
+        "{status}：{first}已同意，不能再撤回。",
+        "{status}: {first} has approved, so it can no longer be withdrawn.",
+    ),
+    "decision.approve.step": (
+        "审核环节：{step}（{n}/{total}）",
+        "Review step: {step} ({n} of {total})",
+    ),
+    "decision.approve.then_next": (
+        "同意后转入下一环节：{next}",
+        "On approval it moves on to: {next}",
+    ),
+    "decision.approve.then_end": (
+        "这是最后一个环节：同意后审核通过，流程结束。",
+        "This is the last step: approval ends the process (approved).",
+    ),
     # -- apply ----------------------------------------------------------------------
     "apply.title": ("学分兑换申请", "Apply for credit exchange"),
     "apply.edit_title": ("修改申请 {id}", "Edit application {id}"),
@@ -403,10 +428,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trail.draft": (
         "此申请尚未提交（无流程）：F7 修改，F8 提交。",
         "Not submitted yet (无流程): F7 edit, F8 submit.",
-    ),
-    "trail.review": (
-        "审核中：二级学院审核前可撤回（F9）。",
-        "Under review: it can be withdrawn before a step approves (F9).",
     ),
     "trail.approved": (
         "审核通过，流程结束。请在学生成绩总表中核对兑换结果。",

@@ -16,7 +16,7 @@ from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Refused, ServiceError
-from credx_tui.widgets.describe import course_name, offered_credits, relation
+from credx_tui.widgets.describe import course_name, offered_credits, relation, status_text
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier
@@ -164,7 +164,7 @@ class ExchangeScreen(CredxScreen):
             cells = [
                 "[x]" if app.id in self.marked else "[ ]",
                 self.t("exchange.trail"),
-                self.t(f"status.{app.status.value}"),
+                status_text(app, self.services.rules, self.lang),
                 app.term.year,
                 str(app.term.semester),
                 self.t("kind.exchange") if app.kind == "学分兑换" else app.kind,

@@ -24,6 +24,7 @@ from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.review import ReviewFile
 from credx_tui.widgets.attachment_preview import AttachmentPreview
+from credx_tui.widgets.describe import event_action, event_step_name, step_name
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 from policy.eligibility import fmt
@@ -367,9 +368,9 @@ class ReviewDecisionScreen(CredxScreen):
         rows = [
             [
                 f"{e.at.astimezone():%Y-%m-%d %H:%M}",
-                self.t(f"action.{e.action.value}"),
+                event_action(e, self.lang),
                 e.actor,
-                e.step_name,
+                event_step_name(e, self.services.rules, self.lang),
                 self.t(f"status.{e.status_after.value}"),
                 e.reason or e.comment,
             ]
@@ -456,12 +457,34 @@ class ReviewDecisionScreen(CredxScreen):
             name=f.student.name,
             course=f.target.name if f.target else f.application.target,
         )
+        question += "\n" + self._step_question(f)
 
         def done(comment: str | None) -> None:
             if comment is not None:
                 self.approve(comment)
 
         self.app.push_screen(ApproveDialog(f.application.id, question), done)
+
+    def _step_question(self, f: ReviewFile) -> str:
+        """The step being decided and what approval leads to (R11), for the confirmation:
+        a chain's earlier step only passes the application on."""
+        app = f.application
+        if f.step is None:
+            return ""
+        lines = [
+            self.t(
+                "decision.approve.step",
+                step=step_name(f.step, self.lang),
+                n=app.step + 1,
+                total=len(f.steps),
+            )
+        ]
+        if app.step + 1 < len(f.steps):
+            following = step_name(f.steps[app.step + 1], self.lang)
+            lines.append(self.t("decision.approve.then_next", next=following))
+        else:
+            lines.append(self.t("decision.approve.then_end"))
+        return "\n".join(lines)
 
     def approve(self, comment: str = "") -> None:
         """Approve now with the optional 审核意见 ``comment``, racing any other reviewer:
