@@ -100,16 +100,17 @@ def send_to_printer(path: Path, destination: str, timeout: float = 30.0) -> str:
     return said[0] if said else ""
 
 
-def clip(text: str, cells: int) -> str:
-    """``text`` cut to at most ``cells`` terminal cells (``..`` marks a cut)."""
+def clip(text: str, cells: int, mark: str = "..") -> str:
+    """``text`` cut to at most ``cells`` terminal cells (``mark`` marks a cut; ASCII,
+    so never an ambiguous-width glyph)."""
     if cell_len(text) <= cells:
         return text
     out = ""
     for ch in text:
-        if cell_len(out + ch) > cells - 2:
+        if cell_len(out + ch) > cells - len(mark):
             break
         out += ch
-    return out + ".."
+    return out + mark
 
 
 def pad(text: str, cells: int, right: bool = False) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,10 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import QueueItem, ServiceError
+from policy import workflow
 from policy.eligibility import fmt
-from policy.models import Role, Status
+from policy.models import Status
 
 PAGE_SIZE = 100
 """Rows drawn at once; filtering narrows thousands, paging shows the rest."""
@@ -26,15 +29,30 @@ COLUMNS = (
     ("student", "queue.col.student"),
     ("name", "queue.col.name"),
     ("course", "queue.col.course"),
-    ("credits", "queue.col.credits"),
     ("status", "queue.col.status"),
     ("step", "queue.col.step"),
+    ("credits", "queue.col.credits"),
     ("class", "queue.col.class"),
     ("major", "queue.col.major"),
     ("id", "queue.col.id"),
 )
 """(ASCII column key, catalogue key), in display order: what a reviewer needs first
 fits in 80 columns; the rest scrolls sideways."""
+
+NARROW = 100
+"""Below this many columns the queue uses :data:`CAPS` ``narrow`` and a short date, so
+that everything up to 审核环节 fits an 80-column terminal whole (issue 15)."""
+
+CAPS = {
+    True: {"name": 8, "course": 14, "step": 12, "class": 12, "major": 14},
+    False: {"name": 12, "course": 28, "step": 24, "class": 20, "major": 24},
+}
+"""Most cells a column's text may take (narrow screen or not): a longer name is cut
+with :data:`CUT`, so a cut always shows, whatever the filter.  On a narrow screen the
+step gets what the columns before it leave (:meth:`ReviewQueueScreen._step_cap`)."""
+
+CUT = "~"
+"""The mark of a cut cell (ASCII, never an ambiguous-width glyph)."""
 
 ALL = "all"
 """The Select value meaning 'no filter'."""
@@ -72,6 +90,8 @@ class ReviewQueueScreen(CredxScreen):
         """Free text matched against class, course, student ID and name."""
         self.page = 0
         """Zero-based page of ``shown``."""
+        self._narrow = True
+        """Whether the columns were laid out for a narrow screen (:data:`NARROW`)."""
 
     # -- layout ---------------------------------------------------------------------
 
@@ -140,8 +160,17 @@ class ReviewQueueScreen(CredxScreen):
 
     def _columns(self) -> None:
         table = self.query_one(DataTable)
+        self._narrow = self.app.size.width < NARROW
         for key, label in COLUMNS:
             table.add_column(self.t(label), key=key)
+
+    def on_resize(self) -> None:
+        """Crossing :data:`NARROW` changes the caps: the columns are laid out anew
+        (a DataTable column never shrinks by itself)."""
+        if self.is_mounted and (self.app.size.width < NARROW) != self._narrow:
+            self.query_one(DataTable).clear(columns=True)
+            self._columns()
+            self._fill()
 
     # -- data -----------------------------------------------------------------------
 
@@ -169,14 +198,14 @@ class ReviewQueueScreen(CredxScreen):
 
     def mine(self, item: QueueItem) -> bool:
         """Whether this reviewer may decide the item now (under review, at their step)."""
-        app = item.application
+        app, actor = item.application, self.actor
         if app.status != Status.UNDER_REVIEW:
             return False
-        actor = self.actor
-        if actor.role != Role.REVIEWER or not actor.review_steps:
-            return True
-        steps = self.services.rules.review_steps
-        return steps[min(app.step, len(steps) - 1)].id in actor.review_steps
+        # The queue holds no trails, so the one-person-per-step check (R11) is left
+        # to the decision screen, which asks the services with the trail.
+        return (
+            workflow.not_your_step(app, self.services.rules, actor.role, actor.review_steps) is None
+        )
 
     def _matches(self, item: QueueItem) -> bool:
         app, summary = item.application, item.summary
@@ -218,6 +247,10 @@ class ReviewQueueScreen(CredxScreen):
         cursor = table.cursor_row
         table.clear()
         steps = self.services.rules.review_steps
+        caps = dict(CAPS[self._narrow])
+        if self._narrow:
+            caps["step"] = self._step_cap(caps)
+        date = "%y-%m-%d" if self._narrow else "%Y-%m-%d"
         for item in self.shown[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]:
             app, summary = item.application, item.summary
             step = ""
@@ -228,15 +261,15 @@ class ReviewQueueScreen(CredxScreen):
                 if self.actor.review_steps and self.mine(item):
                     step += self.t("queue.step.mine")
             cells = [
-                f"{(app.submitted_at or app.updated_at).astimezone():%Y-%m-%d}",
+                f"{(app.submitted_at or app.updated_at).astimezone():{date}}",
                 app.student_id,
-                summary.student_name,
-                summary.course_name,
-                fmt(summary.course_credits),
+                clip(summary.student_name, caps["name"], CUT),
+                clip(summary.course_name, caps["course"], CUT),
                 self.t(f"status.{app.status.value}"),
-                step,
-                summary.class_name,
-                summary.major,
+                clip(step, caps["step"], CUT),
+                fmt(summary.course_credits),
+                clip(summary.class_name, caps["class"], CUT),
+                clip(summary.major, caps["major"], CUT),
                 app.id,
             ]
             style = "" if app.status != Status.UNDER_REVIEW or self.mine(item) else "dim"
@@ -245,6 +278,23 @@ class ReviewQueueScreen(CredxScreen):
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
         self._counts()
+
+    def _step_cap(self, caps: dict[str, int]) -> int:
+        """Cells left for 审核环节 on a narrow screen once the columns before it have
+        their widest possible text (their headers, the caps, the statuses), so that
+        every column up to it is seen whole (a vertical scrollbar's two cells kept)."""
+        widest = {
+            "at": 8,
+            "student": max((len(i.application.student_id) for i in self.items), default=10),
+            "name": caps["name"],
+            "course": caps["course"],
+            "status": max(cell_len(self.t(f"status.{s.value}")) for s in Status),
+        }
+        used = sum(
+            max(widest[key], cell_len(self.t(label))) + 2 for key, label in COLUMNS if key in widest
+        )
+        room = (self.query_one(DataTable).size.width or self.app.size.width - 2) - 2
+        return max(6, room - used - 2)
 
     def _counts(self) -> None:
         by_status = {s: 0 for s in Status}
