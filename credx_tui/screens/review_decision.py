@@ -435,6 +435,7 @@ class ReviewDecisionScreen(CredxScreen):
         self.index -= 1
         self._say("")
         self.reload()
+        self._to_top()
 
     def action_next(self) -> None:
         """F7: the next application of the queue."""
@@ -444,6 +445,12 @@ class ReviewDecisionScreen(CredxScreen):
         self.index += 1
         self._say("")
         self.reload()
+        self._to_top()
+
+    def _to_top(self) -> None:
+        """Another application opens at its top, not where the last one was scrolled
+        to (issue 15: F6/F7 at 80x24 opened the next one at its trail)."""
+        self.query_one("#decision-body", VerticalScroll).scroll_home(animate=False, immediate=True)
 
     def action_approve(self) -> None:
         """F8: approve at the current step, after confirmation, with an optional
