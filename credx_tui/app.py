@@ -83,6 +83,11 @@ def default_print_dir() -> Path:
     return Path.home() / "credx-prints"
 
 
+FEW_COLOURS = ("standard", "windows")
+"""Rich's names of the 16-colour systems (TERM=xterm, TERM=screen, a Windows console):
+Textual's shades of grey all fall to black there."""
+
+
 class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
@@ -157,6 +162,10 @@ class CredxApp(App[int]):
         real terminal or browser, left off under Pilot."""
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
+        if self.console.color_system in FEW_COLOURS:
+            # app.tcss's -colors16 block: borders and zebra stripes the 16-colour
+            # palette keeps apart (issue 15: TERM=xterm, TERM=screen over SSH).
+            self.add_class("-colors16")
 
     # -- start ------------------------------------------------------------------
 
