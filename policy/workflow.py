@@ -66,8 +66,8 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
             rule="R10",
             zh=f"审核中或者审核通过的无法删除，被退回或无流程的可删除（此申请：{s}）",
             en=(
-                "applications under review (审核中) or approved (审核通过) cannot be deleted; "
-                f"returned (被退回) or not started (无流程) ones can (this one: {s})"
+                "applications under review or approved cannot be deleted; "
+                f"returned or not started ones can (this one: {status.en})"
             ),
         )
     if action in (ReviewAction.SAVE, ReviewAction.SUBMIT):
@@ -92,7 +92,7 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
             return Reason(
                 rule="R11",
                 zh=f"只有审核中的申请可以撤回（此申请：{s}）",
-                en=f"only an application under review can be withdrawn (this one: {s})",
+                en=f"only an application under review can be withdrawn (this one: {status.en})",
             )
         if app.step > 0:
             return Reason(
@@ -106,7 +106,7 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
         return Reason(
             rule="R11",
             zh=f"只有审核中的申请可以审核（此申请：{s}）",
-            en=f"only an application under review can be decided (this one: {s})",
+            en=f"only an application under review can be decided (this one: {status.en})",
         )
     return None
 

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
+from credx_tui.i18n import term
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import Conflict, Refused, ServiceError
@@ -183,7 +184,7 @@ class ReviewDecisionScreen(CredxScreen):
                 "decision.target.line",
                 name=record.name,
                 code=record.code,
-                category=record.category.value,
+                category=term(record.category.value, self.lang),
                 credits=fmt(record.credits),
                 factor=fmt(factor),
                 needed=fmt(record.credits * factor),
@@ -199,9 +200,9 @@ class ReviewDecisionScreen(CredxScreen):
                 ],
                 [
                     [
-                        a.kind.value,
+                        term(a.kind.value, self.lang),
                         a.term.label_zh() if self.lang == "zh" else a.term.label_en(),
-                        a.result,
+                        term(a.result, self.lang),
                     ]
                     for a in f.attempts
                 ],
@@ -219,11 +220,12 @@ class ReviewDecisionScreen(CredxScreen):
             if not line.found:
                 result = self.t("decision.source.missing")
             elif line.passed is False:
-                result = f"{line.result} {self.t('decision.source.failed')}"
+                result = f"{term(line.result, self.lang)} {self.t('decision.source.failed')}"
             else:
-                result = line.result
+                result = term(line.result, self.lang)
             # The name last: a long certificate title wraps without shifting columns.
-            rows.append([line.ref.kind.value, fmt(line.credits), result, line.name])
+            kind = term(line.ref.kind.value, self.lang)
+            rows.append([kind, fmt(line.credits), result, line.name])
         text.append_text(
             text_table(
                 [
@@ -270,7 +272,12 @@ class ReviewDecisionScreen(CredxScreen):
                     self.t("decision.credits.after"),
                 ],
                 [
-                    [c.category.value, fmt(c.required), fmt(c.before), fmt(c.after)]
+                    [
+                        term(c.category.value, self.lang),
+                        fmt(c.required),
+                        fmt(c.before),
+                        fmt(c.after),
+                    ]
                     for c in f.credits
                 ],
             )

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import QueueItem, ServiceError
+from credx_tui.widgets.describe import joined
 from policy import workflow
 from policy.eligibility import fmt
 from policy.models import Status
@@ -127,13 +128,13 @@ class ReviewQueueScreen(CredxScreen):
 
     def _who(self) -> str:
         actor = self.actor
-        colleges = "、".join(actor.colleges) or self.t("queue.all_colleges")
+        colleges = joined(list(actor.colleges), self.lang) or self.t("queue.all_colleges")
         steps = ""
         if actor.review_steps:
             names = [s.zh if self.lang == "zh" else s.en for s in self.services.rules.review_steps]
             ids = [s.id for s in self.services.rules.review_steps]
             mine = [names[ids.index(s)] if s in ids else s for s in actor.review_steps]
-            steps = self.t("queue.who.steps", steps="、".join(mine))
+            steps = self.t("queue.who.steps", steps=joined(mine, self.lang))
         return self.t(
             "queue.who",
             name=actor.display_name or actor.username,

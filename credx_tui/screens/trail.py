@@ -21,6 +21,7 @@ from credx_tui.widgets.describe import (
     course_name,
     event_action,
     event_step_name,
+    joined,
     offered_credits,
     relation,
     status_text,
@@ -115,11 +116,14 @@ class TrailScreen(CredxScreen):
                 credits=fmt(offered_credits(dossier, app)),
                 status=status_text(app, self.services.rules, self.lang),
             ),
-            self.t("trail.sources", relation=relation(dossier, app)),
+            self.t("trail.sources", relation=relation(dossier, app, self.lang)),
         ]
         if app.attachments:
             summary.append(
-                self.t("trail.attachments", names="、".join(a.filename for a in app.attachments))
+                self.t(
+                    "trail.attachments",
+                    names=joined([a.filename for a in app.attachments], self.lang),
+                )
             )
         if app.note:
             summary.append(f"{self.t('col.note')}: {app.note}")

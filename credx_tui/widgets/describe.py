@@ -23,13 +23,18 @@ def source_name(dossier: Dossier, ref: SourceRef) -> tuple[str, float]:
     return ref.ref, 0.0
 
 
-def relation(dossier: Dossier, app: ExchangeApplication) -> str:
-    """认定关系: each source with its credits, joined by 、."""
+def joined(items: list[str], lang: str) -> str:
+    """A list as a sentence lists it: 、 in Chinese, a comma in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def relation(dossier: Dossier, app: ExchangeApplication, lang: str = "zh") -> str:
+    """认定关系: each source with its credits, joined by 、 (a comma in English)."""
     parts = []
     for ref in app.sources:
         name, credits = source_name(dossier, ref)
         parts.append(f"{name}({fmt(credits)})")
-    return "、".join(parts)
+    return joined(parts, lang)
 
 
 def offered_credits(dossier: Dossier, app: ExchangeApplication) -> float:
@@ -90,3 +95,10 @@ def withdraw_hint(app: ExchangeApplication, rules: Rules, lang: str) -> str:
     if app.step == 0:
         return t("trail.review.withdraw", lang, status=status, first=first)
     return t("trail.review.no_withdraw", lang, status=status, first=first)
+
+
+def college_name(rules: Rules, lang: str) -> str:
+    """The school's name in ``lang`` (the rules' ``name_en`` when it has one)."""
+    if lang == "en" and rules.college.name_en:
+        return rules.college.name_en
+    return rules.college.name
