@@ -233,3 +233,19 @@ async def test_switching_language_relocalizes_the_open_menu_key(make) -> None:
         assert "esc Dismiss menu" in drawn(app)[-1]
         overlay = app.screen.query_one("SelectOverlay", OptionList)
         assert overlay.has_focus
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_desk_in_english_and_without_ambiguous_cells(make, store, size) -> None:
+    """The 教务处 desk (issue 12) came after the glyph work: its figure list drew
+    Textual's tall border (▊▔▎▁); now ASCII, and English but for the colleges' names."""
+    from .test_newcomers import ambiguous_cells
+
+    app = make(lang="en")
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, "admin")
+        await settle(pilot)
+        assert foreign(app, data_corpus(store)) == []
+        still_open = {chr(c) for c in range(0x2580, 0x25A0)} - {"▊", "▔", "▎", "▁"}
+        assert ambiguous_cells(app) - still_open == set()
+        assert footer_fits(app) == [] or size[0] < 120
