@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
@@ -50,7 +51,10 @@ CAPS = {
 }
 """Most cells a column's text may take (narrow screen or not): a longer name is cut
 with :data:`CUT`, so a cut always shows, whatever the filter.  On a narrow screen the
-step gets what the columns before it leave (:meth:`ReviewQueueScreen._step_cap`)."""
+step gets what the columns before it leave (:meth:`ReviewQueueScreen._fit`)."""
+
+STEP_INDEX = [key for key, _ in COLUMNS].index("step")
+"""Where 审核环节 is in :data:`COLUMNS`: the last column a narrow screen shows whole."""
 
 CUT = "~"
 """The mark of a cut cell (ASCII, never an ambiguous-width glyph)."""
@@ -166,12 +170,15 @@ class ReviewQueueScreen(CredxScreen):
             table.add_column(self.t(label), key=key)
 
     def on_resize(self) -> None:
-        """Crossing :data:`NARROW` changes the caps: the columns are laid out anew
-        (a DataTable column never shrinks by itself)."""
-        if self.is_mounted and (self.app.size.width < NARROW) != self._narrow:
+        """Another width: the columns are fitted again (:meth:`_fit`); crossing
+        :data:`NARROW` changes the caps, so they are laid out anew (a DataTable column
+        never shrinks by itself)."""
+        if not self.is_mounted:
+            return
+        if (self.app.size.width < NARROW) != self._narrow:
             self.query_one(DataTable).clear(columns=True)
             self._columns()
-            self._fill()
+        self.call_after_refresh(self._fill)
 
     # -- data -----------------------------------------------------------------------
 
@@ -248,10 +255,9 @@ class ReviewQueueScreen(CredxScreen):
         cursor = table.cursor_row
         table.clear()
         steps = self.services.rules.review_steps
-        caps = dict(CAPS[self._narrow])
-        if self._narrow:
-            caps["step"] = self._step_cap(caps)
+        caps = CAPS[self._narrow]
         date = "%y-%m-%d" if self._narrow else "%Y-%m-%d"
+        rows: list[tuple[str, list[str], str]] = []
         for item in self.shown[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]:
             app, summary = item.application, item.summary
             step = ""
@@ -267,35 +273,57 @@ class ReviewQueueScreen(CredxScreen):
                 clip(summary.student_name, caps["name"], CUT),
                 clip(summary.course_name, caps["course"], CUT),
                 self.t(f"status.{app.status.value}"),
-                clip(step, caps["step"], CUT),
+                step,
                 fmt(summary.course_credits),
                 clip(summary.class_name, caps["class"], CUT),
                 clip(summary.major, caps["major"], CUT),
                 app.id,
             ]
             style = "" if app.status != Status.UNDER_REVIEW or self.mine(item) else "dim"
+            rows.append((app.id, cells, style))
+        last, width = self._fit(table, [cells for _, cells, _ in rows])
+        for key, cells, style in rows:
+            cells[last] = clip(cells[last], width, CUT)
             # Text cells: a student or course named "[b]" must stay literal.
-            table.add_row(*(Text(c, style=style) for c in cells), key=app.id)
+            table.add_row(*(Text(c, style=style) for c in cells), key=key)
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
         self._counts()
 
-    def _step_cap(self, caps: dict[str, int]) -> int:
-        """Cells left for 审核环节 on a narrow screen once the columns before it have
-        their widest possible text (their headers, the caps, the statuses), so that
-        every column up to it is seen whole (a vertical scrollbar's two cells kept)."""
-        widest = {
-            "at": 8,
-            "student": max((len(i.application.student_id) for i in self.items), default=10),
-            "name": caps["name"],
-            "course": caps["course"],
-            "status": max(cell_len(self.t(f"status.{s.value}")) for s in Status),
-        }
-        used = sum(
-            max(widest[key], cell_len(self.t(label))) + 2 for key, label in COLUMNS if key in widest
-        )
-        room = (self.query_one(DataTable).size.width or self.app.size.width - 2) - 2
-        return max(6, room - used - 2)
+    def _fit(self, table: DataTable, rows: list[list[str]]) -> tuple[int, int]:
+        """Lay the columns out so that the row ends exactly at the table's right edge:
+        every column before the last one seen is whole, the last one seen takes the room
+        left (its cells cut with :data:`CUT`), and nothing of the next column peeks in
+        cut (it is reached by scrolling sideways).  On a narrow screen the last one seen
+        is 审核环节.  Returns (index, width) of the last column seen."""
+        pad = 2 * table.cell_padding
+        room = table.size.width or self.app.size.width - 2
+        if len(rows) > max(table.size.height - 2, 0):
+            room -= table.styles.scrollbar_size_vertical  # the scrollbar will take it
+        natural = []
+        for index, (key, label) in enumerate(COLUMNS):
+            column = table.columns[ColumnKey(key)]
+            column.auto_width = True
+            widest = max([cell_len(r[index]) for r in rows] + [cell_len(self.t(label))])
+            natural.append(max(widest, column.content_width))
+        last, used = len(COLUMNS) - 1, 0
+        for index, width in enumerate(natural):
+            if (self._narrow and index == STEP_INDEX) or used + width + pad > room:
+                last = index
+                break
+            used += width + pad
+        left = room - used - pad
+        header = cell_len(self.t(COLUMNS[last][1]))
+        if left < max(6, header) and last > 0:
+            # Too little for this one: the one before takes the room instead.
+            last -= 1
+            left += natural[last] + pad
+        if last == len(COLUMNS) - 1 and left >= natural[last]:
+            return last, natural[last]  # everything fits
+        column = table.columns[ColumnKey(COLUMNS[last][0])]
+        column.auto_width = False
+        column.width = max(left, 1)
+        return last, max(left, 1)
 
     def _counts(self) -> None:
         by_status = {s: 0 for s in Status}
