@@ -85,6 +85,43 @@ def default_print_dir() -> Path:
     return Path.home() / "credx-prints"
 
 
+class LocalizedPalette(CommandPalette):
+    """Textual's command palette, saying 'No matches found' in the UI language.
+
+    Textual 8.2.8 adds that line from a closure with a literal text; this is its
+    ``_start_no_matches_countdown`` with the text from the catalogue (textual is
+    pinned in pyproject.toml, and tests/ui/test_english.py looks at the line)."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        from rich.align import Align
+        from rich.text import Text as RichText
+        from textual.command import CommandList
+        from textual.widgets.option_list import Option
+
+        self._stop_no_matches_countdown()
+        lang = getattr(self.app, "lang", "zh")
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(RichText(t("textual.no_matches", lang), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)
+
+
+FEW_COLOURS = ("standard", "windows")
+"""Rich's names of the 16-colour systems (TERM=xterm, TERM=screen, a Windows console):
+Textual's shades of grey all fall to black there."""
+
+
 class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
@@ -161,6 +198,10 @@ class CredxApp(App[int]):
         real terminal or browser, left off under Pilot."""
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
+        if self.console.color_system in FEW_COLOURS:
+            # app.tcss's -colors16 block: borders and zebra stripes the 16-colour
+            # palette keeps apart (issue 15: TERM=xterm, TERM=screen over SSH).
+            self.add_class("-colors16")
 
     # -- start ------------------------------------------------------------------
 
@@ -411,8 +452,19 @@ class CredxApp(App[int]):
         """Ctrl+P: the command palette, with a localized prompt."""
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(id="--command-palette", placeholder=self.t("palette.placeholder"))
+                LocalizedPalette(id="--command-palette", placeholder=self.t("palette.placeholder"))
             )
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint that Ctrl+Q quits, in the UI language (issue 15)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    self.t("textual.help_quit", key=key),
+                    title=self.t("textual.help_quit.title"),
+                    markup=False,
+                )
+                return
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Our commands, then Textual's own ones, all in the UI language."""

@@ -17,11 +17,11 @@ LANGS = ("zh", "en")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # -- app ------------------------------------------------------------------------
-    "app.title": ("学分兑换", "Credit exchange (学分兑换)"),
+    "app.title": ("学分兑换", "Credit exchange"),
     "app.subtitle": ("学生", "student"),
     "key.lang": ("English", "中文"),
     "key.lang.tip": ("切换界面语言（中文/英文）", "Switch the UI language (Chinese/English)"),
-    "key.palette": ("命令", "Commands"),
+    "key.palette": ("命令", "Menu"),
     "key.palette.tip": ("打开命令面板", "Open the command palette"),
     "key.quit": ("退出", "Quit"),
     "key.quit.tip": ("退出程序", "Quit credx"),
@@ -53,23 +53,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cmd.screenshot.help": ("把当前屏幕保存为 SVG 图片", "Save an SVG screenshot of the screen"),
     "cmd.lang": ("切换语言", "Switch language"),
     "cmd.lang.help": ("中文/English", "Chinese/English"),
-    "cmd.transcript": ("学生成绩总表打印", "Transcript (学生成绩总表打印)"),
+    "cmd.transcript": ("学生成绩总表打印", "Print transcript"),
     "cmd.transcript.help": ("信息查询：查看并打印学业成绩单", "View and print the transcript"),
-    "cmd.exchange": ("学分兑换", "Credit exchange (学分兑换)"),
+    "cmd.exchange": ("学分兑换", "Credit exchange"),
     "cmd.exchange.help": ("报名申请：申请结果与申请", "Applications and apply"),
     "cmd.logout": ("注销", "Log out"),
     "cmd.logout.help": ("回到登录页", "Back to the login page"),
     # -- login ----------------------------------------------------------------------
     "login.heading": ("学分兑换 登录", "Credit exchange: log in"),
     "login.college": ("{college}", "{college}"),
-    "login.username": ("学号", "Student ID (学号)"),
+    "login.username": ("学号", "Student ID"),
     "login.username.placeholder": ("学号或账号", "student ID or account"),
     "login.password": ("密码", "Password"),
     "login.password.placeholder": ("密码", "password"),
     "login.submit": ("登录", "Log in"),
     "login.hint": (
         "回车登录。F2 切换语言（English）。Ctrl+Q 退出。",
-        "Enter logs in. F2 switches language (中文). Ctrl+Q quits.",
+        "Enter logs in. F2 switches to Chinese. Ctrl+Q quits.",
     ),
     "login.empty": ("请输入学号和密码", "Enter your student ID and password"),
     "login.unknown": (
@@ -97,10 +97,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- portal ---------------------------------------------------------------------
     "portal.title": ("信息门户", "Portal"),
     "portal.welcome": ("欢迎，{name}", "Welcome, {name}"),
-    "portal.menu.query": ("信息查询", "Information (信息查询)"),
-    "portal.menu.transcript": ("学生成绩总表打印", "Print transcript (学生成绩总表打印)"),
-    "portal.menu.apply": ("报名申请", "Applications (报名申请)"),
-    "portal.menu.exchange": ("学分兑换", "Credit exchange (学分兑换)"),
+    "portal.menu.query": ("信息查询", "Information"),
+    "portal.menu.transcript": ("学生成绩总表打印", "Print transcript"),
+    "portal.menu.apply": ("报名申请", "Applications"),
+    "portal.menu.exchange": ("学分兑换", "Credit exchange"),
     "portal.notices": ("自上次登录以来的审核结果", "Decisions since your last visit"),
     "portal.notices.none": (
         "自上次登录以来没有新的审核结果。",
@@ -113,9 +113,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "portal.notice.reason": ("，原因：{reason}", "; reason: {reason}"),
     "key.transcript": ("成绩总表", "Transcript"),
-    "key.transcript.tip": ("信息查询 - 学生成绩总表打印", "信息查询: print the transcript"),
+    "key.transcript.tip": ("信息查询 - 学生成绩总表打印", "Information: print the transcript"),
     "key.exchange": ("学分兑换", "Exchange"),
-    "key.exchange.tip": ("报名申请 - 学分兑换", "报名申请: credit exchange"),
+    "key.exchange.tip": ("报名申请 - 学分兑换", "Applications: credit exchange"),
     # -- header fields --------------------------------------------------------------
     "field.id": ("学号", "Student ID"),
     "field.name": ("姓名", "Name"),
@@ -126,7 +126,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.class": ("班级", "Class"),
     "field.enrollment": ("学籍号", "Enrolment no."),
     # -- transcript -----------------------------------------------------------------
-    "transcript.title": ("学生成绩总表", "Transcript (学生成绩总表)"),
+    "transcript.title": ("学生成绩总表", "Transcript"),
     "transcript.heading": ("{college}学业成绩单", "{college}: academic transcript"),
     "transcript.col.course": ("课程名称", "Course"),
     "transcript.col.nature": ("课程性质", "Type"),
@@ -137,7 +137,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "transcript.blank": ("以下空白", "(nothing below)"),
     "transcript.totals": (
         "已获得学分 {total}  其中 必修课 {required}  专业拓展课 {extension}  通识选修课 {general}",
-        "Credits earned {total}: required {required}, 专业拓展课 {extension}, 通识选修课 {general}",
+        "Credits earned {total}: required {required}, prof. extension {extension}, general electives {general}",
     ),
     "transcript.footer": (
         "学院盖章:            审核人:            打印日期: {date}",
@@ -177,26 +177,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.personal": ("个人信息", "Personal information"),
     "print.passing_only": (
         "只打印及格等级考试成绩和专业拓展课（选修）、通识选修课（选修）",
-        "Print only passed results (专业拓展课, 通识选修课 electives); failing grades are left out",
+        "Print only passed level exams and electives (prof. extension, general); failing grades are left out",
     ),
     "print.passing_only.note": (
         "注：勾选后，不合格成绩不会显示在个人成绩总表内。",
         "Note: when ticked, failing grades are not shown.",
     ),
-    "print.a3": ("A3 打印（显示补考、重修记录）", "A3 print (shows 补考 and 重修 records)"),
+    "print.a3": ("A3 打印（显示补考、重修记录）", "A3 print (shows make-up and retake records)"),
     "print.ok": ("打印", "Print"),
     "print.cancel": ("取消", "Cancel"),
     "print.done": ("已打印到文件：{path}", "Printed to the file: {path}"),
     "print.failed": ("无法写入文件 {path}：{error}", "Cannot write {path}: {error}"),
     "print.preview": ("打印预览", "Print preview"),
     # -- exchange page --------------------------------------------------------------
-    "exchange.title": ("学分兑换", "Credit exchange (学分兑换)"),
-    "exchange.results": ("申请结果", "Applications (申请结果)"),
+    "exchange.title": ("学分兑换", "Credit exchange"),
+    "exchange.results": ("申请结果", "Applications"),
     "exchange.note": (
         "（审核中或者审核通过的无法删除，被退回或无流程的可删除）",
-        " (审核中 under review or 审核通过 approved cannot be deleted; 被退回 returned or 无流程 not started can)",
+        " (under review or approved cannot be deleted; returned or not started can)",
     ),
-    "exchange.empty": ("没有符合表中记录", "No records (没有符合表中记录)"),
+    "exchange.empty": ("没有符合表中记录", "No records"),
     "exchange.pager": (
         "第 {page} 页  共 {pages} 页  每页 15 条  共 {count} 条",
         "page {page} of {pages}, 15 a page, {count} in all",
@@ -211,7 +211,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "col.semester": ("申请学期", "Term"),
     "col.kind": ("申请类型", "Type"),
     "col.credits": ("学分", "Credits"),
-    "col.relation": ("认定关系", "Paid with (认定关系)"),
+    "col.relation": ("认定关系", "Paid with"),
     "col.code": ("校内课程代码", "Course code"),
     "col.course": ("校内课程名称", "Course"),
     "col.course_en": ("校内课程英文名", "Course (English)"),
@@ -234,9 +234,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "查看当前申请的流程跟踪",
         "Show the review trail of the current application",
     ),
-    "key.next_page": ("下一页", "Next page"),
+    "key.next_page": ("下一页", "Next"),
     "key.next_page.tip": ("申请结果下一页", "Next page of applications"),
-    "key.prev_page": ("上一页", "Prev page"),
+    "key.prev_page": ("上一页", "Prev"),
     "key.prev_page.tip": ("申请结果上一页", "Previous page of applications"),
     "delete.confirm": ("确定删除以下申请？\n{items}", "Delete these applications?\n{items}"),
     "delete.none": ("请先选择要删除的申请", "Select an application to delete first"),
@@ -252,16 +252,65 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "confirm.no": ("取消", "No"),
     "confirm.title": ("请确认", "Please confirm"),
     # -- statuses and actions -------------------------------------------------------
-    "status.无流程": ("无流程", "Not started (无流程)"),
-    "status.审核中": ("审核中", "Under review (审核中)"),
-    "status.审核通过": ("审核通过", "Approved (审核通过)"),
-    "status.被退回": ("被退回", "Returned (被退回)"),
+    "status.无流程": ("无流程", "Not started"),
+    "status.审核中": ("审核中", "Under review"),
+    "status.审核通过": ("审核通过", "Approved"),
+    "status.被退回": ("被退回", "Returned"),
     "action.save": ("保存", "saved"),
     "action.submit": ("提交", "submitted"),
     "action.withdraw": ("撤回", "withdrawn"),
     "action.approve": ("审核通过", "approved"),
     "action.return": ("退回", "returned"),
     "action.delete": ("删除", "deleted"),
+    # -- rev15: the guide's domain terms in English (term()) -----------------------
+    "term.公共基础课": ("公共基础课", "Public foundation"),
+    "term.专业基础课": ("专业基础课", "Prof. foundation"),
+    "term.专业核心课": ("专业核心课", "Prof. core"),
+    "term.专业拓展课": ("专业拓展课", "Prof. extension"),
+    "term.通识选修课": ("通识选修课", "General elective"),
+    "term.体育": ("体育", "PE"),
+    "term.思政": ("思政", "Ideology"),
+    "term.实践": ("实践", "Practice"),
+    "term.竞赛集训学分": ("竞赛集训学分", "Competition credits"),
+    "term.获奖证书": ("获奖证书", "Award certificate"),
+    "term.正常考试": ("正常考试", "Regular"),
+    "term.补考": ("补考", "Make-up"),
+    "term.重修": ("重修", "Retake"),
+    "term.优秀": ("优秀", "Excellent"),
+    "term.良好": ("良好", "Good"),
+    "term.中等": ("中等", "Fair"),
+    "term.及格": ("及格", "Pass"),
+    "term.不及格": ("不及格", "Fail"),
+    "term.合格": ("合格", "Passed"),
+    "term.不合格": ("不合格", "Not passed"),
+    "term.缺考": ("缺考", "Absent"),
+    "term.普通专科": ("普通专科", "Regular diploma"),
+    "term.学分兑换": ("学分兑换", "Credit exchange"),
+    # -- rev15: review chain (R11): the step waiting, a step's consent -------------
+    "status.at_step": ("{status}（{step}）", "{status} ({step})"),
+    "action.approve.step": ("本环节同意", "step approved"),
+    "action.approve.at_step": ("{step}同意", "{step}: approved"),
+    "portal.notice.now": ("，现为{status}", "; now {status}"),
+    "trail.review.withdraw": (
+        "{status}：{first}前可撤回（F9）。",
+        "{status}: it can be withdrawn before {first} decides (F9).",
+    ),
+    "trail.review.no_withdraw": (
+        "{status}：{first}已同意，不能再撤回。",
+        "{status}: {first} has approved, so it can no longer be withdrawn.",
+    ),
+    "decision.approve.step": (
+        "审核环节：{step}（{n}/{total}）",
+        "Review step: {step} ({n} of {total})",
+    ),
+    "decision.approve.then_next": (
+        "同意后转入下一环节：{next}",
+        "On approval it moves on to: {next}",
+    ),
+    "decision.approve.then_end": (
+        "这是最后一个环节：同意后审核通过，流程结束。",
+        "This is the last step: approval ends the process (approved).",
+    ),
     # -- apply ----------------------------------------------------------------------
     "apply.title": ("学分兑换申请", "Apply for credit exchange"),
     "apply.edit_title": ("修改申请 {id}", "Edit application {id}"),
@@ -323,16 +372,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "apply.attach.added": ("已添加附件 {name}", "Attachment {name} added"),
     "apply.note": ("备注", "Note"),
     "apply.note.placeholder": ("可选", "optional"),
-    "apply.save": ("保存（无流程）", "Save (无流程)"),
+    "apply.save": ("保存（无流程）", "Save"),
     "apply.submit": ("提交", "Submit"),
-    "apply.saved": ("已保存为无流程：{id}", "Saved, not submitted (无流程): {id}"),
+    "apply.saved": ("已保存为无流程：{id}", "Saved, not submitted: {id}"),
     "apply.submitted": (
         "已提交，审核中：{course}（{id}）",
         "Submitted, under review: {course} ({id})",
     ),
     "apply.refused": ("未能保存：{reason}", "Not saved: {reason}"),
     "apply.no_target": ("请先选择拟兑换课程", "Pick the course to exchange first"),
-    "key.hidden": ("不显示的课程", "Hidden courses"),
+    "key.hidden": ("不显示的课程", "Hidden"),
     "key.hidden.tip": ("查看不能兑换的课程及其原因", "Show the courses not offered, with the rule"),
     "key.suggest": ("建议方案", "Suggest"),
     "key.suggest.tip": (
@@ -341,10 +390,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.attach": ("附件", "Attach"),
     "key.attach.tip": ("从磁盘选择成绩截图作为附件", "Attach a grade screenshot from disk"),
-    "key.detach": ("删附件", "Remove att."),
+    "key.detach": ("删附件", "Detach"),
     "key.detach.tip": ("移除最后一个附件", "Remove the last attachment"),
     "key.save": ("保存", "Save"),
-    "key.save.tip": ("保存为无流程，暂不提交", "Save without submitting (无流程)"),
+    "key.save.tip": ("保存为无流程，暂不提交", "Save without submitting"),
     "key.submit": ("提交", "Submit"),
     "key.submit.tip": ("提交审核", "Submit for review"),
     "suggest.none": ("没有能满足兑换比例的方案", "No offer can satisfy the ratio"),
@@ -437,7 +486,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "refused.title": ("不能完成", "Not done"),
     "refused.ok": ("知道了", "OK"),
     # -- trail ----------------------------------------------------------------------
-    "trail.title": ("流程跟踪", "Review trail (流程跟踪)"),
+    "trail.title": ("流程跟踪", "Review trail"),
     "trail.summary": (
         "申请 {id}：{course}（{code}）  用于兑换 {credits} 学分  审核状态：{status}",
         "Application {id}: {course} ({code}), {credits} cr offered, status: {status}",
@@ -458,11 +507,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "trail.draft": (
         "此申请尚未提交（无流程）：F7 修改，F8 提交。",
-        "Not submitted yet (无流程): F7 edit, F8 submit.",
-    ),
-    "trail.review": (
-        "审核中：二级学院审核前可撤回（F9）。",
-        "Under review: it can be withdrawn before a step approves (F9).",
+        "Not submitted yet: F7 edit, F8 submit.",
     ),
     "trail.approved": (
         "审核通过，流程结束。请在学生成绩总表中核对兑换结果。",
@@ -471,7 +516,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trail.return_reason": ("退回原因：{reason}", "Reason for returning: {reason}"),
     "trail.submitted": ("已提交：{id}", "Submitted: {id}"),
     "trail.resubmitted": ("已重新提交：{id}", "Submitted again: {id}"),
-    "trail.withdrawn": ("已撤回：{id}（现为无流程）", "Withdrawn: {id} (now 无流程)"),
+    "trail.withdrawn": ("已撤回：{id}（现为无流程）", "Withdrawn: {id} (now not started)"),
     "trail.withdraw.confirm": ("确定撤回申请 {id}？", "Withdraw application {id}?"),
     "key.edit": ("修改", "Edit"),
     "key.edit.tip": ("修改被退回或无流程的申请", "Edit a returned or unsubmitted application"),
@@ -482,6 +527,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- generic --------------------------------------------------------------------
     "error.service": ("{message}", "{message}"),
     "lang.switched": ("界面语言：中文", "UI language: English"),
+    # -- rev15: Textual's own strings, in the UI language --------------------------
+    "textual.dismiss_menu": ("收起菜单", "Dismiss menu"),
+    "textual.no_matches": ("没有匹配的命令", "No matches found"),
+    "textual.help_quit": ("按 {key} 退出程序", "Press {key} to quit the app"),
+    "textual.help_quit.title": ("要退出吗？", "Do you want to quit?"),
     # -- reviewer -------------------------------------------------------------------
     "cmd.queue": ("审核队列", "Review queue"),
     "cmd.queue.help": (
@@ -554,7 +604,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "decision.attempt.kind": ("考试性质", "Sitting"),
     "decision.attempt.term": ("学期", "Term"),
     "decision.attempt.result": ("成绩", "Result"),
-    "decision.sources": ("认定关系（兑换来源）", "Paid with (认定关系)"),
+    "decision.sources": ("认定关系（兑换来源）", "Paid with"),
     "decision.source.name": ("来源", "Source"),
     "decision.source.kind": ("类别", "Kind"),
     "decision.source.credits": ("学分", "Cr."),
@@ -636,13 +686,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "decision.att.saved": ("已保存副本：{path}", "Copy saved: {path}"),
     "decision.att.failed": ("无法保存附件：{error}", "Cannot save the attachment: {error}"),
     "decision.att.none": ("请先在附件表中选择一个附件", "Select an attachment in the table first"),
-    "decision.trail": ("流程跟踪", "Review trail (流程跟踪)"),
+    "decision.trail": ("流程跟踪", "Review trail"),
     "decision.not_yours": ("不能审核：{reason}", "Cannot decide: {reason}"),
     "decision.approve.confirm": (
         "确定审核通过申请 {id}（{name} {course}）？",
         "Approve application {id} ({name}, {course})?",
     ),
-    "decision.approved": ("已审核通过：{id}", "Approved (审核通过): {id}"),
+    "decision.approved": ("已审核通过：{id}", "Approved: {id}"),
     "decision.approved.next_step": (
         "本环节已通过，申请转入下一环节：{step}",
         "This step approved; the application moves on to: {step}",
@@ -672,16 +722,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.review_return": ("退回", "Return"),
     "key.review_return.tip": ("退回给学生，并说明原因", "Return to the student with a reason"),
-    "key.review_prev": ("上一条", "Previous"),
+    "key.review_prev": ("上一条", "Prev"),
     "key.review_prev.tip": ("队列中的上一条申请", "Previous application of the queue"),
     "key.review_next": ("下一条", "Next"),
     "key.review_next.tip": ("队列中的下一条申请", "Next application of the queue"),
-    "key.att_save": ("存附件", "Save att."),
+    "key.att_save": ("存附件", "Save"),
     "key.att_save.tip": (
         "把所选附件保存一份副本到文件夹",
         "Save a copy of the selected attachment",
     ),
-    "key.att_open": ("看附件", "View att."),
+    "key.att_open": ("看附件", "View"),
     "key.att_open.tip": (
         "在终端中全屏查看所选附件（可放大、翻页）",
         "View the selected attachment full screen in the terminal (zoom, pages)",
@@ -689,18 +739,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "approve.title": ("审核通过申请 {id}", "Approve application {id}"),
     "approve.comment": (
         "审核意见（可不填；学生会在流程跟踪和申请表上看到）",
-        "Comment (optional; the student sees it in 流程跟踪 and on the form)",
+        "Comment (optional; the student sees it in the review trail and on the form)",
     ),
     "approve.placeholder": ("例如：材料齐全，同意兑换", "e.g. evidence complete, exchange agreed"),
     "approve.ok": ("通过", "Approve"),
     "approve.cancel": ("取消", "Cancel"),
-    "decision.note": ("学生备注：{note}", "Student's note (备注): {note}"),
-    "decision.note.none": ("学生备注：未填写", "Student's note (备注): none"),
+    "decision.note": ("学生备注：{note}", "Student's note: {note}"),
+    "decision.note.none": ("学生备注：未填写", "Student's note: none"),
     "return.title": ("退回申请 {id}", "Return application {id}"),
     "return.ready": ("常用原因（回车选用）", "Ready reasons (Enter picks one)"),
     "return.reason": (
         "退回原因（学生会在流程跟踪中看到）",
-        "Reason (the student sees it in 流程跟踪)",
+        "Reason (the student sees it in the review trail)",
     ),
     "return.placeholder": ("填写或修改退回原因", "Type or edit the reason"),
     "return.ok": ("退回", "Return"),
@@ -708,7 +758,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "return.empty": ("退回申请必须填写退回原因（R11）", "Returning needs a reason (R11)"),
     "return.ready.screenshot": (
         "缺少补考或重修成绩截图，请补充后重新提交",
-        "The screenshot of the 补考 or 重修 grade is missing; add it and submit again",
+        "The screenshot of the make-up or retake grade is missing; add it and submit again",
     ),
     "return.ready.unreadable": (
         "截图不清晰，无法核对成绩，请重新上传",
@@ -774,7 +824,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "walk.now": ("当前登录：{role} {account}", "Signed in: {role} {account}"),
     "walk.now.out": ("当前：未登录", "Signed in: nobody"),
     "walk.rules": ("适用规则：", "Rules:"),
-    "rule.R1": ("补考或重修后仍不及格才可兑换", "only courses still failed after 补考 or 重修"),
+    "rule.R1": (
+        "补考或重修后仍不及格才可兑换",
+        "only courses still failed after a make-up exam or retake",
+    ),
     "rule.R2": ("专业课按人才培养方案", "professional courses follow the training plan"),
     "rule.R3": ("一次只申请一门课程", "one course per application"),
     "rule.R4": (
@@ -929,6 +982,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kind.competition": ("竞赛集训学分", "competition-training credits"),
     "kind.award": ("获奖证书", "award certificates"),
 }
+
+
+def term(value: str, lang: str = "zh") -> str:
+    """A Chinese domain value of the guide (course category, source kind, sitting,
+    grade level, 学生类别) as the UI shows it in ``lang``; anything else (a course or
+    person name, a level the college added) is data and stays as it is (issue 15)."""
+    if lang != "en":
+        return value
+    pair = CATALOGUE.get(f"term.{value}")
+    return pair[1] if pair is not None else value
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:

@@ -15,6 +15,27 @@ if TYPE_CHECKING:
     from credx_tui.app import CredxApp
 
 
+TEXTUAL_BINDINGS = {("escape", "dismiss"): "textual.dismiss_menu"}
+"""Textual's own footer texts (key, action) -> catalogue key: Select's open menu says
+'esc Dismiss menu' in English whatever the UI language (issue 15)."""
+
+
+def localize_textual(root: object, lang: str) -> None:
+    """Put the footer texts of Textual's own widgets under ``root`` (a screen) in the
+    UI language; they carry no binding id, so they are found by key and action."""
+    from textual.widgets._select import SelectOverlay
+
+    for overlay in root.query(SelectOverlay):  # type: ignore[attr-defined]
+        bindings = overlay._bindings
+        for key, group in bindings.key_to_bindings.items():
+            bindings.key_to_bindings[key] = [
+                replace(b, description=t(TEXTUAL_BINDINGS[(key, b.action)], lang))
+                if (key, b.action) in TEXTUAL_BINDINGS
+                else b
+                for b in group
+            ]
+
+
 def localize_bindings(bindings: BindingsMap, lang: str) -> None:
     """Rewrite, in place, the description and tooltip of every binding with an id."""
     for key, group in bindings.key_to_bindings.items():
@@ -50,12 +71,14 @@ class Localized:
     def localize(self) -> None:
         """Put the footer texts and tooltips in the UI language."""
         localize_bindings(self._bindings, self.lang)  # type: ignore[attr-defined]
+        localize_textual(self, self.lang)
         self.refresh_bindings()  # type: ignore[attr-defined]
 
     async def language_changed(self) -> None:
         """Redraw in the new language (state lives on the screen, not in widgets)."""
         self.localize()
         await self.recompose()  # type: ignore[attr-defined]
+        localize_textual(self, self.lang)  # the freshly composed Selects
         self.after_recompose()
 
     def after_recompose(self) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
-from credx_tui.i18n import t
+from credx_tui.i18n import t, term
+from credx_tui.widgets.describe import college_name
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
@@ -35,6 +36,8 @@ GAP = 2
 NATURE_CELLS = 8
 CREDIT_CELLS = 4
 RESULT_CELLS = 6
+MAX_RESULT_CELLS = 12
+"""The result column grows to its widest result, up to this (then ``..`` marks a cut)."""
 MIN_NAME_CELLS = 12
 THREE_COLUMNS_FROM = 110
 """The paper form's three columns need at least this many cells."""
@@ -100,16 +103,17 @@ def send_to_printer(path: Path, destination: str, timeout: float = 30.0) -> str:
     return said[0] if said else ""
 
 
-def clip(text: str, cells: int) -> str:
-    """``text`` cut to at most ``cells`` terminal cells (``..`` marks a cut)."""
+def clip(text: str, cells: int, mark: str = "..") -> str:
+    """``text`` cut to at most ``cells`` terminal cells (``mark`` marks a cut; ASCII,
+    so never an ambiguous-width glyph)."""
     if cell_len(text) <= cells:
         return text
     out = ""
     for ch in text:
-        if cell_len(out + ch) > cells - 2:
+        if cell_len(out + ch) > cells - len(mark):
             break
         out += ch
-    return out + ".."
+    return out + mark
 
 
 def pad(text: str, cells: int, right: bool = False) -> str:
@@ -138,7 +142,7 @@ def _shown(row: EffectiveRecord, rules: Rules, lang: str) -> str:
     if row.exchanged:
         ex = rules.exchange_record
         return ex.result_en if lang == "en" and ex.result_en else ex.result
-    return row.shown_result
+    return term(row.shown_result, lang)
 
 
 def counts_as_passed(result: str, rules: Rules) -> bool:
@@ -164,8 +168,17 @@ def transcript_lines(
     student = dossier.student
     columns = 3 if width >= THREE_COLUMNS_FROM else 1
     col_cells = (width - GAP * (columns - 1)) // columns
-    name_cells = max(MIN_NAME_CELLS, col_cells - NATURE_CELLS - CREDIT_CELLS - RESULT_CELLS - 3)
-    col_cells = name_cells + NATURE_CELLS + CREDIT_CELLS + RESULT_CELLS + 3
+    records = effective_records(dossier, rules)
+    # The result column as wide as the widest result shown (English "Exchanged" or
+    # "Not passed" are wider than 6 cells; never cut to "Exch..", issue 15).
+    result_cells = max(
+        [RESULT_CELLS]
+        + [cell_len(_shown(r, rules, lang)) for r in records]
+        + [cell_len(term(e.result, lang)) for e in dossier.transcript.level_exams]
+    )
+    result_cells = min(result_cells, MAX_RESULT_CELLS)
+    name_cells = max(MIN_NAME_CELLS, col_cells - NATURE_CELLS - CREDIT_CELLS - result_cells - 3)
+    col_cells = name_cells + NATURE_CELLS + CREDIT_CELLS + result_cells + 3
 
     def course_line(name: str, kind: str, credits: str, result: str) -> str:
         return " ".join(
@@ -173,15 +186,14 @@ def transcript_lines(
                 pad(name, name_cells),
                 pad(kind, NATURE_CELLS),
                 pad(credits, CREDIT_CELLS, right=True),
-                pad(result, RESULT_CELLS, right=True),
+                pad(result, result_cells, right=True),
             )
         )
 
     rows: list[str] = []
-    records = effective_records(dossier, rules)
     gpas = term_gpas(dossier, rules)
-    for term, gpa in gpas.items():
-        label = term.label_en() if lang == "en" else term.label_zh()
+    for period, gpa in gpas.items():
+        label = period.label_en() if lang == "en" else period.label_zh()
         heading = t("transcript.term", lang, term=label, gpa=format_gpa(gpa))
         if cell_len(heading) <= col_cells:
             rows.append(pad(heading, col_cells))
@@ -189,7 +201,7 @@ def transcript_lines(
             rows.append(pad(label, col_cells))
             rows.append(pad(heading[len(label) :].strip(), col_cells))
         for row in records:
-            if row.record.term != term:
+            if row.record.term != period:
                 continue
             if options.passing_only and not row.passed:
                 continue
@@ -212,7 +224,7 @@ def transcript_lines(
                                 lang,
                                 kind=_attempt_kind(attempt.kind, lang),
                                 term=term_label,
-                                result=attempt.result,
+                                result=term(attempt.result, lang),
                             ),
                             col_cells,
                         )
@@ -224,7 +236,7 @@ def transcript_lines(
     ]
     rows.append(pad(t("transcript.levels", lang), col_cells))
     for exam in exams:
-        rows.append(course_line(exam.name, "", "", exam.result))
+        rows.append(course_line(exam.name, "", "", term(exam.result, lang)))
     rows.append(pad(t("transcript.blank", lang), col_cells))
 
     per_column = -(-len(rows) // columns)
@@ -237,7 +249,7 @@ def transcript_lines(
         body.append((" " * GAP).join(cells).rstrip())
 
     full = col_cells * columns + GAP * (columns - 1)
-    heading = t("transcript.heading", lang, college=rules.college.name)
+    heading = t("transcript.heading", lang, college=college_name(rules, lang))
     lines = [" " * max(0, (full - cell_len(heading)) // 2) + heading, ""]
     if options.personal:
         fields = [

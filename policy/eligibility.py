@@ -180,7 +180,7 @@ def course_reasons(
                 rule="R2",
                 zh=f"《{name}》属于{record.category.value}，兑换规则中该类课程没有可用的兑换来源",
                 en=(
-                    f"{name} is a {record.category.value} course; the rules give this "
+                    f"{name} is a {record.category.en} course; the rules give this "
                     "category no exchange source"
                 ),
             )
@@ -208,7 +208,7 @@ def course_reasons(
                 zh=f"《{name}》尚无成绩；只有补考或重修后仍不及格的课程才能兑换",
                 en=(
                     f"{name} has no result yet; only a course still failed after its "
-                    "补考 or 重修 can be exchanged"
+                    "make-up exam or retake can be exchanged"
                 ),
             )
         )
@@ -217,7 +217,7 @@ def course_reasons(
             Reason(
                 rule="R1",
                 zh=f"《{name}》不及格，但尚未参加补考或重修；请先参加补考或重修",
-                en=f"{name} is failed, but no 补考 or 重修 yet; sit one first",
+                en=f"{name} is failed, but has no make-up exam or retake yet; sit one first",
             )
         )
     for app in dossier.applications:
@@ -251,6 +251,7 @@ def source_reasons(
     needed = needed_credits(record, rules)
     name = record.name
     kinds = "、".join(k.value for k in rules.allowed_sources(record.category))
+    kinds_en = ", ".join(k.en for k in rules.allowed_sources(record.category))
     spent_note_zh = "（已有的均已被审核中或已通过的申请占用）" if options else ""
     spent_note_en = " (those you have are held by applications under review or approved)"
     spent_note_en = spent_note_en if options else ""
@@ -264,7 +265,7 @@ def source_reasons(
                         f"你没有可用的竞赛集训学分或获奖证书{spent_note_zh}"
                     ),
                     en=(
-                        f"{name} is a {record.category.value} course: only competition-training "
+                        f"{name} is a {record.category.en} course: only competition-training "
                         f"credits or award certificates can pay for it, and you have none "
                         f"available{spent_note_en}"
                     ),
@@ -277,7 +278,7 @@ def source_reasons(
                 rule="R2",
                 zh=f"《{name}》只能用{kinds}兑换，你没有可用的学分{spent_note_zh}",
                 en=(
-                    f"{name} can only be paid with {kinds} credits, and you have none "
+                    f"{name} can only be paid with {kinds_en}, and you have none "
                     f"available{spent_note_en}"
                 ),
             )
@@ -291,7 +292,7 @@ def source_reasons(
                     "不满足兑换比例"
                 ),
                 en=(
-                    f"{name} needs {fmt(needed)} credits of {kinds}; you have only "
+                    f"{name} needs {fmt(needed)} credits of {kinds_en}; you have only "
                     f"{fmt(available)} available, short of the exchange ratio"
                 ),
             )
@@ -314,7 +315,7 @@ def _verdict(
         deciding = Reason(
             rule="R1",
             zh=f"《{record.name}》补考/重修后仍不及格，可申请兑换",
-            en=f"{record.name} is still failed after 补考/重修 and may be exchanged",
+            en=f"{record.name} is still failed after a make-up exam or retake and may be exchanged",
         )
     else:
         deciding = reasons[0]

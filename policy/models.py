@@ -53,6 +53,31 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
 
 
+_EN = {
+    "公共基础课": "public foundation",
+    "专业基础课": "professional foundation",
+    "专业核心课": "professional core",
+    "专业拓展课": "professional extension",
+    "通识选修课": "general elective",
+    "体育": "physical education",
+    "思政": "ideology and politics",
+    "实践": "practice",
+    "source:通识选修课": "general electives",
+    "source:专业拓展课": "professional extension courses",
+    "source:竞赛集训学分": "competition-training credits",
+    "source:获奖证书": "award certificates",
+    "正常考试": "regular exam",
+    "补考": "make-up exam",
+    "重修": "retake",
+    "无流程": "not started",
+    "审核中": "under review",
+    "审核通过": "approved",
+    "被退回": "returned",
+}
+"""English names of the guide's Chinese domain terms (the enums below keep the Chinese
+as their values: the guide's words, and the import files')."""
+
+
 class Category(StrEnum):
     """课程类别 of a course in a major's 人才培养方案 (R2).
 
@@ -68,6 +93,11 @@ class Category(StrEnum):
     IDEOLOGY = "思政"
     PRACTICE = "实践"
 
+    @property
+    def en(self) -> str:
+        """The category's English name (the English UI and reasons, issue 15)."""
+        return _EN[self.value]
+
 
 class SourceKind(StrEnum):
     """What may pay for a failed course (R2, R4, R7).
@@ -82,6 +112,11 @@ class SourceKind(StrEnum):
     COMPETITION = "竞赛集训学分"
     AWARD = "获奖证书"
 
+    @property
+    def en(self) -> str:
+        """The kind's English name (the English UI and reasons, issue 15)."""
+        return _EN[f"source:{self.value}"]
+
 
 class AttemptKind(StrEnum):
     """考试性质 of one sitting of a course."""
@@ -89,6 +124,11 @@ class AttemptKind(StrEnum):
     REGULAR = "正常考试"
     MAKEUP = "补考"
     RETAKE = "重修"
+
+    @property
+    def en(self) -> str:
+        """The sitting's English name (the English UI and reasons, issue 15)."""
+        return _EN[self.value]
 
 
 @functools.lru_cache(maxsize=256)
@@ -241,6 +281,11 @@ class Status(StrEnum):
     UNDER_REVIEW = "审核中"
     APPROVED = "审核通过"
     RETURNED = "被退回"
+
+    @property
+    def en(self) -> str:
+        """The status's English name (the English UI and reasons, issue 15)."""
+        return _EN[self.value]
 
 
 LIVE_STATUSES = frozenset({Status.UNDER_REVIEW, Status.APPROVED})

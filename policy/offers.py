@@ -98,14 +98,15 @@ def _not_allowed(record: CourseRecord, kind: SourceKind, label: str, rules: Rule
     """Why ``kind`` cannot pay for ``record``, citing the most specific rule."""
     cat = record.category.value
     allowed = "、".join(k.value for k in rules.allowed_sources(record.category)) or "无"
-    allowed_en = ", ".join(k.value for k in rules.allowed_sources(record.category)) or "nothing"
+    allowed_en = ", ".join(k.en for k in rules.allowed_sources(record.category)) or "nothing"
+    cat_en = record.category.en
     if record.category in R4_TARGETS or only_certificates(rules, record.category):
         return Reason(
             rule="R4",
             zh=f"《{record.name}》属于{cat}，只能用竞赛集训学分或获奖证书兑换，不能用{label}（{kind.value}）",
             en=(
-                f"{record.name} is a {cat} course: only competition-training credits or award "
-                f"certificates pay for it, not {label} ({kind.value})"
+                f"{record.name} is a {cat_en} course: only competition-training credits or "
+                f"award certificates pay for it, not {label} ({kind.en})"
             ),
         )
     if kind == SourceKind.PROFESSIONAL_EXTENSION:
@@ -113,14 +114,14 @@ def _not_allowed(record: CourseRecord, kind: SourceKind, label: str, rules: Rule
             rule="R7",
             zh=f"专业拓展课学分只能兑换专业基础课，不能兑换《{record.name}》（{cat}）",
             en=(
-                f"专业拓展课 credits pay only for 专业基础课, not for {record.name} ({cat}); "
-                f"{label} cannot be used"
+                "professional extension credits pay only for professional foundation "
+                f"courses, not for {record.name} ({cat_en}); {label} cannot be used"
             ),
         )
     return Reason(
         rule="R2",
         zh=f"《{record.name}》（{cat}）只能用{allowed}兑换，不能用{label}（{kind.value}）",
-        en=f"{record.name} ({cat}) can be paid only with {allowed_en}, not {label} ({kind.value})",
+        en=f"{record.name} ({cat_en}) can be paid only with {allowed_en}, not {label} ({kind.en})",
     )
 
 
@@ -179,7 +180,7 @@ def _graduation(
 
 
 def _warning(effect: GraduationEffect) -> Reason:
-    cat = effect.category.value
+    cat, cat_en = effect.category.value, effect.category.en
     after, req, short = fmt(effect.available_after), fmt(effect.required), fmt(effect.short_by)
     return Reason(
         rule="R7",
@@ -188,7 +189,7 @@ def _warning(effect: GraduationEffect) -> Reason:
             f"请不要随意挥霍{cat}学分，以免无法毕业"
         ),
         en=(
-            f"after this you have {after} of {req} {cat} credits needed to graduate "
+            f"after this you have {after} of {req} {cat_en} credits needed to graduate "
             f"(short by {short}); spending them carelessly can keep you from graduating"
         ),
     )
@@ -238,7 +239,7 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 Reason(
                     rule="R8",
                     zh=f"{ref.kind.value} {ref.ref} 重复选择；每份学分只能计算一次",
-                    en=f"{ref.kind.value} {ref.ref} is listed twice; credits count once",
+                    en=f"{ref.kind.en} {ref.ref} is listed twice; credits count once",
                 )
             )
             continue
@@ -258,7 +259,7 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 Reason(
                     rule=_kind_rule(ref.kind),
                     zh=f"你的记录中没有{ref.kind.value} {ref.ref}",
-                    en=f"there is no {ref.kind.value} {ref.ref} on your record",
+                    en=f"there is no {ref.kind.en} {ref.ref} on your record",
                 )
             )
             continue
@@ -284,14 +285,15 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 ok = False
         if ref in spent:
             holder = dossier.application(spent[ref])
-            status = holder.status.value if holder else Status.UNDER_REVIEW.value
+            held = holder.status if holder else Status.UNDER_REVIEW
+            status = held.value
             reasons.append(
                 Reason(
                     rule="R8",
                     zh=f"《{name}》的学分已被申请 {spent[ref]}（{status}）使用；每份学分只能用一次",
                     en=(
                         f"the credits of {name} are already used by application {spent[ref]} "
-                        f"({status}); credits are spent once"
+                        f"({held.en}); credits are spent once"
                     ),
                 )
             )

@@ -10,9 +10,10 @@ their lock, so two reviewers cannot both decide one application.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from policy.models import ExchangeApplication, ReviewAction, Role, Status
+from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Role, Status
 from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules
 
@@ -65,8 +66,8 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
             rule="R10",
             zh=f"审核中或者审核通过的无法删除，被退回或无流程的可删除（此申请：{s}）",
             en=(
-                "applications under review (审核中) or approved (审核通过) cannot be deleted; "
-                f"returned (被退回) or not started (无流程) ones can (this one: {s})"
+                "applications under review or approved cannot be deleted; "
+                f"returned or not started ones can (this one: {status.en})"
             ),
         )
     if action in (ReviewAction.SAVE, ReviewAction.SUBMIT):
@@ -91,7 +92,7 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
             return Reason(
                 rule="R11",
                 zh=f"只有审核中的申请可以撤回（此申请：{s}）",
-                en=f"only an application under review can be withdrawn (this one: {s})",
+                en=f"only an application under review can be withdrawn (this one: {status.en})",
             )
         if app.step > 0:
             return Reason(
@@ -105,7 +106,7 @@ def _state_refusal(action: ReviewAction, app: ExchangeApplication) -> Reason | N
         return Reason(
             rule="R11",
             zh=f"只有审核中的申请可以审核（此申请：{s}）",
-            en=f"only an application under review can be decided (this one: {s})",
+            en=f"only an application under review can be decided (this one: {status.en})",
         )
     return None
 
@@ -163,7 +164,106 @@ def current_step(app: ExchangeApplication, rules: Rules) -> ReviewStep | None:
     """The review step waiting for a decision (R11), or None when not under review."""
     if app.status != Status.UNDER_REVIEW:
         return None
-    return rules.review_steps[min(app.step, len(rules.review_steps) - 1)]
+    return step_at(rules, app.step)
+
+
+def step_at(rules: Rules, index: int) -> ReviewStep:
+    """The review step of index ``index`` (a stored index beyond a shortened chain reads
+    as its last step, so an old application never breaks a screen)."""
+    steps = rules.review_steps
+    return steps[min(max(index, 0), len(steps) - 1)]
+
+
+def withdraw_until(rules: Rules) -> ReviewStep:
+    """The step before whose decision a student may still withdraw (R11: withdrawing
+    ends once any step has approved, so it is the chain's first step).  The screens
+    build the hint 「……前可撤回」 from it instead of naming 二级学院 themselves."""
+    return rules.review_steps[0]
+
+
+def is_final_approval(event: ReviewEvent) -> bool:
+    """Whether an APPROVE event ended the process (R11: only the last step's does);
+    an earlier step's approval leaves the application 审核中 at the next step."""
+    return event.action == ReviewAction.APPROVE and event.status_after == Status.APPROVED
+
+
+def round_deciders(app: ExchangeApplication, events: Sequence[ReviewEvent]) -> dict[int, str]:
+    """Who approved each step of the current round of ``app`` (step index -> account).
+
+    A round starts at the last submit: a return sends the application back to the
+    student, and after a resubmission the chain starts again from its first step, so
+    the decisions of an earlier round no longer stand."""
+    decided: dict[int, str] = {}
+    for event in events:
+        if event.application_id != app.id:
+            continue
+        if event.action in (ReviewAction.SUBMIT, ReviewAction.WITHDRAW, ReviewAction.RETURN):
+            decided = {}
+        elif event.action == ReviewAction.APPROVE:
+            decided[event.step] = event.actor
+    return decided
+
+
+def not_your_step(
+    app: ExchangeApplication, rules: Rules, role: Role, review_steps: Sequence[str]
+) -> Reason | None:
+    """R11 with a review chain: a reviewer bound to steps decides only those (a reviewer
+    naming no step decides any; an admin any).  None when the step is theirs."""
+    step = current_step(app, rules)
+    if step is None or role != Role.REVIEWER or not review_steps or step.id in review_steps:
+        return None
+    return Reason(
+        rule="R11",
+        zh=f"该申请在「{step.zh}」环节，您不是此环节的审核人",
+        en=f"the application is at step '{step.en}', which you do not review",
+    )
+
+
+def second_step(
+    app: ExchangeApplication, rules: Rules, events: Sequence[ReviewEvent], username: str
+) -> Reason | None:
+    """R11: the same person never decides two steps of one application (a chain exists
+    so that several people look at it).  None when ``username`` has decided no other
+    step of the current round (:func:`round_deciders`)."""
+    step = current_step(app, rules)
+    if step is None:
+        return None
+    earlier = sorted(
+        i for i, who in round_deciders(app, events).items() if who == username and i != app.step
+    )
+    if not earlier:
+        return None
+    done = step_at(rules, earlier[0])
+    return Reason(
+        rule="R11",
+        zh=(
+            f"同一人不能审核同一申请的两个环节：您已审核「{done.zh}」，"
+            f"「{step.zh}」须由其他审核人审核"
+        ),
+        en=(
+            f"one person never decides two steps of one application: you decided "
+            f"'{done.en}', so '{step.en}' is for another reviewer"
+        ),
+    )
+
+
+def decision_refusal(
+    app: ExchangeApplication,
+    rules: Rules,
+    events: Sequence[ReviewEvent],
+    username: str,
+    role: Role,
+    review_steps: Sequence[str] = (),
+) -> Reason | None:
+    """May this person decide ``app`` now (R11)?  None when they may; otherwise the
+    first refusal: not under review, not their step, or a second step of theirs.
+    The services decide with it under the lock and the decision screen offers F8/F9
+    only when it is None, so both say the same."""
+    return (
+        allowed(ReviewAction.APPROVE, app, role)
+        or not_your_step(app, rules, role, review_steps)
+        or second_step(app, rules, events, username)
+    )
 
 
 def apply(

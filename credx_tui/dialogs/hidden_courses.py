@@ -13,7 +13,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from credx_tui.i18n import term
 from credx_tui.localize import Localized
+from credx_tui.widgets.describe import joined
 from policy.eligibility import Verdict, fmt
 
 
@@ -52,12 +54,12 @@ class HiddenCoursesDialog(Localized, ModalScreen[None]):
             if text:
                 text.append("\n")
             text.append(f"{v.course}", style="bold")
-            text.append(f"  {v.category.value}  {fmt(v.credits)}\n")
+            text.append(f"  {term(v.category.value, self.lang)}  {fmt(v.credits)}\n")
             text.append("\n".join("  " + r.text(self.lang) for r in v.reasons))
         if self.passed:
             if text:
                 text.append("\n\n")
-            names = "、".join(v.course for v in self.passed)
+            names = joined([v.course for v in self.passed], self.lang)
             text.append(self.t("hidden.passed", names=names))
         return text
 

@@ -30,8 +30,14 @@ from reportlab.platypus import (
 )
 
 from credx_tui.documents.fonts import CheckedFont, printable_markup
-from credx_tui.i18n import t
-from credx_tui.widgets.describe import offered_credits, relation, source_name
+from credx_tui.widgets.describe import (
+    event_action,
+    offered_credits,
+    relation,
+    source_name,
+    status_text,
+)
+from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import EPS, fmt, needed_credits
 from policy.grades import chronological, effective_records
@@ -144,7 +150,7 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
                 escape(part)
                 for part in (
                     f"申请编号：{app.id}",
-                    f"审核状态：{app.status.value}",
+                    f"审核状态：{status_text(app, rules, 'zh')}",
                     f"打印日期：{today:%Y-%m-%d}",
                 )
             ),
@@ -163,10 +169,8 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
         ),
     ]
 
-    if app.status == Status.UNDER_REVIEW:
-        step = rules.review_steps[min(app.step, len(rules.review_steps) - 1)].zh
-    else:
-        step = "-"
+    current = workflow.current_step(app, rules)
+    step = current.zh if current is not None else "-"
     sittings = (
         "；".join(f"{a.kind.value} {a.result}" for a in chronological(record)) if record else ""
     )
@@ -284,7 +288,7 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
         rows.append(
             [
                 _p(_local(event.at), s.small),
-                _p(t(f"action.{event.action.value}", "zh"), s.small),
+                _p(event_action(event, "zh"), s.small),
                 _p(
                     f"{who}（{event.actor}，{role}）" if who else f"{event.actor}（{role}）",
                     s.small,
@@ -304,41 +308,65 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
 
     line = "____________________"
     half = width / 2
-    # The reviewers' 审核意见 given on approval go on the form's own line for them;
-    # the line stays blank (for a pen) when nobody wrote one.
-    opinions = "；".join(
-        f"{e.step_name or '-'}：{e.comment}"
-        for e in form.trail
-        if e.action == ReviewAction.APPROVE and e.comment
-    )
-    sign = Table(
-        [
-            [_p(f"学生签名：{line}", s.body), _p(f"日期：{line}", s.body)],
-            [_p("二级学院审核意见：", s.body), ""],
-            [_p(opinions, s.small) if opinions else "", ""],
-            [_p(f"审核人签字：{line}", s.body), _p(f"日期：{line}", s.body)],
-            [_p("学院盖章：", s.body), ""],
-        ],
-        colWidths=[half, half],
-        rowHeights=[8 * mm, 6 * mm, None if opinions else 11 * mm, 8 * mm, 12 * mm],
-    )
+    rows, heights, style = _signature_rows(form, s, line)
+    sign = Table(rows, colWidths=[half, half], rowHeights=heights)
     sign.setStyle(
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), s.font),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("SPAN", (0, 1), (1, 1)),
-                ("SPAN", (0, 2), (1, 2)),
-                ("SPAN", (0, 4), (1, 4)),
-                ("VALIGN", (0, 4), (-1, 4), "TOP"),
                 ("BOX", (0, 0), (-1, -1), 0.4, colors.black),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.4, colors.black),
-                ("LINEBELOW", (0, 2), (-1, 2), 0.2, colors.grey),
+                *style,
             ]
         )
     )
     story += [KeepTogether([_p("六、签字", s.section), sign])]
     return story
+
+
+def _signature_rows(
+    form: ApplicationForm, s: _Styles, line: str
+) -> tuple[list[list[object]], list[float | None], list[tuple]]:
+    """The signature block: the student's line, then one block per review step of the
+    rules (R11: a chain of 教学秘书, 教学院长, 教务处 signs three times, the default
+    chain once), each with the step's 审核意见 and who approved it in the current round
+    (filled in from the trail, else blank for a pen), and the college's seal."""
+    rows: list[list[object]] = [
+        [_p(f"学生签名：{line}", s.body), _p(f"日期：{line}", s.body)],
+    ]
+    heights: list[float | None] = [8 * mm]
+    style: list[tuple] = []
+    app = form.application
+    deciders = workflow.round_deciders(app, form.trail)
+    for index, step in enumerate(form.rules.review_steps):
+        said = [
+            e.comment
+            for e in form.trail
+            if e.action == ReviewAction.APPROVE and e.step == index and e.comment
+        ]
+        who = deciders.get(index) if app.status != Status.RETURNED else None
+        if who is not None:
+            name = form.actor_names.get(who) or ""
+            said.append(f"同意：{name}（{who}）" if name else f"同意：{who}")
+        top = len(rows)
+        rows += [
+            [_p(f"{step.zh}意见：", s.body), ""],
+            [_p("；".join(said), s.small) if said else "", ""],
+            [_p(f"审核人签字：{line}", s.body), _p(f"日期：{line}", s.body)],
+        ]
+        heights += [6 * mm, None if said else 9 * mm, 8 * mm]
+        style += [
+            ("SPAN", (0, top), (1, top)),
+            ("SPAN", (0, top + 1), (1, top + 1)),
+            ("LINEBELOW", (0, top + 1), (-1, top + 1), 0.2, colors.grey),
+            ("LINEBELOW", (0, top + 2), (-1, top + 2), 0.4, colors.black),
+        ]
+    seal = len(rows)
+    rows.append([_p("学院盖章：", s.body), ""])
+    heights.append(12 * mm)
+    style += [("SPAN", (0, seal), (1, seal)), ("VALIGN", (0, seal), (-1, seal), "TOP")]
+    return rows, heights, style
 
 
 def render_application(form: ApplicationForm, out: Path, font: CheckedFont, today: date) -> None:

@@ -24,6 +24,7 @@ from credx_tui.dialogs.attach_file import AttachDialog
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
+from credx_tui.i18n import term
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
@@ -45,9 +46,11 @@ class ApplyScreen(CredxScreen):
     """申请: a new application, or a 无流程/被退回 one being corrected."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
-        Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
+        # Save and submit first: at 80 columns the footer shows what fits (issue 15).
+        Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
+        Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
         Binding("f6", "attach", "附件", id="attach", tooltip="从磁盘选择成绩截图作为附件"),
+        Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
         Binding(
             "ctrl+u",
             "upload",
@@ -55,9 +58,8 @@ class ApplyScreen(CredxScreen):
             id="upload",
             tooltip="用手机或浏览器上传成绩截图（显示上传链接和二维码）",
         ),
-        Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
-        Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
-        Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
+        Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
+        Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
         Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
@@ -170,7 +172,7 @@ class ApplyScreen(CredxScreen):
             prompt = self.t(
                 "apply.target.option",
                 name=v.course,
-                category=v.category.value,
+                category=term(v.category.value, self.lang),
                 credits=fmt(v.credits),
                 needed=fmt(v.needed_credits),
             )
@@ -205,7 +207,7 @@ class ApplyScreen(CredxScreen):
                 "apply.source.option",
                 mark=mark,
                 name=option.name,
-                kind=option.ref.kind.value,
+                kind=term(option.ref.kind.value, self.lang),
                 credits=fmt(option.credits),
                 spent=spent,
             )
@@ -276,7 +278,7 @@ class ApplyScreen(CredxScreen):
                     "apply.effect",
                     after=fmt(effect.available_after),
                     required=fmt(effect.required),
-                    category=effect.category.value,
+                    category=term(effect.category.value, self.lang),
                     short=short,
                 )
             )

@@ -13,12 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.i18n import term
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
-from credx_tui.widgets.describe import course_name, offered_credits, relation
+from credx_tui.widgets.describe import course_name, offered_credits, relation, status_text
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier
@@ -179,23 +180,23 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         for app in rows:
             record = dossier.transcript.record(app.target)
             eff = shown.get(app.target)
-            result = eff.shown_result if eff else ""
+            result = term(eff.shown_result, self.lang) if eff else ""
             if eff and eff.exchanged:
                 ex = self.services.rules.exchange_record
                 result = ex.result_en if self.lang == "en" and ex.result_en else ex.result
             cells = [
                 "[x]" if app.id in self.marked else "[ ]",
                 self.t("exchange.trail"),
-                self.t(f"status.{app.status.value}"),
+                status_text(app, self.services.rules, self.lang),
                 app.term.year,
                 str(app.term.semester),
                 self.t("kind.exchange") if app.kind == "学分兑换" else app.kind,
                 fmt(offered_credits(dossier, app)),
-                clip(relation(dossier, app), RELATION_CELLS),
+                clip(relation(dossier, app, self.lang), RELATION_CELLS),
                 app.target,
                 course_name(dossier, app.target),
                 record.name_en if record else "",
-                record.category.value if record else "",
+                term(record.category.value, self.lang) if record else "",
                 fmt(record.credits) if record else "",
                 result,
                 clip(app.note, NOTE_CELLS),

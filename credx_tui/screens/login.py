@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import LoginFailed
+from credx_tui.widgets.describe import college_name
 
 
 class LoginScreen(CredxScreen):
@@ -31,7 +32,9 @@ class LoginScreen(CredxScreen):
         yield Header(show_clock=False, icon="")
         with Vertical(id="login-box"):
             yield Static(self.t("login.heading"), id="login-heading")
-            yield Static(self.credx.services.rules.college.name, id="login-college", markup=False)
+            yield Static(
+                college_name(self.credx.services.rules, self.lang), id="login-college", markup=False
+            )
             yield Label(self.t("login.username"))
             # select_on_focus off: focus coming back (after F2) must not select the 学号
             # typed so far, or the next key would replace it.

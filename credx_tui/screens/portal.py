@@ -15,8 +15,9 @@ from textual.widgets.option_list import Option
 
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
+from credx_tui.widgets.describe import event_action, event_step_name, status_text
 from credx_tui.widgets.student_header import student_header
-from policy.models import ReviewEvent
+from policy.models import ExchangeApplication, ReviewEvent, Status
 
 
 class PortalScreen(CredxScreen):
@@ -39,6 +40,8 @@ class PortalScreen(CredxScreen):
 
     def __init__(self) -> None:
         super().__init__(id="portal")
+        self._apps: dict[str, ExchangeApplication] = {}
+        """The student's applications by id (a notice says where one stands now)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -75,6 +78,7 @@ class PortalScreen(CredxScreen):
         for app in dossier.applications:
             record = dossier.transcript.record(app.target)
             names[app.id] = record.name if record else app.target
+        self._apps = {a.id: a for a in dossier.applications}
         self.query_one("#portal-student", Static).update(
             student_header(student, self.lang, kind=False)
         )
@@ -85,6 +89,8 @@ class PortalScreen(CredxScreen):
             key = "portal.notices.first" if self.credx.last_seen is None else "portal.notices.none"
             return Text(self.t(key))
         text = Text()
+        # The latest notice of each application says where it stands now.
+        last = {e.application_id: e for e in notices}
         for event in notices:
             said = event.reason or event.comment
             reason = self.t("portal.notice.reason", reason=said) if said else ""
@@ -92,10 +98,23 @@ class PortalScreen(CredxScreen):
                 "portal.notice",
                 at=f"{event.at.astimezone():%Y-%m-%d %H:%M}",
                 course=names.get(event.application_id, event.application_id),
-                action=self.t(f"action.{event.action.value}"),
+                action=event_action(
+                    event, self.lang, event_step_name(event, self.services.rules, self.lang)
+                ),
                 who=event.actor,
                 reason=reason,
             )
+            now = self._apps.get(event.application_id)
+            if (
+                now is not None
+                and now.status == Status.UNDER_REVIEW
+                and event.status_after == Status.UNDER_REVIEW
+                and last.get(event.application_id) is event
+            ):
+                # R11: a step approved, the application waits at the next one.
+                line += self.t(
+                    "portal.notice.now", status=status_text(now, self.services.rules, self.lang)
+                )
             if text:
                 text.append("\n")
             text.append(line)

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
+from credx_tui.i18n import term
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
@@ -26,6 +27,7 @@ from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, application_interest
 from credx_tui.services.review import ReviewFile
 from credx_tui.widgets.attachment_preview import AttachmentPreview
+from credx_tui.widgets.describe import event_action, event_step_name, step_name
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 from policy.eligibility import fmt
@@ -307,7 +309,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 "decision.target.line",
                 name=record.name,
                 code=record.code,
-                category=record.category.value,
+                category=term(record.category.value, self.lang),
                 credits=fmt(record.credits),
                 factor=fmt(factor),
                 needed=fmt(record.credits * factor),
@@ -323,9 +325,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 ],
                 [
                     [
-                        a.kind.value,
+                        term(a.kind.value, self.lang),
                         a.term.label_zh() if self.lang == "zh" else a.term.label_en(),
-                        a.result,
+                        term(a.result, self.lang),
                     ]
                     for a in f.attempts
                 ],
@@ -343,11 +345,12 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             if not line.found:
                 result = self.t("decision.source.missing")
             elif line.passed is False:
-                result = f"{line.result} {self.t('decision.source.failed')}"
+                result = f"{term(line.result, self.lang)} {self.t('decision.source.failed')}"
             else:
-                result = line.result
+                result = term(line.result, self.lang)
             # The name last: a long certificate title wraps without shifting columns.
-            rows.append([line.ref.kind.value, fmt(line.credits), result, line.name])
+            kind = term(line.ref.kind.value, self.lang)
+            rows.append([kind, fmt(line.credits), result, line.name])
         text.append_text(
             text_table(
                 [
@@ -394,7 +397,12 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                     self.t("decision.credits.after"),
                 ],
                 [
-                    [c.category.value, fmt(c.required), fmt(c.before), fmt(c.after)]
+                    [
+                        term(c.category.value, self.lang),
+                        fmt(c.required),
+                        fmt(c.before),
+                        fmt(c.after),
+                    ]
                     for c in f.credits
                 ],
             )
@@ -492,9 +500,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         rows = [
             [
                 f"{e.at.astimezone():%Y-%m-%d %H:%M}",
-                self.t(f"action.{e.action.value}"),
+                event_action(e, self.lang),
                 e.actor,
-                e.step_name,
+                event_step_name(e, self.services.rules, self.lang),
                 self.t(f"status.{e.status_after.value}"),
                 e.reason or e.comment,
             ]
@@ -559,6 +567,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         self.index -= 1
         self._say("")
         self.reload()
+        self._to_top()
 
     def action_next(self) -> None:
         """F7: the next application of the queue."""
@@ -568,6 +577,12 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         self.index += 1
         self._say("")
         self.reload()
+        self._to_top()
+
+    def _to_top(self) -> None:
+        """Another application opens at its top, not where the last one was scrolled
+        to (issue 15: F6/F7 at 80x24 opened the next one at its trail)."""
+        self.query_one("#decision-body", VerticalScroll).scroll_home(animate=False, immediate=True)
 
     def action_approve(self) -> None:
         """F8: approve at the current step, after confirmation, with an optional
@@ -581,12 +596,34 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             name=f.student.name,
             course=f.target.name if f.target else f.application.target,
         )
+        question += "\n" + self._step_question(f)
 
         def done(comment: str | None) -> None:
             if comment is not None:
                 self.approve(comment)
 
         self.app.push_screen(ApproveDialog(f.application.id, question), done)
+
+    def _step_question(self, f: ReviewFile) -> str:
+        """The step being decided and what approval leads to (R11), for the confirmation:
+        a chain's earlier step only passes the application on."""
+        app = f.application
+        if f.step is None:
+            return ""
+        lines = [
+            self.t(
+                "decision.approve.step",
+                step=step_name(f.step, self.lang),
+                n=app.step + 1,
+                total=len(f.steps),
+            )
+        ]
+        if app.step + 1 < len(f.steps):
+            following = step_name(f.steps[app.step + 1], self.lang)
+            lines.append(self.t("decision.approve.then_next", next=following))
+        else:
+            lines.append(self.t("decision.approve.then_end"))
+        return "\n".join(lines)
 
     def approve(self, comment: str = "") -> None:
         """Approve now with the optional 审核意见 ``comment``, racing any other reviewer:

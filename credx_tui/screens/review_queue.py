@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.data_table import ColumnKey
 
+from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
+from credx_tui.widgets.describe import joined
+from policy import workflow
 from policy.eligibility import fmt
-from policy.models import Role, Status
+from policy.models import Status
 
 PAGE_SIZE = 100
 """Rows drawn at once; filtering narrows thousands, paging shows the rest."""
@@ -28,15 +33,33 @@ COLUMNS = (
     ("student", "queue.col.student"),
     ("name", "queue.col.name"),
     ("course", "queue.col.course"),
-    ("credits", "queue.col.credits"),
     ("status", "queue.col.status"),
     ("step", "queue.col.step"),
+    ("credits", "queue.col.credits"),
     ("class", "queue.col.class"),
     ("major", "queue.col.major"),
     ("id", "queue.col.id"),
 )
 """(ASCII column key, catalogue key), in display order: what a reviewer needs first
 fits in 80 columns; the rest scrolls sideways."""
+
+NARROW = 100
+"""Below this many columns the queue uses :data:`CAPS` ``narrow`` and a short date, so
+that everything up to 审核环节 fits an 80-column terminal whole (issue 15)."""
+
+CAPS = {
+    True: {"name": 8, "course": 14, "step": 12, "class": 12, "major": 14},
+    False: {"name": 12, "course": 28, "step": 24, "class": 20, "major": 24},
+}
+"""Most cells a column's text may take (narrow screen or not): a longer name is cut
+with :data:`CUT`, so a cut always shows, whatever the filter.  On a narrow screen the
+step gets what the columns before it leave (:meth:`ReviewQueueScreen._fit`)."""
+
+STEP_INDEX = [key for key, _ in COLUMNS].index("step")
+"""Where 审核环节 is in :data:`COLUMNS`: the last column a narrow screen shows whole."""
+
+CUT = "~"
+"""The mark of a cut cell (ASCII, never an ambiguous-width glyph)."""
 
 ALL = "all"
 """The Select value meaning 'no filter'."""
@@ -77,6 +100,8 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         self.loaded = False
         """Whether ``items`` holds the store's queue yet (until then the screen says
         正在读取, never a false "0")."""
+        self._narrow = True
+        """Whether the columns were laid out for a narrow screen (:data:`NARROW`)."""
 
     # -- layout ---------------------------------------------------------------------
 
@@ -112,13 +137,13 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
 
     def _who(self) -> str:
         actor = self.actor
-        colleges = "、".join(actor.colleges) or self.t("queue.all_colleges")
+        colleges = joined(list(actor.colleges), self.lang) or self.t("queue.all_colleges")
         steps = ""
         if actor.review_steps:
             names = [s.zh if self.lang == "zh" else s.en for s in self.services.rules.review_steps]
             ids = [s.id for s in self.services.rules.review_steps]
             mine = [names[ids.index(s)] if s in ids else s for s in actor.review_steps]
-            steps = self.t("queue.who.steps", steps="、".join(mine))
+            steps = self.t("queue.who.steps", steps=joined(mine, self.lang))
         return self.t(
             "queue.who",
             name=actor.display_name or actor.username,
@@ -146,8 +171,20 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
 
     def _columns(self) -> None:
         table = self.query_one(DataTable)
+        self._narrow = self.app.size.width < NARROW
         for key, label in COLUMNS:
             table.add_column(self.t(label), key=key)
+
+    def on_resize(self) -> None:
+        """Another width: the columns are fitted again (:meth:`_fit`); crossing
+        :data:`NARROW` changes the caps, so they are laid out anew (a DataTable column
+        never shrinks by itself)."""
+        if not self.is_mounted:
+            return
+        if (self.app.size.width < NARROW) != self._narrow:
+            self.query_one(DataTable).clear(columns=True)
+            self._columns()
+        self.call_after_refresh(self._fill)
 
     # -- data -----------------------------------------------------------------------
 
@@ -196,14 +233,14 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
 
     def mine(self, item: QueueItem) -> bool:
         """Whether this reviewer may decide the item now (under review, at their step)."""
-        app = item.application
+        app, actor = item.application, self.actor
         if app.status != Status.UNDER_REVIEW:
             return False
-        actor = self.actor
-        if actor.role != Role.REVIEWER or not actor.review_steps:
-            return True
-        steps = self.services.rules.review_steps
-        return steps[min(app.step, len(steps) - 1)].id in actor.review_steps
+        # The queue holds no trails, so the one-person-per-step check (R11) is left
+        # to the decision screen, which asks the services with the trail.
+        return (
+            workflow.not_your_step(app, self.services.rules, actor.role, actor.review_steps) is None
+        )
 
     def _matches(self, item: QueueItem) -> bool:
         app, summary = item.application, item.summary
@@ -245,6 +282,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         cursor = table.cursor_row
         table.clear()
         steps = self.services.rules.review_steps
+        caps = CAPS[self._narrow]
+        date = "%y-%m-%d" if self._narrow else "%Y-%m-%d"
+        rows: list[tuple[str, list[str], str]] = []
         for item in self.shown[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]:
             app, summary = item.application, item.summary
             step = ""
@@ -255,23 +295,62 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
                 if self.actor.review_steps and self.mine(item):
                     step += self.t("queue.step.mine")
             cells = [
-                f"{(app.submitted_at or app.updated_at).astimezone():%Y-%m-%d}",
+                f"{(app.submitted_at or app.updated_at).astimezone():{date}}",
                 app.student_id,
-                summary.student_name,
-                summary.course_name,
-                fmt(summary.course_credits),
+                clip(summary.student_name, caps["name"], CUT),
+                clip(summary.course_name, caps["course"], CUT),
                 self.t(f"status.{app.status.value}"),
                 step,
-                summary.class_name,
-                summary.major,
+                fmt(summary.course_credits),
+                clip(summary.class_name, caps["class"], CUT),
+                clip(summary.major, caps["major"], CUT),
                 app.id,
             ]
             style = "" if app.status != Status.UNDER_REVIEW or self.mine(item) else "dim"
+            rows.append((app.id, cells, style))
+        last, width = self._fit(table, [cells for _, cells, _ in rows])
+        for key, cells, style in rows:
+            cells[last] = clip(cells[last], width, CUT)
             # Text cells: a student or course named "[b]" must stay literal.
-            table.add_row(*(Text(c, style=style) for c in cells), key=app.id)
+            table.add_row(*(Text(c, style=style) for c in cells), key=key)
         if table.row_count:
             table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
         self._counts()
+
+    def _fit(self, table: DataTable, rows: list[list[str]]) -> tuple[int, int]:
+        """Lay the columns out so that the row ends exactly at the table's right edge:
+        every column before the last one seen is whole, the last one seen takes the room
+        left (its cells cut with :data:`CUT`), and nothing of the next column peeks in
+        cut (it is reached by scrolling sideways).  On a narrow screen the last one seen
+        is 审核环节.  Returns (index, width) of the last column seen."""
+        pad = 2 * table.cell_padding
+        room = table.size.width or self.app.size.width - 2
+        if len(rows) > max(table.size.height - 2, 0):
+            room -= table.styles.scrollbar_size_vertical  # the scrollbar will take it
+        natural = []
+        for index, (key, label) in enumerate(COLUMNS):
+            column = table.columns[ColumnKey(key)]
+            column.auto_width = True
+            widest = max([cell_len(r[index]) for r in rows] + [cell_len(self.t(label))])
+            natural.append(max(widest, column.content_width))
+        last, used = len(COLUMNS) - 1, 0
+        for index, width in enumerate(natural):
+            if (self._narrow and index == STEP_INDEX) or used + width + pad > room:
+                last = index
+                break
+            used += width + pad
+        left = room - used - pad
+        header = cell_len(self.t(COLUMNS[last][1]))
+        if left < max(6, header) and last > 0:
+            # Too little for this one: the one before takes the room instead.
+            last -= 1
+            left += natural[last] + pad
+        if last == len(COLUMNS) - 1 and left >= natural[last]:
+            return last, natural[last]  # everything fits
+        column = table.columns[ColumnKey(COLUMNS[last][0])]
+        column.auto_width = False
+        column.width = max(left, 1)
+        return last, max(left, 1)
 
     def _counts(self) -> None:
         if not self.loaded:

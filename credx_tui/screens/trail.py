@@ -19,8 +19,18 @@ from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.widgets.attachment_preview import AttachmentPreview
-from credx_tui.widgets.describe import course_name, offered_credits, relation
+from credx_tui.widgets.describe import (
+    course_name,
+    event_action,
+    event_step_name,
+    joined,
+    offered_credits,
+    relation,
+    status_text,
+    withdraw_hint,
+)
 from credx_tui.widgets.upload_link import POLL_SECONDS
+from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import Attachment, ExchangeApplication, ReviewAction, ReviewEvent, Status
@@ -128,13 +138,16 @@ class TrailScreen(LiveScreen, CredxScreen):
                 course=course_name(dossier, app.target),
                 code=app.target,
                 credits=fmt(offered_credits(dossier, app)),
-                status=self.t(f"status.{app.status.value}"),
+                status=status_text(app, self.services.rules, self.lang),
             ),
-            self.t("trail.sources", relation=relation(dossier, app)),
+            self.t("trail.sources", relation=relation(dossier, app, self.lang)),
         ]
         if app.attachments:
             summary.append(
-                self.t("trail.attachments", names="、".join(a.filename for a in app.attachments))
+                self.t(
+                    "trail.attachments",
+                    names=joined([a.filename for a in app.attachments], self.lang),
+                )
             )
         if app.note:
             summary.append(f"{self.t('col.note')}: {app.note}")
@@ -144,20 +157,24 @@ class TrailScreen(LiveScreen, CredxScreen):
         for event in self.events:
             cells = [
                 f"{event.at.astimezone():%Y-%m-%d %H:%M}",
-                self.t(f"action.{event.action.value}"),
+                event_action(event, self.lang),
                 event.actor,
-                event.step_name,
+                event_step_name(event, self.services.rules, self.lang),
                 self.t(f"status.{event.status_after.value}"),
                 event.reason or event.comment,
             ]
             table.add_row(*(Text(c) for c in cells), key=event.id)
-        state = {
-            Status.RETURNED: "trail.returned",
-            Status.DRAFT: "trail.draft",
-            Status.UNDER_REVIEW: "trail.review",
-            Status.APPROVED: "trail.approved",
-        }[app.status]
-        text = self.t(state)
+        if app.status == Status.UNDER_REVIEW:
+            # Where it stands and, from the rules' first step, until when it may be
+            # withdrawn (R11; never a hard-coded 二级学院).
+            text = withdraw_hint(app, self.services.rules, self.lang)
+        else:
+            state = {
+                Status.RETURNED: "trail.returned",
+                Status.DRAFT: "trail.draft",
+                Status.APPROVED: "trail.approved",
+            }[app.status]
+            text = self.t(state)
         returns = [e for e in self.events if e.action == ReviewAction.RETURN and e.reason]
         if app.status == Status.RETURNED and returns:
             # The reviewer's reason in full: the table's column may be cut at 80 cells.
@@ -264,7 +281,11 @@ class TrailScreen(LiveScreen, CredxScreen):
             count = len(app.attachments) if app is not None else 0
             return count > (1 if action == "next_attachment" else 0)
         if action == "withdraw":
-            return app is not None and app.status == Status.UNDER_REVIEW
+            # R11: only before the first step has approved (the services refuse after).
+            return (
+                app is not None
+                and workflow.allowed(ReviewAction.WITHDRAW, app, self.actor.role) is None
+            )
         return True
 
     def action_print_form(self) -> None:

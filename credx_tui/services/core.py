@@ -755,6 +755,8 @@ class Services:
             not_mine = self._step_refusal(actor, app)
             if not_mine is not None:
                 raise not_mine
+            # R11: one person never decides two steps of one application.
+            _refuse(workflow.second_step(app, self.rules, tx.events(app.id), actor.username))
             if action == ReviewAction.APPROVE:
                 self._refuse_double_spend(tx, app)
             decided = _validated(
@@ -770,13 +772,10 @@ class Services:
 
     def _step_refusal(self, actor: Actor, app: ExchangeApplication) -> AccessDenied | None:
         """R11 with a review chain: a reviewer bound to steps decides only those."""
-        step = self.rules.review_steps[min(app.step, len(self.rules.review_steps) - 1)]
-        if actor.role == Role.REVIEWER and actor.review_steps and step.id not in actor.review_steps:
-            return AccessDenied(
-                f"该申请在「{step.zh}」环节，您不是此环节的审核人（R11）",
-                f"the application is at step '{step.en}', which you do not review (R11)",
-            )
-        return None
+        reason = workflow.not_your_step(app, self.rules, actor.role, actor.review_steps)
+        if reason is None:
+            return None
+        return AccessDenied(reason.text("zh"), reason.text("en"))
 
     def review_file(self, actor: Actor, app_id: str) -> ReviewFile:
         """What a reviewer reads before deciding (R11): the application, the student's
@@ -788,11 +787,11 @@ class Services:
         dossier = self.dossier(actor, app.student_id)
         events = self.store.events(app.college, app.id, app.student_id)
         refusal: tuple[str, str] | None = None
-        state = workflow.allowed(ReviewAction.APPROVE, app, actor.role)
-        if state is not None:
-            refusal = (state.text("zh"), state.text("en"))
-        elif (not_mine := self._step_refusal(actor, app)) is not None:
-            refusal = (not_mine.zh, not_mine.en)
+        said = workflow.decision_refusal(
+            app, self.rules, events, actor.username, actor.role, actor.review_steps
+        )
+        if said is not None:
+            refusal = (said.text("zh"), said.text("en"))
         return build_review_file(dossier, app, events, self.rules, refusal)
 
     def _refuse_double_spend(self, tx: HotTransaction, app: ExchangeApplication) -> None:
@@ -883,14 +882,9 @@ class Services:
         comment: str = "",
     ) -> ReviewEvent:
         at_step = app.step if step is None else step
-        steps = self.rules.review_steps
         step_name = (
-            steps[min(at_step, len(steps) - 1)].zh
-            if action
-            in (
-                ReviewAction.APPROVE,
-                ReviewAction.RETURN,
-            )
+            workflow.step_at(self.rules, at_step).zh
+            if action in (ReviewAction.APPROVE, ReviewAction.RETURN)
             else ""
         )
         return ReviewEvent(

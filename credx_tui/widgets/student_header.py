@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from credx_tui.i18n import t
+from credx_tui.i18n import t, term
 from policy.models import Student
 
 
@@ -13,7 +13,7 @@ def student_header(student: Student, lang: str, kind: bool = True) -> Text:
     """The header as plain text (student data never reaches markup)."""
     fields = [("field.id", student.id), ("field.name", student.name)]
     if kind:
-        fields.append(("field.kind", student.kind))
+        fields.append(("field.kind", term(student.kind, lang)))
     fields += [
         ("field.college", student.college),
         ("field.year", str(student.grade_year)),

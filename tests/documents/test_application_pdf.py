@@ -135,3 +135,46 @@ def test_an_emoji_in_the_note_never_makes_the_form_unprintable(
         assert "✓" in text and "♞" in text
     for font in pdf_fonts(out):
         assert font["emb"] == "yes", font
+
+
+# -- issue 15: a signature block per review step (R11) --------------------------------
+
+CHAIN = [
+    ("secretary", "教学秘书审核", "Teaching secretary"),
+    ("dean", "教学院长审核", "Dean of teaching"),
+    ("office", "教务处审核", "Academic affairs office"),
+]
+
+
+def test_the_signature_block_has_a_line_per_review_step(tmp_path: Path, rules) -> None:
+    from credx_tui.services.loading import load_demo
+    from policy.rules import ReviewStep
+
+    chain = rules.model_copy(
+        update={"review_steps": [ReviewStep(id=i, zh=zh, en=en) for i, zh, en in CHAIN]}
+    )
+    store, _ = load_demo(tmp_path / "store", rules)
+    services = Services(store, chain)
+    app = services.application(ADMIN, "XF2026-0002")
+    rev = services.actor_for("rev_zn")
+    services.approve(rev, app.id, expected_revision=app.revision, comment="材料齐全")
+    out = tmp_path / "form.pdf"
+    render_application_pdf(services, ADMIN, app.id, out=out, today=TODAY)
+    text = flat(pdf_text(out))
+    assert flat("审核状态：审核中（教学院长审核）") in text
+    assert flat("当前审核环节教学院长审核") in text
+    for _, zh, _ in CHAIN:
+        assert flat(f"{zh}意见：") in text
+    assert text.count(flat("审核人签字：")) == 3
+    # The step decided carries its comment and who approved it; the others stay blank.
+    assert flat("教学秘书审核意见：材料齐全；同意：唐敏（rev_zn）") in text
+    assert "二级学院审核意见" not in text  # not hard-coded any more
+    # The trail says the step's consent, not 审核通过 (the process is not over).
+    assert flat("本环节同意") in text
+    assert text.count("审核通过") == 0
+
+
+def test_the_default_chain_signs_once(demo: Services, tmp_path: Path) -> None:
+    text = render(demo, ADMIN, "XF2026-0002", tmp_path)
+    assert flat("二级学院审核意见：") in text
+    assert text.count(flat("审核人签字：")) == 1

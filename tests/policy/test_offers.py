@@ -205,7 +205,7 @@ def test_every_failed_condition_is_listed_at_once(rules: Rules) -> None:
         "twice",
         "spent once",
         "not passed",
-        "pay only for 专业基础课",
+        "pay only for professional foundation courses",
         "NOPE",
         "need 4",
     ):
@@ -226,7 +226,9 @@ def test_r7_warning_when_extension_credits_fall_below_graduation(rules: Rules) -
     )
     (warning,) = check.warnings
     assert warning.rule == "R7"
-    assert "after this you have 4 of 6 专业拓展课 credits needed to graduate" in warning.en
+    assert (
+        "after this you have 4 of 6 professional extension credits needed to graduate" in warning.en
+    )
     assert "4学分专业拓展课" in warning.zh and "6学分" in warning.zh
 
 

@@ -7,9 +7,20 @@ from datetime import timedelta
 import pytest
 from policy_helpers import GE, NOW, app
 
-from policy.models import ReviewAction, Role, Status
+from policy.models import ReviewAction, ReviewEvent, Role, Status
 from policy.rules import ReviewStep, Rules
-from policy.workflow import WorkflowError, allowed, apply, available_actions, current_step
+from policy.workflow import (
+    WorkflowError,
+    allowed,
+    apply,
+    available_actions,
+    current_step,
+    decision_refusal,
+    is_final_approval,
+    round_deciders,
+    second_step,
+    withdraw_until,
+)
 
 A = ReviewAction
 LATER = NOW + timedelta(hours=1)
@@ -166,3 +177,69 @@ def test_available_actions(rules: Rules) -> None:
     review = app("a1", "MATH", [], Status.UNDER_REVIEW)
     assert available_actions(review, Role.STUDENT) == [A.WITHDRAW]
     assert available_actions(review, Role.REVIEWER) == [A.APPROVE, A.RETURN]
+
+
+# -- issue 15: the step waiting, and one person per step (R11) --------------------------
+
+
+def _event(n: int, action: ReviewAction, actor: str, step: int, after: Status) -> ReviewEvent:
+    return ReviewEvent(
+        id=f"E{n}",
+        application_id="a1",
+        action=action,
+        actor=actor,
+        actor_role="reviewer",
+        at=NOW + timedelta(minutes=n),
+        step=step,
+        status_after=after,
+    )
+
+
+def test_current_step_and_withdraw_until_come_from_the_rules(rules: Rules) -> None:
+    chain = three_steps(rules)
+    at_dean = app("a1", "MATH", [], Status.UNDER_REVIEW, 1)
+    step = current_step(at_dean, chain)
+    assert step is not None and step.zh == "教学院长审核"
+    assert withdraw_until(chain).zh == "教学秘书审核"
+    assert withdraw_until(rules).zh == "二级学院审核"  # the bundled one-step chain
+    assert current_step(app("a1", "MATH", [], Status.APPROVED), chain) is None
+
+
+def test_only_the_last_approval_ends_the_process() -> None:
+    assert not is_final_approval(_event(1, A.APPROVE, "sec", 0, Status.UNDER_REVIEW))
+    assert is_final_approval(_event(2, A.APPROVE, "office", 2, Status.APPROVED))
+    assert not is_final_approval(_event(3, A.RETURN, "dean", 1, Status.RETURNED))
+
+
+def test_one_person_never_decides_two_steps(rules: Rules) -> None:
+    chain = three_steps(rules)
+    at_dean = app("a1", "MATH", [], Status.UNDER_REVIEW, 1)
+    events = [
+        _event(1, A.SUBMIT, "2018110101", 0, Status.UNDER_REVIEW),
+        _event(2, A.APPROVE, "rev", 0, Status.UNDER_REVIEW),
+    ]
+    assert round_deciders(at_dean, events) == {0: "rev"}
+    refusal = second_step(at_dean, chain, events, "rev")
+    assert refusal is not None and refusal.rule == "R11"
+    assert "教学秘书审核" in refusal.zh and "two steps" in refusal.en
+    assert second_step(at_dean, chain, events, "dean") is None
+    assert decision_refusal(at_dean, chain, events, "rev", Role.REVIEWER) == refusal
+    assert decision_refusal(at_dean, chain, events, "rev", Role.ADMIN) == refusal
+    assert decision_refusal(at_dean, chain, events, "dean", Role.REVIEWER) is None
+    # Bound to another step: refused for that first, citing R11.
+    bound = decision_refusal(at_dean, chain, events, "sec2", Role.REVIEWER, ("secretary",))
+    assert bound is not None and "教学院长审核" in bound.zh
+
+
+def test_a_resubmission_starts_a_new_round(rules: Rules) -> None:
+    chain = three_steps(rules)
+    at_dean = app("a1", "MATH", [], Status.UNDER_REVIEW, 1)
+    events = [
+        _event(1, A.SUBMIT, "s", 0, Status.UNDER_REVIEW),
+        _event(2, A.APPROVE, "rev", 0, Status.UNDER_REVIEW),
+        _event(3, A.RETURN, "dean", 1, Status.RETURNED),
+        _event(4, A.SUBMIT, "s", 0, Status.UNDER_REVIEW),
+        _event(5, A.APPROVE, "sec", 0, Status.UNDER_REVIEW),
+    ]
+    assert round_deciders(at_dean, events) == {0: "sec"}
+    assert second_step(at_dean, chain, events, "rev") is None

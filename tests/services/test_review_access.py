@@ -263,7 +263,71 @@ def test_return_at_a_later_step_goes_back_to_the_student(store: Store, tmp_path:
     app = submitted(services, me)
     rev = login(services, "rev")  # no steps named: every step
     first = services.approve(rev, app.id, expected_revision=app.revision)
-    returned = services.return_(rev, app.id, "院长：请补充说明", expected_revision=first.revision)
+    # Another person decides the second step (R11: never the same person twice).
+    admin = login(services, "admin")
+    returned = services.return_(admin, app.id, "院长：请补充说明", expected_revision=first.revision)
     assert (returned.status, returned.step) == (Status.RETURNED, 0)
     last = services.trail(me, app.id)[-1]
     assert (last.step_name, last.reason) == ("教学院长审核", "院长：请补充说明")
+
+
+# -- one person, one step (issue 15: R11 four eyes) ------------------------------------
+
+
+def test_the_same_person_never_decides_two_steps(store: Store, tmp_path: Path) -> None:
+    """A reviewer who names no step may decide any step, but never two of one
+    application: approving or returning the next step is refused, citing R11, in
+    both languages, and nothing is written."""
+    services = Services(store, three_steps(tmp_path))
+    me = login(services, STUDENT)
+    app = submitted(services, me)
+    rev, admin = login(services, "rev"), login(services, "admin")
+    first = services.approve(rev, app.id, expected_revision=app.revision)
+    assert (first.status, first.step) == (Status.UNDER_REVIEW, 1)
+    for call in (
+        lambda: services.approve(rev, app.id, expected_revision=first.revision),
+        lambda: services.return_(rev, app.id, "再看看", expected_revision=first.revision),
+    ):
+        with pytest.raises(Refused) as refused:
+            call()
+        assert refused.value.rules == ["R11"]
+        assert "同一人不能审核同一申请的两个环节" in refused.value.zh
+        assert "教学秘书审核" in refused.value.zh and "教学院长审核" in refused.value.zh
+        assert "one person never decides two steps" in refused.value.en
+    assert services.application(me, app.id).revision == first.revision  # nothing written
+    said = services.review_file(rev, app.id)
+    assert not said.may_decide and "同一人不能审核" in said.refusal_zh
+    assert "two steps" in said.refusal_en
+    # Someone else may; then the first reviewer may not take the third step either.
+    second = services.approve(admin, app.id, expected_revision=first.revision)
+    assert second.step == 2
+    with pytest.raises(Refused):
+        services.approve(admin, app.id, expected_revision=second.revision)
+    with pytest.raises(Refused):
+        services.approve(rev, app.id, expected_revision=second.revision)
+    assert services.review_file(admin, app.id).may_decide is False
+
+
+def test_a_new_round_after_a_return_starts_afresh(store: Store, tmp_path: Path) -> None:
+    """After a return and a resubmission the chain starts again at its first step: the
+    earlier round's decisions no longer stand, so its reviewer may decide step 1 again."""
+    services = Services(store, three_steps(tmp_path))
+    me = login(services, STUDENT)
+    app = submitted(services, me)
+    rev, admin = login(services, "rev"), login(services, "admin")
+    first = services.approve(rev, app.id, expected_revision=app.revision)
+    back = services.return_(admin, app.id, "请补充", expected_revision=first.revision)
+    again = services.submit(me, back.id)
+    assert services.review_file(rev, app.id).may_decide
+    step1 = services.approve(rev, app.id, expected_revision=again.revision)
+    assert step1.step == 1
+    with pytest.raises(Refused):
+        services.approve(rev, app.id, expected_revision=step1.revision)
+
+
+def test_one_step_chain_is_unaffected(services: Services) -> None:
+    """The default chain has one step: one reviewer approves and the process ends."""
+    me = login(services, STUDENT)
+    app = submitted(services, me)
+    done = services.approve(login(services, "rev"), app.id, expected_revision=app.revision)
+    assert done.status == Status.APPROVED

@@ -36,6 +36,14 @@ APPROVED_STUDENT = "2023110105"
 PASSWORD = "demo"
 
 
+@pytest.fixture(autouse=True)
+def truecolor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UI tests run in a truecolor terminal whatever TERM the machine has: the app styles
+    a 16-colour terminal differently (app.tcss -colors16), and the snapshots are drawn
+    in truecolor; tests/ui/test_colours16.py sets TERM=xterm itself."""
+    monkeypatch.setenv("COLORTERM", "truecolor")
+
+
 @pytest.fixture(scope="session")
 def rules() -> Rules:
     """The bundled default rules."""
