@@ -356,6 +356,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "注意：建议方案会影响毕业学分（R7）",
         "Careful: the suggestion touches graduation credits (R7)",
     ),
+    # -- stu15: the student's screens (issue 15) ------------------------------------
+    "submit_warning.title": ("提交前请注意", "Before you submit"),
+    "submit_warning.question": (
+        "仍要提交这份申请吗？",
+        "Submit this application anyway?",
+    ),
+    "submit_warning.yes": ("仍要提交", "Submit anyway"),
+    "submit_warning.no": ("返回修改", "Go back"),
+    # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),
     "hidden.none": ("所有课程都可兑换或已通过", "Every course is offered"),

@@ -24,6 +24,7 @@ from credx_tui.dialogs.attach_file import AttachDialog
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
+from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from policy.eligibility import SourceOption, Verdict, fmt
@@ -460,6 +461,19 @@ class ApplyScreen(CredxScreen):
         if self.check is not None and not self.check.acceptable:
             self._refused(self.check.reasons)
             return
+        if self.check is not None and self.check.warnings:
+            # A warning on screen (R7) does not stop the policy: the student says
+            # they read it before anything is sent (issue 15, item 8).
+            def answered(go: bool | None) -> None:
+                if go:
+                    self._submit()
+
+            self.app.push_screen(SubmitWarningDialog(self.check.warnings), answered)
+            return
+        self._submit()
+
+    def _submit(self) -> None:
+        """Save, then submit what was saved; say a refusal, or go back to 学分兑换."""
         app = self.action_save()
         if app is None:
             return
