@@ -364,6 +364,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "submit_warning.yes": ("仍要提交", "Submit anyway"),
     "submit_warning.no": ("返回修改", "Go back"),
+    "apply.attach.dropped": (
+        "已改选课程：为《{course}》添加的附件已移除（{names}），请为新课程重新上传成绩截图",
+        "Course changed: the attachments made for {course} were removed ({names}); "
+        "attach the screenshots for the new course",
+    ),
+    "apply.attach.already": (
+        "该文件已作为附件添加（{name}），未重复添加",
+        "This file is already attached ({name}); not added twice",
+    ),
     # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),

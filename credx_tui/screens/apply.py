@@ -190,12 +190,13 @@ class ApplyScreen(CredxScreen):
         return Text(
             self.t(
                 "apply.source.option",
-                mark=mark,
+                mark="[-]" if option.spent else mark,
                 name=option.name,
                 kind=option.ref.kind.value,
                 credits=fmt(option.credits),
                 spent=spent,
-            )
+            ),
+            style="dim" if option.spent else "",
         )
 
     def _fill_sources(self) -> None:
@@ -209,9 +210,9 @@ class ApplyScreen(CredxScreen):
             sources.add_option(Option(self.t("apply.sources.none"), disabled=True))
             return
         for option in self.options:
-            sources.add_option(
-                Option(self._source_prompt(option), id=_ref_id(option.ref), disabled=option.spent)
-            )
+            # A spent source stays reachable (dimmed): Space on it says which
+            # application holds it, instead of doing nothing (issue 15, item 4).
+            sources.add_option(Option(self._source_prompt(option), id=_ref_id(option.ref)))
         sources.highlighted = (
             highlighted if highlighted is not None and highlighted < len(self.options) else 0
         )
@@ -304,16 +305,34 @@ class ApplyScreen(CredxScreen):
     def _target_picked(self, event: OptionList.OptionSelected) -> None:
         code = (event.option.id or "")[2:]
         if code and code != self.target:
+            old = self.target
             self.target = code
             self.chosen = []
             self._fill_targets()
             self._load_sources()
+            if old is not None and self.attachments:
+                # The screenshots were of the old course's grades: they go with it,
+                # and the student is told (issue 15, item 4).
+                names = "、".join(a.filename for a in self.attachments)
+                self.attachments = []
+                self._fill_attachments()
+                course = next((v.course for v in self.verdicts if v.code == old), old)
+                self._say(self.t("apply.attach.dropped", course=course, names=names))
         self.query_one("#sources").focus()
 
     @on(OptionList.OptionSelected, "#sources")
     def _source_toggled(self, event: OptionList.OptionSelected) -> None:
         option = next((o for o in self.options if _ref_id(o.ref) == event.option.id), None)
-        if option is None or option.spent:
+        if option is None:
+            return
+        if option.spent:
+            reason = option.spent_reason
+            self._say(
+                reason.text(self.lang)
+                if reason
+                else self.t("apply.source.spent", id=option.spent_by),
+                error=True,
+            )
             return
         if option.ref in self.chosen:
             self.chosen.remove(option.ref)
@@ -387,8 +406,11 @@ class ApplyScreen(CredxScreen):
         except ServiceError as exc:
             self._say(exc.text(self.lang), error=True)
             return
-        if all(a.sha256 != attachment.sha256 for a in self.attachments):
-            self.attachments.append(attachment)
+        same = next((a for a in self.attachments if a.sha256 == attachment.sha256), None)
+        if same is not None:
+            self._say(self.t("apply.attach.already", name=same.filename), error=True)
+            return
+        self.attachments.append(attachment)
         self._fill_attachments()
         self._say(self.t("apply.attach.added", name=attachment.filename))
 

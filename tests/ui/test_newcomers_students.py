@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button
+from textual.widgets import Button, OptionList
 
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.screens.apply import ApplyScreen
 from credx_tui.screens.exchange import ExchangeScreen
 from policy.models import Status
 
-from .conftest import SIZES, actor, attach_shot, login, screen_text, settle
+from .conftest import HAPPY_STUDENT, SIZES, actor, attach_shot, login, screen_text, settle
 from .test_journey import pick_target
 
 LANG_SIZES = [(lang, size) for lang in ("zh", "en") for size in SIZES]
@@ -74,3 +74,72 @@ async def test_submit_with_a_warning_on_screen_asks_first(make, services, tmp_pa
         assert isinstance(app.screen, ExchangeScreen)
     mine = services.applications(actor(services, R7_STUDENT))
     assert [a.status for a in mine if a.status == Status.UNDER_REVIEW] == [Status.UNDER_REVIEW]
+
+
+def _submit_math(services) -> str:
+    """高等数学(2-1) of 江浩宇 submitted through the services; its id."""
+    from credx_tui.demo import DEMO_SCREENSHOT
+
+    me = actor(services, HAPPY_STUDENT)
+    code = next(
+        r.code for r in services.dossier(me).transcript.records if r.name == "高等数学(2-1)"
+    )
+    offer = services.suggest(me, code)
+    assert offer is not None
+    draft = services.save(
+        me, code, offer.offer.sources, attachments=[services.attach(me, DEMO_SCREENSHOT)]
+    )
+    return services.submit(me, draft.id).id
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_space_on_a_spent_source_says_which_application_holds_it(make, services, lang, size):
+    """Item 4: a source another application holds is reachable; Space on it names that
+    application (credits are spent once, R8) and ticks nothing."""
+    math_id = _submit_math(services)
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        await pick_target(pilot, "英语(2-2)")
+        screen = app.screen
+        sources = screen.query_one("#sources", OptionList)
+        spent = next(i for i, o in enumerate(screen.options) if o.spent)
+        sources.focus()
+        sources.highlighted = spent
+        await pilot.pause()
+        await pilot.press("space")
+        await settle(pilot)
+        message = str(screen.query_one("#apply-message").render())
+        assert math_id in message and "R8" in message
+        assert ("只能用一次" in message) if lang == "zh" else ("spent once" in message)
+        assert screen.chosen == []
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_same_file_twice_and_another_course_drop_attachments(
+    make, services, tmp_path, lang, size
+):
+    """Item 4: the same file again says it is already attached (one attachment stays);
+    picking another course drops the old course's attachments and says so."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        await pick_target(pilot, "高等数学(2-1)")
+        await attach_shot(pilot, tmp_path)
+        screen = app.screen
+        assert len(screen.attachments) == 1
+        await attach_shot(pilot, tmp_path)
+        message = str(screen.query_one("#apply-message").render())
+        assert ("已作为附件添加" in message) if lang == "zh" else ("already attached" in message)
+        assert "已添加附件" not in message and len(screen.attachments) == 1
+        await pick_target(pilot, "英语(2-2)")
+        message = str(screen.query_one("#apply-message").render())
+        assert "shot.png" in message and "高等数学(2-1)" in message
+        assert screen.attachments == []
+        shown = str(screen.query_one("#attachment-list").render())
+        assert "shot.png" not in shown
+        # Saving now stores the new course without the old screenshots.
+        await pilot.press("f7")
+        await settle(pilot)
+    [draft] = services.applications(actor(services, HAPPY_STUDENT))
+    assert draft.attachments == []
