@@ -373,6 +373,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该文件已作为附件添加（{name}），未重复添加",
         "This file is already attached ({name}); not added twice",
     ),
+    "apply.target.taken": (
+        "已有申请的课程不再列出，请在学分兑换页修改：{items}",
+        "Courses with an application are not listed again; edit it on the exchange page: {items}",
+    ),
+    "apply.target.taken.item": ("{course}（{id}，{status}）", "{course} ({id}, {status})"),
+    "apply.target.taken.sep": ("；", "; "),
     # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),

@@ -29,7 +29,7 @@ from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
-from policy.models import Attachment, ExchangeApplication, SourceRef
+from policy.models import Attachment, ExchangeApplication, SourceRef, Status
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
 from policy.text import NOTE_MAX
@@ -56,9 +56,17 @@ class ApplyScreen(CredxScreen):
     ]
 
     def __init__(
-        self, application: ExchangeApplication | None = None, start_dir: Path | None = None
+        self,
+        application: ExchangeApplication | None = None,
+        start_dir: Path | None = None,
+        notice: str = "",
     ) -> None:
         super().__init__(id="apply")
+        self.notice = notice
+        """Said when the screen opens (R3: why this draft was opened, not a new form)."""
+        self.taken: list[ExchangeApplication] = []
+        """The student's other 无流程/被退回 applications: their courses are corrected
+        there, never offered a second time here."""
         self.application_id: str | None = application.id if application else None
         """The application being edited; None until a new one is first saved."""
         self.target: str | None = application.target if application else None
@@ -92,6 +100,7 @@ class ApplyScreen(CredxScreen):
             yield Static(self.t("apply.target"), classes="section-title")
             yield OptionList(id="targets")
             yield Static("", id="targets-none", markup=False)
+            yield Static("", id="targets-taken", classes="hint", markup=False)
             yield Static(self.t("apply.sources"), classes="section-title")
             yield OptionList(id="sources")
             yield Static("", id="offer-line", markup=False)
@@ -123,6 +132,17 @@ class ApplyScreen(CredxScreen):
         super().on_mount()
         self.reload()
         self.query_one("#targets").focus()
+        if self.notice:
+            self._say(self.notice)
+        elif self.application_id is None:
+            # R3 when the form opens, not when it is saved (issue 15, item 3).
+            try:
+                refusal = self.services.start_refusal(self.actor)
+            except ServiceError as exc:
+                self.show_error(exc)
+                return
+            if refusal is not None:
+                self._say(refusal.text(self.lang), error=True)
 
     def after_recompose(self) -> None:
         self.reload()
@@ -136,6 +156,11 @@ class ApplyScreen(CredxScreen):
     def reload(self) -> None:
         try:
             self.verdicts = self.services.verdicts(self.actor)
+            self.taken = [
+                a
+                for a in self.services.applications(self.actor)
+                if a.status in (Status.DRAFT, Status.RETURNED) and a.id != self.application_id
+            ]
         except ServiceError as exc:
             self.show_error(exc)
             return
@@ -146,7 +171,12 @@ class ApplyScreen(CredxScreen):
     def offered_verdicts(self) -> list[Verdict]:
         """What the picker offers (R9): exchangeable courses, plus the course of the
         application being corrected."""
-        return [v for v in self.verdicts if v.exchangeable or v.code == self.target]
+        taken = {a.target for a in self.taken}
+        return [
+            v
+            for v in self.verdicts
+            if (v.exchangeable and v.code not in taken) or v.code == self.target
+        ]
 
     def _fill_targets(self) -> None:
         targets = self.query_one("#targets", OptionList)
@@ -162,6 +192,25 @@ class ApplyScreen(CredxScreen):
                 needed=fmt(v.needed_credits),
             )
             targets.add_option(Option(Text(f"{mark} {prompt}"), id=f"t-{v.code}"))
+        names = {v.code: v.course for v in self.verdicts}
+        taken = self.query_one("#targets-taken", Static)
+        taken.update(
+            self.t(
+                "apply.target.taken",
+                items=self.t("apply.target.taken.sep").join(
+                    self.t(
+                        "apply.target.taken.item",
+                        course=names.get(a.target, a.target),
+                        id=a.id,
+                        status=self.t(f"status.{a.status.value}"),
+                    )
+                    for a in self.taken
+                ),
+            )
+            if self.taken
+            else ""
+        )
+        taken.display = bool(self.taken)
         none = self.query_one("#targets-none", Static)
         none.update(self.t("apply.target.none") if not offered else "")
         none.display = not offered

@@ -22,7 +22,7 @@ from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import effective_records
-from policy.models import ExchangeApplication, ReviewAction, Role
+from policy.models import ExchangeApplication, ReviewAction, Role, Status
 
 PAGE_SIZE = 15
 """Rows of 申请结果 per page, as the portal pages them."""
@@ -210,6 +210,17 @@ class ExchangeScreen(CredxScreen):
         """申请: one course per application (R3)."""
         from credx_tui.screens.apply import ApplyScreen
 
+        try:
+            refusal = self.services.start_refusal(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        draft = next((a for a in self.applications if a.status == Status.DRAFT), None)
+        if refusal is not None and draft is not None:
+            # R3 at once, not after a whole form: the draft waiting is opened instead,
+            # with the reason (issue 15, item 3).
+            self.app.push_screen(ApplyScreen(draft, notice=refusal.text(self.lang)))
+            return
         self.app.push_screen(ApplyScreen())
 
     @on(Button.Pressed, "#apply-button")

@@ -394,6 +394,12 @@ class Services:
             raise NotFound(f"成绩单上没有课程 {target}", f"no course {target} on the transcript")
         return eligibility.available_sources(dossier, self.rules, record.category, application_id)
 
+    def start_refusal(self, actor: Actor) -> Reason | None:
+        """R3 before the student fills in a form: why a new application may not be
+        started now (another one is not yet submitted), or None.  ``save`` refuses the
+        same under the lock; this only says it early (issue 15, item 3)."""
+        return offers.check_one_at_a_time(self.dossier(actor))
+
     def evaluate(self, actor: Actor, offer: Offer) -> OfferCheck:
         """Whether an offer would be accepted now, with every reason (R2, R4, R7, R8)."""
         return offers.evaluate_offer(self.dossier(actor), offer, self.rules)

@@ -11,7 +11,16 @@ from credx_tui.screens.apply import ApplyScreen
 from credx_tui.screens.exchange import ExchangeScreen
 from policy.models import Status
 
-from .conftest import HAPPY_STUDENT, SIZES, actor, attach_shot, login, screen_text, settle
+from .conftest import (
+    HAPPY_STUDENT,
+    RETURNED_STUDENT,
+    SIZES,
+    actor,
+    attach_shot,
+    login,
+    screen_text,
+    settle,
+)
 from .test_journey import pick_target
 
 LANG_SIZES = [(lang, size) for lang in ("zh", "en") for size in SIZES]
@@ -143,3 +152,41 @@ async def test_same_file_twice_and_another_course_drop_attachments(
         await settle(pilot)
     [draft] = services.applications(actor(services, HAPPY_STUDENT))
     assert draft.attachments == []
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_r3_is_said_when_apply_opens_and_the_draft_course_is_not_offered_twice(
+    make, services, lang, size
+):
+    """Item 3: with a 无流程 draft waiting, F7 on 学分兑换 says R3 at once and opens that
+    draft (not an empty form); its course is in the picker once."""
+    me = actor(services, HAPPY_STUDENT)
+    code = next(
+        r.code for r in services.dossier(me).transcript.records if r.name == "高等数学(2-1)"
+    )
+    draft = services.save(me, code, [])
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        screen = app.screen
+        assert screen.application_id == draft.id
+        message = str(screen.query_one("#apply-message").render())
+        assert "R3" in message and draft.id in message
+        prompts = [str(o.prompt) for o in screen.query_one("#targets", OptionList).options]
+        assert sum("高等数学(2-1)" in p for p in prompts) == 1
+        assert "(*) 高等数学(2-1)" in "\n".join(prompts)
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_a_returned_applications_course_is_not_offered_in_a_new_form(make, lang, size):
+    """Item 3: 马骏's 计算机应用基础 is 被退回 (XF2026-0003): a new form does not offer it
+    again, and says where it is."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, RETURNED_STUDENT)
+        screen = app.screen
+        assert screen.application_id is None
+        prompts = "\n".join(str(o.prompt) for o in screen.query_one("#targets", OptionList).options)
+        assert "计算机应用基础" not in prompts
+        taken = str(screen.query_one("#targets-taken").render())
+        assert "计算机应用基础" in taken and "XF2026-0003" in taken
