@@ -379,6 +379,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "apply.target.taken.item": ("{course}（{id}，{status}）", "{course} ({id}, {status})"),
     "apply.target.taken.sep": ("；", "; "),
+    "hidden.course": ("{name}  {category}  {credits}学分", "{name}  {category}  {credits} cr"),
+    "hidden.more": (
+        "另有 {count} 条原因（F4 展开）",
+        "{count} more reason(s) (F4 shows them)",
+    ),
+    "hidden.unfold": ("F4 展开其他原因（{count}）", "F4 Show other reasons ({count})"),
+    "hidden.fold": ("F4 收起其他原因", "F4 Hide other reasons"),
     # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Button, OptionList
 
@@ -40,9 +42,10 @@ async def open_apply(pilot, username: str) -> None:
     assert isinstance(pilot.app.screen, ApplyScreen)
 
 
-def visible(app) -> str:
-    """What the terminal shows now (the compositor's lines), not what widgets hold."""
-    return "\n".join(line.text for line in app.screen._compositor.render_update(full=True).lines)  # type: ignore[union-attr]
+def visible(app) -> list[str]:
+    """What the terminal shows now, line by line (the compositor's cells), not what
+    the widgets hold: clipped or covered text is not there."""
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
 
 
 @pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
@@ -190,3 +193,79 @@ async def test_a_returned_applications_course_is_not_offered_in_a_new_form(make,
         assert "计算机应用基础" not in prompts
         taken = str(screen.query_one("#targets-taken").render())
         assert "计算机应用基础" in taken and "XF2026-0003" in taken
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_f3_folds_reasons_scrolls_to_its_end_and_close_is_reachable(make, lang, size):
+    """Items 1 and 2: F3 shows each course's deciding reason and folds the rest (F4
+    unfolds); no clause id; no line starts with 、 or ）; PageDown walks the whole list
+    showing every course; 关闭 stays on screen and closes."""
+    from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
+
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, HiddenCoursesDialog)
+        courses = {v.course for v in dialog.verdicts}
+        assert len(courses) > 3
+        seen: set[str] = set()
+        close = "关闭" if lang == "zh" else "Close"
+        for _ in range(40):
+            lines = visible(app)
+            text = "\n".join(lines)
+            assert "rules." not in text
+            assert close in text
+            inside = [ln.strip(" |") for ln in lines]
+            assert not [ln for ln in inside if ln.startswith(("、", "）"))]
+            seen |= {c for c in courses if c + "  " in text}
+            listing = dialog.query_one("#hidden-list")
+            if listing.scroll_y >= listing.max_scroll_y:
+                break
+            before = listing.scroll_y
+            await pilot.press("pagedown")
+            await settle(pilot)
+            # A page is at most what is visible: nothing is skipped.
+            assert listing.scroll_y - before <= listing.scrollable_content_region.height
+        assert seen == courses
+
+        def reasons(lines: list[str]) -> int:
+            return sum(bool(re.match(r"  (【R\d+】|R\d+: )", ln)) for ln in lines)
+
+        folded = dialog.lines(70)
+        assert ("另有" in "".join(folded)) if lang == "zh" else ("more reason" in "".join(folded))
+        assert reasons(folded) == len(dialog.verdicts)  # the deciding one each
+        await pilot.press("f4")
+        await settle(pilot)
+        unfolded = dialog.lines(70)
+        assert reasons(unfolded) == len(dialog.verdicts) + dialog.folded_count()
+        assert "rules." not in "".join(unfolded)
+        dialog.query_one("#hidden-close").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+
+
+def test_wrap_keeps_punctuation_and_words_and_breaks_paths_at_slashes():
+    """The line breaker of item 2 and 9: 、 and ） never start a line, an English word is
+    never cut, a long path breaks after a ``/``."""
+    from rich.cells import cell_len
+
+    from credx_tui.widgets.cjk_wrap import wrap
+
+    text = "【R1】已通过，无需兑换：高等数学、英语、计算机应用基础、大学物理、体育与健康（合格）"
+    for width in range(8, 40):
+        lines = wrap(text, width)
+        assert "".join(lines) == text
+        assert all(cell_len(ln) <= width for ln in lines)
+        assert not [ln for ln in lines[1:] if ln[0] in "、，）："]
+        assert not [ln for ln in lines[:-1] if ln[-1] in "（【《"]
+    english = "R1: passed, nothing to exchange: Higher Mathematics, English listening"
+    for width in range(12, 40):
+        words = " ".join(wrap(english, width)).split()
+        assert words == english.split()
+    path = "/home/student/credx-prints/transcript-2018110101.pdf"
+    lines = wrap("已保存到 " + path, 30)
+    assert all(ln.endswith("/") for ln in lines[1:-1]) and "".join(lines[1:]) == path
