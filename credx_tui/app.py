@@ -25,12 +25,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.dom import NoScreen
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header
@@ -81,6 +83,32 @@ ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.
 def default_print_dir() -> Path:
     """Where printed transcripts go: ``~/credx-prints``."""
     return Path.home() / "credx-prints"
+
+
+TOAST_LINES = 5
+"""A toast is a few lines; the screen that raised it holds the whole message."""
+TOAST_SECONDS: dict[str, float] = {"information": 5.0, "warning": 7.0, "error": 8.0}
+"""How long a toast of each severity stays, at most."""
+
+
+def toast_cells(screen_width: int) -> int:
+    """Text cells of a toast on a screen ``screen_width`` wide: under half of it (the
+    toast's padding adds two), never more than 48."""
+    return max(16, min(48, screen_width // 2 - 4))
+
+
+def toast_text(message: str, width: int) -> str:
+    """``message`` broken into lines of at most ``width`` cells (paths after a ``/``),
+    cut to :data:`TOAST_LINES` lines with ``...`` when longer."""
+    from credx_tui.widgets.cjk_wrap import wrap
+
+    lines = wrap(message, width)
+    if len(lines) > TOAST_LINES:
+        last = lines[TOAST_LINES - 1]
+        while last and cell_len(last) + 3 > width:
+            last = last[:-1]
+        lines = [*lines[: TOAST_LINES - 1], last + "..."]
+    return "\n".join(lines)
 
 
 class CredxApp(App[int]):
@@ -157,6 +185,28 @@ class CredxApp(App[int]):
         real terminal or browser, left off under Pilot."""
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
+
+    # -- toasts (issue 15) ---------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast in the bottom-right corner, kept small (issue 15): at most
+        :func:`toast_cells` wide (under half the screen), at most
+        :data:`TOAST_LINES` lines, broken as Chinese is set and long paths after a
+        ``/``, and shown for at most :data:`TOAST_SECONDS` of its severity.  What a
+        toast says is also on the screen that raised it, where it stays."""
+        if not markup:
+            message = toast_text(message, toast_cells(self.size.width))
+        limit = TOAST_SECONDS.get(severity, 6.0)
+        timeout = limit if timeout is None else min(timeout, limit)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- start ------------------------------------------------------------------
 

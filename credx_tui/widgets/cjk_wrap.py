@@ -42,14 +42,19 @@ def _tokens(text: str) -> list[str]:
     return glued
 
 
+def _after(token: str, mark: str) -> list[str]:
+    """``token`` cut after each ``mark``, the marks kept."""
+    parts = token.split(mark)
+    return [p for p in [q + mark for q in parts[:-1]] + [parts[-1]] if p]
+
+
 def _split_long(token: str, width: int) -> list[str]:
-    """A piece wider than a line: at ``/`` when it is a path, else by cells."""
+    """A piece wider than a line: after a ``/`` (a path), then after a ``-`` (a file
+    name), else by cells."""
     parts: list[str] = []
-    if "/" in token:
-        pieces = [p + "/" for p in token.split("/")[:-1]] + [token.split("/")[-1]]
-        pieces = [p for p in pieces if p]
-    else:
-        pieces = list(token)
+    pieces = []
+    for piece in _after(token, "/"):
+        pieces += [piece] if cell_len(piece) <= width else _after(piece, "-")
     line = ""
     for piece in pieces:
         if line and cell_len(line + piece) > width:

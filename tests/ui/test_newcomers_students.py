@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import Button, OptionList
 
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
@@ -269,3 +270,49 @@ def test_wrap_keeps_punctuation_and_words_and_breaks_paths_at_slashes():
     path = "/home/student/credx-prints/transcript-2018110101.pdf"
     lines = wrap("已保存到 " + path, 30)
     assert all(ln.endswith("/") for ln in lines[1:-1]) and "".join(lines[1:]) == path
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_toasts_are_small_in_the_corner_and_leave_the_rest_intact(make, tmp_path, lang, size):
+    """Item 9: printing the transcript (F3, F6, 打印) raises toasts with long paths: each
+    sits in the bottom-right corner, under half the width and a few lines tall, the
+    path broken after ``/`` (or ``-``), and every cell left of it is as before."""
+    from textual.widgets._toast import Toast
+
+    from credx_tui.app import TOAST_LINES
+
+    app = make(lang)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", "enter")
+        for _ in range(100):  # the PDF is written in a worker
+            await pilot.pause(0.1)
+            if len(app._notifications) >= 2:
+                break
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) >= 2
+        after = list(app.screen._compositor.render_strips())
+        boxes = [t.region for t in toasts]
+        notes = list(app._notifications)
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        before = list(app.screen._compositor.render_strips())  # the same screen, bare
+        width, height = size
+        for box in boxes:
+            assert box.width <= width // 2 and box.height <= TOAST_LINES
+            assert box.right >= width - 2 and box.bottom <= height - 1  # the corner
+            for row in range(box.y, box.bottom):
+                assert after[row].crop(0, box.x - 1).text == before[row].crop(0, box.x - 1).text
+        for note in notes:
+            lines = str(note.message).split("\n")
+            assert max(cell_len(ln) for ln in lines) <= width // 2 - 2
+            path = str(tmp_path / "prints")
+            assert path.split("/")[-1] in str(note.message)
+            for line in lines[:-1]:
+                if "/" in line:  # a path runs on: broken after a / or a -
+                    assert line.endswith(("/", "-")), lines
