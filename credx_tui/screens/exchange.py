@@ -100,6 +100,11 @@ class ExchangeScreen(CredxScreen):
         self.reload()
         self.query_one(DataTable).focus()
 
+    def on_screen_suspend(self) -> None:
+        # A refusal (R10) or result line belongs to what was just done here: it is not
+        # left on the screen for the student's return from 流程跟踪 or 申请 (issue 15).
+        self._say("")
+
     def after_recompose(self) -> None:
         self._setup_columns()
         self._fill()

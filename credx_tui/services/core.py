@@ -10,6 +10,7 @@ the UI is refused the same way.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import secrets
@@ -461,15 +462,22 @@ class Services:
         student = self.student(actor)
         note = _text(note, "备注", "note", multiline=True, max_length=NOTE_MAX)
         now = self.clock()
-        with self.store.hot(student.college, student.id) as tx:
+        with contextlib.ExitStack() as stack:
+            # A new application is numbered under the numbering lock, taken before the
+            # hot lock and held until the hot file is written (unique under
+            # concurrent saves).
+            next_id = (
+                stack.enter_context(self.store.numbering()) if application_id is None else None
+            )
+            tx = stack.enter_context(self.store.hot(student.college, student.id))
             dossier = self._tx_dossier(tx, student)
-            if application_id is None:
+            if next_id is not None:
                 r3 = offers.check_one_at_a_time(dossier)
                 if r3 is not None:
                     raise Refused([r3])
                 self._refuse_if_not_exchangeable(dossier, target)
                 app = ExchangeApplication(
-                    id=_new_id("A", now),
+                    id=next_id(application_prefix(now)),
                     student_id=student.id,
                     college=student.college,
                     target=target,
@@ -956,6 +964,12 @@ def current_term(now: datetime) -> Term:
     if local.month >= 2:
         return Term(year=f"{local.year - 1}-{local.year}", semester=2)
     return Term(year=f"{local.year - 1}-{local.year}", semester=1)
+
+
+def application_prefix(now: datetime) -> str:
+    """The number series of applications created at ``now``: ``XF<year>-``, one per
+    year, as the portal numbers them (``XF2026-0001``)."""
+    return f"XF{now.astimezone().year}-"
 
 
 def _new_id(prefix: str, now: datetime) -> str:

@@ -9,6 +9,7 @@ keeps its stored hash, and events already present are not added again.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -127,6 +128,19 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
     for app_spec in bundle.applications:
         app = app_spec.application
         by_file[(app.college, hot_bucket(app.student_id))].append(app_spec)
+    # Imported ids are kept as they are; the numbering lock (taken before each hot
+    # lock, as a student's save does) keeps a save in another terminal from numbering
+    # an application with an id being imported now (issue 15).
+    numbering = store.numbering() if by_file else contextlib.nullcontext()
+    with numbering:
+        _write_applications(store, bundle, by_file, report)
+    return report
+
+
+def _write_applications(
+    store: Store, bundle: ImportBundle, by_file: dict[tuple[str, str], list], report: ImportReport
+) -> None:
+    """Write the imported applications and their events, one hot file at a time."""
     for (college, _), specs in by_file.items():
         with store.hot(college, specs[0].application.student_id) as htx:
             for app_spec in specs:
@@ -140,7 +154,6 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
                     if event.id not in known:
                         htx.add_event(event)
                     report.count("events", event.id not in known)
-    return report
 
 
 def _with_summary(

@@ -18,6 +18,7 @@ from .conftest import (
     HAPPY_STUDENT,
     RETURNED_STUDENT,
     SIZES,
+    UNDER_REVIEW_STUDENT,
     actor,
     attach_shot,
     login,
@@ -316,3 +317,54 @@ async def test_toasts_are_small_in_the_corner_and_leave_the_rest_intact(make, tm
             for line in lines[:-1]:
                 if "/" in line:  # a path runs on: broken after a / or a -
                     assert line.endswith(("/", "-")), lines
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_r10_line_goes_when_the_student_leaves_and_comes_back(make, lang, size):
+    """Item 6: F8 on an application 审核中 says R10 under the table; after 流程跟踪 (F9)
+    and back, the line is gone."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, UNDER_REVIEW_STUDENT)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("space", "f8")
+        await settle(pilot)
+        assert "R10" in str(app.screen.query_one("#exchange-message").render())
+        await pilot.press("f9")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExchangeScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "R10" not in str(app.screen.query_one("#exchange-message").render())
+        assert "R10" not in "\n".join(visible(app))
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_a_submitted_application_is_numbered_like_the_portal(
+    make, store, rules, tmp_path, lang, size
+):
+    """Item 6: the real flow (F7, course, F4, F6, F8) numbers the application
+    XF2026-0008 after the demo's seven; the toast and 流程跟踪 say it whole."""
+    from datetime import UTC, datetime
+
+    from credx_tui.services import Services
+
+    services = Services(store, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    app = make(lang, svc=services)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        await pick_target(pilot, "高等数学(2-1)")
+        await pilot.press("f4")
+        await settle(pilot)
+        await attach_shot(pilot, tmp_path)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "XF2026-0008" in "\n".join(str(n.message) for n in app._notifications)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert "XF2026-0008" in "\n".join(visible(app))
+    [mine] = services.applications(actor(services, HAPPY_STUDENT))
+    assert mine.id == "XF2026-0008" and mine.status == Status.UNDER_REVIEW
