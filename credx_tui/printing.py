@@ -181,6 +181,11 @@ def transcript_lines(
     records = effective_records(dossier, rules)
     gpas = term_gpas(dossier, rules)
     for term, gpa in gpas.items():
+        courses = [
+            r for r in records if r.record.term == term and (r.passed or not options.passing_only)
+        ]
+        if not courses:  # as the PDF: no heading over nothing
+            continue
         label = term.label_en() if lang == "en" else term.label_zh()
         heading = t("transcript.term", lang, term=label, gpa=format_gpa(gpa))
         if cell_len(heading) <= col_cells:
@@ -188,11 +193,7 @@ def transcript_lines(
         else:  # a narrow column: the term on one line, its GPA on the next
             rows.append(pad(label, col_cells))
             rows.append(pad(heading[len(label) :].strip(), col_cells))
-        for row in records:
-            if row.record.term != term:
-                continue
-            if options.passing_only and not row.passed:
-                continue
+        for row in courses:
             record = row.record
             rows.append(
                 course_line(
@@ -204,6 +205,10 @@ def transcript_lines(
             )
             if options.a3 and len(record.attempts) > 1:
                 for attempt in chronological(record):
+                    # 不合格成绩不会显示 (the guide): a failed sitting is left out, as
+                    # the PDF leaves it out (issue 15, item 5).
+                    if options.passing_only and not counts_as_passed(attempt.result, rules):
+                        continue
                     term_label = f"{attempt.term.year}-{attempt.term.semester}"
                     rows.append(
                         pad(

@@ -368,3 +368,43 @@ async def test_a_submitted_application_is_numbered_like_the_portal(
         assert "XF2026-0008" in "\n".join(visible(app))
     [mine] = services.applications(actor(services, HAPPY_STUDENT))
     assert mine.id == "XF2026-0008" and mine.status == Status.UNDER_REVIEW
+
+
+def _sittings(text: str, lang: str) -> list[str]:
+    """The results of the sitting lines (A3) in a printed or shown transcript."""
+    kinds = ("正常考试", "补考", "重修") if lang == "zh" else ("exam", "make-up", "retake")
+    pattern = re.compile(r"^\s+(" + "|".join(kinds) + r") \d{4}-\d{4}-\d (\S+)\s*$")
+    found: list[str] = []
+    for line in text.splitlines():
+        # three columns side by side: look at each column's piece
+        for piece in re.split(r"\s{3,}(?=\S)", line):
+            match = pattern.match("  " + piece.strip())
+            if match:
+                found.append(match.group(2))
+    return found
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_passing_only_with_a3_leaves_failing_sittings_out(make, tmp_path, lang, size):
+    """Item 5: 只打印及格 with A3 (F3, F6, both ticked, 打印): the screen and the text
+    copy list 计算机网络基础's 补考 60 but not its failed 53, as the PDF does."""
+    from credx_tui.widgets.plain import PlainCheckbox
+
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        for box in ("#passed-only", "#a3"):
+            app.screen.query_one(box, PlainCheckbox).focus()
+            await pilot.press("space")
+        await pilot.press("f6")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#transcript-text").render())
+    [printed] = list((tmp_path / "prints").glob("*.txt"))
+    for text in (shown, printed.read_text(encoding="utf-8")):
+        results = _sittings(text, lang)
+        assert "60" in results  # the passing 补考 sittings are there
+        assert not {"53", "48", "52", "50"} & set(results)  # the failed ones are not
