@@ -100,7 +100,7 @@ def toast_cells(screen_width: int) -> int:
 def toast_text(message: str, width: int) -> str:
     """``message`` broken into lines of at most ``width`` cells (paths after a ``/``),
     cut to :data:`TOAST_LINES` lines with ``...`` when longer."""
-    from credx_tui.widgets.cjk_wrap import wrap
+    from credx_tui.linebreak import wrap
 
     lines = wrap(message, width)
     if len(lines) > TOAST_LINES:

@@ -148,6 +148,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "transcript.nature.general": ("通识选修", "Elec."),
     "transcript.attempt": ("  {kind} {term} {result}", "  {kind} {term} {result}"),
     "transcript.exchanged": ("{result}", "{result}"),
+    # -- stu15: spent sources on the transcript (issue 15, item 7) --------------------
+    "transcript.spent": (
+        "{mark} 已用于学分兑换（审核通过），不再计入上面的分类学分：{items}",
+        "{mark} Spent on an approved credit exchange, no longer counted in the category "
+        "totals above: {items}",
+    ),
+    "transcript.spent.item": (
+        "{name} {credits}学分（{id}，兑换{target}）",
+        "{name} {credits} cr ({id}, for {target})",
+    ),
+    "transcript.spent.sep": ("、", "; "),
+    "exchange.spent": (
+        "已用于兑换的学分（每份只能用一次）：{items}",
+        "Credits spent (each once): {items}",
+    ),
+    "exchange.spent.item": (
+        "{name} {credits}学分（{id}，{status}）",
+        "{name} {credits} cr ({id}, {status})",
+    ),
+    # -- end stu15 ---------------------------------------------------------------------
     "key.print": ("打印", "Print"),
     "key.print.tip": (
         "打印学业成绩单（保存为文本文件和 PDF）",

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.cells import cell_len
 
 from credx_tui.i18n import t
+from credx_tui.linebreak import wrap
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
@@ -23,6 +24,7 @@ from policy.grades import (
     chronological,
     effective_records,
     format_gpa,
+    paid_sources,
     parse_result,
     term_gpas,
     transcript_totals,
@@ -35,6 +37,8 @@ GAP = 2
 NATURE_CELLS = 8
 CREDIT_CELLS = 4
 RESULT_CELLS = 6
+SPENT_MARK = "*"
+"""After the result of a course whose credits paid for an approved exchange."""
 MIN_NAME_CELLS = 12
 THREE_COLUMNS_FROM = 110
 """The paper form's three columns need at least this many cells."""
@@ -180,6 +184,10 @@ def transcript_lines(
     rows: list[str] = []
     records = effective_records(dossier, rules)
     gpas = term_gpas(dossier, rules)
+    # Courses whose credits paid for an approved exchange: marked, and listed under the
+    # totals with their application, so the footer's category totals add up (item 7).
+    paid = paid_sources(dossier)
+    paid_codes = {p.ref.ref for p in paid}
     for term, gpa in gpas.items():
         courses = [
             r for r in records if r.record.term == term and (r.passed or not options.passing_only)
@@ -195,12 +203,13 @@ def transcript_lines(
             rows.append(pad(heading[len(label) :].strip(), col_cells))
         for row in courses:
             record = row.record
+            shown = _shown(row, rules, lang)
             rows.append(
                 course_line(
                     record.name,
                     nature(record.category, lang),
                     fmt(record.credits),
-                    _shown(row, rules, lang),
+                    f"{shown}{SPENT_MARK}" if record.code in paid_codes else shown,
                 )
             )
             if options.a3 and len(record.attempts) > 1:
@@ -283,6 +292,19 @@ def transcript_lines(
             general=fmt(totals.general_elective),
         )
     )
+    if paid:
+        items = t("transcript.spent.sep", lang).join(
+            t(
+                "transcript.spent.item",
+                lang,
+                name=p.name,
+                credits=fmt(p.credits),
+                id=p.application_id,
+                target=p.target,
+            )
+            for p in paid
+        )
+        lines += wrap(t("transcript.spent", lang, mark=SPENT_MARK, items=items), full)
     lines.append(t("transcript.footer", lang, date=f"{today:%Y-%m-%d}"))
     return lines
 

@@ -19,8 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from credx_tui.linebreak import wrap
 from credx_tui.localize import Localized
-from credx_tui.widgets.cjk_wrap import wrap
 from policy.eligibility import Verdict, fmt
 
 INDENT = "  "

@@ -21,7 +21,7 @@ from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
-from policy.grades import effective_records
+from policy.grades import effective_records, paid_sources
 from policy.models import ExchangeApplication, ReviewAction, Role, Status
 
 PAGE_SIZE = 15
@@ -87,6 +87,7 @@ class ExchangeScreen(CredxScreen):
             )
             yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
             yield Static("", id="exchange-empty", markup=False)
+            yield Static("", id="exchange-spent", markup=False)
             with Horizontal(id="exchange-bar"):
                 yield Static("", id="exchange-pager", markup=False)
                 yield Button(self.t("exchange.apply"), id="apply-button", variant="primary")
@@ -187,6 +188,28 @@ class ExchangeScreen(CredxScreen):
             table.add_row(*(Text(c) for c in cells), key=app.id)
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        # The credits that paid (approved) or are held (under review), each with its
+        # application: spent once, so they are not counted again (issue 15, item 7).
+        paid = paid_sources(dossier, (Status.APPROVED, Status.UNDER_REVIEW))
+        spent = self.query_one("#exchange-spent", Static)
+        spent.update(
+            self.t(
+                "exchange.spent",
+                items=self.t("transcript.spent.sep").join(
+                    self.t(
+                        "exchange.spent.item",
+                        name=p.name,
+                        credits=fmt(p.credits),
+                        id=p.application_id,
+                        status=self.t(f"status.{p.status.value}"),
+                    )
+                    for p in paid
+                ),
+            )
+            if paid
+            else ""
+        )
+        spent.display = bool(paid)
         empty = self.query_one("#exchange-empty", Static)
         empty.update(self.t("exchange.empty") if not self.applications else "")
         empty.display = not self.applications

@@ -15,6 +15,7 @@ from credx_tui.screens.exchange import ExchangeScreen
 from policy.models import Status
 
 from .conftest import (
+    APPROVED_STUDENT,
     HAPPY_STUDENT,
     RETURNED_STUDENT,
     SIZES,
@@ -255,7 +256,7 @@ def test_wrap_keeps_punctuation_and_words_and_breaks_paths_at_slashes():
     never cut, a long path breaks after a ``/``."""
     from rich.cells import cell_len
 
-    from credx_tui.widgets.cjk_wrap import wrap
+    from credx_tui.linebreak import wrap
 
     text = "【R1】已通过，无需兑换：高等数学、英语、计算机应用基础、大学物理、体育与健康（合格）"
     for width in range(8, 40):
@@ -408,3 +409,23 @@ async def test_passing_only_with_a3_leaves_failing_sittings_out(make, tmp_path, 
         results = _sittings(text, lang)
         assert "60" in results  # the passing 补考 sittings are there
         assert not {"53", "48", "52", "50"} & set(results)  # the failed ones are not
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_spent_electives_are_marked_on_the_transcript_and_exchange_page(make, lang, size):
+    """Item 7: 孙嘉怡's XF2026-0001 is approved: on 学生成绩总表 the two electives that
+    paid carry the mark and the note names XF2026-0001 under the totals; 学分兑换
+    lists them spent with the application."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, APPROVED_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        text = str(app.screen.query_one("#transcript-text").render())
+        assert len(re.findall(r"\d\*", text)) == 2  # 74* and 68*: the two that paid
+        assert "XF2026-0001" in text.replace("\n", "")
+        await pilot.press("escape", "f4")
+        await settle(pilot)
+        spent = str(app.screen.query_one("#exchange-spent").render())
+        assert "中华诗词之美(尔雅)" in spent and "XF2026-0001" in spent
+        assert "XF2026-0001" in "".join(visible(app)).replace(" ", "")
