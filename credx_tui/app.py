@@ -119,6 +119,17 @@ class CredxApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "学分兑换"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    """Screens under 100 columns (the lab's 80x24) get ``-narrow``: the compact layouts
+    of issue 15 (app.tcss) switch on it; the trainer's panel uses the same classes."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-short"),
+        (30, "-tall"),
+    ]
+    """Screens under 30 rows get ``-short``: margins go, previews fold away."""
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_lang", "English", id="lang", priority=True, tooltip="切换界面语言"),

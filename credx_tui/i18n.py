@@ -159,6 +159,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name} {credits} cr ({id}, for {target})",
     ),
     "transcript.spent.sep": ("、", "; "),
+    "transcript.printed": ("已打印到 {folder}：{names}", "Printed to {folder}: {names}"),
     "exchange.spent": (
         "已用于兑换的学分（每份只能用一次）：{items}",
         "Credits spent (each once): {items}",
@@ -352,7 +353,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "apply.refused": ("未能保存：{reason}", "Not saved: {reason}"),
     "apply.no_target": ("请先选择拟兑换课程", "Pick the course to exchange first"),
-    "key.hidden": ("不显示的课程", "Hidden courses"),
+    "key.hidden": ("不显示的课程", "Hidden"),
     "key.hidden.tip": ("查看不能兑换的课程及其原因", "Show the courses not offered, with the rule"),
     "key.suggest": ("建议方案", "Suggest"),
     "key.suggest.tip": (

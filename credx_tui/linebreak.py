@@ -82,7 +82,10 @@ def wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
         line = prefix
         room = max(1, width - cell_len(prefix))
         for token in _tokens(paragraph):
-            pieces = [token] if cell_len(token) <= room else _split_long(token, room)
+            if "/" in token:  # a path fills the line, broken after its slashes
+                pieces = [q for p in _after(token, "/") for q in _split_long(p, room)]
+            else:
+                pieces = [token] if cell_len(token) <= room else _split_long(token, room)
             for piece in pieces:
                 if cell_len(line) + cell_len(piece) > width and line.strip():
                     lines.append(line.rstrip())

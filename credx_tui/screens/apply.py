@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -51,9 +51,16 @@ class ApplyScreen(CredxScreen):
         Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
         Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
         Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        # F5 still reads again; not in the footer, which keeps room at 80 columns.
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # 删附件 only with an attachment to remove (the footer's room at 80 columns).
+        if action == "detach":
+            return bool(self.attachments)
+        return True
 
     def __init__(
         self,
@@ -114,6 +121,10 @@ class ApplyScreen(CredxScreen):
                 classes="section-title",
             )
             yield Static("", id="attachment-list", markup=False)
+        # 备注, 保存 and 提交 and the last message stay under the scrolling part, so
+        # they are on screen at 80x24 however long the lists are (issue 15).
+        with Vertical(id="apply-bottom"):
+            yield Static("", id="apply-message", markup=False)
             with Horizontal(id="note-row"):
                 yield Label(self.t("apply.note"))
                 yield Input(
@@ -122,10 +133,8 @@ class ApplyScreen(CredxScreen):
                     id="note",
                     max_length=NOTE_MAX,
                 )
-            with Horizontal(id="apply-buttons"):
                 yield Button(self.t("apply.save"), id="save-button")
                 yield Button(self.t("apply.submit"), id="submit-button", variant="primary")
-            yield Static("", id="apply-message", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -258,6 +267,9 @@ class ApplyScreen(CredxScreen):
         if not self.options:
             sources.add_option(Option(self.t("apply.sources.none"), disabled=True))
             return
+        # Free sources first: the ones other applications hold go under them, so they
+        # never push the free ones out of the list's view (issue 15).
+        self.options = sorted(self.options, key=lambda o: o.spent)
         for option in self.options:
             # A spent source stays reachable (dimmed): Space on it says which
             # application holds it, instead of doing nothing (issue 15, item 4).
@@ -322,6 +334,7 @@ class ApplyScreen(CredxScreen):
         self._fill_attachments()
 
     def _fill_attachments(self) -> None:
+        self.refresh_bindings()
         text = "\n".join(
             self.t(
                 "apply.attachment",

@@ -271,7 +271,8 @@ def test_wrap_keeps_punctuation_and_words_and_breaks_paths_at_slashes():
         assert words == english.split()
     path = "/home/student/credx-prints/transcript-2018110101.pdf"
     lines = wrap("已保存到 " + path, 30)
-    assert all(ln.endswith("/") for ln in lines[1:-1]) and "".join(lines[1:]) == path
+    assert "".join(lines) == "已保存到 " + path
+    assert all(ln.endswith(("/", "-")) for ln in lines[:-1]), lines
 
 
 @pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
@@ -429,3 +430,121 @@ async def test_spent_electives_are_marked_on_the_transcript_and_exchange_page(ma
         spent = str(app.screen.query_one("#exchange-spent").render())
         assert "中华诗词之美(尔雅)" in spent and "XF2026-0001" in spent
         assert "XF2026-0001" in "".join(visible(app)).replace(" ", "")
+
+
+# -- item 1: every student screen usable at 80x24 (compact layouts) --------------------
+
+
+def _region_text(app, widget) -> str:
+    """The cells a widget covers on screen now, spaces dropped (wrapped text joins)."""
+    box = widget.region
+    lines = list(app.screen._compositor.render_strips())[box.y : box.bottom]
+    return "".join(s.crop(box.x, box.right).text for s in lines).replace(" ", "")
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_exchange_page_fits_and_keeps_the_footer_keys(make, lang, size):
+    """学分兑换: the course, its status and credits are on screen; the footer keeps
+    f5, esc, ^q and f2; the other columns are still there (scrolled to)."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, RETURNED_STUDENT)
+        await pilot.press("f4")
+        await settle(pilot)
+        lines = visible(app)
+        footer = lines[-1]
+        for key in ("f5", "esc", "^q", "f2", "f7", "f8"):
+            assert f"{key} " in footer, footer
+        table_text = "\n".join(lines)
+        assert "计算机应用基础" in table_text
+        assert ("被退回" if lang == "zh" else "Returned") in table_text
+        table = app.screen.query_one("#applications")
+        assert len(table.columns) == 15  # every column of the guide, reachable
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_apply_keeps_note_and_buttons_on_screen_and_free_sources_first(
+    make, services, tmp_path, lang, size
+):
+    """申请: with a course picked, sources ticked and an attachment, 备注, 保存 and 提交
+    are inside the screen; sources held elsewhere come after the free ones."""
+    _submit_math(services)
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot, HAPPY_STUDENT)
+        await pick_target(pilot, "英语(2-2)")
+        await pilot.press("f4")
+        await settle(pilot)
+        await attach_shot(pilot, tmp_path)
+        screen = app.screen
+        width, height = size
+        for selector in ("#note", "#save-button", "#submit-button"):
+            box = screen.query_one(selector).region
+            assert box.height >= 1 and box.bottom <= height - 1, (selector, box)
+            assert box.right <= width
+        spent = [o.spent for o in screen.options]
+        assert True in spent and spent == sorted(spent)  # free first, held after
+        sources = screen.query_one("#sources", OptionList)
+        first_rows = _region_text(app, sources)
+        assert screen.options[0].name.replace(" ", "") in first_rows
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_portal_notice_never_leaves_the_date_alone(make, lang, size):
+    """Portal: 马骏's return notice is broken so the date starts a filled line, and no
+    line starts with 。 or ，."""
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, RETURNED_STUDENT)
+        notices = app.screen.query_one("#portal-notices")
+        box = notices.region
+        lines = [
+            s.crop(box.x, box.right).text.rstrip()
+            for s in list(app.screen._compositor.render_strips())[box.y : box.bottom]
+        ]
+        assert any("2026-03-05" in ln for ln in lines)
+        for line in lines:
+            assert not re.fullmatch(r"\s*\d{4}-\d\d-\d\d \d\d:\d\d\s*", line), lines
+            assert not line.strip().startswith(("。", "，", "）")), lines
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_printed_paths_take_at_most_three_lines(make, tmp_path, lang, size):
+    """学生成绩总表 after 打印: one folder, then the file names, at most three lines
+    (it took four at 80x24), broken after a ``/``."""
+    from .test_print_pdf import printed
+
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("f6")
+        await printed(pilot)
+        widget = app.screen.query_one("#transcript-printed")
+        said = str(widget.render())
+        assert widget.region.height <= 3 and len(said.splitlines()) <= 3
+        names = [p.name for p in (tmp_path / "prints").iterdir()]
+        assert len(names) == 2 and all(n in said.replace("\n", "") for n in names)
+
+
+@pytest.mark.parametrize(("lang", "size"), LANG_SIZES)
+async def test_trail_reason_is_shown_whole_in_the_table(make, services, lang, size):
+    """流程跟踪 of XF2026-0003: the reviewer's 原因 is whole inside the table at 80x24
+    (broken over lines of its row), not cut."""
+    reason = next(
+        e.reason
+        for e in services.trail(actor(services, RETURNED_STUDENT), "XF2026-0003")
+        if e.reason
+    )
+    app = make(lang)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, RETURNED_STUDENT)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        table = app.screen.query_one("#trail-table")
+        assert reason.replace(" ", "") in _region_text(app, table)
