@@ -407,6 +407,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "hidden.unfold": ("F4 展开其他原因（{count}）", "F4 Show other reasons ({count})"),
     "hidden.fold": ("F4 收起其他原因", "F4 Hide other reasons"),
+    "key.fold_reasons": ("展开/收起", "More/less"),
+    "key.fold_reasons.tip": ("展开或收起其他原因", "Show or hide the other reasons"),
     # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),

@@ -223,6 +223,7 @@ class ApplyScreen(CredxScreen):
         none = self.query_one("#targets-none", Static)
         none.update(self.t("apply.target.none") if not offered else "")
         none.display = not offered
+        targets.display = bool(offered)  # no empty frame: the line above says why
         if offered:
             targets.highlighted = next(
                 (i for i, v in enumerate(offered) if v.code == self.target), 0

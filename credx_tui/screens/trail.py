@@ -59,7 +59,8 @@ class TrailScreen(CredxScreen):
         Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
         Binding("f3", "save_attachment", "存附件", id="trail_att_save", tooltip="下载附件"),
         Binding("f6", "next_attachment", "下一附件", id="trail_att_next", tooltip="下一个附件"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        # F5 still reads again; off the footer so f2 and ^q stay on it at 80 columns.
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
 
