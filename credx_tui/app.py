@@ -30,6 +30,7 @@ from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.dom import NoScreen
 from textual.notifications import SeverityLevel
@@ -37,6 +38,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header
 from textual.widgets._header import HeaderTitle
+from textual.widgets._toast import Toast
 
 from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
@@ -109,6 +111,19 @@ def toast_text(message: str, width: int) -> str:
             last = last[:-1]
         lines = [*lines[: TOAST_LINES - 1], last + "..."]
     return "\n".join(lines)
+
+
+def _toast_render(toast: Toast) -> Content:
+    """Textual's Toast.render, with a plain message broken by :func:`toast_text` at
+    the width the screen allows (the notification itself is left whole)."""
+    note = toast._notification
+    if note.markup or note.title:
+        return _textual_toast_render(toast)
+    return Content(toast_text(note.message, toast_cells(toast.app.size.width)))
+
+
+_textual_toast_render = Toast.render
+Toast.render = _toast_render  # type: ignore[method-assign]
 
 
 class CredxApp(App[int]):
@@ -208,13 +223,11 @@ class CredxApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """A toast in the bottom-right corner, kept small (issue 15): at most
-        :func:`toast_cells` wide (under half the screen), at most
-        :data:`TOAST_LINES` lines, broken as Chinese is set and long paths after a
-        ``/``, and shown for at most :data:`TOAST_SECONDS` of its severity.  What a
-        toast says is also on the screen that raised it, where it stays."""
-        if not markup:
-            message = toast_text(message, toast_cells(self.size.width))
+        """A toast in the bottom-right corner, kept small (issue 15): drawn at most
+        :func:`toast_cells` wide (under half the screen) and :data:`TOAST_LINES`
+        lines, broken as Chinese is set and long paths after a ``/``
+        (:func:`_toast_render`), and shown for at most :data:`TOAST_SECONDS` of its
+        severity.  The notification keeps its message whole."""
         limit = TOAST_SECONDS.get(severity, 6.0)
         timeout = limit if timeout is None else min(timeout, limit)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
