@@ -25,8 +25,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.upload import measure as upload_to_visible
 from benchmarks import live
+from benchmarks.upload import measure as upload_to_visible
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "store"

@@ -25,16 +25,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from textual import constants, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.dom import NoScreen
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header
 from textual.widgets._header import HeaderTitle
+from textual.widgets._toast import Toast
 
 from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
@@ -122,6 +126,45 @@ FEW_COLOURS = ("standard", "windows")
 Textual's shades of grey all fall to black there."""
 
 
+TOAST_LINES = 5
+"""A toast is a few lines; the screen that raised it holds the whole message."""
+TOAST_SECONDS: dict[str, float] = {"information": 5.0, "warning": 7.0, "error": 8.0}
+"""How long a toast of each severity stays, at most."""
+
+
+def toast_cells(screen_width: int) -> int:
+    """Text cells of a toast on a screen ``screen_width`` wide: under half of it (the
+    toast's padding adds two), never more than 48."""
+    return max(16, min(48, screen_width // 2 - 4))
+
+
+def toast_text(message: str, width: int) -> str:
+    """``message`` broken into lines of at most ``width`` cells (paths after a ``/``),
+    cut to :data:`TOAST_LINES` lines with ``...`` when longer."""
+    from credx_tui.linebreak import wrap
+
+    lines = wrap(message, width)
+    if len(lines) > TOAST_LINES:
+        last = lines[TOAST_LINES - 1]
+        while last and cell_len(last) + 3 > width:
+            last = last[:-1]
+        lines = [*lines[: TOAST_LINES - 1], last + "..."]
+    return "\n".join(lines)
+
+
+def _toast_render(toast: Toast) -> Content:
+    """Textual's Toast.render, with a plain message broken by :func:`toast_text` at
+    the width the screen allows (the notification itself is left whole)."""
+    note = toast._notification
+    if note.markup or note.title:
+        return _textual_toast_render(toast)
+    return Content(toast_text(note.message, toast_cells(toast.app.size.width)))
+
+
+_textual_toast_render = Toast.render
+Toast.render = _toast_render  # type: ignore[method-assign]
+
+
 class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
@@ -130,6 +173,17 @@ class CredxApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "学分兑换"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    """Screens under 100 columns (the lab's 80x24) get ``-narrow``: the compact layouts
+    of issue 15 (app.tcss) switch on it; the trainer's panel uses the same classes."""
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-short"),
+        (30, "-tall"),
+    ]
+    """Screens under 30 rows get ``-short``: margins go, previews fold away."""
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "switch_lang", "English", id="lang", priority=True, tooltip="切换界面语言"),
@@ -202,6 +256,26 @@ class CredxApp(App[int]):
             # app.tcss's -colors16 block: borders and zebra stripes the 16-colour
             # palette keeps apart (issue 15: TERM=xterm, TERM=screen over SSH).
             self.add_class("-colors16")
+
+    # -- toasts (issue 15) ---------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast in the bottom-right corner, kept small (issue 15): drawn at most
+        :func:`toast_cells` wide (under half the screen) and :data:`TOAST_LINES`
+        lines, broken as Chinese is set and long paths after a ``/``
+        (:func:`_toast_render`), and shown for at most :data:`TOAST_SECONDS` of its
+        severity.  The notification keeps its message whole."""
+        limit = TOAST_SECONDS.get(severity, 6.0)
+        timeout = limit if timeout is None else min(timeout, limit)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- start ------------------------------------------------------------------
 

@@ -148,6 +148,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "transcript.nature.general": ("通识选修", "Elec."),
     "transcript.attempt": ("  {kind} {term} {result}", "  {kind} {term} {result}"),
     "transcript.exchanged": ("{result}", "{result}"),
+    # -- stu15: spent sources on the transcript (issue 15, item 7) --------------------
+    "transcript.spent": (
+        "{mark} 已用于学分兑换（审核通过），不再计入上面的分类学分：{items}",
+        "{mark} Spent on an approved credit exchange, no longer counted in the category "
+        "totals above: {items}",
+    ),
+    "transcript.spent.item": (
+        "{name} {credits}学分（{id}，兑换{target}）",
+        "{name} {credits} cr ({id}, for {target})",
+    ),
+    "transcript.spent.sep": ("、", "; "),
+    "transcript.printed": ("已打印到 {folder}：{names}", "Printed to {folder}: {names}"),
+    "exchange.spent": (
+        "已用于兑换的学分（每份只能用一次）：{items}",
+        "Credits spent (each once): {items}",
+    ),
+    "exchange.spent.item": (
+        "{name} {credits}学分（{id}，{status}）",
+        "{name} {credits} cr ({id}, {status})",
+    ),
+    # -- end stu15 ---------------------------------------------------------------------
     "key.print": ("打印", "Print"),
     "key.print.tip": (
         "打印学业成绩单（保存为文本文件和 PDF）",
@@ -461,6 +482,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "上传附件：F6 从本机磁盘选择，或 Ctrl+U 用手机或浏览器上传",
         "To attach: F6 picks a file on this computer, or Ctrl+U uploads from a phone or a browser",
     ),
+    # -- stu15: the student's screens (issue 15) ------------------------------------
+    "submit_warning.title": ("提交前请注意", "Before you submit"),
+    "submit_warning.question": (
+        "仍要提交这份申请吗？",
+        "Submit this application anyway?",
+    ),
+    "submit_warning.yes": ("仍要提交", "Submit anyway"),
+    "submit_warning.no": ("返回修改", "Go back"),
+    "apply.attach.dropped": (
+        "已改选课程：为《{course}》添加的附件已移除（{names}），请为新课程重新上传成绩截图",
+        "Course changed: the attachments made for {course} were removed ({names}); "
+        "attach the screenshots for the new course",
+    ),
+    "apply.attach.already": (
+        "该文件已作为附件添加（{name}），未重复添加",
+        "This file is already attached ({name}); not added twice",
+    ),
+    "apply.target.taken": (
+        "已有申请的课程不再列出，请在学分兑换页修改：{items}",
+        "Courses with an application are not listed again; edit it on the exchange page: {items}",
+    ),
+    "apply.target.taken.item": ("{course}（{id}，{status}）", "{course} ({id}, {status})"),
+    "apply.target.taken.sep": ("；", "; "),
+    "hidden.course": ("{name}  {category}  {credits}学分", "{name}  {category}  {credits} cr"),
+    "hidden.more": (
+        "另有 {count} 条原因（F4 展开）",
+        "{count} more reason(s) (F4 shows them)",
+    ),
+    "hidden.unfold": ("F4 展开其他原因（{count}）", "F4 Show other reasons ({count})"),
+    "hidden.fold": ("F4 收起其他原因", "F4 Hide other reasons"),
+    "key.fold_reasons": ("展开/收起", "More/less"),
+    "key.fold_reasons.tip": ("展开或收起其他原因", "Show or hide the other reasons"),
+    # -- end stu15 -------------------------------------------------------------------
     # -- dialogs --------------------------------------------------------------------
     "hidden.title": ("不显示在申请页面的课程及原因（R9）", "Courses not offered, and why (R9)"),
     "hidden.none": ("所有课程都可兑换或已通过", "Every course is offered"),

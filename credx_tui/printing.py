@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.cells import cell_len
 
 from credx_tui.i18n import t, term
+from credx_tui.linebreak import wrap
 from credx_tui.widgets.describe import college_name
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -24,6 +25,7 @@ from policy.grades import (
     chronological,
     effective_records,
     format_gpa,
+    paid_sources,
     parse_result,
     term_gpas,
     transcript_totals,
@@ -38,6 +40,8 @@ CREDIT_CELLS = 4
 RESULT_CELLS = 6
 MAX_RESULT_CELLS = 12
 """The result column grows to its widest result, up to this (then ``..`` marks a cut)."""
+SPENT_MARK = "*"
+"""After the result of a course whose credits paid for an approved exchange."""
 MIN_NAME_CELLS = 12
 THREE_COLUMNS_FROM = 110
 """The paper form's three columns need at least this many cells."""
@@ -192,7 +196,16 @@ def transcript_lines(
 
     rows: list[str] = []
     gpas = term_gpas(dossier, rules)
+    # Courses whose credits paid for an approved exchange: marked, and listed under the
+    # totals with their application, so the footer's category totals add up (item 7).
+    paid = paid_sources(dossier)
+    paid_codes = {p.ref.ref for p in paid}
     for period, gpa in gpas.items():
+        courses = [
+            r for r in records if r.record.term == period and (r.passed or not options.passing_only)
+        ]
+        if not courses:  # as the PDF: no heading over nothing
+            continue
         label = period.label_en() if lang == "en" else period.label_zh()
         heading = t("transcript.term", lang, term=label, gpa=format_gpa(gpa))
         if cell_len(heading) <= col_cells:
@@ -200,22 +213,23 @@ def transcript_lines(
         else:  # a narrow column: the term on one line, its GPA on the next
             rows.append(pad(label, col_cells))
             rows.append(pad(heading[len(label) :].strip(), col_cells))
-        for row in records:
-            if row.record.term != period:
-                continue
-            if options.passing_only and not row.passed:
-                continue
+        for row in courses:
             record = row.record
+            shown = _shown(row, rules, lang)
             rows.append(
                 course_line(
                     record.name,
                     nature(record.category, lang),
                     fmt(record.credits),
-                    _shown(row, rules, lang),
+                    f"{shown}{SPENT_MARK}" if record.code in paid_codes else shown,
                 )
             )
             if options.a3 and len(record.attempts) > 1:
                 for attempt in chronological(record):
+                    # 不合格成绩不会显示 (the guide): a failed sitting is left out, as
+                    # the PDF leaves it out (issue 15, item 5).
+                    if options.passing_only and not counts_as_passed(attempt.result, rules):
+                        continue
                     term_label = f"{attempt.term.year}-{attempt.term.semester}"
                     rows.append(
                         pad(
@@ -290,6 +304,19 @@ def transcript_lines(
             general=fmt(totals.general_elective),
         )
     )
+    if paid:
+        items = t("transcript.spent.sep", lang).join(
+            t(
+                "transcript.spent.item",
+                lang,
+                name=p.name,
+                credits=fmt(p.credits),
+                id=p.application_id,
+                target=p.target,
+            )
+            for p in paid
+        )
+        lines += wrap(t("transcript.spent", lang, mark=SPENT_MARK, items=items), full)
     lines.append(t("transcript.footer", lang, date=f"{today:%Y-%m-%d}"))
     return lines
 

@@ -49,6 +49,29 @@ class SourceOption(BaseModel):
     spent: bool
     spent_by: str | None = None
     """Id of the live application that holds it (credits are spent once)."""
+    spent_reason: Reason | None = None
+    """Why it cannot be ticked, naming that application (said when the student tries)."""
+
+
+def spent_once(name: str, holder_id: str, status: Status | None) -> Reason:
+    """The refusal for a source a live application already holds: credits are spent
+    once (procedure.md), told under R8 with the application that holds them."""
+    shown = (status or Status.UNDER_REVIEW).value
+    return Reason(
+        rule="R8",
+        zh=f"《{name}》的学分已被申请 {holder_id}（{shown}）使用；每份学分只能用一次",
+        en=(
+            f"the credits of {name} are already used by application {holder_id} "
+            f"({shown}); credits are spent once"
+        ),
+    )
+
+
+def _spent_reason(dossier: Dossier, name: str, holder_id: str | None) -> Reason | None:
+    if holder_id is None:
+        return None
+    holder = dossier.application(holder_id)
+    return spent_once(name, holder_id, holder.status if holder else None)
 
 
 class Verdict(BaseModel):
@@ -123,6 +146,7 @@ def available_sources(
                 category=record.category,
                 spent=ref in spent,
                 spent_by=spent.get(ref),
+                spent_reason=_spent_reason(dossier, record.name, spent.get(ref)),
             )
         )
     for cert in dossier.transcript.certificates:
@@ -136,6 +160,7 @@ def available_sources(
                 credits=cert.credits,
                 spent=ref in spent,
                 spent_by=spent.get(ref),
+                spent_reason=_spent_reason(dossier, cert.title, spent.get(ref)),
             )
         )
     return options

@@ -14,7 +14,15 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict
 
 from policy.dossier import Dossier
-from policy.models import Attempt, AttemptKind, Category, CourseRecord, Status, Term
+from policy.models import (
+    Attempt,
+    AttemptKind,
+    Category,
+    CourseRecord,
+    SourceRef,
+    Status,
+    Term,
+)
 from policy.rules import GradeRules, Rules
 
 KIND_ORDER: dict[AttemptKind, int] = {
@@ -256,6 +264,60 @@ def exchanged_away(dossier: Dossier, rules: Rules) -> dict[Category, float]:
             if earned.get(record.code, 0.0) > 0:
                 totals[record.category] = totals.get(record.category, 0.0) + earned[record.code]
     return totals
+
+
+class PaidSource(BaseModel):
+    """A course or certificate whose credits paid for an exchange (issue 15, item 7):
+    shown marked on the transcript and 学分兑换 with the application that spent it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: SourceRef
+    name: str
+    credits: float
+    application_id: str
+    status: Status
+    """审核通过 (spent for good) or 审核中 (held while the review runs)."""
+    target: str
+    """The name of the course it paid for."""
+
+
+def paid_sources(
+    dossier: Dossier, statuses: Iterable[Status] = (Status.APPROVED,)
+) -> list[PaidSource]:
+    """Every source held by an application in ``statuses`` (default: approved, the
+    credits that :func:`exchanged_away` takes off the footer), in application order."""
+    wanted = set(statuses)
+    paid: list[PaidSource] = []
+    seen: set[SourceRef] = set()
+    for app in sorted(dossier.applications, key=lambda a: a.id):
+        if app.status not in wanted:
+            continue
+        target = dossier.transcript.record(app.target)
+        for ref in app.sources:
+            if ref in seen:
+                continue
+            seen.add(ref)
+            record = dossier.transcript.record(ref.ref)
+            cert = next((c for c in dossier.transcript.certificates if c.id == ref.ref), None)
+            name, credits = (
+                (record.name, record.credits)
+                if record is not None
+                else (cert.title, cert.credits)
+                if cert is not None
+                else (ref.ref, 0.0)
+            )
+            paid.append(
+                PaidSource(
+                    ref=ref,
+                    name=name,
+                    credits=credits,
+                    application_id=app.id,
+                    status=app.status,
+                    target=target.name if target else app.target,
+                )
+            )
+    return paid
 
 
 def transcript_totals(dossier: Dossier, rules: Rules) -> TranscriptTotals:

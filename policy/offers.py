@@ -29,6 +29,7 @@ from policy.eligibility import (
     is_self,
     needed_credits,
     only_certificates,
+    spent_once,
 )
 from policy.grades import available_for_graduation
 from policy.models import Category, CourseRecord, SourceKind, SourceRef, Status
@@ -285,18 +286,7 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 ok = False
         if ref in spent:
             holder = dossier.application(spent[ref])
-            held = holder.status if holder else Status.UNDER_REVIEW
-            status = held.value
-            reasons.append(
-                Reason(
-                    rule="R8",
-                    zh=f"《{name}》的学分已被申请 {spent[ref]}（{status}）使用；每份学分只能用一次",
-                    en=(
-                        f"the credits of {name} are already used by application {spent[ref]} "
-                        f"({held.en}); credits are spent once"
-                    ),
-                )
-            )
+            reasons.append(spent_once(name, spent[ref], holder.status if holder else None))
             ok = False
         if ok:
             offered += credits

@@ -8,7 +8,12 @@ assert on the rule ids.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
+
+CLAUSE_ID = re.compile(r"\s?[（(]rules\.[A-Za-z0-9_.\-]+[）)]")
+"""A clause id cited in a message, e.g. ``（rules.excluded.military）``."""
 
 
 class Reason(BaseModel):
@@ -27,3 +32,8 @@ class Reason(BaseModel):
         """The message in ``lang`` (``zh`` or ``en``), prefixed with its rule id."""
         body = self.en if lang == "en" else self.zh
         return f"{self.rule}: {body}" if lang == "en" else f"【{self.rule}】{body}"
+
+    def plain(self, lang: str = "zh") -> str:
+        """:meth:`text` without clause ids of the rules file: what a student reads.
+        ``credx check`` and reviewers keep the ids (issue 15)."""
+        return CLAUSE_ID.sub("", self.text(lang))

@@ -1,5 +1,11 @@
 """The courses R9 hides from the picker, each with the rule that hides it
-(procedure.md, "Hidden, not silent")."""
+(procedure.md, "Hidden, not silent").
+
+What a student reads (issue 15): each course with its deciding reason, the others
+folded behind one line (F4 unfolds them all); no clause ids of the rules file (those
+are for ``credx check`` and reviewers); lines broken as Chinese is set, never
+starting with 、 or ）.  The list scrolls inside the dialog and 关闭 stays on screen
+at 80x24."""
 
 from __future__ import annotations
 
@@ -9,21 +15,28 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from credx_tui.i18n import term
+from credx_tui.linebreak import wrap
 from credx_tui.localize import Localized
 from credx_tui.widgets.describe import joined
 from policy.eligibility import Verdict, fmt
 
+INDENT = "  "
+"""Where a reason starts under its course."""
+HANG = "      "
+"""Where a reason's next lines start (under its text, past the 【Rn】)."""
+
 
 class HiddenCoursesDialog(Localized, ModalScreen[None]):
-    """Lists every course not offered, with each of its reasons."""
+    """Lists every course not offered: the deciding reason, the others folded."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "关闭", id="close_dialog", tooltip="关闭"),
+        Binding("f4", "fold", "展开/收起", id="fold_reasons", tooltip="展开或收起其他原因"),
     ]
 
     def __init__(self, verdicts: list[Verdict], passed: set[str] | None = None) -> None:
@@ -38,34 +51,89 @@ class HiddenCoursesDialog(Localized, ModalScreen[None]):
         grouped = {v.code for v in self.passed}
         self.verdicts = [v for v in hidden if v.code not in grouped]
         """Every other hidden course, each with all its reasons."""
+        self.unfolded = False
+        """Whether the reasons after the deciding one are shown (F4)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide-dialog", id="hidden-dialog"):
             yield Static(self.t("hidden.title"), classes="dialog-title")
             with VerticalScroll(id="hidden-list"):
-                yield Static(self._text(), id="hidden-text")
-            yield Button(self.t("hidden.close"), id="hidden-close")
+                yield Static("", id="hidden-text", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("hidden.close"), id="hidden-close", variant="primary")
+                if self.folded_count():
+                    yield Button(self._fold_label(), id="hidden-fold")
 
-    def _text(self) -> Text:
+    def folded_count(self) -> int:
+        """How many reasons are behind the deciding ones."""
+        return sum(len(v.others) for v in self.verdicts)
+
+    def _fold_label(self) -> str:
+        return self.t(
+            "hidden.fold" if self.unfolded else "hidden.unfold", count=self.folded_count()
+        )
+
+    def lines(self, width: int) -> list[str]:
+        """The dialog's text as lines of at most ``width`` cells."""
         if not self.verdicts and not self.passed:
-            return Text(self.t("hidden.none"))
-        text = Text()
+            return wrap(self.t("hidden.none"), width)
+        out: list[str] = []
         for v in self.verdicts:
-            if text:
-                text.append("\n")
-            text.append(f"{v.course}", style="bold")
-            text.append(f"  {term(v.category.value, self.lang)}  {fmt(v.credits)}\n")
-            text.append("\n".join("  " + r.text(self.lang) for r in v.reasons))
+            if out:
+                out.append("")
+            out += wrap(
+                self.t(
+                    "hidden.course",
+                    name=v.course,
+                    category=term(v.category.value, self.lang),
+                    credits=fmt(v.credits),
+                ),
+                width,
+            )
+            out += wrap(v.reason.plain(self.lang), width, INDENT, HANG)
+            if not v.others:
+                continue
+            if self.unfolded:
+                for other in v.others:
+                    out += wrap(other.plain(self.lang), width, INDENT, HANG)
+            else:
+                out += wrap(self.t("hidden.more", count=len(v.others)), width, INDENT, HANG)
         if self.passed:
-            if text:
-                text.append("\n\n")
+            if out:
+                out.append("")
             names = joined([v.course for v in self.passed], self.lang)
-            text.append(self.t("hidden.passed", names=names))
-        return text
+            out += wrap(self.t("hidden.passed", names=names), width, "", HANG)
+        return out
+
+    def _render_text(self) -> None:
+        listing = self.query_one("#hidden-list", VerticalScroll)
+        # The scroll area's width less its scroll bar: the lines never need Rich to
+        # break them again.
+        width = max(20, listing.size.width - 2 or self.app.size.width - 10)
+        text = Text()
+        for i, line in enumerate(self.lines(width)):
+            if i:
+                text.append("\n")
+            course = next((v for v in self.verdicts if line.startswith(v.course + "  ")), None)
+            text.append(line, style="bold" if course is not None else "")
+        self.query_one("#hidden-text", Static).update(text)
 
     def on_mount(self) -> None:
         self.localize()
         self.query_one("#hidden-list").focus()
+        self.call_after_refresh(self._render_text)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_text)
+
+    @on(Button.Pressed, "#hidden-fold")
+    def action_fold(self) -> None:
+        """F4: unfold (or fold again) the reasons after each deciding one."""
+        if not self.folded_count():
+            return
+        self.unfolded = not self.unfolded
+        self.query_one("#hidden-fold", Button).label = self._fold_label()
+        self._render_text()
 
     @on(Button.Pressed, "#hidden-close")
     def action_close(self) -> None:

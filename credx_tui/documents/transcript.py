@@ -28,13 +28,14 @@ from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from credx_tui.documents.fonts import CheckedFont, printable, text_width, wrap
-from credx_tui.printing import PrintOptions, counts_as_passed, nature
+from credx_tui.printing import SPENT_MARK, PrintOptions, counts_as_passed, nature
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
     chronological,
     effective_records,
     format_gpa,
+    paid_sources,
     term_gpas,
     transcript_totals,
 )
@@ -118,6 +119,7 @@ def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> li
     等级考试成绩, then 以下空白."""
     rows: list[Row] = []
     records = effective_records(dossier, rules)
+    paid_codes = {p.ref.ref for p in paid_sources(dossier)}  # marked as spent (issue 15)
     for term, gpa in term_gpas(dossier, rules).items():
         courses = [
             r for r in records if r.record.term == term and (r.passed or not options.passing_only)
@@ -136,7 +138,8 @@ def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> li
                         continue
                     by_kind[attempt.kind].append(attempt.result)
                 cells += ["/".join(by_kind[k]) for k in AttemptKind]
-            cells.append(row.shown_result)
+            paid = record.code in paid_codes
+            cells.append(f"{row.shown_result}{SPENT_MARK}" if paid else row.shown_result)
             rows.append(Row("course", tuple(cells), head=head))
     exams = [
         e
@@ -389,6 +392,14 @@ def render_transcript(
                 f"      专业拓展课: {fmt(totals.professional_extension)}"
                 f"      通识选修课: {fmt(totals.general_elective)}",
             )
+            spent = sorted({p.application_id for p in paid_sources(dossier)})
+            if spent:
+                canvas.drawString(
+                    sheet.margin,
+                    y - sheet.header_size * 1.2,
+                    f"{SPENT_MARK} 已用于学分兑换（审核通过），不再计入分类学分："
+                    + "、".join(spent),
+                )
             y -= sheet.header_size * 2.4
             third = (width - 2 * sheet.margin) / 3
             canvas.drawString(sheet.margin, y, "学院盖章:")

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,13 +24,14 @@ from credx_tui.dialogs.attach_file import AttachDialog
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
+from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
-from policy.models import Attachment, ExchangeApplication, SourceRef
+from policy.models import Attachment, ExchangeApplication, SourceRef, Status
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
 from policy.text import NOTE_MAX
@@ -60,14 +61,23 @@ class ApplyScreen(CredxScreen):
         ),
         Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
         Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        # F5 still reads again; not in the footer, which keeps room at 80 columns.
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
 
     def __init__(
-        self, application: ExchangeApplication | None = None, start_dir: Path | None = None
+        self,
+        application: ExchangeApplication | None = None,
+        start_dir: Path | None = None,
+        notice: str = "",
     ) -> None:
         super().__init__(id="apply")
+        self.notice = notice
+        """Said when the screen opens (R3: why this draft was opened, not a new form)."""
+        self.taken: list[ExchangeApplication] = []
+        """The student's other 无流程/被退回 applications: their courses are corrected
+        there, never offered a second time here."""
         self.application_id: str | None = application.id if application else None
         """The application being edited; None until a new one is first saved."""
         self.target: str | None = application.target if application else None
@@ -105,6 +115,7 @@ class ApplyScreen(CredxScreen):
             yield Static(self.t("apply.target"), classes="section-title")
             yield OptionList(id="targets")
             yield Static("", id="targets-none", markup=False)
+            yield Static("", id="targets-taken", classes="hint", markup=False)
             yield Static(self.t("apply.sources"), classes="section-title")
             yield OptionList(id="sources")
             yield Static("", id="offer-line", markup=False)
@@ -119,6 +130,10 @@ class ApplyScreen(CredxScreen):
             )
             yield Static("", id="attachment-list", markup=False)
             yield Static(self.t(self._how_key()), id="attach-how", classes="hint", markup=False)
+        # 备注, 保存 and 提交 and the last message stay under the scrolling part, so
+        # they are on screen at 80x24 however long the lists are (issue 15).
+        with Vertical(id="apply-bottom"):
+            yield Static("", id="apply-message", markup=False)
             with Horizontal(id="note-row"):
                 yield Label(self.t("apply.note"))
                 yield Input(
@@ -127,10 +142,8 @@ class ApplyScreen(CredxScreen):
                     id="note",
                     max_length=NOTE_MAX,
                 )
-            with Horizontal(id="apply-buttons"):
                 yield Button(self.t("apply.save"), id="save-button")
                 yield Button(self.t("apply.submit"), id="submit-button", variant="primary")
-            yield Static("", id="apply-message", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,6 +151,17 @@ class ApplyScreen(CredxScreen):
         self.reload()
         self.query_one("#targets").focus()
         self.set_interval(POLL_SECONDS, self.poll_arrivals)
+        if self.notice:
+            self._say(self.notice)
+        elif self.application_id is None:
+            # R3 when the form opens, not when it is saved (issue 15, item 3).
+            try:
+                refusal = self.services.start_refusal(self.actor)
+            except ServiceError as exc:
+                self.show_error(exc)
+                return
+            if refusal is not None:
+                self._say(refusal.text(self.lang), error=True)
 
     def after_recompose(self) -> None:
         self.reload()
@@ -151,6 +175,11 @@ class ApplyScreen(CredxScreen):
     def reload(self) -> None:
         try:
             self.verdicts = self.services.verdicts(self.actor)
+            self.taken = [
+                a
+                for a in self.services.applications(self.actor)
+                if a.status in (Status.DRAFT, Status.RETURNED) and a.id != self.application_id
+            ]
         except ServiceError as exc:
             self.show_error(exc)
             return
@@ -161,7 +190,12 @@ class ApplyScreen(CredxScreen):
     def offered_verdicts(self) -> list[Verdict]:
         """What the picker offers (R9): exchangeable courses, plus the course of the
         application being corrected."""
-        return [v for v in self.verdicts if v.exchangeable or v.code == self.target]
+        taken = {a.target for a in self.taken}
+        return [
+            v
+            for v in self.verdicts
+            if (v.exchangeable and v.code not in taken) or v.code == self.target
+        ]
 
     def _fill_targets(self) -> None:
         targets = self.query_one("#targets", OptionList)
@@ -177,9 +211,29 @@ class ApplyScreen(CredxScreen):
                 needed=fmt(v.needed_credits),
             )
             targets.add_option(Option(Text(f"{mark} {prompt}"), id=f"t-{v.code}"))
+        names = {v.code: v.course for v in self.verdicts}
+        taken = self.query_one("#targets-taken", Static)
+        taken.update(
+            self.t(
+                "apply.target.taken",
+                items=self.t("apply.target.taken.sep").join(
+                    self.t(
+                        "apply.target.taken.item",
+                        course=names.get(a.target, a.target),
+                        id=a.id,
+                        status=self.t(f"status.{a.status.value}"),
+                    )
+                    for a in self.taken
+                ),
+            )
+            if self.taken
+            else ""
+        )
+        taken.display = bool(self.taken)
         none = self.query_one("#targets-none", Static)
         none.update(self.t("apply.target.none") if not offered else "")
         none.display = not offered
+        targets.display = bool(offered)  # no empty frame: the line above says why
         if offered:
             targets.highlighted = next(
                 (i for i, v in enumerate(offered) if v.code == self.target), 0
@@ -205,12 +259,13 @@ class ApplyScreen(CredxScreen):
         return Text(
             self.t(
                 "apply.source.option",
-                mark=mark,
+                mark="[-]" if option.spent else mark,
                 name=option.name,
                 kind=term(option.ref.kind.value, self.lang),
                 credits=fmt(option.credits),
                 spent=spent,
-            )
+            ),
+            style="dim" if option.spent else "",
         )
 
     def _fill_sources(self) -> None:
@@ -223,10 +278,13 @@ class ApplyScreen(CredxScreen):
         if not self.options:
             sources.add_option(Option(self.t("apply.sources.none"), disabled=True))
             return
+        # Free sources first: the ones other applications hold go under them, so they
+        # never push the free ones out of the list's view (issue 15).
+        self.options = sorted(self.options, key=lambda o: o.spent)
         for option in self.options:
-            sources.add_option(
-                Option(self._source_prompt(option), id=_ref_id(option.ref), disabled=option.spent)
-            )
+            # A spent source stays reachable (dimmed): Space on it says which
+            # application holds it, instead of doing nothing (issue 15, item 4).
+            sources.add_option(Option(self._source_prompt(option), id=_ref_id(option.ref)))
         sources.highlighted = (
             highlighted if highlighted is not None and highlighted < len(self.options) else 0
         )
@@ -287,6 +345,7 @@ class ApplyScreen(CredxScreen):
         self._fill_attachments()
 
     def _fill_attachments(self) -> None:
+        self.refresh_bindings()
         text = "\n".join(
             self.t(
                 "apply.attachment",
@@ -319,16 +378,34 @@ class ApplyScreen(CredxScreen):
     def _target_picked(self, event: OptionList.OptionSelected) -> None:
         code = (event.option.id or "")[2:]
         if code and code != self.target:
+            old = self.target
             self.target = code
             self.chosen = []
             self._fill_targets()
             self._load_sources()
+            if old is not None and self.attachments:
+                # The screenshots were of the old course's grades: they go with it,
+                # and the student is told (issue 15, item 4).
+                names = "、".join(a.filename for a in self.attachments)
+                self.attachments = []
+                self._fill_attachments()
+                course = next((v.course for v in self.verdicts if v.code == old), old)
+                self._say(self.t("apply.attach.dropped", course=course, names=names))
         self.query_one("#sources").focus()
 
     @on(OptionList.OptionSelected, "#sources")
     def _source_toggled(self, event: OptionList.OptionSelected) -> None:
         option = next((o for o in self.options if _ref_id(o.ref) == event.option.id), None)
-        if option is None or option.spent:
+        if option is None:
+            return
+        if option.spent:
+            reason = option.spent_reason
+            self._say(
+                reason.text(self.lang)
+                if reason
+                else self.t("apply.source.spent", id=option.spent_by),
+                error=True,
+            )
             return
         if option.ref in self.chosen:
             self.chosen.remove(option.ref)
@@ -391,6 +468,9 @@ class ApplyScreen(CredxScreen):
             return self.credx.local_files
         if action == "upload":  # not in the trainer's sandbox: credx serve does not serve it
             return self.credx.download_links
+        # 删附件 only with an attachment to remove (the footer's room at 80 columns).
+        if action == "detach":
+            return bool(self.attachments)
         return True
 
     def _how_key(self) -> str:
@@ -466,8 +546,11 @@ class ApplyScreen(CredxScreen):
         except ServiceError as exc:
             self._say(exc.text(self.lang), error=True)
             return
-        if all(a.sha256 != attachment.sha256 for a in self.attachments):
-            self.attachments.append(attachment)
+        same = next((a for a in self.attachments if a.sha256 == attachment.sha256), None)
+        if same is not None:
+            self._say(self.t("apply.attach.already", name=same.filename), error=True)
+            return
+        self.attachments.append(attachment)
         self._fill_attachments()
         self._say(self.t("apply.attach.added", name=attachment.filename))
 
@@ -545,6 +628,19 @@ class ApplyScreen(CredxScreen):
         if self.check is not None and not self.check.acceptable:
             self._refused(self.check.reasons)
             return
+        if self.check is not None and self.check.warnings:
+            # A warning on screen (R7) does not stop the policy: the student says
+            # they read it before anything is sent (issue 15, item 8).
+            def answered(go: bool | None) -> None:
+                if go:
+                    self._submit()
+
+            self.app.push_screen(SubmitWarningDialog(self.check.warnings), answered)
+            return
+        self._submit()
+
+    def _submit(self) -> None:
+        """Save, then submit what was saved; say a refusal, or go back to 学分兑换."""
         app = self.action_save()
         if app is None:
             return

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
+from textual.widgets import Footer
 
 from credx_tui.documents.errors import DocumentError
 from credx_tui.localize import Localized
@@ -37,11 +38,25 @@ class CredxScreen(Localized, Screen):
 
     def on_mount(self) -> None:
         self.localize()
+        self._fit_footer()
+
+    def on_resize(self) -> None:
+        self._fit_footer()
+
+    def _fit_footer(self) -> None:
+        """Under 100 columns the footer drops its padding and the ^p palette key (Ctrl+P
+        still works), so the keys that matter (f5, esc, ^q, f2) stay on the line at
+        80x24 (issue 15)."""
+        narrow = self.app.size.width < 100
+        for footer in self.query(Footer):
+            footer.compact = narrow
+            footer.show_command_palette = not narrow
 
     def on_screen_resume(self) -> None:
         # Another terminal (a reviewer, the same student elsewhere) may have changed
         # the store while this screen was covered: read it again.  Not after a logout:
         # a screen passed on the way back to the login has no one to read for.
+        self._fit_footer()
         if self.credx.actor is not None:
             self.reload()
 

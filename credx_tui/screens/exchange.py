@@ -24,8 +24,8 @@ from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
-from policy.grades import effective_records
-from policy.models import ExchangeApplication, ReviewAction, Role
+from policy.grades import effective_records, paid_sources
+from policy.models import ExchangeApplication, ReviewAction, Role, Status
 
 PAGE_SIZE = 15
 """Rows of 申请结果 per page, as the portal pages them."""
@@ -48,6 +48,30 @@ COLUMNS = (
     ("note", "col.note"),
 )
 """The guide's columns of 申请结果, in its order: (ASCII key, catalogue key)."""
+
+NARROW_ORDER = (
+    "sel",
+    "course",
+    "status",
+    "credits",
+    "relation",
+    "year",
+    "semester",
+    "trail",
+    "kind",
+    "code",
+    "course_en",
+    "nature",
+    "course_credits",
+    "result",
+    "note",
+)
+"""Under 160 columns (80x24, 120x40): what a student looks for first (which course, its status,
+the credits that pay) fits on screen; every other column of the guide follows and is
+reached by scrolling sideways (issue 15)."""
+NARROW_RELATION_CELLS = 16
+GUIDE_ORDER_FROM = 160
+"""Columns from which the guide's own order shows the course name too."""
 
 RELATION_CELLS = 30
 NOTE_CELLS = 24
@@ -90,6 +114,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
             )
             yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
             yield Static("", id="exchange-empty", markup=False)
+            yield Static("", id="exchange-spent", markup=False)
             with Horizontal(id="exchange-bar"):
                 yield Static("", id="exchange-pager", markup=False)
                 yield Button(self.t("exchange.apply"), id="apply-button", variant="primary")
@@ -103,15 +128,42 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         self.reload()
         self.query_one(DataTable).focus()
 
+    def on_screen_suspend(self) -> None:
+        # A refusal (R10) or result line belongs to what was just done here: it is not
+        # left on the screen for the student's return from 流程跟踪 or 申请 (issue 15).
+        self._say("")
+
     def after_recompose(self) -> None:
         self._setup_columns()
         self._fill()
         self._say(self.message)
 
+    @property
+    def narrow(self) -> bool:
+        """Whether the compact column order is on: whenever the guide's fifteen
+        columns in its order would push 校内课程名称 off the screen (80 and 120 wide)."""
+        return self.app.size.width < GUIDE_ORDER_FROM
+
     def _setup_columns(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(self.t(label), key=key)
+        table.clear(columns=True)
+        labels = dict(COLUMNS)
+        order = NARROW_ORDER if self.narrow else [key for key, _ in COLUMNS]
+        for key in order:
+            table.add_column(self.t(labels[key]), key=key)
+        self._columns_narrow = self.narrow
+
+    def on_resize(self) -> None:
+        if self.is_mounted and getattr(self, "_columns_narrow", None) != self.narrow:
+            self._setup_columns()
+            self._fill()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # 下一页/上一页 only when there is another page: the footer keeps its room for
+        # the keys that matter at 80 columns.
+        if action in ("next_page", "prev_page"):
+            return self.pages > 1
+        return True
 
     # -- data ---------------------------------------------------------------------
 
@@ -184,6 +236,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
             if eff and eff.exchanged:
                 ex = self.services.rules.exchange_record
                 result = ex.result_en if self.lang == "en" and ex.result_en else ex.result
+            relation_cells = NARROW_RELATION_CELLS if self.app.size.width < 100 else RELATION_CELLS
             cells = [
                 "[x]" if app.id in self.marked else "[ ]",
                 self.t("exchange.trail"),
@@ -192,7 +245,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
                 str(app.term.semester),
                 self.t("kind.exchange") if app.kind == "学分兑换" else app.kind,
                 fmt(offered_credits(dossier, app)),
-                clip(relation(dossier, app, self.lang), RELATION_CELLS),
+                clip(relation(dossier, app, self.lang), relation_cells),
                 app.target,
                 course_name(dossier, app.target),
                 record.name_en if record else "",
@@ -202,9 +255,34 @@ class ExchangeScreen(LiveScreen, CredxScreen):
                 clip(app.note, NOTE_CELLS),
             ]
             # Every cell as Text: a course or note with [b] in it must stay literal.
-            table.add_row(*(Text(c) for c in cells), key=app.id)
+            by_key = dict(zip((key for key, _ in COLUMNS), cells, strict=True))
+            order = NARROW_ORDER if self.narrow else by_key
+            table.add_row(*(Text(by_key[k]) for k in order), key=app.id)
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        self.refresh_bindings()
+        # The credits that paid (approved) or are held (under review), each with its
+        # application: spent once, so they are not counted again (issue 15, item 7).
+        paid = paid_sources(dossier, (Status.APPROVED, Status.UNDER_REVIEW))
+        spent = self.query_one("#exchange-spent", Static)
+        spent.update(
+            self.t(
+                "exchange.spent",
+                items=self.t("transcript.spent.sep").join(
+                    self.t(
+                        "exchange.spent.item",
+                        name=p.name,
+                        credits=fmt(p.credits),
+                        id=p.application_id,
+                        status=self.t(f"status.{p.status.value}"),
+                    )
+                    for p in paid
+                ),
+            )
+            if paid
+            else ""
+        )
+        spent.display = bool(paid)
         empty = self.query_one("#exchange-empty", Static)
         empty.update(self.t("exchange.empty") if not self.applications else "")
         empty.display = not self.applications
@@ -233,6 +311,17 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         """申请: one course per application (R3)."""
         from credx_tui.screens.apply import ApplyScreen
 
+        try:
+            refusal = self.services.start_refusal(self.actor)
+        except ServiceError as exc:
+            self.show_error(exc)
+            return
+        draft = next((a for a in self.applications if a.status == Status.DRAFT), None)
+        if refusal is not None and draft is not None:
+            # R3 at once, not after a whole form: the draft waiting is opened instead,
+            # with the reason (issue 15, item 3).
+            self.app.push_screen(ApplyScreen(draft, notice=refusal.text(self.lang)))
+            return
         self.app.push_screen(ApplyScreen())
 
     @on(Button.Pressed, "#apply-button")

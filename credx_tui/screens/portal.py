@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from credx_tui.linebreak import wrap
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
 from credx_tui.widgets.describe import event_action, event_step_name, status_text
@@ -82,12 +83,24 @@ class PortalScreen(CredxScreen):
         self.query_one("#portal-student", Static).update(
             student_header(student, self.lang, kind=False)
         )
-        self.query_one("#portal-notices", Static).update(self._notices_text(notices, names))
+        self._notices = (notices, names)
+        self._draw_notices()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw_notices)
+
+    def _draw_notices(self) -> None:
+        if not self.is_mounted or not hasattr(self, "_notices"):
+            return
+        self.query_one("#portal-notices", Static).update(self._notices_text(*self._notices))
 
     def _notices_text(self, notices: list[ReviewEvent], names: dict[str, str]) -> Text:
         if not notices:
             key = "portal.notices.first" if self.credx.last_seen is None else "portal.notices.none"
             return Text(self.t(key))
+        # Broken as Chinese is set, to the notices' width: the date starts the line
+        # its notice fills, never alone on it, and no line starts with 。 (issue 15).
+        width = self.query_one("#portal-notices", Static).size.width or self.app.size.width - 2
         text = Text()
         # The latest notice of each application says where it stands now.
         last = {e.application_id: e for e in notices}
@@ -117,7 +130,7 @@ class PortalScreen(CredxScreen):
                 )
             if text:
                 text.append("\n")
-            text.append(line)
+            text.append("\n".join(wrap(line, max(20, width), "", "  ")))
         return text
 
     @on(OptionList.OptionSelected, "#portal-menu")

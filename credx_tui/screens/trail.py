@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.linebreak import wrap
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
@@ -45,6 +47,20 @@ TRAIL_COLUMNS = (
 )
 
 
+NARROW_ORDER = ("at", "action", "reason", "who", "step", "status")
+"""Under 100 columns the 原因 comes third, whole on screen; the rest scrolls sideways."""
+
+
+def reason_cells(width: int, labels: list[str], rows: list[list[str]]) -> int:
+    """Cells left for the 原因 column of a table ``width`` wide after the columns
+    before it (``labels``, their ``rows``): each takes its widest cell or heading and
+    DataTable's padding of two; the 原因 its own two and the scroll bar two more."""
+    used = 4
+    for i, label in enumerate(labels):
+        used += 2 + max([cell_len(label), *(cell_len(r[i]) for r in rows)])
+    return max(12, width - used - 2)
+
+
 class TrailScreen(LiveScreen, CredxScreen):
     """流程跟踪 of one application."""
 
@@ -63,7 +79,8 @@ class TrailScreen(LiveScreen, CredxScreen):
         Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
         Binding("f3", "save_attachment", "存附件", id="trail_att_save", tooltip="下载附件"),
         Binding("f6", "next_attachment", "下一附件", id="trail_att_next", tooltip="下一个附件"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
+        # F5 still reads again; off the footer so f2 and ^q stay on it at 80 columns.
+        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
         Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
     ]
 
@@ -98,10 +115,22 @@ class TrailScreen(LiveScreen, CredxScreen):
         self._columns()
         self._fill()
 
+    def on_resize(self) -> None:
+        if getattr(self, "_order", None) != self._column_order():
+            self._columns()
+        self.call_after_refresh(self._fill)
+
+    def _column_order(self) -> list[str]:
+        narrow = self.app.size.width < 100
+        return list(NARROW_ORDER) if narrow else [key for key, _ in TRAIL_COLUMNS]
+
     def _columns(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in TRAIL_COLUMNS:
-            table.add_column(self.t(label), key=key)
+        table.clear(columns=True)
+        labels = dict(TRAIL_COLUMNS)
+        self._order = self._column_order()
+        for key in self._order:
+            table.add_column(self.t(labels[key]), key=key)
 
     def reload(self) -> None:
         try:
@@ -154,16 +183,32 @@ class TrailScreen(LiveScreen, CredxScreen):
         self.query_one("#trail-summary", Static).update("\n".join(summary))
         table = self.query_one(DataTable)
         table.clear()
-        for event in self.events:
-            cells = [
-                f"{event.at.astimezone():%Y-%m-%d %H:%M}",
-                event_action(event, self.lang),
-                event.actor,
-                event_step_name(event, self.services.rules, self.lang),
-                self.t(f"status.{event.status_after.value}"),
-                event.reason or event.comment,
-            ]
-            table.add_row(*(Text(c) for c in cells), key=event.id)
+        narrow = self.app.size.width < 100
+        order = getattr(self, "_order", None) or self._column_order()
+        labels = dict(TRAIL_COLUMNS)
+        rows = [
+            {
+                "at": f"{event.at.astimezone():{'%m-%d %H:%M' if narrow else '%Y-%m-%d %H:%M'}}",
+                "action": event_action(event, self.lang),
+                "who": event.actor,
+                "step": event_step_name(event, self.services.rules, self.lang),
+                "status": self.t(f"status.{event.status_after.value}"),
+                "reason": event.reason or event.comment,
+            }
+            for event in self.events
+        ]
+        # The 原因 takes what the columns before it leave and is broken over lines of
+        # its row, never cut off the screen; at 80 columns it comes third (issue 15).
+        before = order[: order.index("reason")]
+        room = reason_cells(
+            self.app.size.width - 2,
+            [self.t(labels[k]) for k in before],
+            [[row[k] for k in before] for row in rows],
+        )
+        for event, row in zip(self.events, rows, strict=True):
+            reason = wrap(row["reason"], room) if row["reason"] else [""]
+            row["reason"] = "\n".join(reason)
+            table.add_row(*(Text(row[k]) for k in order), key=event.id, height=len(reason))
         if app.status == Status.UNDER_REVIEW:
             # Where it stands and, from the rules' first step, until when it may be
             # withdrawn (R11; never a hard-coded 二级学院).
@@ -245,8 +290,10 @@ class TrailScreen(LiveScreen, CredxScreen):
         """The student sees the same preview of their attachment as the reviewer."""
         preview = self.query_one("#trail-preview", AttachmentPreview)
         found = self._attachment_bytes()
-        preview.display = found is not None
-        if found is None:
+        # Under 30 rows the table (with its 原因) gets the room; F4 shows the
+        # attachment full screen (issue 15).
+        preview.display = found is not None and self.app.size.height >= 30
+        if not preview.display or found is None:
             return
         att, payload = found
         preview.show(att, payload, "")

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from credx_tui.dialogs.print_options import PrintDialog
+from credx_tui.linebreak import wrap
 from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
@@ -40,7 +41,10 @@ class TranscriptScreen(LiveScreen, CredxScreen):
         self.options = PrintOptions()
         """The last choices of the 打印 dialog (the screen shows what would print)."""
         self.printed = ""
-        """Path of the last printed file, shown under the transcript."""
+        """What the last 打印 said (a failure), shown under the transcript."""
+        self.printed_paths: list[Path] = []
+        """The files the last 打印 wrote (text, then PDF): shown as one folder and the
+        names, broken after a ``/``, in two lines at 80 columns (issue 15)."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -104,11 +108,26 @@ class TranscriptScreen(LiveScreen, CredxScreen):
             self.services.clock().astimezone(),
         )
         self.query_one("#transcript-text", Static).update("\n".join(lines))
-        self.query_one("#transcript-printed", Static).update(self.printed)
+        self.query_one("#transcript-printed", Static).update(self._printed_text(width))
+
+    def _printed_text(self, width: int) -> str:
+        paths = self.printed_paths
+        if not paths:
+            return self.printed
+        folder = paths[0].parent
+        if any(p.parent != folder for p in paths):
+            said = "\n".join(self.t("print.done", path=p) for p in paths)
+        else:
+            said = self.t(
+                "transcript.printed",
+                folder=f"{folder}/",
+                names=self.t("transcript.spent.sep").join(p.name for p in paths),
+            )
+        return "\n".join(wrap(said, width + 2))
 
     def pdf_printed(self, path: Path, message: str) -> None:
-        """Show the PDF's path under the text file's."""
-        self.printed = f"{self.printed}\n{message}" if self.printed else message
+        """Show the PDF's name beside the text file's."""
+        self.printed_paths.append(path)
         super().pdf_printed(path, message)
         self._draw()
 
@@ -130,11 +149,12 @@ class TranscriptScreen(LiveScreen, CredxScreen):
                     now=self.services.clock().astimezone(),
                 )
             except OSError as exc:
+                self.printed_paths = []
                 self.printed = self.t("print.failed", path=self.credx.print_dir, error=exc.strerror)
                 self.notify(self.printed, severity="error", markup=False)
             else:
-                self.printed = self.t("print.done", path=path)
-                self.notify(self.printed, markup=False, timeout=8)
+                self.printed_paths = [path]
+                self.notify(self.t("print.done", path=path), markup=False, timeout=8)
                 self.print_pdf(
                     "transcript",
                     partial(

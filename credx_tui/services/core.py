@@ -10,6 +10,7 @@ the UI is refused the same way.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import secrets
@@ -398,6 +399,12 @@ class Services:
             raise NotFound(f"成绩单上没有课程 {target}", f"no course {target} on the transcript")
         return eligibility.available_sources(dossier, self.rules, record.category, application_id)
 
+    def start_refusal(self, actor: Actor) -> Reason | None:
+        """R3 before the student fills in a form: why a new application may not be
+        started now (another one is not yet submitted), or None.  ``save`` refuses the
+        same under the lock; this only says it early (issue 15, item 3)."""
+        return offers.check_one_at_a_time(self.dossier(actor))
+
     def evaluate(self, actor: Actor, offer: Offer) -> OfferCheck:
         """Whether an offer would be accepted now, with every reason (R2, R4, R7, R8)."""
         return offers.evaluate_offer(self.dossier(actor), offer, self.rules)
@@ -466,15 +473,22 @@ class Services:
         student = self.student(actor)
         note = _text(note, "备注", "note", multiline=True, max_length=NOTE_MAX)
         now = self.clock()
-        with self.store.hot(student.college, student.id) as tx:
+        with contextlib.ExitStack() as stack:
+            # A new application is numbered under the numbering lock, taken before the
+            # hot lock and held until the hot file is written (unique under
+            # concurrent saves).
+            next_id = (
+                stack.enter_context(self.store.numbering()) if application_id is None else None
+            )
+            tx = stack.enter_context(self.store.hot(student.college, student.id))
             dossier = self._tx_dossier(tx, student)
-            if application_id is None:
+            if next_id is not None:
                 r3 = offers.check_one_at_a_time(dossier)
                 if r3 is not None:
                     raise Refused([r3])
                 self._refuse_if_not_exchangeable(dossier, target)
                 app = ExchangeApplication(
-                    id=_new_id("A", now),
+                    id=next_id(application_prefix(now)),
                     student_id=student.id,
                     college=student.college,
                     target=target,
@@ -981,6 +995,12 @@ def _merged_attachments(
     named = {a.sha256 for a in given}
     arrived = [a for a in stored if a.sha256 not in known and a.sha256 not in named]
     return [*given, *arrived]
+
+
+def application_prefix(now: datetime) -> str:
+    """The number series of applications created at ``now``: ``XF<year>-``, one per
+    year, as the portal numbers them (``XF2026-0001``)."""
+    return f"XF{now.astimezone().year}-"
 
 
 def _new_id(prefix: str, now: datetime) -> str:

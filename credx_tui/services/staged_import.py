@@ -541,6 +541,11 @@ class CollegeWriter:
             app = spec.application
             by_file[(app.college, hot_bucket(app.student_id))].append(spec)
         _raise_open_files(len(by_file))
+        if by_file:
+            # Imported ids are kept as they are; the numbering lock (taken before each
+            # hot lock, as a student's save does) keeps a save in another terminal from
+            # numbering an application with an id being imported now (issue 15).
+            locks.enter_context(self.store.numbering())
         for (college, bucket), specs in sorted(by_file.items()):
             from credx_tui.store.store import college_key
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -778,7 +779,41 @@ class Store:
             doc = (data or {}).get(INDEX_TABLE, {}).get("1", {})
             self._write_index(path, doc.get("college"), entries)
 
+    def highest_number(self, prefix: str) -> int:
+        """The highest ``N`` of an application id ``<prefix>N`` anywhere in the store
+        (0 when none): every college's hot files, read through the cache.  A deleted
+        application's trail is kept, so its events count too: a number is never
+        given twice."""
+        pattern = re.compile(re.escape(prefix) + r"(\d+)")
+        highest = 0
+        folder = self.root / "hot"
+        for path in sorted(folder.glob("*/*.json")) if folder.exists() else []:
+            ids = [d.get("id") for d in self._table(path, "applications")]
+            ids += [d.get("application_id") for d in self._table(path, "events")]
+            for app_id in ids:
+                match = pattern.fullmatch(str(app_id or ""))
+                if match:
+                    highest = max(highest, int(match.group(1)))
+        return highest
+
     # -- writes (each under its lock, reloaded inside) --------------------------
+
+    @contextlib.contextmanager
+    def numbering(self) -> Iterator[Callable[[str], str]]:
+        """Hold the store's numbering lock; yield ``next_id(prefix)``, the next free
+        ``<prefix>NNNN`` (issue 15).  Whoever writes a numbered application holds this
+        lock from numbering until the hot file is written (take it *before* the hot
+        lock), so two terminals submitting at once never get one number; an import
+        holds it too, and its ids (kept as they are) count for the next number."""
+        with locked(self._lock("numbering")):
+            given: dict[str, int] = {}
+
+            def next_id(prefix: str) -> str:
+                number = max(given.get(prefix, 0), self.highest_number(prefix)) + 1
+                given[prefix] = number
+                return f"{prefix}{number:04d}"
+
+            yield next_id
 
     @contextlib.contextmanager
     def hot(self, college: str, student_id: str) -> Iterator[HotTransaction]:

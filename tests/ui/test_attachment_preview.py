@@ -156,7 +156,10 @@ async def test_pdf_pages_in_the_viewer_and_the_student_sees_it(make, services, t
         await settle(pilot)
         assert isinstance(app.screen, TrailScreen)
         preview = app.screen.query_one("#trail-preview", AttachmentPreview)
-        assert preview.image_widget is not None and len(colours(preview.image_widget)) > 2
+        if size[1] >= 30:
+            assert preview.image_widget is not None and len(colours(preview.image_widget)) > 2
+        else:  # 80x24: the trail's table gets the room, F4 shows it (issue 15)
+            assert not preview.display
         await pilot.press("f4")
         await settle(pilot)
         assert isinstance(app.screen, AttachmentViewerScreen)

@@ -55,7 +55,9 @@ async def test_transcript_and_print_to_file(make, tmp_path, size):
         await settle(pilot)
         assert isinstance(app.screen, TranscriptScreen)
         [printed] = list((tmp_path / "prints").glob("*.txt"))
-        assert str(printed) in screen_text(app)
+        # One folder, then the names (issue 15: a path no longer takes four lines).
+        shown = screen_text(app).replace("\n", "")
+        assert f"{printed.parent}/" in shown and printed.name in shown
         text = printed.read_text(encoding="utf-8")
         assert "补考" in text and "以下空白" in text and "江浩宇" in text
 
