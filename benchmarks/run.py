@@ -324,6 +324,10 @@ def main() -> None:
     transcript_pdf()
     preview_render()
 
+    from benchmarks.trainer import measure as trainer_keys
+
+    trainer_keys()  # Ctrl+G / Ctrl+T settle time and flashing frames (issue 15)
+
 
 def preview_render(repeats: int = 10) -> None:
     """A 1920x1080 PNG screenshot drawn by the attachment preview at 120x40 in

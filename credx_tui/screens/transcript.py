@@ -23,6 +23,17 @@ from credx_tui.services.documents import render_transcript_pdf
 from policy.dossier import Dossier
 
 
+class _Sheet(VerticalScroll):
+    """The scroll area of the transcript.  A side panel (trainer mode) makes it
+    narrower than the screen without resizing the screen, so it tells the screen
+    when its own width is known or changed (Resize does not bubble)."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TranscriptScreen):
+            screen.draw_sheet()
+
+
 class TranscriptScreen(CredxScreen):
     """信息查询 -> 学生成绩总表打印."""
 
@@ -43,7 +54,7 @@ class TranscriptScreen(CredxScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="")
         yield Static(self.t("transcript.title"), classes="page-title")
-        with VerticalScroll(id="transcript-scroll"):
+        with _Sheet(id="transcript-scroll"):
             yield Static("", id="transcript-text", markup=False)
         yield Static("", id="transcript-printed", markup=False)
         yield Footer()
@@ -56,10 +67,9 @@ class TranscriptScreen(CredxScreen):
     def after_recompose(self) -> None:
         self._draw()
 
-    def on_resize(self) -> None:
-        # After the refresh, so the scroll area (narrower when a side panel is docked,
-        # as in trainer mode) has its new size.
-        self.call_after_refresh(self._draw)
+    def draw_sheet(self) -> None:
+        """Lay the transcript out again for the scroll area's width (issue 15)."""
+        self._draw()
 
     def reload(self) -> None:
         try:
@@ -73,7 +83,9 @@ class TranscriptScreen(CredxScreen):
         if self.dossier is None or not self.is_mounted:
             return
         scroll_width = self.query_one("#transcript-scroll").size.width
-        width = max(40, (scroll_width or self.size.width) - 4)  # padding and the scrollbar
+        if not scroll_width:
+            return  # not laid out yet: the scroll area's first Resize draws it
+        width = max(40, scroll_width - 4)  # padding and the scrollbar
         lines = transcript_lines(
             self.dossier,
             self.services.rules,

@@ -11,14 +11,18 @@ and the key echo.  Build it through the composition root,
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events, on
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -31,7 +35,7 @@ from textual.widgets import Input
 from credx_tui.app import CredxApp
 from credx_tui.i18n import t
 from credx_tui.screens.base import CredxScreen
-from credx_tui.services import ServiceError, Services
+from credx_tui.services import LoginResult, ServiceError, Services
 from credx_tui.settings import Settings
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
@@ -84,6 +88,15 @@ ECHO_KEYS = 8
 
 WALK_BINDINGS = ("walk_next", "walk_previous", "walk_skip", "walk_role", "walk_reset", "walk_echo")
 """Binding ids of the trainer's keys, in the order the panel lists them."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One screen of the stack the trainer's keys build: the key under which an open
+    screen may be kept (None: always built anew), and how to build it."""
+
+    key: tuple[str, ...] | None
+    build: Callable[[], Screen]
 
 
 def key_label(key: str) -> str:
@@ -191,6 +204,12 @@ class TrainerApp(CredxApp):
         self.last_reset_seconds: float | None = None
         """How long the last reset took."""
         self.register_theme(PROJECTOR_THEME)
+        self._rebuild_depth = 0
+        """How deep in :meth:`_rebuilding` (the trainer's keys rebuilding the stack)."""
+        self._dressed: weakref.WeakSet[Screen] = weakref.WeakSet()
+        """Screens that have their walk panel (composed or mounted)."""
+        self._logins: dict[str, LoginResult] = {}
+        """The scenario's accounts signed in by the trainer's keys since the last reset."""
 
     @property
     def walk(self) -> Walk:
@@ -201,11 +220,28 @@ class TrainerApp(CredxApp):
 
     def on_mount(self) -> None:
         # CredxApp.on_mount runs after this one (Textual calls each class's handler)
-        # and pushes the login screen, which the signal below already sees.
+        # and pushes the login screen, dressed by push_screen below.
         self.theme = PROJECTOR_THEME.name
         self.sub_title = self.t("walk.sandbox")
         self.screen_change_signal.subscribe(self, self._screen_changed)
-        self.set_interval(0.5, self.refresh_walk, name="walk-refresh")
+        # No timer reading the store: the sandbox says when it was written (only this
+        # process writes it), and the screens and dialogs come by the signal above.
+        self.training.sandbox.store.on_write = self._store_written
+
+    def on_unmount(self) -> None:
+        if self.training.sandbox.store.on_write == self._store_written:
+            self.training.sandbox.store.on_write = None
+
+    def _store_written(self) -> None:
+        """The sandbox was written (by a screen, a worker or a skip): redraw the panel
+        once the write's caller is done."""
+        if not self.is_running:
+            return
+        if self._thread_id == threading.get_ident():
+            self.call_later(self.refresh_walk)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.call_from_thread(self.call_later, self.refresh_walk)
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's title with the sandbox notice in bold (Textual's own joins
@@ -217,7 +253,12 @@ class TrainerApp(CredxApp):
     # -- following the screens ------------------------------------------------------
 
     def _screen_changed(self, screen: Screen) -> None:
-        """A screen was pushed, popped or switched: tell the walk, dress the screen."""
+        """A screen was pushed, popped or switched: tell the walk.
+
+        Textual delivers this a moment later; a screen that is no longer the one
+        showing by then was only passed on the way (an unwind, a reset), and the
+        screens the trainer's own keys open on the way do not count as visits
+        (Ctrl+O left step 1 marked done by the portal it closed)."""
         from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
         from credx_tui.dialogs.print_options import PrintDialog
         from credx_tui.dialogs.ratio import RatioDialog
@@ -230,27 +271,30 @@ class TrainerApp(CredxApp):
         dialog = next((name for kind, name in dialogs.items() if isinstance(screen, kind)), None)
         if dialog is not None:
             self.walk.dialogs_seen.add(dialog)
-        elif screen.id in SCREEN_NAMES:
+        elif screen.id in SCREEN_NAMES and screen is self.screen and not self._rebuild_depth:
             self.walk.screen = SCREEN_NAMES[screen.id]
             self.walk.screens_seen.add(self.walk.screen)
+        self.refresh_walk()
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        """Push ``screen`` with the walk panel composed into it (issue 15): the screen's
+        first layout is already for the width beside the panel."""
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
         if isinstance(screen, CredxScreen):
             self._dress(screen)
-        self.refresh_walk()
+        return result
 
-    def _dress(self, screen: Screen, tries: int = 50) -> None:
-        """Mount the panel in ``screen`` once it is mounted itself."""
-        if screen not in self.screen_stack:
+    def _dress(self, screen: CredxScreen) -> None:
+        """Give ``screen`` its panel: composed with it when it is not mounted yet (it
+        was just pushed, Textual composes it when this handler yields), else mounted."""
+        if screen in self._dressed:
             return
-        if not screen.is_mounted:
-            if tries:
-                self.set_timer(0.02, partial(self._dress, screen, tries - 1))
-            return
-        if not screen.query(WalkPanel):
-            screen.mount(WalkPanel())
-
-    @on(WalkPanel.Ready)
-    def _panel_ready(self) -> None:
-        self.refresh_walk()
+        self._dressed.add(screen)
+        panel = WalkPanel(self.walk_view())
+        if screen.is_mounted:
+            screen.mount(panel)
+        else:
+            screen.compose_add_child(panel)
 
     def _walk_screen(self) -> CredxScreen | None:
         """The topmost credx screen (under a dialog, when one is open)."""
@@ -465,6 +509,7 @@ class TrainerApp(CredxApp):
         began = time.perf_counter()
         await self._unwind()
         self.training.reset()
+        self._logins.clear()
         self.actor = None
         self.last_seen = None
         self.walk.screen = "login"
@@ -487,6 +532,7 @@ class TrainerApp(CredxApp):
         """Walk another scenario, on a fresh sandbox."""
         await self._unwind()
         self.training.switch(scenario)
+        self._logins.clear()
         self.actor = None
         self.last_seen = None
         self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
@@ -515,13 +561,28 @@ class TrainerApp(CredxApp):
         return apps[0] if apps else None
 
     async def _unwind(self) -> None:
-        """Back to the login screen (the one under every other)."""
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
+        """Back to the login screen (the one under every other), signed out, in one
+        frame: the screens passed on the way are neither painted nor read again."""
+        self.actor = None  # a screen uncovered on the way has no one to read for
+        with self._rebuilding():
+            while len(self.screen_stack) > 2:
+                await self.pop_screen()
 
-    async def show_as(self, screen: str, role: str) -> bool:
-        """Show ``screen`` as the scenario's student or reviewer, signed in on the
-        sandbox, with the application of the walk; False when the login was refused."""
+    @contextlib.contextmanager
+    def _rebuilding(self) -> Iterator[None]:
+        """While the trainer's keys rebuild the screen stack: nothing is painted (no
+        flash of the screens passed), and the screens passed do not count as the
+        trainer's own visits (:meth:`_screen_changed`)."""
+        self._rebuild_depth += 1
+        try:
+            with self.batch_update():
+                yield
+        finally:
+            self._rebuild_depth -= 1
+
+    def _stack_plan(self, screen: str, role: str, app: ExchangeApplication | None) -> list[Shown]:
+        """The screens over the login screen that show ``screen`` as ``role``, each
+        with the key under which an open one may be kept (None: always built anew)."""
         from credx_tui.screens.apply import ApplyScreen
         from credx_tui.screens.exchange import ExchangeScreen
         from credx_tui.screens.portal import PortalScreen
@@ -530,27 +591,21 @@ class TrainerApp(CredxApp):
         from credx_tui.screens.trail import TrailScreen
         from credx_tui.screens.transcript import TranscriptScreen
 
-        await self._unwind()
-        self.actor = None
         if screen == "login":
-            return True
-        try:
-            result = self.services.login(self._account(role), self.walk.scenario.password)
-        except ServiceError as exc:
-            self._refused(exc)
-            return False
-        self.actor, self.last_seen = result.actor, result.last_seen
-        app = self.focus_application()
-        if result.actor.role != Role.STUDENT:
-            await self.push_screen(ReviewQueueScreen())
+            return []
+        if role == "reviewer":
+            plan = [Shown(("review-queue",), ReviewQueueScreen)]
             if screen == "review_decision" and app is not None and app.status != Status.DRAFT:
-                await self.push_screen(ReviewDecisionScreen([app.id], 0))
-            return True
-        await self.push_screen(PortalScreen())
+                app_id = app.id
+                plan.append(
+                    Shown(("review-decision", app_id), lambda: ReviewDecisionScreen([app_id], 0))
+                )
+            return plan
+        plan = [Shown(("portal",), PortalScreen)]
         if screen == "transcript":
-            await self.push_screen(TranscriptScreen())
+            plan.append(Shown(("transcript",), TranscriptScreen))
         elif screen in ("exchange", "apply", "trail"):
-            await self.push_screen(ExchangeScreen())
+            plan.append(Shown(("exchange",), ExchangeScreen))
             if screen == "apply":
                 target = self.walk.step.expect.target or self.walk.step.perform.target
                 editable = (
@@ -560,9 +615,71 @@ class TrainerApp(CredxApp):
                     and app.status in (Status.DRAFT, Status.RETURNED)
                     else None
                 )
-                await self.push_screen(ApplyScreen(editable))
+                plan.append(Shown(None, lambda: ApplyScreen(editable)))
             elif screen == "trail" and app is not None:
-                await self.push_screen(TrailScreen(app.id))
+                app_id = app.id
+                plan.append(Shown(("trail", app_id), lambda: TrailScreen(app_id)))
+        return plan
+
+    @staticmethod
+    def _shown_key(screen: Screen) -> tuple[str, ...] | None:
+        """The key of an open screen, as :meth:`_stack_plan` names them."""
+        if screen.id in ("portal", "transcript", "exchange", "review-queue"):
+            return (screen.id,)
+        if screen.id in ("trail", "review-decision"):
+            return (screen.id, str(getattr(screen, "application_id", "")))
+        return None  # the 申请 form (what is typed there is not the walk's) and dialogs
+
+    async def show_as(self, screen: str, role: str) -> bool:
+        """Show ``screen`` as the scenario's student or reviewer, signed in on the
+        sandbox, with the application of the walk; False when the login was refused.
+
+        Quick and in one frame (issue 15): the screens already open for the same
+        person are kept (only those above them are closed and the rest opened), the
+        login is not repeated for the person already signed in, and nothing is painted
+        until the last screen is there with its panel."""
+        account = self._account(role)
+        with self._rebuilding():
+            if screen == "login" or self.actor is None or self.actor.username != account:
+                await self._unwind()
+                if screen == "login":
+                    return True
+                result = self._logins.get(account)
+                if result is None:
+                    try:
+                        result = self.services.login(account, self.walk.scenario.password)
+                    except ServiceError as exc:
+                        self._refused(exc)
+                        return False
+                    # One password check per account and sandbox: a role switch then
+                    # takes no scrypt hash (about 0.1 s each).
+                    self._logins[account] = result
+                self.actor, self.last_seen = result.actor, result.last_seen
+            plan = self._stack_plan(screen, role, self.focus_application())
+            opened = self.screen_stack[2:]
+            keep = 0
+            while (
+                keep < min(len(plan), len(opened))
+                and plan[keep].key is not None
+                and plan[keep].key == self._shown_key(opened[keep])
+            ):
+                keep += 1
+            closing = [self.pop_screen() for _ in range(len(self.screen_stack) - 2 - keep)]
+            for awaited in closing:
+                await awaited  # gone, before a screen of the same id comes back
+            # Opened before any is awaited: a screen passed on the way is covered again
+            # before it handles its mount or resume and reads nothing for nobody.
+            opening = [self.push_screen(shown.build()) for shown in plan[keep:]]
+            for awaited in opening:
+                await awaited
+            top = self.screen
+            if not closing and not opening and isinstance(top, CredxScreen):
+                top.reload()  # kept as it was, uncovered by nothing: the data may have changed
+            name = SCREEN_NAMES.get(top.id or "")
+            if name is not None:
+                self.walk.screen = name
+                self.walk.screens_seen.add(name)
+        self.refresh_walk()
         return True
 
     # -- language and commands --------------------------------------------------------
@@ -570,11 +687,7 @@ class TrainerApp(CredxApp):
     async def watch_lang(self, lang: str) -> None:
         await super().watch_lang(lang)
         self.sub_title = t("walk.sandbox", lang)
-        # Screens recompose on a language switch, which takes the panel away.
-        for screen in self.screen_stack:
-            if isinstance(screen, CredxScreen):
-                self._dress(screen)
-        self.refresh_walk()
+        self.refresh_walk()  # the panel is a system widget: the screens' recompose keeps it
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The trainer's commands first, then the app's."""

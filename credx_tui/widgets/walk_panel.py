@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.widgets import Static
 
 
@@ -38,16 +37,19 @@ class WalkView:
 
 
 class WalkPanel(Vertical):
-    """The panel beside the real screens (CSS: ``split: right``)."""
+    """The panel beside the real screens (CSS: ``split: right``).
 
-    class Ready(Message):
-        """The panel is mounted and waits for its first :class:`WalkView`."""
+    It is composed together with the screen it sits on, already drawn (``view``), so the
+    screen's first layout is for the width left beside the panel: no frame is laid out
+    for the whole terminal and then cut by the panel.  Like Textual's own help panel it
+    is a system widget, so a screen's recompose (a language switch) keeps it."""
 
-    def __init__(self) -> None:
+    DEFAULT_CLASSES = "-textual-system"
+
+    def __init__(self, view: WalkView | None = None) -> None:
         super().__init__(id="walk-panel")
-
-    def on_mount(self) -> None:
-        self.post_message(self.Ready())
+        self._view = view
+        self._drawn: WalkView | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="walk-banner", markup=False)
@@ -63,14 +65,19 @@ class WalkPanel(Vertical):
         yield Static("", id="walk-keys", markup=False)
         yield Static("", id="walk-echo", markup=False)
 
+    def on_mount(self) -> None:
+        if self._view is not None:
+            self._draw(self._view)
+            self._drawn = self._view
+
     def show(self, view: WalkView) -> None:
         """Draw ``view`` (scenario texts are data: never markup)."""
-        # The refresh timer may fire while the panel is mounted but its children are not
-        # (yet, or any more: a language switch recomposes the screens); Ready redraws.
-        if not self.is_mounted:
-            return
+        self._view = view
+        if not self.is_mounted or view == self._drawn:
+            return  # drawn on mount; an unchanged view is not drawn again (no repaint)
         with contextlib.suppress(NoMatches):
             self._draw(view)
+            self._drawn = view
 
     def _draw(self, view: WalkView) -> None:
         self.query_one("#walk-banner", Static).update(view.banner)

@@ -343,3 +343,134 @@ async def test_palette_holds_the_trainer_commands(sandbox: Sandbox) -> None:
         await settle(pilot)
         assert app.walk.scenario.id == "returned-resubmitted"
         assert "第 1/6 步" in panel_text(app)
+
+
+# -- issue 15: the trainer at the projector ------------------------------------------
+
+SIZES_15 = [PROJECTOR, (120, 40)]
+"""The trainer's two terminals: the projector's 100x30 and a laptop's 120x40."""
+
+
+def screen_rows(app: TrainerApp) -> list[list[tuple[int, str]]]:
+    """The cells the app draws now: per row, (column, character) of each character."""
+    from rich.cells import cell_len
+
+    rows: list[list[tuple[int, str]]] = []
+    for strip in app.screen._compositor.render_strips():
+        x, row = 0, []
+        for segment in strip:
+            for ch in segment.text:
+                row.append((x, ch))
+                x += cell_len(ch)
+        rows.append(row)
+    return rows
+
+
+def left_of_panel(app: TrainerApp) -> list[str]:
+    """Each row of the screen as drawn left of the walk panel (what is not covered)."""
+    screen = app._walk_screen()
+    assert screen is not None
+    edge = screen.query_one(WalkPanel).region.x
+    return ["".join(ch for x, ch in row if x + cell_len_of(ch) <= edge) for row in screen_rows(app)]
+
+
+def cell_len_of(ch: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(ch)
+
+
+async def skip_to(pilot: Pilot, step_id: str) -> None:
+    """Ctrl+G until the walk is at ``step_id``."""
+    app = pilot.app
+    for _ in app.walk.scenario.steps:
+        if app.walk.step.id == step_id:
+            return
+        await keys(pilot, "ctrl+g")
+    assert app.walk.step.id == step_id
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_transcript_beside_the_panel_lays_out_for_its_width(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 1: after Ctrl+G and after Ctrl+T the transcript is laid out for the width
+    beside the panel, so 高等数学(2-1) 显示为兑换 with its 学分 is not cut by the panel."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "result")
+        await keys(pilot, "ctrl+g")  # the last step, performed: the transcript
+        for how in ("ctrl+g", "ctrl+t twice"):
+            assert isinstance(app.screen, TranscriptScreen), how
+            rows = left_of_panel(app)
+            header = next(r for r in rows if "课程名称" in r)
+            assert "学分" in header and "成绩" in header, (how, header)
+            math = next(r for r in rows if "高等数学(2-1)" in r)
+            assert RULES.exchange_record.result in math and " 4 " in math, (how, math)
+            await keys(pilot, "ctrl+t")
+            assert app.actor is not None and app.actor.role == Role.REVIEWER
+            await keys(pilot, "ctrl+t")
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_reset_leaves_step_one_waiting(sandbox: Sandbox, size: tuple[int, int]) -> None:
+    """Item 2: Ctrl+O from the middle of the walk marks step 1 【等待】, not 【完成】 (the
+    portal closed on the way back to the login counted as a visit)."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g", "ctrl+g", "ctrl+g")
+        await keys(pilot, "ctrl+o")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, LoginScreen) and app.walk.index == 0
+        shown = panel_text(app)
+        assert "【等待】" in shown and "【完成】" not in shown
+        await login(pilot, "2018110101")
+        await settle(pilot)
+        assert "【完成】" in panel_text(app)  # the trainer's own visit does count
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_skip_and_switch_paint_only_their_final_screen(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 2: Ctrl+G and Ctrl+T paint no frame of a screen passed on the way (the
+    portal, the exchange page) and none of the final screen without its panel."""
+    app = trainer(sandbox, "guide-example")
+    frames: list[tuple[object, bool]] = []
+    original = app._display
+
+    def display(screen, renderable):  # wraps Textual's private hook
+        if renderable is not None and not app._batch_count:
+            frames.append((screen, any(p.is_mounted for p in screen.query(WalkPanel))))
+        return original(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in ["ctrl+g"] * 8 + ["ctrl+t", "ctrl+t"]:
+            frames.clear()
+            await keys(pilot, key)
+            final = app.screen
+            assert frames, key  # something was painted
+            stray = [(s, panel) for s, panel in frames if s is not final or not panel]
+            assert not stray, (key, app.walk.step.id, stray)
+
+
+async def test_the_panel_follows_the_store_without_a_timer(sandbox: Sandbox) -> None:
+    """Item 2: no timer reads the store; a write (here by a worker thread, as a screen's
+    would be) redraws the panel."""
+    import asyncio
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "apply-math")
+        assert "【等待】" in panel_text(app)
+        timers = [t for t in app._timers if getattr(t, "name", "") == "walk-refresh"]
+        assert not timers
+        await asyncio.to_thread(app.walk.perform)  # the services, off the UI thread
+        await pilot.pause()
+        await pilot.pause()
+        assert "【完成】" in panel_text(app)
