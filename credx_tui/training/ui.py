@@ -34,6 +34,7 @@ from textual.widgets import Input
 
 from credx_tui.app import CredxApp
 from credx_tui.i18n import t
+from credx_tui.localize import Localized
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import LoginResult, ServiceError, Services
 from credx_tui.settings import Settings
@@ -82,6 +83,9 @@ STUDENT_SIDE = ("portal", "transcript", "exchange", "trail")
 
 HIGHLIGHT = "walk-highlight"
 """CSS class of the widget the current step names."""
+
+PANEL_WIDTHS = (28, 34, 42, 50)
+"""The widths the panel can have, in cells (Ctrl+W steps through them)."""
 
 ECHO_KEYS = 8
 """How many of the last keys the key echo shows."""
@@ -208,6 +212,8 @@ class TrainerApp(CredxApp):
         """How deep in :meth:`_rebuilding` (the trainer's keys rebuilding the stack)."""
         self._dressed: weakref.WeakSet[Screen] = weakref.WeakSet()
         """Screens that have their walk panel (composed or mounted)."""
+        self.panel_width_index: int | None = None
+        """The trainer's choice of :data:`PANEL_WIDTHS` (None: by the terminal's width)."""
         self._logins: dict[str, LoginResult] = {}
         """The scenario's accounts signed in by the trainer's keys since the last reset."""
 
@@ -278,23 +284,45 @@ class TrainerApp(CredxApp):
 
     def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
         """Push ``screen`` with the walk panel composed into it (issue 15): the screen's
-        first layout is already for the width beside the panel."""
+        first layout is already for the width beside the panel.  Dialogs get the panel
+        too, so they are laid out beside it (the F3 list, the R8 dialog and the toasts
+        never cover the walk) and it stays readable, not dimmed, while they are open."""
         result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
-        if isinstance(screen, CredxScreen):
+        if isinstance(screen, Localized):  # credx's screens and dialogs, not Textual's
             self._dress(screen)
         return result
 
-    def _dress(self, screen: CredxScreen) -> None:
+    def _dress(self, screen: Screen) -> None:
         """Give ``screen`` its panel: composed with it when it is not mounted yet (it
         was just pushed, Textual composes it when this handler yields), else mounted."""
         if screen in self._dressed:
             return
         self._dressed.add(screen)
-        panel = WalkPanel(self.walk_view())
+        panel = WalkPanel(self.walk_view(), self.panel_width())
         if screen.is_mounted:
             screen.mount(panel)
         else:
             screen.compose_add_child(panel)
+
+    def panel_width(self) -> int:
+        """The panel's width in cells: 28 on a terminal narrower than 100 columns, 34
+        from 100 on (the projector), or the trainer's choice (Ctrl+W); never more than
+        half the terminal."""
+        if self.panel_width_index is None:
+            width = PANEL_WIDTHS[0] if self.size.width < 100 else PANEL_WIDTHS[1]
+        else:
+            width = PANEL_WIDTHS[self.panel_width_index]
+        return max(PANEL_WIDTHS[0], min(width, self.size.width // 2))
+
+    def _size_panels(self) -> None:
+        """Give every panel the width :meth:`panel_width` says."""
+        width = self.panel_width()
+        for screen in self.screen_stack:
+            for panel in screen.query(WalkPanel):
+                panel.set_width(width)
+
+    def on_resize(self) -> None:
+        self._size_panels()
 
     def _walk_screen(self) -> CredxScreen | None:
         """The topmost credx screen (under a dialog, when one is open)."""
@@ -415,12 +443,15 @@ class TrainerApp(CredxApp):
         return [found[i] for i in WALK_BINDINGS if i in found]
 
     def refresh_walk(self) -> None:
-        """Draw the panel of the screen showing and highlight the step's widget."""
+        """Draw the panel of the screen showing (and of the credx screen under a
+        dialog) and highlight the step's widget."""
         screen = self._walk_screen()
         if screen is None or not screen.is_mounted:
             return
-        for panel in screen.query(WalkPanel):
-            panel.show(self.walk_view())
+        view = self.walk_view()
+        for shown in {screen, self.screen}:
+            for panel in shown.query(WalkPanel):
+                panel.show(view)
         self._highlight(screen)
 
     def _highlight(self, screen: Screen) -> None:

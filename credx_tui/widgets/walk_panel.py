@@ -46,10 +46,24 @@ class WalkPanel(Vertical):
 
     DEFAULT_CLASSES = "-textual-system"
 
-    def __init__(self, view: WalkView | None = None) -> None:
+    def __init__(self, view: WalkView | None = None, width: int = 34) -> None:
         super().__init__(id="walk-panel")
         self._view = view
         self._drawn: WalkView | None = None
+        self.styles.width = width
+
+    def set_width(self, width: int) -> None:
+        """Make the panel ``width`` cells wide, and keep the screen's toasts left of it.
+
+        Textual's toast rack lies over the whole screen on its own layer, docked and
+        1fr wide (a margin does not narrow a docked 1fr widget): padding on its right
+        keeps the right-aligned toasts off the panel."""
+        from textual.widgets._toast import ToastRack
+
+        self.styles.width = width
+        if self.parent is not None:
+            for rack in self.parent.query_children(ToastRack):
+                rack.styles.padding = (0, width, 0, 0)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="walk-banner", markup=False)
@@ -66,6 +80,7 @@ class WalkPanel(Vertical):
         yield Static("", id="walk-echo", markup=False)
 
     def on_mount(self) -> None:
+        self.set_width(int(self.styles.width.value) if self.styles.width else 34)
         if self._view is not None:
             self._draw(self._view)
             self._drawn = self._view

@@ -7,6 +7,7 @@ holds.  The real store stays byte-for-byte the same, and a bad scenario file sto
 from __future__ import annotations
 
 import contextlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -474,3 +475,88 @@ async def test_the_panel_follows_the_store_without_a_timer(sandbox: Sandbox) -> 
         await pilot.pause()
         await pilot.pause()
         assert "【完成】" in panel_text(app)
+
+
+def rows_in(app: TrainerApp, region) -> list[str]:
+    """The text drawn inside ``region`` (border included), row by row."""
+    return [
+        "".join(ch for x, ch in row if region.x <= x < region.right)
+        for row in screen_rows(app)[region.y : region.bottom]
+    ]
+
+
+def badly_broken(lines: list[str]) -> list[str]:
+    """Lines (border and padding stripped) that begin with punctuation that may not
+    begin a line, or end with a bracket that may not end one."""
+    from credx_tui.widgets.linebreak import NO_END, NO_START
+
+    bad = []
+    for line in lines:
+        text = line.strip().strip("|").strip()
+        if text and (text[0] in NO_START or text[-1] in NO_END):
+            bad.append(text)
+    return bad
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_dialogs_and_toasts_stay_beside_the_panel(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 3: the F3 list of hidden courses and the toasts are laid out beside the
+    panel, never over it; the panel stays drawn (not under the dialog); and no line
+    of the dialog or the panel begins with 。 or ） or ends with （."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "hidden")
+        await keys(pilot, "ctrl+g")  # the hidden step is shown on 申请
+        await keys(pilot, "ctrl+y")
+        await keys(pilot, "f3")
+        assert isinstance(app.screen, HiddenCoursesDialog)
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.right == size[0] and panel.region.height == size[1]
+        box = app.screen.query_one("#hidden-dialog")
+        assert box.region.right <= panel.region.x
+        drawn = rows_in(app, panel.region)
+        assert any("不显示的课程及原因" in row for row in drawn)  # the step, not the dialog
+        assert not badly_broken(rows_in(app, box.region))
+        assert not badly_broken(rows_in(app, panel.region))
+
+        app.notify(
+            "已打印：/tmp/credx-train-example/prints/学业成绩单-2018110101-20260401.pdf"
+            "，可在打印机上取件。这是一条很长的提示，用来检查提示框的位置。",
+            timeout=30,
+        )
+        await pilot.pause(0.3)
+        from textual.widgets._toast import Toast
+
+        toasts = list(app.screen.query(Toast))
+        assert toasts
+        for toast in toasts:
+            assert toast.region.right <= panel.region.x, toast.region
+            assert not badly_broken(rows_in(app, toast.region))
+
+        await keys(pilot, "escape")
+        assert isinstance(app.screen, ApplyScreen)
+        assert not badly_broken(rows_in(app, app.screen.query_one(WalkPanel).region))
+
+
+def test_chinese_lines_break_by_the_rules() -> None:
+    """Item 3: the line breaker keeps 。，）with the character before and （ with the
+    one after, breaks Chinese between characters, keeps Latin words whole."""
+    from credx_tui.widgets.linebreak import divide_line
+
+    def lines(text: str, width: int) -> list[str]:
+        cuts = [0, *divide_line(text, width), len(text)]
+        return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+    text = "二级学院审核通过后流程结束。回到学生成绩总表：高等数学(2-1) 显示为兑换，已获得学分随之变化。"
+    assert lines(text, 30)[-1] == "化。"
+    text = "选高等数学(2-1)（4 学分），只勾一门 2 学分的通识选修课，提交：对话框说明不满足兑换比例（R8），重新选择。"
+    broken = lines(text, 31)
+    assert all(not line.rstrip().endswith("（") for line in broken)
+    assert broken[0].startswith("选高等数学(2-1)（4 学分），只")  # not cut at the space
+    assert lines("不参与学分兑换（rules.excluded.military）", 20)[1].startswith("（rules")
+    assert lines("hello world this is a test", 10) == ["hello ", "world this ", "is a test"]
+    assert lines("averyveryverylongword", 10) == ["averyveryv", "erylongwor", "d"]
+    assert divide_line("abc", 0) == []
