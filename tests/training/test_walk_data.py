@@ -5,6 +5,7 @@ the skip-ahead actions are right on their own, and that the real store is untouc
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
@@ -132,3 +133,47 @@ def test_malformed_scenario_names_file_and_field(tmp_path: Path, text: str, word
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
     assert str(path) in str(exc.value) and words in str(exc.value)
+
+
+def test_skip_ahead_attaches_the_sample_screenshot(sandbox: Sandbox) -> None:
+    """Issue 15, item 4: the returned application's step says 补充成绩截图; skipping it
+    attaches the bundled sample screenshot under the scenario's name, through the
+    services, next to the one it had, and submits."""
+    from credx_tui.demo import DEMO_SCREENSHOT
+
+    sandbox.reset()
+    scenario = load_scenario(shipped_scenarios()[0].with_name("returned-resubmitted.toml"))
+    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk.index = [s.id for s in scenario.steps].index("correct")
+    before = walk.application("G0301")
+    assert before is not None and [a.filename for a in before.attachments] == ["成绩截图.png"]
+    walk.perform()
+    after = walk.application("G0301")
+    assert after is not None and after.status.value == "审核中"
+    names = [a.filename for a in after.attachments]
+    assert names == ["成绩截图.png", "补考成绩截图.png"]
+    added = after.attachments[1]
+    assert added.media_type == "image/png"
+    assert added.sha256 != after.attachments[0].sha256  # told apart by their digest
+    stored = sandbox.store.read_attachment(added.sha256)
+    from PIL import Image
+
+    with Image.open(io.BytesIO(stored)) as shown, Image.open(DEMO_SCREENSHOT) as sample:
+        assert shown.size == sample.size and shown.tobytes() == sample.tobytes()
+
+
+def test_attach_needs_a_save_and_a_file_name(tmp_path: Path) -> None:
+    head = (
+        "id='x'\ntitle_zh='a'\ntitle_en='a'\nstudent='1'\nreviewer='r'\n"
+        "[[steps]]\nid='one'\nprocedure='S4'\nscreen='apply'\ntitle_zh='a'\ntitle_en='a'\n"
+        "text_zh='a'\ntext_en='a'\n"
+    )
+    path = tmp_path / "s.toml"
+    for perform, words in [
+        ("{action='approve', target='G0101', attach='a.png'}", "perform.attach goes with"),
+        ("{action='apply', target='G0101', sources=['T1'], attach='../a.png'}", "perform.attach"),
+    ]:
+        path.write_text(head + f"perform={perform}\n", encoding="utf-8")
+        with pytest.raises(ScenarioError) as exc:
+            load_scenario(path)
+        assert words in str(exc.value)

@@ -560,3 +560,16 @@ def test_chinese_lines_break_by_the_rules() -> None:
     assert lines("hello world this is a test", 10) == ["hello ", "world this ", "is a test"]
     assert lines("averyveryverylongword", 10) == ["averyveryv", "erylongwor", "d"]
     assert divide_line("abc", 0) == []
+
+
+async def test_skipping_the_correction_attaches_the_screenshot(sandbox: Sandbox) -> None:
+    """Item 4: Ctrl+G on 修改并重新提交 attaches the sample screenshot; the reviewer's
+    screen that follows lists it."""
+    app = trainer(sandbox, "returned-resubmitted")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "correct")
+        await keys(pilot, "ctrl+g")
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        assert status_of(app, "G0301") == "审核中"
+        assert "补考成绩截图.png" in screen_text(app)
