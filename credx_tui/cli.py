@@ -16,7 +16,7 @@
                                                 authorized_keys (the store's owner)
     credx --ssh                                 sshd's ForceCommand: the SSH front door
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
-    credx train [--scenario FILE|ID] [--list] [--check FILE|ID] [--notes]
+    credx train [--scenario FILE|ID] [--large] [--list] [--check FILE|ID] [--notes]
                                                 trainer mode: a guided walk on a sandbox
 
 Errors are one clear line on stderr and a non-zero exit, never a traceback.  Textual
@@ -242,6 +242,14 @@ def _parser() -> argparse.ArgumentParser:
         "--fixture", nargs="+", metavar="PATH", help="import files for the sandbox (default: demo)"
     )
     train.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    train.add_argument(
+        "--large", action="store_true", help="start with the panel's large-text mode (Ctrl+K)"
+    )
+    train.add_argument(
+        "--notes",
+        action="store_true",
+        help="on a second terminal: follow this account's training and show the presenter notes",
+    )
     train.add_argument(
         "--check",
         metavar="FILE|ID",
@@ -943,6 +951,13 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     if args.check:
         return _train_check(args)
+    if args.notes:
+        from credx_tui.training.notes import follow
+
+        try:
+            return follow(sys.stdout, lang)
+        except KeyboardInterrupt:
+            return 0
     try:
         scenario, path = find_scenario(args.scenario)
         fixture = [Path(p) for p in args.fixture] if args.fixture else None
@@ -957,6 +972,7 @@ def _train(args: argparse.Namespace) -> int:
         training = Training(scenario, rules, fixture=fixture)
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
+    training.large_text = args.large
     try:
         settings = Settings(db=training.sandbox.root, rules=resolve_rules(args.rules), lang=lang)
         from credx_tui.training.ui import run_trainer

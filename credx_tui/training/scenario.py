@@ -114,6 +114,9 @@ class Step(_Strict):
     text_en: str = Field(min_length=1)
     expect: Expect = Expect()
     perform: Perform = Perform()
+    notes: str = ""
+    """Presenter notes: shown only by ``credx train --notes`` on a second terminal,
+    never on the screen the class sees (issue 15)."""
 
     @model_validator(mode="after")
     def _rule_ids(self) -> Step:

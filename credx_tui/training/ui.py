@@ -12,6 +12,7 @@ and the key echo.  Build it through the composition root,
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 import weakref
@@ -38,9 +39,11 @@ from credx_tui.localize import Localized
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import LoginResult, ServiceError, Services
 from credx_tui.settings import Settings
+from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
+from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy.models import ExchangeApplication, Role, Status
 
@@ -87,11 +90,33 @@ HIGHLIGHT = "walk-highlight"
 PANEL_WIDTHS = (28, 34, 42, 50)
 """The widths the panel can have, in cells (Ctrl+W steps through them)."""
 
+LARGE_WIDTH = 50
+"""The panel's least width in large-text mode (Ctrl+K)."""
+
 ECHO_KEYS = 8
 """How many of the last keys the key echo shows."""
 
-WALK_BINDINGS = ("walk_next", "walk_previous", "walk_skip", "walk_role", "walk_reset", "walk_echo")
+WALK_BINDINGS = (
+    "walk_next",
+    "walk_previous",
+    "walk_skip",
+    "walk_role",
+    "walk_reset",
+    "walk_large",
+    "walk_width",
+    "walk_echo",
+)
 """Binding ids of the trainer's keys, in the order the panel lists them."""
+
+
+def spaced(text: str, width: int) -> str:
+    """``text`` broken into lines of ``width`` cells with an empty line between
+    them: the large-text mode's double spacing."""
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        cuts = [0, *divide_line(paragraph, max(width, 8)), len(paragraph)]
+        lines += [paragraph[a:b].rstrip() for a, b in itertools.pairwise(cuts)]
+    return "\n\n".join(line for line in lines if line)
 
 
 @dataclass(frozen=True)
@@ -174,6 +199,24 @@ class TrainerApp(CredxApp):
             tooltip="培训：沙盒恢复到开始状态，回到第一步",
         ),
         Binding(
+            "ctrl+k",
+            "walk_large",
+            "大字",
+            id="walk_large",
+            priority=True,
+            show=False,
+            tooltip="培训：面板放大显示本步（投影用）",
+        ),
+        Binding(
+            "ctrl+w",
+            "walk_width",
+            "面板宽度",
+            id="walk_width",
+            priority=True,
+            show=False,
+            tooltip="培训：改变面板宽度",
+        ),
+        Binding(
             "ctrl+l",
             "walk_echo",
             "按键回显",
@@ -212,6 +255,10 @@ class TrainerApp(CredxApp):
         """How deep in :meth:`_rebuilding` (the trainer's keys rebuilding the stack)."""
         self._dressed: weakref.WeakSet[Screen] = weakref.WeakSet()
         """Screens that have their walk panel (composed or mounted)."""
+        self.large_text = training.large_text
+        """Large-text mode of the panel (Ctrl+K, ``credx train --large``)."""
+        self._published: dict[str, object] | None = None
+        """The walk's state last written for ``credx train --notes``."""
         self.panel_width_index: int | None = None
         """The trainer's choice of :data:`PANEL_WIDTHS` (None: by the terminal's width)."""
         self._logins: dict[str, LoginResult] = {}
@@ -306,12 +353,14 @@ class TrainerApp(CredxApp):
 
     def panel_width(self) -> int:
         """The panel's width in cells: 28 on a terminal narrower than 100 columns, 34
-        from 100 on (the projector), or the trainer's choice (Ctrl+W); never more than
-        half the terminal."""
+        from 100 on (the projector), or the trainer's choice (Ctrl+W); at least
+        :data:`LARGE_WIDTH` in large-text mode; never more than half the terminal."""
         if self.panel_width_index is None:
             width = PANEL_WIDTHS[0] if self.size.width < 100 else PANEL_WIDTHS[1]
         else:
             width = PANEL_WIDTHS[self.panel_width_index]
+        if self.large_text:
+            width = max(width, LARGE_WIDTH)
         return max(PANEL_WIDTHS[0], min(width, self.size.width // 2))
 
     def _size_panels(self) -> None:
@@ -408,6 +457,8 @@ class TrainerApp(CredxApp):
         text = step.text(lang)
         if step.highlight:
             text += "\n" + self.t("walk.highlight")
+        if self.large_text:
+            text = spaced(text, self.panel_width() - 4)
         labels = [f"{key_label(b.key)} {self.t(f'key.{b.id}')}" for b in self._trainer_bindings()]
         pairs = ["  ".join(labels[i : i + 2]) for i in range(0, len(labels), 2)]
         keys = "\n".join([*pairs, self.t("walk.keys.lang")])
@@ -432,6 +483,7 @@ class TrainerApp(CredxApp):
             keys=keys,
             echo=self.t("walk.echo", keys="  ".join(self.keys_pressed)),
             echo_on=self.echo_on,
+            large=self.large_text,
         )
 
     def _trainer_bindings(self) -> list[Binding]:
@@ -453,6 +505,19 @@ class TrainerApp(CredxApp):
             for panel in shown.query(WalkPanel):
                 panel.show(view)
         self._highlight(screen)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Write where the walk is for ``credx train --notes`` when it changed."""
+        state = walk_state(self.walk, self.lang)
+        if state == self._published:
+            return
+        try:
+            write_state(self.training.sandbox.folder, state)
+        except OSError as exc:  # the sandbox's disk: the walk goes on without notes
+            self.log.warning(f"presenter notes not written: {exc}")
+            return
+        self._published = state
 
     def _highlight(self, screen: Screen) -> None:
         for other in self.screen_stack:
@@ -552,6 +617,25 @@ class TrainerApp(CredxApp):
         self.last_reset_seconds = time.perf_counter() - began
         ms = round(self.last_reset_seconds * 1000)
         self._say(lambda lang: t("walk.reset.done", lang, ms=ms))
+
+    def action_walk_large(self) -> None:
+        """Ctrl+K: large-text mode: a wide panel with only the step, double-spaced
+        and bold, readable from the back of a room (a terminal has one font size:
+        the text cannot grow, the space around it can)."""
+        self.large_text = not self.large_text
+        self._size_panels()
+        self._say(lambda lang: t("walk.large.on" if self.large_text else "walk.large.off", lang))
+
+    def action_walk_width(self) -> None:
+        """Ctrl+W: the next panel width of :data:`PANEL_WIDTHS` (round)."""
+        now = self.panel_width()
+        wider = [i for i, w in enumerate(PANEL_WIDTHS) if w > now]
+        self.panel_width_index = wider[0] if wider else 0
+        if self.large_text and not wider:
+            self.large_text = False  # round again from the narrowest
+        self._size_panels()
+        width = self.panel_width()
+        self._say(lambda lang: t("walk.width.set", lang, width=width))
 
     def action_walk_echo(self) -> None:
         """Ctrl+L: show or hide the key echo."""
@@ -746,4 +830,8 @@ def run_trainer(settings: Settings, training: Training) -> int:
 
     app = make_app(settings, training.services, training=training)
     app.watch_terminal = True
-    return app.run() or 0
+    announce(training.sandbox.folder)  # credx train --notes follows this session
+    try:
+        return app.run() or 0
+    finally:
+        retract(training.sandbox.folder)

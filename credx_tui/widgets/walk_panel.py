@@ -34,6 +34,8 @@ class WalkView:
     keys: str = ""
     echo: str = ""
     echo_on: bool = True
+    large: bool = False
+    """Large-text mode: the step alone (title, text, state), bold and double-spaced."""
 
 
 class WalkPanel(Vertical):
@@ -115,4 +117,9 @@ class WalkPanel(Vertical):
         self.query_one("#walk-keys", Static).update(view.keys)
         echo = self.query_one("#walk-echo", Static)
         echo.update(view.echo)
-        echo.display = view.echo_on
+        echo.display = view.echo_on and not view.large
+        self.set_class(view.large, "-large")
+        for name in ("#walk-scenario", "#walk-role", "#walk-keys"):
+            self.query_one(name).display = not view.large
+        if view.large:
+            rules.display = False

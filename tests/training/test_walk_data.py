@@ -177,3 +177,61 @@ def test_attach_needs_a_save_and_a_file_name(tmp_path: Path) -> None:
         with pytest.raises(ScenarioError) as exc:
             load_scenario(path)
         assert words in str(exc.value)
+
+
+def test_the_notes_terminal_follows_the_walk(sandbox: Sandbox, tmp_path: Path, monkeypatch) -> None:
+    """`credx train --notes`: waits for a session, shows the current step's notes as
+    the walk moves, and says when the session has ended."""
+    import io
+    import tempfile
+
+    from credx_tui.training import notes
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sandbox.reset()
+    scenario = load_scenario(shipped_scenarios()[0].with_name("guide-example.toml"))
+    walk = Walk(scenario, Services(sandbox.store, RULES))
+    out = io.StringIO()
+    polls = iter(range(6))
+
+    def keep_going() -> bool:
+        n = next(polls, None)
+        if n == 1:  # the trainer starts
+            notes.announce(sandbox.folder)
+            notes.write_state(sandbox.folder, notes.walk_state(walk, "zh"))
+        elif n == 3:  # and walks on
+            walk.index = [s.id for s in scenario.steps].index("ratio")
+            notes.write_state(sandbox.folder, notes.walk_state(walk, "zh"))
+        elif n == 5:  # and quits
+            notes.retract(sandbox.folder)
+        return n is not None
+
+    assert notes.follow(out, "zh", interval=0, keep_going=keep_going) == 0
+    shown = out.getvalue()
+    assert shown.startswith("等待本机的 credx train 开始")
+    assert scenario.steps[0].notes in shown and "第 1/11 步  登录" in shown
+    ratio = next(s for s in scenario.steps if s.id == "ratio")
+    assert ratio.notes in shown and "下一步：申请高等数学(2-1)" in shown
+    assert shown.rstrip().endswith("培训已结束")
+    assert not notes.pointer_path().exists()
+
+
+def test_a_pointer_of_another_account_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    import io
+    import os
+    import tempfile
+
+    from credx_tui.training import notes
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    pointer = notes.pointer_path()
+    pointer.write_text('{"sandbox": "/"}', encoding="utf-8")
+    owner = pointer.stat().st_uid
+    other = tmp_path / f"credx-train-{owner + 1}.json"
+    pointer.rename(other)  # the file the other account's reader looks for ...
+    monkeypatch.setattr(os, "getuid", lambda: owner + 1)  # ... owned by someone else
+    assert notes.pointer_path() == other
+    out = io.StringIO()
+    polls = iter(range(2))
+    notes.follow(out, "en", interval=0, keep_going=lambda: next(polls, None) is not None)
+    assert out.getvalue().startswith("Waiting for credx train")

@@ -573,3 +573,85 @@ async def test_skipping_the_correction_attaches_the_screenshot(sandbox: Sandbox)
         assert isinstance(app.screen, ReviewDecisionScreen)
         assert status_of(app, "G0301") == "审核中"
         assert "补考成绩截图.png" in screen_text(app)
+
+
+# -- item 6: presenter support ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_large_text_and_panel_width_keys(sandbox: Sandbox, size: tuple[int, int]) -> None:
+    """Ctrl+K: the panel wide, the step alone, double-spaced and bold; Ctrl+W steps
+    the width round; the screen beside is laid out again for what is left."""
+    from credx_tui.training.ui import LARGE_WIDTH, PANEL_WIDTHS
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g")  # the transcript
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.width == 34
+        await keys(pilot, "ctrl+k")
+        await pilot.pause()
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.width == LARGE_WIDTH and panel.has_class("-large")
+        for hidden in ("#walk-scenario", "#walk-keys", "#walk-echo", "#walk-rules"):
+            assert not panel.query_one(hidden).display, hidden
+        text = str(panel.query_one("#walk-text", Static).render())
+        assert "\n\n" in text and "高等数学(2-1)" in text.replace("\n", "")
+        assert "大字模式：开" in panel_text(app)
+        header = next(r for r in left_of_panel(app) if "课程名称" in r)
+        assert "学分" in header and "成绩" in header  # laid out for the narrower width
+
+        await keys(pilot, "ctrl+k")  # off again
+        widths = []
+        for _ in PANEL_WIDTHS:
+            await keys(pilot, "ctrl+w")
+            await pilot.pause()
+            widths.append(app.screen.query_one(WalkPanel).region.width)
+        assert widths == [42, 50, 28, 34]
+        assert "面板宽度：34 列" in panel_text(app)
+        assert "^K 大字" in panel_text(app) and "^W 面板宽度" in panel_text(app)
+
+
+async def test_large_text_from_the_start(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "guide-example")
+    app.large_text = True  # what `credx train --large` sets through the session
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(WalkPanel).region.width == 50
+
+
+def test_train_large_flag_reaches_the_session(monkeypatch) -> None:
+    import credx_tui.training.ui as ui
+
+    seen = {}
+
+    def fake_run(settings: Settings, training: Training) -> int:
+        seen["large"] = training.large_text
+        return 0
+
+    monkeypatch.setattr(ui, "run_trainer", fake_run)
+    assert main(["train", "--large"]) == 0
+    assert seen == {"large": True}
+
+
+async def test_presenter_notes_reach_the_state_file_not_the_screen(sandbox: Sandbox) -> None:
+    """The step's notes are written for `credx train --notes`, never shown to the class."""
+    import json
+
+    from credx_tui.training.notes import STATE_FILE
+
+    app = trainer(sandbox, "guide-example")
+    notes = app.walk.scenario.steps[0].notes
+    assert notes
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["n"] == 1 and state["notes"] == notes
+        assert notes not in panel_text(app) and notes not in screen_text(app)
+        await keys(pilot, "ctrl+g")
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["n"] == 2 and state["notes"] == "" and state["next"] == "打印选项"
+        await keys(pilot, "f2")
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["lang"] == "en" and state["title"] == "Check the transcript"
