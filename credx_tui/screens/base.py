@@ -41,10 +41,8 @@ class CredxScreen(Localized, Screen):
     def on_screen_resume(self) -> None:
         # Another terminal (a reviewer, the same student elsewhere) may have changed
         # the store while this screen was covered: read it again.  Not after a logout:
-        # a screen passed on the way back to the login has no one to read for, and one
-        # covered again before this resume was handled (the trainer's keys rebuild the
-        # stack in one go) reads when it is uncovered for real.
-        if self.credx.actor is not None and self.is_current:
+        # a screen passed on the way back to the login has no one to read for.
+        if self.credx.actor is not None:
             self.reload()
 
     def reload(self) -> None:

@@ -782,8 +782,8 @@ class TrainerApp(CredxApp):
             closing = [self.pop_screen() for _ in range(len(self.screen_stack) - 2 - keep)]
             for awaited in closing:
                 await awaited  # gone, before a screen of the same id comes back
-            # Opened before any is awaited: a screen passed on the way is covered again
-            # before it handles its mount or resume and reads nothing for nobody.
+            # Opened one after another before any is awaited: their composing and
+            # loading overlap, and (in the batch) only the last is painted.
             opening = [self.push_screen(shown.build()) for shown in plan[keep:]]
             for awaited in opening:
                 await awaited
