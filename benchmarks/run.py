@@ -338,6 +338,10 @@ def main() -> None:
     upload_to_visible()  # issue 10: a 2 MB screenshot through credx serve to the TUI
     live.report()  # issue 13: change-to-screen latency of the live screens
 
+    from benchmarks.trainer import measure as trainer_keys
+
+    trainer_keys()  # Ctrl+G / Ctrl+T settle time and flashing frames (issue 15)
+
 
 def preview_render(repeats: int = 10) -> None:
     """A 1920x1080 PNG screenshot drawn by the attachment preview at 120x40 in

@@ -46,7 +46,7 @@ from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
-from credx_tui.widgets import glyphs
+from credx_tui.widgets import glyphs, linebreak
 from policy.models import Role
 from policy.rules import Rules
 
@@ -78,6 +78,7 @@ def _safe_header_mount(header: Header, _: events.Mount) -> None:
 
 Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
 glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
+linebreak.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)

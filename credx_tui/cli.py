@@ -16,7 +16,8 @@
                                                 authorized_keys (the store's owner)
     credx --ssh                                 sshd's ForceCommand: the SSH front door
     credx serve [--host H] [--port N]           the app in a browser (loopback; see README)
-    credx train [--scenario FILE|ID] [--list]   trainer mode: a guided walk on a sandbox
+    credx train [--scenario FILE|ID] [--large] [--list] [--check FILE|ID] [--notes]
+                                                trainer mode: a guided walk on a sandbox
 
 Errors are one clear line on stderr and a non-zero exit, never a traceback.  Textual
 is imported only when the app starts, so the shell tools stay fast.
@@ -246,6 +247,19 @@ def _parser() -> argparse.ArgumentParser:
         "--fixture", nargs="+", metavar="PATH", help="import files for the sandbox (default: demo)"
     )
     train.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    train.add_argument(
+        "--large", action="store_true", help="start with the panel's large-text mode (Ctrl+K)"
+    )
+    train.add_argument(
+        "--notes",
+        action="store_true",
+        help="on a second terminal: follow this account's training and show the presenter notes",
+    )
+    train.add_argument(
+        "--check",
+        metavar="FILE|ID",
+        help="check a scenario against its fixture and name each problem (exit 1 if any)",
+    )
     train.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
     printing = sub.add_parser("print", parents=[common], help="print a document to a PDF file")
@@ -1028,6 +1042,15 @@ def _train(args: argparse.Namespace) -> int:
             scenario = load_scenario(path)
             print(f"{scenario.id}\t{scenario.title(lang)}")
         return 0
+    if args.check:
+        return _train_check(args)
+    if args.notes:
+        from credx_tui.training.notes import follow
+
+        try:
+            return follow(sys.stdout, lang)
+        except KeyboardInterrupt:
+            return 0
     try:
         scenario, path = find_scenario(args.scenario)
         fixture = [Path(p) for p in args.fixture] if args.fixture else None
@@ -1042,6 +1065,7 @@ def _train(args: argparse.Namespace) -> int:
         training = Training(scenario, rules, fixture=fixture)
     except ImportFailed as exc:
         raise CliError(str(exc)) from None
+    training.large_text = args.large
     try:
         from credx_tui.doors import runs_as_the_person
 
@@ -1056,6 +1080,34 @@ def _train(args: argparse.Namespace) -> int:
         return run_trainer(settings, training)
     finally:
         training.close()
+
+
+def _train_check(args: argparse.Namespace) -> int:
+    """``credx train --check FILE``: every problem of a scenario, one a line, with
+    its step and field; exit 0 when there is none, 1 when there is (2: usage)."""
+    from credx_tui.importing import ImportFailed
+    from credx_tui.training.check import check_file
+    from credx_tui.training.scenario import ScenarioError
+    from credx_tui.training.session import find_scenario
+
+    try:
+        _, path = find_scenario(args.check)
+        fixture = [Path(p) for p in args.fixture] if args.fixture else None
+        missing = [str(p) for p in fixture or [] if not p.exists()]
+        if missing:
+            raise CliError(f"no such file: {', '.join(missing)}")
+        problems = check_file(path, _rules(args), fixture)
+    except ScenarioError as exc:
+        raise CliError(str(exc)) from None
+    except ImportFailed as exc:
+        raise CliError(f"{path}: the fixture does not import: {exc}") from None
+    if not problems:
+        print(f"{path}: the scenario checks out against its fixture")
+        return 0
+    print(f"{path}: {len(problems)} problem(s) in the scenario:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _run_app(args: argparse.Namespace) -> int:

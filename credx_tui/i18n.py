@@ -974,6 +974,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "此处无法切换到培训模式，请在终端运行 credx train",
         "Trainer mode cannot start here; run credx train in a terminal",
     ),
+    # -- trn15: presenter support (large text, panel width, notes) -------------------
+    "key.walk_large": ("大字", "Large text"),
+    "key.walk_large.tip": (
+        "培训：面板放大显示本步（投影用）",
+        "Training: the panel shows the step large (for a projector)",
+    ),
+    "key.walk_width": ("面板宽度", "Panel width"),
+    "key.walk_width.tip": ("培训：改变面板宽度", "Training: change the panel's width"),
+    "cmd.walk_large": ("培训：大字模式", "Training: large text"),
+    "cmd.walk_width": ("培训：面板宽度", "Training: panel width"),
+    "walk.width.set": ("面板宽度：{width} 列", "Panel width: {width} columns"),
+    "walk.large.on": ("大字模式：开", "Large text: on"),
+    "walk.large.off": ("大字模式：关", "Large text: off"),
+    "notes.title": ("讲者备注  {scenario}", "Presenter notes  {scenario}"),
+    "notes.none": ("（本步没有备注）", "(no notes for this step)"),
+    "notes.next": ("下一步：{title}", "Next: {title}"),
+    "notes.last": ("这是最后一步", "This is the last step"),
+    "notes.waiting": (
+        "等待本机的 credx train 开始（按 Ctrl+C 退出）",
+        "Waiting for credx train on this machine (Ctrl+C leaves)",
+    ),
+    "notes.ended": ("培训已结束", "The training session has ended"),
     # -- the college at a glance (issue 12): credx stats and the 教务处 desk -----------
     "stats.counts": ("各学院申请数（按审核状态）", "Applications by college and status"),
     "stats.times": ("提交到审核的天数", "Days from submission to decision"),

@@ -26,6 +26,17 @@ from credx_tui.services.live import Interest, student_interest
 from policy.dossier import Dossier
 
 
+class _Sheet(VerticalScroll):
+    """The scroll area of the transcript.  A side panel (trainer mode) makes it
+    narrower than the screen without resizing the screen, so it tells the screen
+    when its own width is known or changed (Resize does not bubble)."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TranscriptScreen):
+            screen.draw_sheet()
+
+
 class TranscriptScreen(LiveScreen, CredxScreen):
     """信息查询 -> 学生成绩总表打印."""
 
@@ -49,7 +60,7 @@ class TranscriptScreen(LiveScreen, CredxScreen):
     def compose(self) -> ComposeResult:
         yield Header(icon="")
         yield Static(self.t("transcript.title"), classes="page-title")
-        with VerticalScroll(id="transcript-scroll"):
+        with _Sheet(id="transcript-scroll"):
             yield Static("", id="transcript-text", markup=False)
         yield Static("", id="transcript-printed", markup=False)
         yield Footer()
@@ -62,10 +73,9 @@ class TranscriptScreen(LiveScreen, CredxScreen):
     def after_recompose(self) -> None:
         self._draw()
 
-    def on_resize(self) -> None:
-        # After the refresh, so the scroll area (narrower when a side panel is docked,
-        # as in trainer mode) has its new size.
-        self.call_after_refresh(self._draw)
+    def draw_sheet(self) -> None:
+        """Lay the transcript out again for the scroll area's width (issue 15)."""
+        self._draw()
 
     def reload(self) -> None:
         try:
@@ -98,7 +108,9 @@ class TranscriptScreen(LiveScreen, CredxScreen):
         if self.dossier is None or not self.is_mounted:
             return
         scroll_width = self.query_one("#transcript-scroll").size.width
-        width = max(40, (scroll_width or self.size.width) - 4)  # padding and the scrollbar
+        if not scroll_width:
+            return  # not laid out yet: the scroll area's first Resize draws it
+        width = max(40, scroll_width - 4)  # padding and the scrollbar
         lines = transcript_lines(
             self.dossier,
             self.services.rules,

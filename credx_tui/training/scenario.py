@@ -63,13 +63,22 @@ class Perform(_Strict):
 
     ``save``, ``submit`` and ``apply`` (save, then submit) act as the scenario's student,
     ``approve`` and ``return`` as its reviewer; ``open`` shows ``screen`` as the step's
-    role (logging that account in); ``none`` does nothing."""
+    role (logging that account in); ``none`` does nothing.
+
+    ``save`` and ``apply`` keep the application's attachments; an application without
+    one gets the bundled sample grade screenshot (S4 asks for one).  ``attach`` names
+    a file under which that sample is attached in addition (a returned application
+    "补充成绩截图", issue 15): the student's step done through the services, upload
+    check included."""
 
     action: Literal["none", "open", "save", "submit", "apply", "approve", "return"] = "none"
     screen: Screen | None = None
     target: str | None = None
     sources: list[str] = Field(default_factory=list)
     reason: str = ""
+    attach: str = Field(default="", pattern=r"^([^/\\\x00]+\.(png|jpg|jpeg|pdf))?$")
+    """File name (PNG, JPEG or PDF, no folder) under which the bundled sample
+    screenshot is attached; empty: none."""
 
     @model_validator(mode="after")
     def _complete(self) -> Perform:
@@ -81,6 +90,8 @@ class Perform(_Strict):
             raise ValueError(f"perform.action = {self.action!r} needs perform.sources")
         if self.action == "return" and not self.reason.strip():
             raise ValueError("perform.action = 'return' needs perform.reason (R11)")
+        if self.attach and self.action not in ("save", "apply"):
+            raise ValueError("perform.attach goes with perform.action = 'save' or 'apply'")
         return self
 
 
@@ -103,6 +114,9 @@ class Step(_Strict):
     text_en: str = Field(min_length=1)
     expect: Expect = Expect()
     perform: Perform = Perform()
+    notes: str = ""
+    """Presenter notes: shown only by ``credx train --notes`` on a second terminal,
+    never on the screen the class sees (issue 15)."""
 
     @model_validator(mode="after")
     def _rule_ids(self) -> Step:

@@ -70,6 +70,8 @@ class Training:
         """The use cases on the sandbox."""
         self.walk = Walk(scenario, self.services)
         """Where the class is in the scenario."""
+        self.large_text = False
+        """Start with the panel's large-text mode on (``credx train --large``)."""
 
     @property
     def scenario(self) -> Scenario:

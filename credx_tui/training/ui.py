@@ -11,14 +11,19 @@ and the key echo.  Build it through the composition root,
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import threading
 import time
+import weakref
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events, on
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -30,12 +35,15 @@ from textual.widgets import Input
 
 from credx_tui.app import CredxApp
 from credx_tui.i18n import t
+from credx_tui.localize import Localized
 from credx_tui.screens.base import CredxScreen
-from credx_tui.services import ServiceError, Services
+from credx_tui.services import LoginResult, ServiceError, Services
 from credx_tui.settings import Settings
+from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
+from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy.models import ExchangeApplication, Role, Status
 
@@ -79,11 +87,45 @@ STUDENT_SIDE = ("portal", "transcript", "exchange", "trail")
 HIGHLIGHT = "walk-highlight"
 """CSS class of the widget the current step names."""
 
+PANEL_WIDTHS = (28, 34, 42, 50)
+"""The widths the panel can have, in cells (Ctrl+W steps through them)."""
+
+LARGE_WIDTH = 50
+"""The panel's least width in large-text mode (Ctrl+K)."""
+
 ECHO_KEYS = 8
 """How many of the last keys the key echo shows."""
 
-WALK_BINDINGS = ("walk_next", "walk_previous", "walk_skip", "walk_role", "walk_reset", "walk_echo")
+WALK_BINDINGS = (
+    "walk_next",
+    "walk_previous",
+    "walk_skip",
+    "walk_role",
+    "walk_reset",
+    "walk_large",
+    "walk_width",
+    "walk_echo",
+)
 """Binding ids of the trainer's keys, in the order the panel lists them."""
+
+
+def spaced(text: str, width: int) -> str:
+    """``text`` broken into lines of ``width`` cells with an empty line between
+    them: the large-text mode's double spacing."""
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        cuts = [0, *divide_line(paragraph, max(width, 8)), len(paragraph)]
+        lines += [paragraph[a:b].rstrip() for a, b in itertools.pairwise(cuts)]
+    return "\n\n".join(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One screen of the stack the trainer's keys build: the key under which an open
+    screen may be kept (None: always built anew), and how to build it."""
+
+    key: tuple[str, ...] | None
+    build: Callable[[], Screen]
 
 
 def key_label(key: str) -> str:
@@ -157,6 +199,24 @@ class TrainerApp(CredxApp):
             tooltip="培训：沙盒恢复到开始状态，回到第一步",
         ),
         Binding(
+            "ctrl+k",
+            "walk_large",
+            "大字",
+            id="walk_large",
+            priority=True,
+            show=False,
+            tooltip="培训：面板放大显示本步（投影用）",
+        ),
+        Binding(
+            "ctrl+w",
+            "walk_width",
+            "面板宽度",
+            id="walk_width",
+            priority=True,
+            show=False,
+            tooltip="培训：改变面板宽度",
+        ),
+        Binding(
             "ctrl+l",
             "walk_echo",
             "按键回显",
@@ -191,6 +251,18 @@ class TrainerApp(CredxApp):
         self.last_reset_seconds: float | None = None
         """How long the last reset took."""
         self.register_theme(PROJECTOR_THEME)
+        self._rebuild_depth = 0
+        """How deep in :meth:`_rebuilding` (the trainer's keys rebuilding the stack)."""
+        self._dressed: weakref.WeakSet[Screen] = weakref.WeakSet()
+        """Screens that have their walk panel (composed or mounted)."""
+        self.large_text = training.large_text
+        """Large-text mode of the panel (Ctrl+K, ``credx train --large``)."""
+        self._published: dict[str, object] | None = None
+        """The walk's state last written for ``credx train --notes``."""
+        self.panel_width_index: int | None = None
+        """The trainer's choice of :data:`PANEL_WIDTHS` (None: by the terminal's width)."""
+        self._logins: dict[str, LoginResult] = {}
+        """The scenario's accounts signed in by the trainer's keys since the last reset."""
 
     @property
     def walk(self) -> Walk:
@@ -201,12 +273,30 @@ class TrainerApp(CredxApp):
 
     def on_mount(self) -> None:
         # CredxApp.on_mount runs after this one (Textual calls each class's handler)
-        # and pushes the login screen, which the signal below already sees.
+        # and pushes the login screen, dressed by push_screen below.
         self.theme = PROJECTOR_THEME.name
         self.sub_title = self.t("walk.sandbox")
         self.screen_change_signal.subscribe(self, self._screen_changed)
-        # The panel follows the store's changes (issue 13, item 3) instead of polling
-        # it every half second: CredxApp's watcher sees the sandbox's writes.
+        # No timer reading the store: the sandbox says when it was written (only this
+        # process writes it), and the screens and dialogs come by the signal above.
+        self.training.sandbox.store.on_write = self._store_written
+        # CredxApp's watcher (issue 13, item 3) also reports the sandbox's changes, a
+        # reset included: on_store_changed below.
+
+    def on_unmount(self) -> None:
+        if self.training.sandbox.store.on_write == self._store_written:
+            self.training.sandbox.store.on_write = None
+
+    def _store_written(self) -> None:
+        """The sandbox was written (by a screen, a worker or a skip): redraw the panel
+        once the write's caller is done."""
+        if not self.is_running:
+            return
+        if self._thread_id == threading.get_ident():
+            self.call_later(self.refresh_walk)
+        else:
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.call_from_thread(self.call_later, self.refresh_walk)
 
     def on_store_changed(self) -> None:
         """The sandbox changed (a step done through a screen, Ctrl+G, a reset): is the
@@ -228,7 +318,12 @@ class TrainerApp(CredxApp):
     # -- following the screens ------------------------------------------------------
 
     def _screen_changed(self, screen: Screen) -> None:
-        """A screen was pushed, popped or switched: tell the walk, dress the screen."""
+        """A screen was pushed, popped or switched: tell the walk.
+
+        Textual delivers this a moment later; a screen that is no longer the one
+        showing by then was only passed on the way (an unwind, a reset), and the
+        screens the trainer's own keys open on the way do not count as visits
+        (Ctrl+O left step 1 marked done by the portal it closed)."""
         from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
         from credx_tui.dialogs.print_options import PrintDialog
         from credx_tui.dialogs.ratio import RatioDialog
@@ -241,27 +336,54 @@ class TrainerApp(CredxApp):
         dialog = next((name for kind, name in dialogs.items() if isinstance(screen, kind)), None)
         if dialog is not None:
             self.walk.dialogs_seen.add(dialog)
-        elif screen.id in SCREEN_NAMES:
+        elif screen.id in SCREEN_NAMES and screen is self.screen and not self._rebuild_depth:
             self.walk.screen = SCREEN_NAMES[screen.id]
             self.walk.screens_seen.add(self.walk.screen)
-        if isinstance(screen, CredxScreen):
+        self.refresh_walk()
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+        """Push ``screen`` with the walk panel composed into it (issue 15): the screen's
+        first layout is already for the width beside the panel.  Dialogs get the panel
+        too, so they are laid out beside it (the F3 list, the R8 dialog and the toasts
+        never cover the walk) and it stays readable, not dimmed, while they are open."""
+        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        if isinstance(screen, Localized):  # credx's screens and dialogs, not Textual's
             self._dress(screen)
-        self.refresh_walk()
+        return result
 
-    def _dress(self, screen: Screen, tries: int = 50) -> None:
-        """Mount the panel in ``screen`` once it is mounted itself."""
-        if screen not in self.screen_stack:
+    def _dress(self, screen: Screen) -> None:
+        """Give ``screen`` its panel: composed with it when it is not mounted yet (it
+        was just pushed, Textual composes it when this handler yields), else mounted."""
+        if screen in self._dressed:
             return
-        if not screen.is_mounted:
-            if tries:
-                self.set_timer(0.02, partial(self._dress, screen, tries - 1))
-            return
-        if not screen.query(WalkPanel):
-            screen.mount(WalkPanel())
+        self._dressed.add(screen)
+        panel = WalkPanel(self.walk_view(), self.panel_width())
+        if screen.is_mounted:
+            screen.mount(panel)
+        else:
+            screen.compose_add_child(panel)
 
-    @on(WalkPanel.Ready)
-    def _panel_ready(self) -> None:
-        self.refresh_walk()
+    def panel_width(self) -> int:
+        """The panel's width in cells: 28 on a terminal narrower than 100 columns, 34
+        from 100 on (the projector), or the trainer's choice (Ctrl+W); at least
+        :data:`LARGE_WIDTH` in large-text mode; never more than half the terminal."""
+        if self.panel_width_index is None:
+            width = PANEL_WIDTHS[0] if self.size.width < 100 else PANEL_WIDTHS[1]
+        else:
+            width = PANEL_WIDTHS[self.panel_width_index]
+        if self.large_text:
+            width = max(width, LARGE_WIDTH)
+        return max(PANEL_WIDTHS[0], min(width, self.size.width // 2))
+
+    def _size_panels(self) -> None:
+        """Give every panel the width :meth:`panel_width` says."""
+        width = self.panel_width()
+        for screen in self.screen_stack:
+            for panel in screen.query(WalkPanel):
+                panel.set_width(width)
+
+    def on_resize(self) -> None:
+        self._size_panels()
 
     def _walk_screen(self) -> CredxScreen | None:
         """The topmost credx screen (under a dialog, when one is open)."""
@@ -347,6 +469,8 @@ class TrainerApp(CredxApp):
         text = step.text(lang)
         if step.highlight:
             text += "\n" + self.t("walk.highlight")
+        if self.large_text:
+            text = spaced(text, self.panel_width() - 4)
         labels = [f"{key_label(b.key)} {self.t(f'key.{b.id}')}" for b in self._trainer_bindings()]
         pairs = ["  ".join(labels[i : i + 2]) for i in range(0, len(labels), 2)]
         keys = "\n".join([*pairs, self.t("walk.keys.lang")])
@@ -371,6 +495,7 @@ class TrainerApp(CredxApp):
             keys=keys,
             echo=self.t("walk.echo", keys="  ".join(self.keys_pressed)),
             echo_on=self.echo_on,
+            large=self.large_text,
         )
 
     def _trainer_bindings(self) -> list[Binding]:
@@ -382,13 +507,29 @@ class TrainerApp(CredxApp):
         return [found[i] for i in WALK_BINDINGS if i in found]
 
     def refresh_walk(self) -> None:
-        """Draw the panel of the screen showing and highlight the step's widget."""
+        """Draw the panel of the screen showing (and of the credx screen under a
+        dialog) and highlight the step's widget."""
         screen = self._walk_screen()
         if screen is None or not screen.is_mounted:
             return
-        for panel in screen.query(WalkPanel):
-            panel.show(self.walk_view())
+        view = self.walk_view()
+        for shown in {screen, self.screen}:
+            for panel in shown.query(WalkPanel):
+                panel.show(view)
         self._highlight(screen)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Write where the walk is for ``credx train --notes`` when it changed."""
+        state = walk_state(self.walk, self.lang)
+        if state == self._published:
+            return
+        try:
+            write_state(self.training.sandbox.folder, state)
+        except OSError as exc:  # the sandbox's disk: the walk goes on without notes
+            self.log.warning(f"presenter notes not written: {exc}")
+            return
+        self._published = state
 
     def _highlight(self, screen: Screen) -> None:
         for other in self.screen_stack:
@@ -476,6 +617,7 @@ class TrainerApp(CredxApp):
         began = time.perf_counter()
         await self._unwind()
         self.training.reset()
+        self._logins.clear()
         self.actor = None
         self.last_seen = None
         self.walk.screen = "login"
@@ -488,6 +630,25 @@ class TrainerApp(CredxApp):
         ms = round(self.last_reset_seconds * 1000)
         self._say(lambda lang: t("walk.reset.done", lang, ms=ms))
 
+    def action_walk_large(self) -> None:
+        """Ctrl+K: large-text mode: a wide panel with only the step, double-spaced
+        and bold, readable from the back of a room (a terminal has one font size:
+        the text cannot grow, the space around it can)."""
+        self.large_text = not self.large_text
+        self._size_panels()
+        self._say(lambda lang: t("walk.large.on" if self.large_text else "walk.large.off", lang))
+
+    def action_walk_width(self) -> None:
+        """Ctrl+W: the next panel width of :data:`PANEL_WIDTHS` (round)."""
+        now = self.panel_width()
+        wider = [i for i, w in enumerate(PANEL_WIDTHS) if w > now]
+        self.panel_width_index = wider[0] if wider else 0
+        if self.large_text and not wider:
+            self.large_text = False  # round again from the narrowest
+        self._size_panels()
+        width = self.panel_width()
+        self._say(lambda lang: t("walk.width.set", lang, width=width))
+
     def action_walk_echo(self) -> None:
         """Ctrl+L: show or hide the key echo."""
         self.echo_on = not self.echo_on
@@ -498,6 +659,7 @@ class TrainerApp(CredxApp):
         """Walk another scenario, on a fresh sandbox."""
         await self._unwind()
         self.training.switch(scenario)
+        self._logins.clear()
         self.actor = None
         self.last_seen = None
         self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
@@ -526,13 +688,28 @@ class TrainerApp(CredxApp):
         return apps[0] if apps else None
 
     async def _unwind(self) -> None:
-        """Back to the login screen (the one under every other)."""
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
+        """Back to the login screen (the one under every other), signed out, in one
+        frame: the screens passed on the way are neither painted nor read again."""
+        self.actor = None  # a screen uncovered on the way has no one to read for
+        with self._rebuilding():
+            while len(self.screen_stack) > 2:
+                await self.pop_screen()
 
-    async def show_as(self, screen: str, role: str) -> bool:
-        """Show ``screen`` as the scenario's student or reviewer, signed in on the
-        sandbox, with the application of the walk; False when the login was refused."""
+    @contextlib.contextmanager
+    def _rebuilding(self) -> Iterator[None]:
+        """While the trainer's keys rebuild the screen stack: nothing is painted (no
+        flash of the screens passed), and the screens passed do not count as the
+        trainer's own visits (:meth:`_screen_changed`)."""
+        self._rebuild_depth += 1
+        try:
+            with self.batch_update():
+                yield
+        finally:
+            self._rebuild_depth -= 1
+
+    def _stack_plan(self, screen: str, role: str, app: ExchangeApplication | None) -> list[Shown]:
+        """The screens over the login screen that show ``screen`` as ``role``, each
+        with the key under which an open one may be kept (None: always built anew)."""
         from credx_tui.screens.apply import ApplyScreen
         from credx_tui.screens.exchange import ExchangeScreen
         from credx_tui.screens.portal import PortalScreen
@@ -541,27 +718,21 @@ class TrainerApp(CredxApp):
         from credx_tui.screens.trail import TrailScreen
         from credx_tui.screens.transcript import TranscriptScreen
 
-        await self._unwind()
-        self.actor = None
         if screen == "login":
-            return True
-        try:
-            result = self.services.login(self._account(role), self.walk.scenario.password)
-        except ServiceError as exc:
-            self._refused(exc)
-            return False
-        self.actor, self.last_seen = result.actor, result.last_seen
-        app = self.focus_application()
-        if result.actor.role != Role.STUDENT:
-            await self.push_screen(ReviewQueueScreen())
+            return []
+        if role == "reviewer":
+            plan = [Shown(("review-queue",), ReviewQueueScreen)]
             if screen == "review_decision" and app is not None and app.status != Status.DRAFT:
-                await self.push_screen(ReviewDecisionScreen([app.id], 0))
-            return True
-        await self.push_screen(PortalScreen())
+                app_id = app.id
+                plan.append(
+                    Shown(("review-decision", app_id), lambda: ReviewDecisionScreen([app_id], 0))
+                )
+            return plan
+        plan = [Shown(("portal",), PortalScreen)]
         if screen == "transcript":
-            await self.push_screen(TranscriptScreen())
+            plan.append(Shown(("transcript",), TranscriptScreen))
         elif screen in ("exchange", "apply", "trail"):
-            await self.push_screen(ExchangeScreen())
+            plan.append(Shown(("exchange",), ExchangeScreen))
             if screen == "apply":
                 target = self.walk.step.expect.target or self.walk.step.perform.target
                 editable = (
@@ -571,9 +742,71 @@ class TrainerApp(CredxApp):
                     and app.status in (Status.DRAFT, Status.RETURNED)
                     else None
                 )
-                await self.push_screen(ApplyScreen(editable))
+                plan.append(Shown(None, lambda: ApplyScreen(editable)))
             elif screen == "trail" and app is not None:
-                await self.push_screen(TrailScreen(app.id))
+                app_id = app.id
+                plan.append(Shown(("trail", app_id), lambda: TrailScreen(app_id)))
+        return plan
+
+    @staticmethod
+    def _shown_key(screen: Screen) -> tuple[str, ...] | None:
+        """The key of an open screen, as :meth:`_stack_plan` names them."""
+        if screen.id in ("portal", "transcript", "exchange", "review-queue"):
+            return (screen.id,)
+        if screen.id in ("trail", "review-decision"):
+            return (screen.id, str(getattr(screen, "application_id", "")))
+        return None  # the 申请 form (what is typed there is not the walk's) and dialogs
+
+    async def show_as(self, screen: str, role: str) -> bool:
+        """Show ``screen`` as the scenario's student or reviewer, signed in on the
+        sandbox, with the application of the walk; False when the login was refused.
+
+        Quick and in one frame (issue 15): the screens already open for the same
+        person are kept (only those above them are closed and the rest opened), the
+        login is not repeated for the person already signed in, and nothing is painted
+        until the last screen is there with its panel."""
+        account = self._account(role)
+        with self._rebuilding():
+            if screen == "login" or self.actor is None or self.actor.username != account:
+                await self._unwind()
+                if screen == "login":
+                    return True
+                result = self._logins.get(account)
+                if result is None:
+                    try:
+                        result = self.services.login(account, self.walk.scenario.password)
+                    except ServiceError as exc:
+                        self._refused(exc)
+                        return False
+                    # One password check per account and sandbox: a role switch then
+                    # takes no scrypt hash (about 0.1 s each).
+                    self._logins[account] = result
+                self.actor, self.last_seen = result.actor, result.last_seen
+            plan = self._stack_plan(screen, role, self.focus_application())
+            opened = self.screen_stack[2:]
+            keep = 0
+            while (
+                keep < min(len(plan), len(opened))
+                and plan[keep].key is not None
+                and plan[keep].key == self._shown_key(opened[keep])
+            ):
+                keep += 1
+            closing = [self.pop_screen() for _ in range(len(self.screen_stack) - 2 - keep)]
+            for awaited in closing:
+                await awaited  # gone, before a screen of the same id comes back
+            # Opened one after another before any is awaited: their composing and
+            # loading overlap, and (in the batch) only the last is painted.
+            opening = [self.push_screen(shown.build()) for shown in plan[keep:]]
+            for awaited in opening:
+                await awaited
+            top = self.screen
+            if not closing and not opening and isinstance(top, CredxScreen):
+                top.reload()  # kept as it was, uncovered by nothing: the data may have changed
+            name = SCREEN_NAMES.get(top.id or "")
+            if name is not None:
+                self.walk.screen = name
+                self.walk.screens_seen.add(name)
+        self.refresh_walk()
         return True
 
     # -- language and commands --------------------------------------------------------
@@ -581,11 +814,7 @@ class TrainerApp(CredxApp):
     async def watch_lang(self, lang: str) -> None:
         await super().watch_lang(lang)
         self.sub_title = t("walk.sandbox", lang)
-        # Screens recompose on a language switch, which takes the panel away.
-        for screen in self.screen_stack:
-            if isinstance(screen, CredxScreen):
-                self._dress(screen)
-        self.refresh_walk()
+        self.refresh_walk()  # the panel is a system widget: the screens' recompose keeps it
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The trainer's commands first, then the app's."""
@@ -613,4 +842,8 @@ def run_trainer(settings: Settings, training: Training) -> int:
 
     app = make_app(settings, training.services, training=training)
     app.watch_terminal = True
-    return app.run() or 0
+    announce(training.sandbox.folder)  # credx train --notes follows this session
+    try:
+        return app.run() or 0
+    finally:
+        retract(training.sandbox.folder)

@@ -7,12 +7,16 @@ what the store holds."""
 
 from __future__ import annotations
 
+import struct
+import tempfile
+import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.services import Actor, NotFound, Services
 from credx_tui.training.scenario import Scenario, Step
-from policy.models import ExchangeApplication, SourceKind, SourceRef, Status
+from policy.models import Attachment, ExchangeApplication, SourceKind, SourceRef, Status
 
 
 @dataclass
@@ -113,6 +117,8 @@ class Walk:
                 if editable and existing is not None and existing.attachments
                 else [self.services.attach(student, DEMO_SCREENSHOT)]
             )
+            if act.attach and not any(a.filename == act.attach for a in shots):
+                shots.append(self._attach_sample(student, act.attach))
             saved = self.services.save(
                 student, target, sources, application_id=app_id, attachments=shots
             )
@@ -128,6 +134,18 @@ class Walk:
             self.reviewer(), app.id, act.reason, expected_revision=app.revision
         )
 
+    def _attach_sample(self, student: Actor, filename: str) -> Attachment:
+        """The bundled sample screenshot, attached as ``filename`` through the
+        services (the same content and size checks as a student's own file).
+
+        The picture is the sample's, marked with the file name in a PNG text chunk:
+        attachments are told apart by their SHA-256 (the reviewer's list, the store),
+        so a second file must not be the first one's bytes again."""
+        with tempfile.TemporaryDirectory(prefix="credx-train-attach-") as folder:
+            copy = Path(folder) / filename
+            copy.write_bytes(marked_png(DEMO_SCREENSHOT.read_bytes(), filename))
+            return self.services.attach(student, copy)
+
     def _source(
         self, student: Actor, target: str, ref: str, application_id: str | None
     ) -> SourceRef:
@@ -135,3 +153,18 @@ class Walk:
             if option.ref.ref == ref:
                 return option.ref
         return SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=ref)
+
+
+def marked_png(png: bytes, note: str) -> bytes:
+    """``png`` with a ``tEXt`` chunk (keyword ``Comment``) carrying ``note`` inserted
+    before its ``IEND`` chunk: the same picture, other bytes."""
+    end = png.rindex(b"IEND") - 4  # the chunk's length field comes first
+    data = b"Comment\x00credx trainer sample " + note.encode("utf-8").hex().encode("ascii")
+    chunk = b"tEXt" + data
+    return (
+        png[:end]
+        + struct.pack(">I", len(data))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk) & 0xFFFFFFFF)
+        + png[end:]
+    )

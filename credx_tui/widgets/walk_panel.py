@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.widgets import Static
 
 
@@ -35,19 +34,38 @@ class WalkView:
     keys: str = ""
     echo: str = ""
     echo_on: bool = True
+    large: bool = False
+    """Large-text mode: the step alone (title, text, state), bold and double-spaced."""
 
 
 class WalkPanel(Vertical):
-    """The panel beside the real screens (CSS: ``split: right``)."""
+    """The panel beside the real screens (CSS: ``split: right``).
 
-    class Ready(Message):
-        """The panel is mounted and waits for its first :class:`WalkView`."""
+    It is composed together with the screen it sits on, already drawn (``view``), so the
+    screen's first layout is for the width left beside the panel: no frame is laid out
+    for the whole terminal and then cut by the panel.  Like Textual's own help panel it
+    is a system widget, so a screen's recompose (a language switch) keeps it."""
 
-    def __init__(self) -> None:
+    DEFAULT_CLASSES = "-textual-system"
+
+    def __init__(self, view: WalkView | None = None, width: int = 34) -> None:
         super().__init__(id="walk-panel")
+        self._view = view
+        self._drawn: WalkView | None = None
+        self.styles.width = width
 
-    def on_mount(self) -> None:
-        self.post_message(self.Ready())
+    def set_width(self, width: int) -> None:
+        """Make the panel ``width`` cells wide, and keep the screen's toasts left of it.
+
+        Textual's toast rack lies over the whole screen on its own layer, docked and
+        1fr wide (a margin does not narrow a docked 1fr widget): padding on its right
+        keeps the right-aligned toasts off the panel."""
+        from textual.widgets._toast import ToastRack
+
+        self.styles.width = width
+        if self.parent is not None:
+            for rack in self.parent.query_children(ToastRack):
+                rack.styles.padding = (0, width, 0, 0)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="walk-banner", markup=False)
@@ -63,14 +81,20 @@ class WalkPanel(Vertical):
         yield Static("", id="walk-keys", markup=False)
         yield Static("", id="walk-echo", markup=False)
 
+    def on_mount(self) -> None:
+        self.set_width(int(self.styles.width.value) if self.styles.width else 34)
+        if self._view is not None:
+            self._draw(self._view)
+            self._drawn = self._view
+
     def show(self, view: WalkView) -> None:
         """Draw ``view`` (scenario texts are data: never markup)."""
-        # The refresh timer may fire while the panel is mounted but its children are not
-        # (yet, or any more: a language switch recomposes the screens); Ready redraws.
-        if not self.is_mounted:
-            return
+        self._view = view
+        if not self.is_mounted or view == self._drawn:
+            return  # drawn on mount; an unchanged view is not drawn again (no repaint)
         with contextlib.suppress(NoMatches):
             self._draw(view)
+            self._drawn = view
 
     def _draw(self, view: WalkView) -> None:
         self.query_one("#walk-banner", Static).update(view.banner)
@@ -93,4 +117,9 @@ class WalkPanel(Vertical):
         self.query_one("#walk-keys", Static).update(view.keys)
         echo = self.query_one("#walk-echo", Static)
         echo.update(view.echo)
-        echo.display = view.echo_on
+        echo.display = view.echo_on and not view.large
+        self.set_class(view.large, "-large")
+        for name in ("#walk-scenario", "#walk-role", "#walk-keys"):
+            self.query_one(name).display = not view.large
+        if view.large:
+            rules.display = False

@@ -7,6 +7,7 @@ holds.  The real store stays byte-for-byte the same, and a bad scenario file sto
 from __future__ import annotations
 
 import contextlib
+import itertools
 from pathlib import Path
 
 import pytest
@@ -343,3 +344,314 @@ async def test_palette_holds_the_trainer_commands(sandbox: Sandbox) -> None:
         await settle(pilot)
         assert app.walk.scenario.id == "returned-resubmitted"
         assert "第 1/6 步" in panel_text(app)
+
+
+# -- issue 15: the trainer at the projector ------------------------------------------
+
+SIZES_15 = [PROJECTOR, (120, 40)]
+"""The trainer's two terminals: the projector's 100x30 and a laptop's 120x40."""
+
+
+def screen_rows(app: TrainerApp) -> list[list[tuple[int, str]]]:
+    """The cells the app draws now: per row, (column, character) of each character."""
+    from rich.cells import cell_len
+
+    rows: list[list[tuple[int, str]]] = []
+    for strip in app.screen._compositor.render_strips():
+        x, row = 0, []
+        for segment in strip:
+            for ch in segment.text:
+                row.append((x, ch))
+                x += cell_len(ch)
+        rows.append(row)
+    return rows
+
+
+def left_of_panel(app: TrainerApp) -> list[str]:
+    """Each row of the screen as drawn left of the walk panel (what is not covered)."""
+    screen = app._walk_screen()
+    assert screen is not None
+    edge = screen.query_one(WalkPanel).region.x
+    return ["".join(ch for x, ch in row if x + cell_len_of(ch) <= edge) for row in screen_rows(app)]
+
+
+def cell_len_of(ch: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(ch)
+
+
+async def skip_to(pilot: Pilot, step_id: str) -> None:
+    """Ctrl+G until the walk is at ``step_id``."""
+    app = pilot.app
+    for _ in app.walk.scenario.steps:
+        if app.walk.step.id == step_id:
+            return
+        await keys(pilot, "ctrl+g")
+    assert app.walk.step.id == step_id
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_transcript_beside_the_panel_lays_out_for_its_width(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 1: after Ctrl+G and after Ctrl+T the transcript is laid out for the width
+    beside the panel, so 高等数学(2-1) 显示为兑换 with its 学分 is not cut by the panel."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "result")
+        await keys(pilot, "ctrl+g")  # the last step, performed: the transcript
+        for how in ("ctrl+g", "ctrl+t twice"):
+            assert isinstance(app.screen, TranscriptScreen), how
+            rows = left_of_panel(app)
+            header = next(r for r in rows if "课程名称" in r)
+            assert "学分" in header and "成绩" in header, (how, header)
+            math = next(r for r in rows if "高等数学(2-1)" in r)
+            assert RULES.exchange_record.result in math and " 4 " in math, (how, math)
+            await keys(pilot, "ctrl+t")
+            assert app.actor is not None and app.actor.role == Role.REVIEWER
+            await keys(pilot, "ctrl+t")
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_reset_leaves_step_one_waiting(sandbox: Sandbox, size: tuple[int, int]) -> None:
+    """Item 2: Ctrl+O from the middle of the walk marks step 1 【等待】, not 【完成】 (the
+    portal closed on the way back to the login counted as a visit)."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g", "ctrl+g", "ctrl+g")
+        await keys(pilot, "ctrl+o")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, LoginScreen) and app.walk.index == 0
+        shown = panel_text(app)
+        assert "【等待】" in shown and "【完成】" not in shown
+        await login(pilot, "2018110101")
+        await settle(pilot)
+        assert "【完成】" in panel_text(app)  # the trainer's own visit does count
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_skip_and_switch_paint_only_their_final_screen(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 2: Ctrl+G and Ctrl+T paint no frame of a screen passed on the way (the
+    portal, the exchange page) and none of the final screen without its panel."""
+    app = trainer(sandbox, "guide-example")
+    frames: list[tuple[object, bool]] = []
+    original = app._display
+
+    def display(screen, renderable):  # wraps Textual's private hook
+        if renderable is not None and not app._batch_count:
+            frames.append((screen, any(p.is_mounted for p in screen.query(WalkPanel))))
+        return original(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in ["ctrl+g"] * 8 + ["ctrl+t", "ctrl+t"]:
+            frames.clear()
+            await keys(pilot, key)
+            final = app.screen
+            assert frames, key  # something was painted
+            stray = [(s, panel) for s, panel in frames if s is not final or not panel]
+            assert not stray, (key, app.walk.step.id, stray)
+
+
+async def test_the_panel_follows_the_store_without_a_timer(sandbox: Sandbox) -> None:
+    """Item 2: no timer reads the store; a write (here by a worker thread, as a screen's
+    would be) redraws the panel."""
+    import asyncio
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "apply-math")
+        assert "【等待】" in panel_text(app)
+        timers = [t for t in app._timers if getattr(t, "name", "") == "walk-refresh"]
+        assert not timers
+        await asyncio.to_thread(app.walk.perform)  # the services, off the UI thread
+        await pilot.pause()
+        await pilot.pause()
+        assert "【完成】" in panel_text(app)
+
+
+def rows_in(app: TrainerApp, region) -> list[str]:
+    """The text drawn inside ``region`` (border included), row by row."""
+    return [
+        "".join(ch for x, ch in row if region.x <= x < region.right)
+        for row in screen_rows(app)[region.y : region.bottom]
+    ]
+
+
+def badly_broken(lines: list[str]) -> list[str]:
+    """Lines (border and padding stripped) that begin with punctuation that may not
+    begin a line, or end with a bracket that may not end one."""
+    from credx_tui.widgets.linebreak import NO_END, NO_START
+
+    bad = []
+    for line in lines:
+        text = line.strip().strip("|").strip()
+        if text and (text[0] in NO_START or text[-1] in NO_END):
+            bad.append(text)
+    return bad
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_dialogs_and_toasts_stay_beside_the_panel(
+    sandbox: Sandbox, size: tuple[int, int]
+) -> None:
+    """Item 3: the F3 list of hidden courses and the toasts are laid out beside the
+    panel, never over it; the panel stays drawn (not under the dialog); and no line
+    of the dialog or the panel begins with 。 or ） or ends with （."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "hidden")
+        await keys(pilot, "ctrl+g")  # the hidden step is shown on 申请
+        await keys(pilot, "ctrl+y")
+        await keys(pilot, "f3")
+        assert isinstance(app.screen, HiddenCoursesDialog)
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.right == size[0] and panel.region.height == size[1]
+        box = app.screen.query_one("#hidden-dialog")
+        assert box.region.right <= panel.region.x
+        drawn = rows_in(app, panel.region)
+        assert any("不显示的课程及原因" in row for row in drawn)  # the step, not the dialog
+        assert not badly_broken(rows_in(app, box.region))
+        assert not badly_broken(rows_in(app, panel.region))
+
+        app.notify(
+            "已打印：/tmp/credx-train-example/prints/学业成绩单-2018110101-20260401.pdf"
+            "，可在打印机上取件。这是一条很长的提示，用来检查提示框的位置。",
+            timeout=30,
+        )
+        await pilot.pause(0.3)
+        from textual.widgets._toast import Toast
+
+        toasts = list(app.screen.query(Toast))
+        assert toasts
+        for toast in toasts:
+            assert toast.region.right <= panel.region.x, toast.region
+            assert not badly_broken(rows_in(app, toast.region))
+
+        await keys(pilot, "escape")
+        assert isinstance(app.screen, ApplyScreen)
+        assert not badly_broken(rows_in(app, app.screen.query_one(WalkPanel).region))
+
+
+def test_chinese_lines_break_by_the_rules() -> None:
+    """Item 3: the line breaker keeps 。，）with the character before and （ with the
+    one after, breaks Chinese between characters, keeps Latin words whole."""
+    from credx_tui.widgets.linebreak import divide_line
+
+    def lines(text: str, width: int) -> list[str]:
+        cuts = [0, *divide_line(text, width), len(text)]
+        return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+    text = "二级学院审核通过后流程结束。回到学生成绩总表：高等数学(2-1) 显示为兑换，已获得学分随之变化。"
+    assert lines(text, 30)[-1] == "化。"
+    text = "选高等数学(2-1)（4 学分），只勾一门 2 学分的通识选修课，提交：对话框说明不满足兑换比例（R8），重新选择。"
+    broken = lines(text, 31)
+    assert all(not line.rstrip().endswith("（") for line in broken)
+    assert broken[0].startswith("选高等数学(2-1)（4 学分），只")  # not cut at the space
+    assert lines("不参与学分兑换（rules.excluded.military）", 20)[1].startswith("（rules")
+    assert lines("hello world this is a test", 10) == ["hello ", "world this ", "is a test"]
+    assert lines("averyveryverylongword", 10) == ["averyveryv", "erylongwor", "d"]
+    assert divide_line("abc", 0) == []
+
+
+async def test_skipping_the_correction_attaches_the_screenshot(sandbox: Sandbox) -> None:
+    """Item 4: Ctrl+G on 修改并重新提交 attaches the sample screenshot; the reviewer's
+    screen that follows lists it."""
+    app = trainer(sandbox, "returned-resubmitted")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "correct")
+        await keys(pilot, "ctrl+g")
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        assert status_of(app, "G0301") == "审核中"
+        assert "补考成绩截图.png" in screen_text(app)
+
+
+# -- item 6: presenter support ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES_15)
+async def test_large_text_and_panel_width_keys(sandbox: Sandbox, size: tuple[int, int]) -> None:
+    """Ctrl+K: the panel wide, the step alone, double-spaced and bold; Ctrl+W steps
+    the width round; the screen beside is laid out again for what is left."""
+    from credx_tui.training.ui import LARGE_WIDTH, PANEL_WIDTHS
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await keys(pilot, "ctrl+g")  # the transcript
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.width == 34
+        await keys(pilot, "ctrl+k")
+        await pilot.pause()
+        panel = app.screen.query_one(WalkPanel)
+        assert panel.region.width == LARGE_WIDTH and panel.has_class("-large")
+        for hidden in ("#walk-scenario", "#walk-keys", "#walk-echo", "#walk-rules"):
+            assert not panel.query_one(hidden).display, hidden
+        text = str(panel.query_one("#walk-text", Static).render())
+        assert "\n\n" in text and "高等数学(2-1)" in text.replace("\n", "")
+        assert "大字模式：开" in panel_text(app)
+        header = next(r for r in left_of_panel(app) if "课程名称" in r)
+        assert "学分" in header and "成绩" in header  # laid out for the narrower width
+
+        await keys(pilot, "ctrl+k")  # off again
+        widths = []
+        for _ in PANEL_WIDTHS:
+            await keys(pilot, "ctrl+w")
+            await pilot.pause()
+            widths.append(app.screen.query_one(WalkPanel).region.width)
+        assert widths == [42, 50, 28, 34]
+        assert "面板宽度：34 列" in panel_text(app)
+        assert "^K 大字" in panel_text(app) and "^W 面板宽度" in panel_text(app)
+
+
+async def test_large_text_from_the_start(sandbox: Sandbox) -> None:
+    app = trainer(sandbox, "guide-example")
+    app.large_text = True  # what `credx train --large` sets through the session
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(WalkPanel).region.width == 50
+
+
+def test_train_large_flag_reaches_the_session(monkeypatch) -> None:
+    import credx_tui.training.ui as ui
+
+    seen = {}
+
+    def fake_run(settings: Settings, training: Training) -> int:
+        seen["large"] = training.large_text
+        return 0
+
+    monkeypatch.setattr(ui, "run_trainer", fake_run)
+    assert main(["train", "--large"]) == 0
+    assert seen == {"large": True}
+
+
+async def test_presenter_notes_reach_the_state_file_not_the_screen(sandbox: Sandbox) -> None:
+    """The step's notes are written for `credx train --notes`, never shown to the class."""
+    import json
+
+    from credx_tui.training.notes import STATE_FILE
+
+    app = trainer(sandbox, "guide-example")
+    notes = app.walk.scenario.steps[0].notes
+    assert notes
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["n"] == 1 and state["notes"] == notes
+        assert notes not in panel_text(app) and notes not in screen_text(app)
+        await keys(pilot, "ctrl+g")
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["n"] == 2 and state["notes"] == "" and state["next"] == "打印选项"
+        await keys(pilot, "f2")
+        state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
+        assert state["lang"] == "en" and state["title"] == "Check the transcript"
