@@ -31,7 +31,6 @@ from credx_tui.widgets.describe import (
     status_text,
     withdraw_hint,
 )
-from credx_tui.widgets.upload_link import POLL_SECONDS
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -109,7 +108,8 @@ class TrailScreen(LiveScreen, CredxScreen):
         self._columns()
         self.reload()
         self.query_one(DataTable).focus()
-        self.set_interval(POLL_SECONDS, self.poll_changes)
+        # Files that arrive by link and decisions made elsewhere come through the
+        # store watcher (live_read/live_show below, issue 13 item 3), off the UI thread.
 
     def after_recompose(self) -> None:
         self._columns()
@@ -142,19 +142,6 @@ class TrailScreen(LiveScreen, CredxScreen):
             return
         self._fill()
         self.refresh_bindings()
-
-    def poll_changes(self) -> None:
-        """Every :data:`POLL_SECONDS` while visible: when the application changed in
-        the store (a file arrived by link, a reviewer decided), read and draw it again,
-        without a key press.  One stat of the hot file when nothing changed."""
-        if self.application is None or not self.is_current or self.credx.actor is None:
-            return
-        try:
-            now = self.services.application(self.actor, self.application_id)
-        except ServiceError:
-            return  # said at the next key press; a poll never stacks toasts
-        if now != self.application:
-            self.reload()
 
     def _fill(self) -> None:
         app, dossier = self.application, self.dossier

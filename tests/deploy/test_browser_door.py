@@ -189,10 +189,10 @@ def test_student_and_reviewer_in_two_browsers(serving, browser) -> None:
     reviewer.keys("Enter")
     reviewer.wait_text("已审核通过：XF2026-0002")
 
-    student.keys("F5")  # refresh: the decision made in the other browser
-    shown = student.wait_text("查看      审核通过")
+    student.keys("F5")  # refresh (the screen is live too): the other browser's decision
+    shown = student.wait_text("虚拟化技术    审核通过")
     [row] = [line for line in shown.splitlines() if "查看" in line]
-    assert "虚拟化技术" in row and "审核中" not in row
+    assert "虚拟化技术" in row and "审核通过" in row and "审核中" not in row
     assert len(server.sessions()) == 2
 
     # The tab closes: its credx process is gone within 3 s (issue 17).
