@@ -173,6 +173,7 @@ def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) ->
     """One writer process: save then submit ``count`` applications, paced at ``rate``
     submits per second from ``start_at`` (so that all writers start together, after
     their imports); prints the submit latencies as JSON."""
+    from credx_tui.demo import DEMO_SCREENSHOT
     from credx_tui.services import Actor, Services
     from credx_tui.store import Store
     from policy.models import Account, Role, SourceKind, SourceRef
@@ -194,7 +195,9 @@ def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) ->
     for i in range(count):
         n = (first + i) * 2 % STUDENTS  # even students hold no applications yet
         me = Actor(username=_sid(n), role=Role.STUDENT)
-        draft = services.save(me, "M1", sources)
+        # S4: a submit needs a screenshot (attachments.required); stored untimed.
+        shot = services.attach(me, DEMO_SCREENSHOT)
+        draft = services.save(me, "M1", sources, attachments=[shot])
         if rate:
             next_at += 1.0 / rate
             time.sleep(max(0.0, next_at - time.perf_counter()))
