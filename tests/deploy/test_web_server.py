@@ -50,7 +50,7 @@ async def test_idle_session_ends_with_its_process(tmp_path: Path) -> None:
         [sys.executable, "-m", "credx_tui.cli", "--db", str(db)],
         port=port,
         max_sessions=1,
-        idle_timeout=6.0,  # generous: a loaded CI machine may take seconds to draw
+        idle_timeout=15.0,  # generous: a machine at load 15 once took over 6 s to draw
     )
 
     async def hello(request: web.Request) -> web.Response:
@@ -80,11 +80,11 @@ async def test_idle_session_ends_with_its_process(tmp_path: Path) -> None:
                 assert process.returncode is None
                 # ...then nothing: the server closes the socket and ends credx.
                 while not ws.closed:
-                    message = await asyncio.wait_for(ws.receive(), 10)
+                    message = await asyncio.wait_for(ws.receive(), 25)
                     if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
                         break
-                assert 5.9 < time.monotonic() - last_key < 12
-            await asyncio.wait_for(process.wait(), 3)
+                assert 14.9 < time.monotonic() - last_key < 30
+            await asyncio.wait_for(process.wait(), 10)
             assert not server.sessions
     finally:
         await runner.cleanup()
