@@ -469,7 +469,7 @@ class CredxApp(App[int]):
         """Ctrl+Q: quit, asking first when a screen holds unsaved work (a filled-in 申请
         form), as Esc does there (issue 15)."""
         from credx_tui.dialogs.confirm import ConfirmDialog
-        from credx_tui.screens.base import CredxScreen
+        from credx_tui.ui import CredxScreen
 
         unsaved = any(
             isinstance(screen, CredxScreen) and screen.unsaved_changes()
@@ -511,7 +511,7 @@ class CredxApp(App[int]):
         self.lang = "en" if self.lang == "zh" else "zh"
 
     async def watch_lang(self, lang: str) -> None:
-        from credx_tui.localize import Localized
+        from credx_tui.ui import Localized
 
         localize_bindings(self._bindings, lang)
         self.title = t("app.title", lang)
@@ -543,7 +543,7 @@ class CredxApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Our commands, then Textual's own ones, all in the UI language."""
-        from credx_tui.screens.base import CredxScreen
+        from credx_tui.ui import CredxScreen
 
         if (
             self.actor is not None

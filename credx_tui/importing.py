@@ -772,7 +772,7 @@ class _CrossCheck:
     def _check_password_hash(self, doc: _Doc, account: AccountSpec) -> None:
         """A given ``password_hash`` must be one a password can match; else the account
         could never log in and nobody would know why."""
-        from credx_tui.services.passwords import hash_problem
+        from credx_tui.passwords import hash_problem
 
         if account.password_hash is not None:
             found = hash_problem(account.password_hash)

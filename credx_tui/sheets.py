@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ from policy.rules import Rules
 SHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv"})
 """Files credx reads as spreadsheets; every other file is an import-format JSON file."""
 
-DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "zhengfang.toml"
-"""The shipped mapping for 正方 column names and values."""
+DEFAULT_MAPPING = Path(str(files("credx_tui") / "mappings" / "zhengfang.toml"))
+"""The shipped mapping for 正方 column names and values (package data)."""
 
 HEADER_SEARCH_ROWS = 30
 """How far down a sheet the header row is looked for (title rows come first)."""

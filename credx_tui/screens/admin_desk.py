@@ -23,7 +23,6 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from credx_tui.exporting import ExportError, Sheet, check_target, write_sheet
-from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.exports import approved_sheet, record_export, register_sheet
 from credx_tui.services.stats import (
@@ -34,6 +33,7 @@ from credx_tui.services.stats import (
     figure_tables,
 )
 from credx_tui.store import StoreError
+from credx_tui.ui import CredxScreen
 
 ASCII_FRAME = str.maketrans(
     {

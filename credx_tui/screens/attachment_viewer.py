@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from textual_image.widget import HalfcellImage
 from textual_image.widget import Image as AutoImage
 
-from credx_tui.screens.base import CredxScreen
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import (
     Pages,
     PreviewError,

@@ -12,14 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from credx_tui.describe import course_name, offered_credits, relation, status_text
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.i18n import term
 from credx_tui.printing import clip
-from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
-from credx_tui.widgets.describe import course_name, offered_credits, relation, status_text
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier

@@ -15,12 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from credx_tui.describe import joined
 from credx_tui.printing import clip
-from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
-from credx_tui.widgets.describe import joined
+from credx_tui.ui import CredxScreen
 from policy import workflow
 from policy.eligibility import fmt
 from policy.models import Status

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from credx_tui.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services import attachment_check
 from credx_tui.services.errors import (
     AccessDenied,
@@ -35,7 +36,6 @@ from credx_tui.services.errors import (
     SessionEnded,
     StorageFailed,
 )
-from credx_tui.services.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.services.rows import ApplicationRow, summary_of
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError

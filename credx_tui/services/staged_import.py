@@ -61,8 +61,8 @@ from credx_tui.importing import (
     _twice,
     _validate,
 )
+from credx_tui.passwords import hash_password, verify_password
 from credx_tui.services.core import summarise
-from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.store import Store
 from credx_tui.store.files import (
     StoreError,
