@@ -393,12 +393,14 @@ def require_owner(args: argparse.Namespace, via: str | None = None) -> Admin:
     )
 
 
-def owner_command(func: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+def owner_command(
+    func: Callable[[argparse.Namespace, Admin], int],
+) -> Callable[[argparse.Namespace], int]:
     """Decorator for an admin command ``func(args, admin)``: :func:`require_owner` first."""
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
-        return func(args, require_owner(args))  # type: ignore[call-arg]
+        return func(args, require_owner(args))
 
     return wrapper
 

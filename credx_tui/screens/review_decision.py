@@ -434,8 +434,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             text.append(self.t("decision.rules_changed", then=then, now=now), style="bold yellow")
         if not f.may_decide:
             text.append("\n  ")
-            reason = f.refusal_en if self.lang == "en" else f.refusal_zh
-            text.append(self.t("decision.not_yours", reason=reason), style="bold")
+            refusal = f.refusal_en if self.lang == "en" else f.refusal_zh
+            text.append(self.t("decision.not_yours", reason=refusal), style="bold")
         return text
 
     def _attachments(self, attachments: list[Attachment]) -> None:

@@ -115,7 +115,12 @@ class UploadLinkDialog(CredxDialog[None]):
     def on_mount(self) -> None:
         self.localize()
         fit_dialog(self.query_one("#upload-dialog"), self.query_one(QrCode), self.app.size.height)
-        found = attachments_now(self.credx.services, self.credx.actor, self.application_id)
+        actor = self.credx.actor  # None: logged out under the dialog; nothing to read
+        found = (
+            None
+            if actor is None
+            else attachments_now(self.credx.services, actor, self.application_id)
+        )
         self._seen = found
         self.before = {a.sha256 for a in found or ()}
         self._show()
