@@ -663,3 +663,12 @@ def run_app(
     app.settle_heap = True
     result = app.run()
     return app.return_code or result or 0
+
+
+if TYPE_CHECKING:
+    from credx_tui.ui import CredxHost
+
+    def _hosts_the_screens(app: CredxApp) -> CredxHost:
+        """Never called: mypy checks here that the app gives screens and dialogs all
+        that :class:`credx_tui.ui.CredxHost` promises them."""
+        return app

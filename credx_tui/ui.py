@@ -36,7 +36,11 @@ class CredxHost(Protocol):
     print_dir: Path
     actor: Actor | None
     last_seen: datetime | None
-    download_links: bool
+
+    @property
+    def download_links(self) -> bool:
+        """Whether a document may leave as a one-time download link."""
+        ...
 
     @property
     def lang(self) -> str:
