@@ -276,7 +276,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         return max(1, -(-len(self.shown) // PAGE_SIZE))
 
     def _fill(self) -> None:
-        if not self.is_mounted:
+        # A refill queued before a logout (the trainer's walk switching roles) finds
+        # no one signed in: there is no queue to show then.
+        if not self.is_mounted or self.credx.actor is None:
             return
         table = self.query_one(DataTable)
         cursor = table.cursor_row
