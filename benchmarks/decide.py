@@ -48,8 +48,8 @@ def _sid(n: int) -> str:
 def generate(apps: int = APPS) -> None:
     """One college of ``apps`` students, each with one application under review."""
     from benchmarks.college import course_records
+    from credx_tui.passwords import hash_password
     from credx_tui.services.loading import _remove_store
-    from credx_tui.services.passwords import hash_password
     from credx_tui.store import Store
     from credx_tui.store.store import hot_bucket
     from policy.models import (

@@ -47,8 +47,8 @@ def _college(n: int) -> str:
 
 def generate() -> None:
     """Build the benchmark store (about a minute; reused while the stamp exists)."""
+    from credx_tui.passwords import hash_password
     from credx_tui.services.loading import _remove_store
-    from credx_tui.services.passwords import hash_password
     from credx_tui.store import Store
     from credx_tui.store.store import hot_bucket
     from policy.models import (

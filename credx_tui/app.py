@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
-constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"
+constants.DISABLE_KITTY_KEY = os.environ.get("TEXTUAL_DISABLE_KITTY_KEY") == "1"  # type: ignore[misc]  # Textual's Final, set on purpose
 
 
 def _safe_header_mount(header: Header, _: events.Mount) -> None:
@@ -76,7 +76,7 @@ def _safe_header_mount(header: Header, _: events.Mount) -> None:
     header.watch(header.screen, "sub_title", set_title)
 
 
-Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
+Header._on_mount = _safe_header_mount  # type: ignore[method-assign, assignment]
 glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
 linebreak.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
 
@@ -163,7 +163,7 @@ def _toast_render(toast: Toast) -> Content:
 
 
 _textual_toast_render = Toast.render
-Toast.render = _toast_render  # type: ignore[method-assign]
+Toast.render = _toast_render  # type: ignore[method-assign, assignment]
 
 
 class CredxApp(App[int]):
@@ -174,13 +174,13 @@ class CredxApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "学分兑换"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
         (0, "-narrow"),
         (100, "-wide"),
     ]
     """Screens under 100 columns (the lab's 80x24) get ``-narrow``: the compact layouts
     of issue 15 (app.tcss) switch on it; the trainer's panel uses the same classes."""
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
         (0, "-short"),
         (30, "-tall"),
     ]
@@ -469,7 +469,7 @@ class CredxApp(App[int]):
         """Ctrl+Q: quit, asking first when a screen holds unsaved work (a filled-in 申请
         form), as Esc does there (issue 15)."""
         from credx_tui.dialogs.confirm import ConfirmDialog
-        from credx_tui.screens.base import CredxScreen
+        from credx_tui.ui import CredxScreen
 
         unsaved = any(
             isinstance(screen, CredxScreen) and screen.unsaved_changes()
@@ -487,7 +487,7 @@ class CredxApp(App[int]):
 
     # -- screen changes in a burst of keys (issue 15) ---------------------------
 
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
         """Push ``screen``, unless a screen of the same id is already on the stack.
 
         In a burst (F3 F3, Enter Enter) the second key reaches the old screen before
@@ -511,7 +511,7 @@ class CredxApp(App[int]):
         self.lang = "en" if self.lang == "zh" else "zh"
 
     async def watch_lang(self, lang: str) -> None:
-        from credx_tui.localize import Localized
+        from credx_tui.ui import Localized
 
         localize_bindings(self._bindings, lang)
         self.title = t("app.title", lang)
@@ -525,7 +525,7 @@ class CredxApp(App[int]):
 
     def action_command_palette(self) -> None:
         """Ctrl+P: the command palette, with a localized prompt."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not self.screen.has_class("--textual-command-palette"):
             self.push_screen(
                 LocalizedPalette(id="--command-palette", placeholder=self.t("palette.placeholder"))
             )
@@ -543,7 +543,7 @@ class CredxApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Our commands, then Textual's own ones, all in the UI language."""
-        from credx_tui.screens.base import CredxScreen
+        from credx_tui.ui import CredxScreen
 
         if (
             self.actor is not None
@@ -663,3 +663,12 @@ def run_app(
     app.settle_heap = True
     result = app.run()
     return app.return_code or result or 0
+
+
+if TYPE_CHECKING:
+    from credx_tui.ui import CredxHost
+
+    def _hosts_the_screens(app: CredxApp) -> CredxHost:
+        """Never called: mypy checks here that the app gives screens and dialogs all
+        that :class:`credx_tui.ui.CredxHost` promises them."""
+        return app

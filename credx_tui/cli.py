@@ -31,6 +31,7 @@ commands (``user``, ``import``, ``rules``, ``audit``, ``verify``, ``demo``) go t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import getpass
 import os
@@ -260,6 +261,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE|ID",
         help="check a scenario against its fixture and name each problem (exit 1 if any)",
     )
+    # The palette's trainer (credx_tui/training/launch.py) runs `credx train` in the
+    # app's terminal; the trainer's screen is gone when it returns, so a refusal is
+    # also written here for the app to show.
+    train.add_argument("--error-file", metavar="FILE", help=argparse.SUPPRESS)
     train.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
 
     printing = sub.add_parser("print", parents=[common], help="print a document to a PDF file")
@@ -297,6 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from policy.text import for_terminal
 
         print(f"credx: {for_terminal(str(exc), multiline=True)}", file=sys.stderr)
+        if getattr(args, "error_file", None):
+            with contextlib.suppress(OSError):  # the message is on stderr all the same
+                Path(args.error_file).write_text(str(exc), encoding="utf-8")
         return exc.code
     except KeyboardInterrupt:
         return 130
@@ -385,12 +393,14 @@ def require_owner(args: argparse.Namespace, via: str | None = None) -> Admin:
     )
 
 
-def owner_command(func: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+def owner_command(
+    func: Callable[[argparse.Namespace, Admin], int],
+) -> Callable[[argparse.Namespace], int]:
     """Decorator for an admin command ``func(args, admin)``: :func:`require_owner` first."""
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
-        return func(args, require_owner(args))  # type: ignore[call-arg]
+        return func(args, require_owner(args))
 
     return wrapper
 
@@ -503,6 +513,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 @owner_command
 def _demo(args: argparse.Namespace, admin: Admin) -> int:
+    from credx_tui.demo import PackageDataMissing
     from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import load_demo
     from credx_tui.store import Store
@@ -517,7 +528,7 @@ def _demo(args: argparse.Namespace, admin: Admin) -> int:
         store, report = load_demo(
             root, _rules(args) if kept else _default_rules(), reset=args.reset
         )
-    except ImportFailed as exc:
+    except (ImportFailed, PackageDataMissing) as exc:
         raise CliError(str(exc)) from None
     if kept is None:  # a new or reset store decides with the bundled rules, stored
         stored = put_rules(store, DEFAULT_RULES_PATH.read_text(encoding="utf-8"), "bundled default")
@@ -1032,11 +1043,22 @@ def _print(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     """Trainer mode on a sandbox; never opens the real store (``--db`` is ignored)."""
+    from credx_tui.demo import DEMO_SCREENSHOT, PackageDataMissing, require_package_data
     from credx_tui.importing import ImportFailed
-    from credx_tui.training.scenario import ScenarioError, load_scenario, shipped_scenarios
+    from credx_tui.training.scenario import (
+        SCENARIO_DIR,
+        ScenarioError,
+        load_scenario,
+        shipped_scenarios,
+    )
     from credx_tui.training.session import Training, find_scenario, scenario_fixture
+    from fixtures import DEMO_DIR
 
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    try:  # the shipped scenarios, the demo college, the screenshot skip-ahead attaches
+        require_package_data(SCENARIO_DIR, DEMO_DIR, DEMO_SCREENSHOT)
+    except PackageDataMissing as exc:
+        raise CliError(str(exc)) from None
     if args.list:
         for path in shipped_scenarios():
             scenario = load_scenario(path)

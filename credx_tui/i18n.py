@@ -974,6 +974,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "此处无法切换到培训模式，请在终端运行 credx train",
         "Trainer mode cannot start here; run credx train in a terminal",
     ),
+    # -- pkg14: the palette's trainer says why it did not start ----------------------
+    "cmd.train.missing": (
+        "无法进入培训模式：credx 安装不完整，缺少 {files}；请重新安装 credx",
+        "Trainer mode cannot start: credx is installed without {files}; reinstall credx",
+    ),
+    "cmd.train.failed": (
+        "培训模式已停止（退出码 {code}）：{reason}",
+        "Trainer mode stopped (exit code {code}): {reason}",
+    ),
+    "cmd.train.crashed": (
+        "培训模式意外停止（退出码 {code}）；请在终端运行 credx train 查看原因",
+        "Trainer mode stopped unexpectedly (exit code {code}); run credx train in a "
+        "terminal to see why",
+    ),
     # -- trn15: presenter support (large text, panel width, notes) -------------------
     "key.walk_large": ("大字", "Large text"),
     "key.walk_large.tip": (

@@ -220,7 +220,7 @@ def _raw_key(doc_type: str, raw: dict[str, Any]) -> str | None:
 # --- reading files -------------------------------------------------------------------
 
 
-class _Object(dict):  # type: ignore[type-arg]
+class _Object(dict):
     """A JSON object that remembers keys given twice (``json`` keeps the last silently)."""
 
     duplicates: tuple[str, ...] = ()
@@ -448,13 +448,14 @@ def _validate(doc: _Doc, problems: list[ImportProblem]) -> None:
         if not isinstance(events_raw, list):
             problems.append(doc.problem("must be a list of review events", "events"))
             events_raw = []
-    model_type: type[BaseModel] = {
+    models: dict[str, type[BaseModel]] = {
         "programme": Programme,
         "student": Student,
         "transcript": Transcript,
         "account": AccountSpec,
         "application": ExchangeApplication,
-    }[doc.type]
+    }
+    model_type = models[doc.type]
     model: Any = None
     try:
         model = model_type.model_validate(fields)
@@ -772,7 +773,7 @@ class _CrossCheck:
     def _check_password_hash(self, doc: _Doc, account: AccountSpec) -> None:
         """A given ``password_hash`` must be one a password can match; else the account
         could never log in and nobody would know why."""
-        from credx_tui.services.passwords import hash_problem
+        from credx_tui.passwords import hash_problem
 
         if account.password_hash is not None:
             found = hash_problem(account.password_hash)

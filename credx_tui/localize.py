@@ -1,19 +1,14 @@
-"""The UI base of screens and dialogs: ``Localized`` (texts in the app's language) and
-localized key bindings: each binding's footer text and tooltip come from the
-catalogue by the binding's id (``key.<id>`` and ``key.<id>.tip``)."""
+"""Localized key bindings: each binding's footer text and tooltip come from the
+catalogue by the binding's id (``key.<id>`` and ``key.<id>.tip``).  The app and
+``credx_tui.ui.Localized`` (screens and dialogs) put them in the UI language."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, cast
 
 from textual.binding import BindingsMap
 
 from credx_tui.i18n import CATALOGUE, t
-
-if TYPE_CHECKING:
-    from credx_tui.app import CredxApp
-
 
 TEXTUAL_BINDINGS = {("escape", "dismiss"): "textual.dismiss_menu"}
 """Textual's own footer texts (key, action) -> catalogue key: Select's open menu says
@@ -49,37 +44,3 @@ def localize_bindings(bindings: BindingsMap, lang: str) -> None:
                 )
             fresh.append(binding)
         bindings.key_to_bindings[key] = fresh
-
-
-class Localized:
-    """Mixin of screens and dialogs: ``self.t`` and bindings in the app's language."""
-
-    @property
-    def credx(self) -> CredxApp:
-        """The app, typed."""
-        return cast("CredxApp", self.app)  # type: ignore[attr-defined]
-
-    @property
-    def lang(self) -> str:
-        """The UI language now."""
-        return self.credx.lang
-
-    def t(self, key: str, /, **values: object) -> str:
-        """The message ``key`` in the UI language."""
-        return t(key, self.lang, **values)
-
-    def localize(self) -> None:
-        """Put the footer texts and tooltips in the UI language."""
-        localize_bindings(self._bindings, self.lang)  # type: ignore[attr-defined]
-        localize_textual(self, self.lang)
-        self.refresh_bindings()  # type: ignore[attr-defined]
-
-    async def language_changed(self) -> None:
-        """Redraw in the new language (state lives on the screen, not in widgets)."""
-        self.localize()
-        await self.recompose()  # type: ignore[attr-defined]
-        localize_textual(self, self.lang)  # the freshly composed Selects
-        self.after_recompose()
-
-    def after_recompose(self) -> None:
-        """Fill the freshly composed widgets again (override)."""

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
+from credx_tui.describe import college_name
 from credx_tui.i18n import t, term
 from credx_tui.linebreak import wrap
-from credx_tui.widgets.describe import college_name
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (

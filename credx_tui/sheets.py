@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ from policy.rules import Rules
 SHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv"})
 """Files credx reads as spreadsheets; every other file is an import-format JSON file."""
 
-DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "zhengfang.toml"
-"""The shipped mapping for 正方 column names and values."""
+DEFAULT_MAPPING = Path(str(files("credx_tui") / "mappings" / "zhengfang.toml"))
+"""The shipped mapping for 正方 column names and values (package data)."""
 
 HEADER_SEARCH_ROWS = 30
 """How far down a sheet the header row is looked for (title rows come first)."""
@@ -716,7 +717,7 @@ class _Converter:
                 if doc is None:
                     doc = self._programme_doc(table, row, major, year, students)
                     groups[(major, year)] = doc
-                if None in (code, name, category, credits):
+                if code is None or name is None or category is None or credits is None:
                     continue
                 index = len(doc.raw["courses"])
                 doc.raw["courses"].append(
@@ -736,7 +737,7 @@ class _Converter:
                 if not row.text("category"):
                     self.bad(table, row, "category", "is empty")
                 credits = self.number(table, row, "required", 0, 400)
-                if None in (major, year, category, credits):
+                if major is None or year is None or category is None or credits is None:
                     continue
                 doc = groups.get((major, year))
                 if doc is None:
@@ -857,7 +858,16 @@ class _Converter:
                     self.date(table, row, "exam_date") if "exam_date" in row.columns else None
                 )
                 self._check_name(table, row, sid)
-                if None in (sid, code, name, credits, term, kind, result, category):
+                if (
+                    sid is None
+                    or code is None
+                    or name is None
+                    or credits is None
+                    or term is None
+                    or kind is None
+                    or result is None
+                    or category is None
+                ):
                     continue
                 attempt: dict[str, Any] = {"kind": kind.value, "result": result, "term": term}
                 if exam_date:
@@ -879,21 +889,27 @@ class _Converter:
                 kind_text = self.required(table, row, "certificate_kind")
                 credits = self.number(table, row, "credits", 0, 20)
                 issued = self.date(table, row, "date") if "date" in row.columns else None
-                kind = None
+                cert_kind = None
                 if kind_text is not None:
-                    kind = self.ctx.mapping.certificate_kind.get(kind_text)
-                    if kind is None:
+                    cert_kind = self.ctx.mapping.certificate_kind.get(kind_text)
+                    if cert_kind is None:
                         self.bad(
                             table,
                             row,
                             "certificate_kind",
                             f"{kind_text!r} is not 竞赛集训学分 or 获奖证书",
                         )
-                if None in (sid, cid, title, kind, credits):
+                if (
+                    sid is None
+                    or cid is None
+                    or title is None
+                    or cert_kind is None
+                    or credits is None
+                ):
                     continue
                 cert: dict[str, Any] = {
                     "id": cid,
-                    "kind": kind.value,
+                    "kind": cert_kind.value,
                     "title": title,
                     "credits": credits,
                 }
@@ -985,7 +1001,9 @@ class _Converter:
         certs: list[tuple[Table, Row, dict[str, Any]]],
     ) -> None:
         stored = self.ctx.transcripts.get(sid)
-        base = stored.model_dump(mode="json") if stored is not None else {"student_id": sid}
+        base: dict[str, Any] = (
+            stored.model_dump(mode="json") if stored is not None else {"student_id": sid}
+        )
         records: dict[str, dict[str, Any]] = {r["code"]: r for r in base.get("records", [])}
         first = next(iter(courses.values()), None) or certs
         table, row, _ = first[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Role, Status
 from policy.reasons import Reason
@@ -27,6 +28,18 @@ REVIEW_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.RETURN})
 
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 """R10: 被退回 or 无流程 applications may be edited, submitted and deleted."""
+
+
+class AtStep(Protocol):
+    """What the step questions read of an application: an ``ExchangeApplication``, or
+    a queue's row (``credx_tui.services.rows.ApplicationRow``) that has not read the
+    whole application."""
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def step(self) -> int: ...
 
 
 class WorkflowError(ValueError):
@@ -160,7 +173,7 @@ EVIDENCE_REQUIRED = Reason(
 """The refusal of :func:`missing_evidence`; the apply screen shows it before submit."""
 
 
-def current_step(app: ExchangeApplication, rules: Rules) -> ReviewStep | None:
+def current_step(app: AtStep, rules: Rules) -> ReviewStep | None:
     """The review step waiting for a decision (R11), or None when not under review."""
     if app.status != Status.UNDER_REVIEW:
         return None
@@ -205,7 +218,7 @@ def round_deciders(app: ExchangeApplication, events: Sequence[ReviewEvent]) -> d
 
 
 def not_your_step(
-    app: ExchangeApplication, rules: Rules, role: Role, review_steps: Sequence[str]
+    app: AtStep, rules: Rules, role: Role, review_steps: Sequence[str]
 ) -> Reason | None:
     """R11 with a review chain: a reviewer bound to steps decides only those (a reviewer
     naming no step decides any; an admin any).  None when the step is theirs."""

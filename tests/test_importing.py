@@ -17,7 +17,7 @@ from credx_tui.importing import (
     parse_files,
     parse_sources,
 )
-from credx_tui.services.passwords import hash_password
+from credx_tui.passwords import hash_password
 from policy.models import Account, ReviewEvent, Status
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"

@@ -67,3 +67,19 @@ def test_demo_and_train_list_from_a_wheel(installed: Path, tmp_path: Path) -> No
     listing = _run(installed, "train", "--list", cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     assert "guide-example" in listing.stdout
+
+
+def test_every_shipped_data_file_is_in_the_wheel(installed: Path) -> None:
+    """Every file beside the code (rules, demo college, scenarios, screenshot, 正方
+    mapping, stylesheet, web page) is installed: a data file left out of pyproject's
+    package-data would work from the checkout and fail only in a deployment."""
+    [site] = list((installed / "lib").glob("python3*/site-packages"))
+    wanted = sorted(
+        path.relative_to(REPO)
+        for top in ("credx_tui", "policy", "fixtures")
+        for path in (REPO / top).rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+    )
+    assert wanted, "no data files found in the checkout"
+    missing = [str(p) for p in wanted if not (site / p).is_file()]
+    assert missing == []

@@ -1,1 +1,2 @@
-"""Typed modal dialogs, one per file: each ``ModalScreen[T]`` dismisses with its result."""
+"""Typed modal dialogs, one per file: each a ``credx_tui.ui.CredxDialog[T]`` that
+dismisses with its result."""

@@ -14,14 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 from policy.text import REASON_MAX
 
 
-class ApproveDialog(Localized, ModalScreen[str | None]):
+class ApproveDialog(CredxDialog[str | None]):
     """Dismisses the comment typed (possibly empty) to approve, or None to cancel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,13 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 
 
-class AttachDialog(Localized, ModalScreen[Path | None]):
+class AttachDialog(CredxDialog[Path | None]):
     """Dismisses the chosen path (not yet checked: the services check it), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -8,13 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 
 
-class ConfirmDialog(Localized, ModalScreen[bool]):
+class ConfirmDialog(CredxDialog[bool]):
     """Asks a question; dismisses True for 确定, False for 取消."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -16,13 +16,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from credx_tui.describe import joined
 from credx_tui.i18n import term
 from credx_tui.linebreak import wrap
-from credx_tui.localize import Localized
-from credx_tui.widgets.describe import joined
+from credx_tui.ui import CredxDialog
 from policy.eligibility import Verdict, fmt
 
 INDENT = "  "
@@ -31,7 +30,7 @@ HANG = "      "
 """Where a reason's next lines start (under its text, past the 【Rn】)."""
 
 
-class HiddenCoursesDialog(Localized, ModalScreen[None]):
+class HiddenCoursesDialog(CredxDialog[None]):
     """Lists every course not offered: the deciding reason, the others folded."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -8,15 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
 from credx_tui.printing import PrintOptions
+from credx_tui.ui import CredxDialog
 from credx_tui.widgets.plain import PlainCheckbox
 
 
-class PrintDialog(Localized, ModalScreen[PrintOptions | None]):
+class PrintDialog(CredxDialog[PrintOptions | None]):
     """Dismisses the chosen :class:`PrintOptions`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,14 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 from policy.reasons import Reason
 
 
-class RatioDialog(Localized, ModalScreen[None]):
+class RatioDialog(CredxDialog[None]):
     """Says why the offer fails (every reason, R8 first); dismisses None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

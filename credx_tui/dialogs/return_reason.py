@@ -8,11 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 from policy.text import REASON_MAX
 
 READY_REASONS = ("screenshot", "unreadable", "ratio", "kind", "mismatch")
@@ -23,7 +22,7 @@ MAX_REASON = REASON_MAX
 services' limit: one constant, policy.text.REASON_MAX)."""
 
 
-class ReturnReasonDialog(Localized, ModalScreen[str | None]):
+class ReturnReasonDialog(CredxDialog[str | None]):
     """Dismisses the reason typed or picked (never empty), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,14 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 from policy.reasons import Reason
 
 
-class SubmitWarningDialog(Localized, ModalScreen[bool]):
+class SubmitWarningDialog(CredxDialog[bool]):
     """Lists the warnings shown on 申请; True submits, False (or Esc) goes back to
     the form with nothing sent."""
 

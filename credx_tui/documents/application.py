@@ -29,14 +29,14 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from credx_tui.documents.fonts import CheckedFont, printable_markup
-from credx_tui.widgets.describe import (
+from credx_tui.describe import (
     event_action,
     offered_credits,
     relation,
     source_name,
     status_text,
 )
+from credx_tui.documents.fonts import CheckedFont, printable_markup
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import EPS, fmt, needed_credits

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -23,7 +23,6 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from credx_tui.exporting import ExportError, Sheet, check_target, write_sheet
-from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.exports import approved_sheet, record_export, register_sheet
 from credx_tui.services.stats import (
@@ -34,6 +33,7 @@ from credx_tui.services.stats import (
     figure_tables,
 )
 from credx_tui.store import StoreError
+from credx_tui.ui import CredxScreen
 
 ASCII_FRAME = str.maketrans(
     {
@@ -65,7 +65,7 @@ the bars in braille (neutral width)."""
 class AsciiPlot(PlotextPlot):
     """A plotext chart whose every glyph is one cell wide on any terminal."""
 
-    def render(self) -> Text:  # type: ignore[override]
+    def render(self) -> Text:
         drawn = super().render()
         assert isinstance(drawn, Text)
         plain = drawn.plain.translate(ASCII_FRAME)
@@ -180,17 +180,21 @@ class AdminDeskScreen(CredxScreen):
         if table.labels:
             names = list(table.series)
             values = [table.series[n] for n in names]
-            orientation = "horizontal" if table.horizontal else "vertical"
+            orientation: Literal["horizontal", "vertical"] = (
+                "horizontal" if table.horizontal else "vertical"
+            )
             if len(names) == 1:
                 plt.bar(table.labels, values[0], marker="braille", orientation=orientation)
             else:
-                plt.multiple_bar(
+                # textual-plotext's stub names ``label`` and one colour; its code (and
+                # plotext's) takes ``labels`` and a colour per series, as used here.
+                plt.multiple_bar(  # type: ignore[call-arg]
                     table.labels,
                     values,
                     labels=names,
                     marker="braille",
                     orientation=orientation,
-                    color=list(SERIES_COLORS[: len(names)]),
+                    color=list(SERIES_COLORS[: len(names)]),  # type: ignore[arg-type]
                 )
         chart.refresh()
 

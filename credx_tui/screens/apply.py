@@ -26,8 +26,8 @@ from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
-from credx_tui.screens.base import CredxScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed

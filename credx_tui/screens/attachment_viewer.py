@@ -18,9 +18,10 @@ from textual.widgets import Footer, Static
 from textual_image.widget import HalfcellImage
 from textual_image.widget import Image as AutoImage
 
-from credx_tui.screens.base import CredxScreen
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import (
     Pages,
+    Picture,
     PreviewError,
     reduced,
     use_halfblocks,
@@ -66,7 +67,7 @@ class AttachmentViewerScreen(CredxScreen):
         """Where the view is, as fractions of the page's width and height (top first)."""
         self.shown_box: tuple[int, int, int, int] = (0, 0, 0, 0)
         """The page's pixels shown now (left, top, right, bottom)."""
-        self._image: HalfcellImage | AutoImage | None = None
+        self._image: Picture | None = None
 
     @property
     def zoom(self) -> float:
@@ -121,7 +122,7 @@ class AttachmentViewerScreen(CredxScreen):
         )
 
     @property
-    def image_widget(self) -> HalfcellImage | AutoImage | None:
+    def image_widget(self) -> Picture | None:
         """The picture's widget (tests look at its cells)."""
         return self._image
 

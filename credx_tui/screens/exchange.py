@@ -10,16 +10,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from credx_tui.describe import course_name, offered_credits, relation, status_text
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.i18n import term
 from credx_tui.printing import clip
-from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
-from credx_tui.widgets.describe import course_name, offered_credits, relation, status_text
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
 from policy import workflow
 from policy.dossier import Dossier
@@ -302,7 +303,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return None
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return row_key.value
 
     # -- actions ------------------------------------------------------------------

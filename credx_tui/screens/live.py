@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual._context import NoActiveAppError
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -144,7 +145,7 @@ def kept_place(table: DataTable) -> Iterator[None]:
     key = None
     if table.row_count:
         with contextlib.suppress(Exception):
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
     row, x, y = table.cursor_row, table.scroll_x, table.scroll_y
     yield
     if not table.row_count:

@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from credx_tui.screens.base import CredxScreen
+from credx_tui.describe import college_name
 from credx_tui.services import LoginFailed
-from credx_tui.widgets.describe import college_name
+from credx_tui.ui import CredxScreen
 
 
 class LoginScreen(CredxScreen):

@@ -13,10 +13,10 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from credx_tui.describe import event_action, event_step_name, status_text
 from credx_tui.linebreak import wrap
-from credx_tui.screens.base import CredxScreen
 from credx_tui.services import ServiceError
-from credx_tui.widgets.describe import event_action, event_step_name, status_text
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
 from policy.models import ExchangeApplication, ReviewEvent, Status
 

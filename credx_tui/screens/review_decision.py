@@ -16,18 +16,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from credx_tui.describe import event_action, event_step_name, step_name
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.i18n import term
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
-from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, application_interest
 from credx_tui.services.review import ReviewFile
+from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import AttachmentPreview
-from credx_tui.widgets.describe import event_action, event_step_name, step_name
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 from policy.eligibility import fmt
@@ -434,8 +434,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             text.append(self.t("decision.rules_changed", then=then, now=now), style="bold yellow")
         if not f.may_decide:
             text.append("\n  ")
-            reason = f.refusal_en if self.lang == "en" else f.refusal_zh
-            text.append(self.t("decision.not_yours", reason=reason), style="bold")
+            refusal = f.refusal_en if self.lang == "en" else f.refusal_zh
+            text.append(self.t("decision.not_yours", reason=refusal), style="bold")
         return text
 
     def _attachments(self, attachments: list[Attachment]) -> None:

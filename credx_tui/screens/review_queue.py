@@ -15,12 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from credx_tui.describe import joined
 from credx_tui.printing import clip
-from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
-from credx_tui.widgets.describe import joined
+from credx_tui.ui import CredxScreen
 from policy import workflow
 from policy.eligibility import fmt
 from policy.models import Status
@@ -276,7 +276,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         return max(1, -(-len(self.shown) // PAGE_SIZE))
 
     def _fill(self) -> None:
-        if not self.is_mounted:
+        # A refill queued before a logout (the trainer's walk switching roles) finds
+        # no one signed in: there is no queue to show then.
+        if not self.is_mounted or self.credx.actor is None:
             return
         table = self.query_one(DataTable)
         cursor = table.cursor_row

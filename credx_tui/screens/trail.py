@@ -13,15 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
-from credx_tui.dialogs.confirm import ConfirmDialog
-from credx_tui.linebreak import wrap
-from credx_tui.screens.base import CredxScreen
-from credx_tui.screens.live import LiveScreen, kept_place
-from credx_tui.services import ServiceError
-from credx_tui.services.documents import render_application_pdf
-from credx_tui.services.live import Interest, student_interest
-from credx_tui.widgets.attachment_preview import AttachmentPreview
-from credx_tui.widgets.describe import (
+from credx_tui.describe import (
     course_name,
     event_action,
     event_step_name,
@@ -31,6 +23,14 @@ from credx_tui.widgets.describe import (
     status_text,
     withdraw_hint,
 )
+from credx_tui.dialogs.confirm import ConfirmDialog
+from credx_tui.linebreak import wrap
+from credx_tui.screens.live import LiveScreen, kept_place
+from credx_tui.services import ServiceError
+from credx_tui.services.documents import render_application_pdf
+from credx_tui.services.live import Interest, student_interest
+from credx_tui.ui import CredxScreen
+from credx_tui.widgets.attachment_preview import AttachmentPreview
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt

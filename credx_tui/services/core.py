@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from credx_tui.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services import attachment_check
 from credx_tui.services.errors import (
     AccessDenied,
@@ -35,7 +36,6 @@ from credx_tui.services.errors import (
     SessionEnded,
     StorageFailed,
 )
-from credx_tui.services.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.services.rows import ApplicationRow, summary_of
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
@@ -500,6 +500,7 @@ class Services:
                     updated_at=now,
                 )
             else:
+                assert application_id is not None  # no number taken: an existing one
                 app = self._own_app(tx, actor, application_id)
                 _refuse(workflow.allowed(ReviewAction.SAVE, app, actor.role))
                 if app.target != target:
@@ -875,12 +876,12 @@ class Services:
         for college in colleges:
             # One hot file read and one application validated, whatever the college's
             # size: the college's index names the file (issue 13).
-            app = self.store.find_application(college, app_id)
+            found = self.store.find_application(college, app_id)
             # A draft is not yet for the college: a reviewer cannot open it (review
             # file, trail, attachments, print) any more than see it in the queue.
             # The admin (the store's operator, `credx print`) still can.
-            if app is not None and (actor.role != Role.REVIEWER or app.status != Status.DRAFT):
-                return app
+            if found is not None and (actor.role != Role.REVIEWER or found.status != Status.DRAFT):
+                return found
         raise NotFound(
             f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges"
         )

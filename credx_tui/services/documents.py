@@ -16,9 +16,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credx_tui.documents.errors import DocumentError
 from credx_tui.services.core import Actor, Services
+
+if TYPE_CHECKING:
+    from credx_tui.documents.fonts import CheckedFont
 
 PDF_MODE = 0o600
 """A printed 学业成绩单 or application form holds one person's grades: readable by the
@@ -85,7 +89,7 @@ def render_application_pdf(
     return _write(Path(out), lambda path, font: render_application(form, path, font, day))
 
 
-def _write(out: Path, draw: Callable[[Path, object], None]) -> Path:
+def _write(out: Path, draw: Callable[[Path, CheckedFont], None]) -> Path:
     from credx_tui.documents.fonts import RENDER_LOCK, check_glyphs, load_font
 
     try:

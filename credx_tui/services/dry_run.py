@@ -22,6 +22,7 @@ from policy import eligibility
 from policy.dossier import Dossier
 from policy.models import (
     CourseRecord,
+    CreditCertificate,
     ExchangeApplication,
     Programme,
     SourceKind,
@@ -285,9 +286,9 @@ def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:
         students[student.id] = student
     transcripts = dict(old_transcripts)
     for transcript in new.transcripts:
-        before = old_transcripts.get(transcript.student_id)
+        held = old_transcripts.get(transcript.student_id)
         transcripts[transcript.student_id] = transcript
-        change = _transcript_change(before, transcript, students.get(transcript.student_id))
+        change = _transcript_change(held, transcript, students.get(transcript.student_id))
         if change is not None:
             report.transcripts.append(change)
     apps: dict[str, list[ExchangeApplication]] = {}
@@ -303,15 +304,17 @@ def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:
         if (student.major, student.grade_year) in programme_changed:
             affected.add(sid)
     for sid in sorted(affected):
-        student = students.get(sid)
-        if student is None:
+        whose = students.get(sid)
+        if whose is None:
             continue
-        before = _offered(
+        offered_before = _offered(
             old_students.get(sid), old_programmes, old_transcripts.get(sid), apps.get(sid), rules
         )
-        after = _offered(student, new_programmes, transcripts.get(sid), new_apps.get(sid), rules)
-        for code, name in after.items():
-            if code not in before:
+        offered_after = _offered(
+            whose, new_programmes, transcripts.get(sid), new_apps.get(sid), rules
+        )
+        for code, name in offered_after.items():
+            if code not in offered_before:
                 report.becomes_exchangeable.append((sid, code, name))
         old_t, new_t = old_transcripts.get(sid), transcripts.get(sid)
         if old_t is None or new_t is None or old_t == new_t:
@@ -386,8 +389,12 @@ def _application_change(
         changed.append(("target", app.target))
     for source in app.sources:
         if source.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
-            found_old = next((c for c in old.certificates if c.id == source.ref), None)
-            found_new = next((c for c in new.certificates if c.id == source.ref), None)
+            found_old: CourseRecord | CreditCertificate | None = next(
+                (c for c in old.certificates if c.id == source.ref), None
+            )
+            found_new: CourseRecord | CreditCertificate | None = next(
+                (c for c in new.certificates if c.id == source.ref), None
+            )
         else:
             found_old, found_new = old.record(source.ref), new.record(source.ref)
         if found_old != found_new:

@@ -70,6 +70,8 @@ class StorageFailed(ServiceError, StoreError):
     file of another account, a stuck lock): nothing was changed.  Also a
     :class:`StoreError`, so the command line reports it the same way."""
 
+    zh: str  # always said in Chinese too (StoreError's may be None)
+
     @classmethod
     def of(cls, error: StoreError) -> StorageFailed:
         """The bilingual form of a store error (its Chinese text when it has one)."""

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
-from credx_tui.exporting import Column, Sheet
+from credx_tui.exporting import Cell, Column, Sheet
 from credx_tui.services.core import Actor, Services
 from credx_tui.services.errors import AccessDenied, NotFound, ServiceError
 from credx_tui.store import StoreError
@@ -229,6 +230,10 @@ class Facts:
         return app.target, 0.0
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Reading every shard of a college builds millions of small objects that all stay
@@ -244,11 +249,11 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def bulk_read(func: Callable[..., object]) -> Callable[..., object]:
+def bulk_read(func: Callable[P, R]) -> Callable[P, R]:
     """Run a whole-store read with the collector paused (:func:`_collector_paused`)."""
 
     @functools.wraps(func)
-    def wrapper(*args: object, **kwargs: object) -> object:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with _collector_paused():
             return func(*args, **kwargs)
 
@@ -321,7 +326,7 @@ def approved_sheet(
     require_registrar(services, actor)
     facts = Facts(services)
     result = services.rules.exchange_record.result
-    rows: list[tuple[tuple[str, str, str], list[object]]] = []
+    rows: list[tuple[tuple[str, str, str], list[Cell]]] = []
     registers = read_registers(services, known_college(services, college))
     facts.preload(
         app
@@ -349,7 +354,7 @@ def approved_sheet(
 
 def _approved_row(
     facts: Facts, app: ExchangeApplication, decision: Decision | None, result: str
-) -> tuple[tuple[str, str, str], list[object]]:
+) -> tuple[tuple[str, str, str], list[Cell]]:
     student = facts.student(app.student_id)
     summary = app.summary
     name = student.name if student else (summary.student_name if summary else "")
@@ -358,7 +363,7 @@ def _approved_row(
     course, credits = facts.course(app)
     approved_on = _day(decision.decided_at if decision else app.updated_at)
     deciders = "、".join(facts.name(u) for u in decision.deciders) if decision else ""
-    row: list[object] = [
+    row: list[Cell] = [
         app.student_id,
         name,
         app.college,
@@ -393,7 +398,7 @@ def register_sheet(
     require_registrar(services, actor)
     facts = Facts(services)
     steps = services.rules.review_steps
-    rows: list[tuple[tuple[str, str, str, str], list[object]]] = []
+    rows: list[tuple[tuple[str, str, str, str], list[Cell]]] = []
     registers = read_registers(services, known_college(services, college))
     facts.preload(
         app
@@ -416,7 +421,7 @@ def register_sheet(
             step = (
                 steps[min(app.step, len(steps) - 1)].zh if app.status == Status.UNDER_REVIEW else ""
             )
-            row: list[object] = [
+            row: list[Cell] = [
                 app.id,
                 app.student_id,
                 student.name if student else (summary.student_name if summary else ""),

@@ -153,9 +153,10 @@ def make_download_link(services: Services, actor: Actor, document: str) -> Link:
         if kind == "attachment":
             services.attachment_bytes(actor, app_id, sha)
         app = services.application(actor, app_id)
-        student = services.store.student(app.student_id)
-        if student is None:
+        owner = services.store.student(app.student_id)
+        if owner is None:
             raise _unknown()
+        student = owner
     else:
         raise LinkRefused("unknown", f"没有文件 {document}", f"no document {document}")
     holder = "" if actor.role == Role.STUDENT else actor.username

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from credx_tui.demo import DEMO_SCREENSHOT
+from credx_tui.demo import DEMO_SCREENSHOT, require_demo_data
 from credx_tui.importing import ImportBundle
 from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
@@ -75,7 +75,10 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
 
 
 def load_demo(root: Path, rules: Rules, reset: bool = False) -> tuple[Store, ImportReport]:
-    """Create (or with ``reset``, recreate) a store holding the bundled demo college."""
+    """Create (or with ``reset``, recreate) a store holding the bundled demo college;
+    :class:`credx_tui.demo.PackageDataMissing` before anything is touched when the
+    install lacks it."""
+    require_demo_data()
     if reset and Store.exists(root):
         _remove_store(root)
     store = Store.create(root)

@@ -96,7 +96,7 @@ def summary_of(row: list[Any]) -> ApplicationSummary | None:
     name, major, class_name, course, credits = values
     if not isinstance(credits, int | float) or isinstance(credits, bool):
         raise TypeError("a queue row's credits that are not a number")
-    values = {
+    fields = {
         "student_name": _text(name),
         "major": _text(major),
         "class_name": _text(class_name),
@@ -106,8 +106,8 @@ def summary_of(row: list[Any]) -> ApplicationSummary | None:
     # What ``model_construct`` does, without its per-field walk (a third of the queue's
     # time at 10,000 rows); every field is given, so no default is needed.
     summary = ApplicationSummary.__new__(ApplicationSummary)
-    object.__setattr__(summary, "__dict__", values)
-    object.__setattr__(summary, "__pydantic_fields_set__", set(values))
+    object.__setattr__(summary, "__dict__", fields)
+    object.__setattr__(summary, "__pydantic_fields_set__", set(fields))
     object.__setattr__(summary, "__pydantic_extra__", None)
     object.__setattr__(summary, "__pydantic_private__", None)
     return summary

@@ -61,8 +61,8 @@ from credx_tui.importing import (
     _twice,
     _validate,
 )
+from credx_tui.passwords import hash_password, verify_password
 from credx_tui.services.core import summarise
-from credx_tui.services.passwords import hash_password, verify_password
 from credx_tui.store import Store
 from credx_tui.store.files import (
     StoreError,
@@ -85,6 +85,7 @@ from credx_tui.store.store import hot_bucket, shard_key
 from policy.dossier import Dossier
 from policy.fingerprint import SUBMITTED, TranscriptFingerprint, fingerprint, for_import
 from policy.models import (
+    Account,
     Category,
     CourseRecord,
     CreditCertificate,
@@ -198,7 +199,7 @@ class _StoredTranscripts:
             self._path = self.store.student_path(student_id)
             data = read_file(self._path) or {}
             self._docs = {
-                d.get("student_id"): d
+                d.get("student_id", ""): d
                 for d in data.get("transcripts", {}).values()
                 if isinstance(d, dict)
             }
@@ -502,7 +503,8 @@ class CollegeWriter:
                 if old_id is not None:
                     from credx_tui.store.store import _model
 
-                    current = _model(path, _account_model(), dict(table[old_id]))
+                    current = _model(path, Account, dict(table[old_id]))
+                digest: str | None  # None: the spec's own password_hash
                 if spec.password is not None:
                     if current is not None and verify_password(
                         spec.password, current.password_hash
@@ -633,12 +635,6 @@ class CollegeWriter:
             return app
         dossier = Dossier.model_construct(student=student, transcript=transcript)
         return app.model_copy(update={"summary": summarise(dossier, app.target)})
-
-
-def _account_model() -> type[BaseModel]:
-    from policy.models import Account
-
-    return Account
 
 
 def _with_unknown(data: TinyData, tables: dict[str, type[BaseModel]]) -> dict[str, Any]:
@@ -924,7 +920,8 @@ def import_files(
     having written nothing."""
     from credx_tui.sheets import SHEET_SUFFIXES
 
-    files, sheets = [], []
+    files: list[Path] = []
+    sheets: list[Path] = []
     for path in _expand(paths):
         is_sheet = path.suffix.lower() in SHEET_SUFFIXES and path.is_file()
         (sheets if is_sheet else files).append(path)

@@ -149,14 +149,15 @@ def put_rules(store: Store, text: str, source: str) -> StoredRules:
             assert found is not None
             return found
         version = int(newest["version"]) + 1 if newest is not None else 1
+        applied_at = datetime.now(UTC).isoformat()
         doc = {
             "version": version,
             "sha256": digest,
             "text": text,
             "source": source,
-            "applied_at": datetime.now(UTC).isoformat(),
+            "applied_at": applied_at,
         }
         data.setdefault("rules", {})[str(version)] = doc
         atomic_write_bytes(path, encode(data))
         store.cache.forget(path)
-    return StoredRules(version, digest, text, source, doc["applied_at"])
+    return StoredRules(version, digest, text, source, applied_at)

@@ -26,8 +26,10 @@ import ctypes
 import os
 import secrets
 import shutil
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -108,11 +110,11 @@ class StagedFiles:
             (self.root / STAGING).rmdir()
 
 
-def _complete(root: Path, journal: dict[str, object]) -> None:
+def _complete(root: Path, journal: Mapping[str, Any]) -> None:
     """Step 3 of a decided import (again, after a crash: renames already done are
     skipped, so running it twice is harmless)."""
     folder = root / STAGING / str(journal["staging"])
-    moves = [(folder / rel, root / rel) for rel in journal["files"]]  # type: ignore[attr-defined]
+    moves = [(folder / rel, root / rel) for rel in journal["files"]]
     for parent in sorted({target.parent for _, target in moves}):
         make_dirs(parent)
 

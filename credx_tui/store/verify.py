@@ -437,7 +437,7 @@ class _Walk:
                 )
 
     def _account(self, path: Path, account: Account, students: dict[str, Student]) -> None:
-        from credx_tui.services.passwords import hash_problem
+        from credx_tui.passwords import hash_problem
         from credx_tui.store.store import shard_key
 
         shard = self.root / "bulk" / "students" / f"{shard_key(account.username)}.json"

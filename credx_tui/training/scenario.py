@@ -10,13 +10,14 @@ A malformed file is refused with the file, the field and what was expected."""
 from __future__ import annotations
 
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SCENARIO_DIR = Path(__file__).with_name("scenarios")
-"""The scenarios shipped with credx."""
+SCENARIO_DIR = Path(str(files("credx_tui.training") / "scenarios"))
+"""The scenarios shipped with credx (package data)."""
 
 Screen = Literal[
     "login", "portal", "transcript", "exchange", "apply", "trail", "review_queue", "review_decision"

@@ -35,14 +35,14 @@ from textual.widgets import Input
 
 from credx_tui.app import CredxApp
 from credx_tui.i18n import t
-from credx_tui.localize import Localized
-from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import StoreChanged
 from credx_tui.services import LoginResult, ServiceError, Services
 from credx_tui.settings import Settings
 from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
+from credx_tui.ui import CredxScreen, Localized
 from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy.models import ExchangeApplication, Role, Status
@@ -148,7 +148,7 @@ class TrainerApp(CredxApp):
     download_links: ClassVar[bool] = False
     """A sandbox's link would name a store ``credx serve`` does not serve."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
         (0, "-narrow"),
         (100, "-wide"),
     ]
@@ -298,7 +298,7 @@ class TrainerApp(CredxApp):
             with contextlib.suppress(RuntimeError):  # the app is closing
                 self.call_from_thread(self.call_later, self.refresh_walk)
 
-    def on_store_changed(self) -> None:
+    def on_store_changed(self, message: StoreChanged) -> None:
         """The sandbox changed (a step done through a screen, Ctrl+G, a reset): is the
         step's expectation met now?  (CredxApp's handler forwards it to the screens.)"""
         self.refresh_walk()
@@ -341,7 +341,7 @@ class TrainerApp(CredxApp):
             self.walk.screens_seen.add(self.walk.screen)
         self.refresh_walk()
 
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):  # type: ignore[override]
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
         """Push ``screen`` with the walk panel composed into it (issue 15): the screen's
         first layout is already for the width beside the panel.  Dialogs get the panel
         too, so they are laid out beside it (the F3 list, the R8 dialog and the toasts

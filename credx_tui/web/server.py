@@ -201,7 +201,11 @@ class CredxServer(Server):
 
     # -- sessions ------------------------------------------------------------------
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    # textual-serve types its handler as returning the WebSocketResponse; an aiohttp
+    # handler may answer with any response, as this one does when the server is full.
+    async def handle_websocket(  # type: ignore[override]
+        self, request: web.Request
+    ) -> web.StreamResponse:
         """One session: start credx, pass messages both ways, end it with the socket."""
         if self._full():
             return self._full_response()
@@ -213,11 +217,15 @@ class CredxServer(Server):
         idle_task: asyncio.Task[None] | None = None
         try:
             await websocket.prepare(request)
+
+            async def close() -> None:  # AppService awaits it for nothing
+                await websocket.close()
+
             service = AppService(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
-                close=websocket.close,
+                close=close,
                 download_manager=self.download_manager,
                 debug=self.debug,
             )

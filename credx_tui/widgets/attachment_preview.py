@@ -29,10 +29,15 @@ from PIL import Image as PILImage
 from textual.app import App, ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
-from textual_image.widget import HalfcellImage
+from textual_image.widget import AutoImage as _BestImage
+from textual_image.widget import HalfcellImage, SixelImage
 from textual_image.widget import Image as AutoImage
 
 from policy.models import Attachment
+
+Picture = HalfcellImage | _BestImage | SixelImage
+"""The widget a picture is drawn with: half blocks, or ``AutoImage``, the terminal's
+best (textual-image picks ``_BestImage`` or, on a Sixel terminal, ``SixelImage``)."""
 
 PDF_SCALE = 2.0
 """pypdfium2 render scale (72 dpi x 2 = 144 dpi): an A4 page of 1190x1684 pixels, enough
@@ -164,7 +169,7 @@ class AttachmentPreview(Container):
         self.attachment: Attachment | None = None
         self.caption_text = ""
         """What the caption says under the picture (set by the screen, translated)."""
-        self._image: HalfcellImage | AutoImage | None = None
+        self._image: Picture | None = None
         self._drawn_width = -1
 
     def compose(self) -> ComposeResult:
@@ -212,6 +217,6 @@ class AttachmentPreview(Container):
         self._image.display = True
 
     @property
-    def image_widget(self) -> HalfcellImage | AutoImage | None:
+    def image_widget(self) -> Picture | None:
         """The picture's widget (tests look at its cells)."""
         return self._image

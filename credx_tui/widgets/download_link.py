@@ -13,14 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
+from credx_tui.ui import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 
 
-class DownloadLinkDialog(Localized, ModalScreen[None]):
+class DownloadLinkDialog(CredxDialog[None]):
     """Shows a document's one-time download link and its QR code; Esc or 关闭 closes."""
 
     DEFAULT_CSS = """

@@ -102,5 +102,5 @@ def _fold(token: str, start: int, width: int, breaks: list[int]) -> int:
 
 def install() -> None:
     """Use :func:`divide_line` in Rich's Text and Textual's Content (idempotent)."""
-    rich.text.divide_line = divide_line  # type: ignore[attr-defined]
-    textual.content.divide_line = divide_line  # type: ignore[attr-defined]
+    rich.text.divide_line = divide_line
+    textual.content.divide_line = divide_line

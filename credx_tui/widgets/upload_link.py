@@ -16,11 +16,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from credx_tui.localize import Localized
 from credx_tui.services import ServiceError
+from credx_tui.ui import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 from policy.eligibility import fmt
 
@@ -44,7 +43,7 @@ def attachments_now(
         return None
 
 
-class UploadLinkDialog(Localized, ModalScreen[None]):
+class UploadLinkDialog(CredxDialog[None]):
     """Shows a draft's one-time upload link, its QR code and the files that arrived
     through it; Esc or 关闭 closes (the link stays valid until spent or expired)."""
 
@@ -116,7 +115,12 @@ class UploadLinkDialog(Localized, ModalScreen[None]):
     def on_mount(self) -> None:
         self.localize()
         fit_dialog(self.query_one("#upload-dialog"), self.query_one(QrCode), self.app.size.height)
-        found = attachments_now(self.credx.services, self.credx.actor, self.application_id)
+        actor = self.credx.actor  # None: logged out under the dialog; nothing to read
+        found = (
+            None
+            if actor is None
+            else attachments_now(self.credx.services, actor, self.application_id)
+        )
         self._seen = found
         self.before = {a.sha256 for a in found or ()}
         self._show()

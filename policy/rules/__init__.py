@@ -8,13 +8,15 @@ what was expected, so a registrar can fix it without reading code.
 from __future__ import annotations
 
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from policy.models import Category, SourceKind
 
-DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
+DEFAULT_RULES_PATH = Path(str(files(__name__) / "default.toml"))
+"""The bundled rules (package data: a plain install carries them)."""
 
 
 class RulesError(ValueError):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from document_helpers import ADMIN, flat, pdf_fonts, pdf_text
 
+from credx_tui.describe import source_name
 from credx_tui.services import Services
 from credx_tui.services.documents import render_application_pdf
-from credx_tui.widgets.describe import source_name
 from policy.eligibility import fmt
 
 pytestmark = pytest.mark.usefixtures("cjk_font")
