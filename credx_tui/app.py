@@ -45,6 +45,7 @@ from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
 from credx_tui.mode import AppMode
+from credx_tui.screens.registry import screen_class
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
@@ -308,9 +309,6 @@ class CredxApp(App[int]):
         super()._handle_exception(error)
 
     def on_mount(self) -> None:
-        from credx_tui.screens.login import LoginScreen
-        from credx_tui.screens.portal import PortalScreen
-
         self.mode.mounted()
         if self.watch_terminal:
             from credx_tui.hangup import watch_terminal
@@ -318,9 +316,9 @@ class CredxApp(App[int]):
             watch_terminal(self.terminal_gone)
 
         if self.actor is not None:
-            self.push_screen(self._home_screen(self.actor) or PortalScreen())
+            self.push_screen(self._home_screen(self.actor) or screen_class("portal")())
         else:
-            self.push_screen(LoginScreen())
+            self.push_screen(screen_class("login")())
         self._warn_network_store()
         self.set_interval(self.idle_check_every, self._check_idle)
         self._watch_store()
@@ -374,9 +372,7 @@ class CredxApp(App[int]):
             from credx_tui.screens.admin_desk import AdminDeskScreen
 
             return AdminDeskScreen()
-        from credx_tui.screens.review_queue import ReviewQueueScreen
-
-        return ReviewQueueScreen()
+        return screen_class("review_queue")()
 
     def _warn_network_store(self) -> None:
         """A store on NFS, SMB, sshfs ...: file locks cannot be trusted; say so."""
@@ -420,11 +416,9 @@ class CredxApp(App[int]):
 
     def signed_in(self, actor: Actor, last_seen: datetime | None) -> None:
         """A student logged in: show the portal."""
-        from credx_tui.screens.portal import PortalScreen
-
         self.actor = actor
         self.last_seen = last_seen
-        self.push_screen(self._home_screen(actor) or PortalScreen())
+        self.push_screen(self._home_screen(actor) or screen_class("portal")())
 
     def action_logout(self) -> None:
         """Back to the login screen, forgetting the student, with every field of the
@@ -444,8 +438,8 @@ class CredxApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = self.idle_clock()
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self.mode.key(event)
+        if isinstance(event, events.Key) and not event.is_forwarded and self.mode.key(event):
+            return
         await super().on_event(event)
 
     def _check_idle(self) -> None:
@@ -627,9 +621,9 @@ class CredxApp(App[int]):
 
     def open_queue(self) -> None:
         """审核队列: back to the reviewer's queue (the screen under every other one)."""
-        from credx_tui.screens.review_queue import ReviewQueueScreen
-
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, ReviewQueueScreen):
+        while len(self.screen_stack) > 2 and not isinstance(
+            self.screen, screen_class("review_queue")
+        ):
             self.pop_screen()
 
     def action_open_transcript(self) -> None:
@@ -642,15 +636,11 @@ class CredxApp(App[int]):
 
     def open_transcript(self) -> None:
         """信息查询 -> 学生成绩总表打印."""
-        from credx_tui.screens.transcript import TranscriptScreen
-
-        self.push_screen(TranscriptScreen())
+        self.push_screen(screen_class("transcript")())
 
     def open_exchange(self) -> None:
         """报名申请 -> 学分兑换."""
-        from credx_tui.screens.exchange import ExchangeScreen
-
-        self.push_screen(ExchangeScreen())
+        self.push_screen(screen_class("exchange")())
 
 
 def make_app(

@@ -62,8 +62,10 @@ class AppMode:
     def screen_pushed(self, screen: Screen) -> None:
         """``screen`` was just pushed (not composed yet)."""
 
-    def key(self, event: events.Key) -> None:
-        """A key reached the app, before its bindings and screens see it."""
+    def key(self, event: events.Key) -> bool:
+        """A key reached the app, before its bindings and screens see it; True: the
+        key is the mode's, the app goes no further with it."""
+        return False
 
     def resized(self) -> None:
         """The terminal's size changed."""

@@ -276,8 +276,8 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         return max(1, -(-len(self.shown) // PAGE_SIZE))
 
     def _fill(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.is_mounted or self.credx.actor is None:
+            return  # a fill after a resize, run once the trainer signed out (Ctrl+T, --check)
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()

@@ -24,13 +24,14 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from credx_tui.screens.registry import names_of
 from credx_tui.services import ServiceError
 from credx_tui.training.scenario import Scenario, ScenarioError, Step, load_scenario
 from credx_tui.training.session import Training, scenario_fixture
 from policy.models import Role
 from policy.rules import Rules
 
-REVIEWER_SCREENS = ("review_queue", "review_decision")
+REVIEWER_SCREENS = names_of("reviewer")
 """Screens only a reviewer sees."""
 
 

@@ -15,13 +15,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from credx_tui.screens.registry import ScreenName
+
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 """The scenarios shipped with credx."""
 
-Screen = Literal[
-    "login", "portal", "transcript", "exchange", "apply", "trail", "review_queue", "review_decision"
-]
-"""Screens a step can happen on (the walk shows the panel beside them)."""
+Screen = ScreenName
+"""Screens a step can happen on (the walk shows the panel beside them): the app's
+screen registry (credx_tui/screens/registry.py) names them."""
 
 
 class ScenarioError(ValueError):

@@ -19,7 +19,6 @@ import itertools
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -38,8 +37,10 @@ from credx_tui.i18n import t
 from credx_tui.localize import Localized
 from credx_tui.mode import AppMode
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.registry import name_of, names_of
 from credx_tui.services import LoginResult, ServiceError
 from credx_tui.settings import Settings
+from credx_tui.training.echo import KeyEcho
 from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
@@ -74,19 +75,7 @@ PROJECTOR_THEME = Theme(
 )
 """High-contrast light theme for a projector: black on white, dark accents."""
 
-SCREEN_NAMES = {
-    "login": "login",
-    "portal": "portal",
-    "transcript": "transcript",
-    "exchange": "exchange",
-    "apply": "apply",
-    "trail": "trail",
-    "review-queue": "review_queue",
-    "review-decision": "review_decision",
-}
-"""Screen ids of the app -> the screen names of the scenario format."""
-
-STUDENT_SIDE = ("portal", "transcript", "exchange", "trail")
+STUDENT_SIDE = names_of("student", views=True)
 """Student screens the role switch may show (login and apply are steps, not views)."""
 
 HIGHLIGHT = "walk-highlight"
@@ -100,7 +89,6 @@ LARGE_WIDTH = 50
 
 ECHO_KEYS = 8
 """How many of the last keys the key echo shows."""
-
 
 
 def spaced(text: str, width: int) -> str:
@@ -120,6 +108,11 @@ class Shown:
 
     key: tuple[str, ...] | None
     build: Callable[[], Screen]
+
+
+def _no_action(action: str, parameters: tuple[object, ...]) -> bool | None:
+    """``check_action`` of a parked page (:meth:`TrainerMode._unwind`): no key."""
+    return None
 
 
 def key_label(key: str) -> str:
@@ -168,8 +161,9 @@ class TrainerMode(AppMode):
         """The scenario, its sandbox and the services on it."""
         self.echo_on = True
         """Whether the panel shows the keys the trainer pressed (Ctrl+L)."""
-        self.keys_pressed: deque[str] = deque(maxlen=ECHO_KEYS)
-        """The last keys pressed, as shown by the key echo."""
+        self.keys_pressed = KeyEcho(ECHO_KEYS)
+        """The last keys pressed, as shown by the key echo (without the terminal's
+        answers)."""
         self.walk_message: Callable[[str], str] | None = None
         """The last result or refusal of a trainer's key, in a language."""
         self.message_is_error = False
@@ -188,6 +182,9 @@ class TrainerMode(AppMode):
         """The trainer's choice of :data:`PANEL_WIDTHS` (None: by the terminal's width)."""
         self._logins: dict[str, LoginResult] = {}
         """The scenario's accounts signed in by the trainer's keys since the last reset."""
+        self._parked: dict[str, tuple[list[Screen], str]] = {}
+        """Per account, the pages it had open when the role switch left it (kept
+        installed, off the stack) and the language they were drawn in (issue 14)."""
 
     def attach(self, app: CredxApp) -> None:
         super().attach(app)
@@ -287,8 +284,12 @@ class TrainerMode(AppMode):
         dialog = next((name for kind, name in dialogs.items() if isinstance(screen, kind)), None)
         if dialog is not None:
             self.walk.dialogs_seen.add(dialog)
-        elif screen.id in SCREEN_NAMES and screen is self.app.screen and not self._rebuild_depth:
-            self.walk.screen = SCREEN_NAMES[screen.id]
+        elif (
+            (name := name_of(screen.id)) is not None
+            and screen is self.app.screen
+            and not self._rebuild_depth
+        ):
+            self.walk.screen = name
             self.walk.screens_seen.add(self.walk.screen)
         self.refresh_walk()
 
@@ -341,13 +342,16 @@ class TrainerMode(AppMode):
                 return screen
         return None
 
-    def key(self, event: events.Key) -> None:
-        """A key the trainer pressed: into the key echo."""
+    def key(self, event: events.Key) -> bool:
+        """A key the trainer pressed: into the key echo.  The last key of an answer
+        of the terminal (issue 15: tmux's colour answer, handed on as keys) is
+        swallowed: its BEL would otherwise act as Ctrl+G and skip a step."""
         focused = self.app.focused
         secret = isinstance(focused, Input) and focused.password and event.is_printable
-        self.keys_pressed.append("*" if secret else key_label(event.key))
+        answer = self.keys_pressed.add("*" if secret else key_label(event.key), event.character)
         if self.echo_on:
             self.refresh_walk()
+        return answer
 
     # -- the panel ------------------------------------------------------------------
 
@@ -396,7 +400,9 @@ class TrainerMode(AppMode):
             else self.t(
                 "walk.now",
                 role=self.t(
-                    "walk.role.student" if self.app.actor.role == Role.STUDENT else "walk.role.reviewer"
+                    "walk.role.student"
+                    if self.app.actor.role == Role.STUDENT
+                    else "walk.role.reviewer"
                 ),
                 account=self.app.actor.username,
             )
@@ -438,7 +444,7 @@ class TrainerMode(AppMode):
             message=self.walk_message(lang) if self.walk_message else "",
             message_is_error=self.message_is_error,
             keys=keys,
-            echo=self.t("walk.echo", keys="  ".join(self.keys_pressed)),
+            echo=self.t("walk.echo", keys="  ".join(self.keys_pressed.labels())),
             echo_on=self.echo_on,
             large=self.large_text,
         )
@@ -633,13 +639,62 @@ class TrainerMode(AppMode):
             return None
         return apps[0] if apps else None
 
-    async def _unwind(self) -> None:
+    async def _unwind(self, park: bool = False) -> None:
         """Back to the login screen (the one under every other), signed out, in one
-        frame: the screens passed on the way are neither painted nor read again."""
+        frame: the screens passed on the way are neither painted nor read again.
+
+        With ``park`` the pages of the person signed out are kept for their return
+        (:meth:`_unpark`): the role switch shows them again instead of building them
+        anew (issue 14: Ctrl+T rebuilt the other role's pages, 1.6 s).  Only the pages
+        the walk can name are kept (never the 申请 form, nor a dialog); the others, and
+        every kept page when not parking, are closed."""
+        actor = self.app.actor
+        opened = self.app.screen_stack[2:]
+        kept: list[Screen] = []
+        if park and actor is not None:
+            for shown in opened:
+                if self._shown_key(shown) is None:
+                    break
+                kept.append(shown)
+            for shown in kept:
+                self.app.install_screen(shown, f"walk-parked-{id(shown)}")
+                # A parked page has no keys: a footer redraw still queued for it asks
+                # its keys with no one signed in (the page's check_action needs them).
+                shown.check_action = _no_action  # type: ignore[method-assign]
+            self._parked[actor.username] = (kept, self.app.lang)
         self.app.actor = None  # a screen uncovered on the way has no one to read for
         with self._rebuilding():
             while len(self.app.screen_stack) > 2:
                 await self.app.pop_screen()
+        if not park:
+            await self._drop_parked()
+
+    async def _unpark(self, account: str) -> bool:
+        """Put back the pages ``account`` had open (signed in as it already); False
+        when none were kept."""
+        screens, lang = self._parked.pop(account, ([], self.app.lang))
+        if not screens:
+            return False
+        for shown in screens:
+            self.app.uninstall_screen(shown)  # on the stack again: closed as any other
+            del shown.check_action  # its own keys again
+        opening = [self.app.push_screen(shown) for shown in screens]
+        for awaited in opening:
+            await awaited
+        for shown in screens:
+            if lang != self.app.lang and isinstance(shown, Localized):
+                await shown.language_changed()
+        self._size_panels()
+        return True
+
+    async def _drop_parked(self) -> None:
+        """Close every kept page (a reset, another scenario: they show the old data)."""
+        parked, self._parked = self._parked, {}
+        for screens, _ in parked.values():
+            for shown in screens:
+                self.app.uninstall_screen(shown)
+                del shown.check_action
+                await shown.remove()
 
     @contextlib.contextmanager
     def _rebuilding(self) -> Iterator[None]:
@@ -713,8 +768,9 @@ class TrainerMode(AppMode):
         until the last screen is there with its panel."""
         account = self._account(role)
         with self._rebuilding():
+            restored = False
             if screen == "login" or self.app.actor is None or self.app.actor.username != account:
-                await self._unwind()
+                await self._unwind(park=screen != "login")
                 if screen == "login":
                     return True
                 result = self._logins.get(account)
@@ -728,6 +784,7 @@ class TrainerMode(AppMode):
                     # takes no scrypt hash (about 0.1 s each).
                     self._logins[account] = result
                 self.app.actor, self.app.last_seen = result.actor, result.last_seen
+                restored = await self._unpark(account)
             plan = self._stack_plan(screen, role, self.focus_application())
             opened = self.app.screen_stack[2:]
             keep = 0
@@ -746,9 +803,9 @@ class TrainerMode(AppMode):
             for awaited in opening:
                 await awaited
             top = self.app.screen
-            if not closing and not opening and isinstance(top, CredxScreen):
+            if not closing and not opening and not restored and isinstance(top, CredxScreen):
                 top.reload()  # kept as it was, uncovered by nothing: the data may have changed
-            name = SCREEN_NAMES.get(top.id or "")
+            name = name_of(top.id)
             if name is not None:
                 self.walk.screen = name
                 self.walk.screens_seen.add(name)

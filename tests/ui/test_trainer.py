@@ -655,3 +655,32 @@ async def test_presenter_notes_reach_the_state_file_not_the_screen(sandbox: Sand
         await keys(pilot, "f2")
         state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
         assert state["lang"] == "en" and state["title"] == "Check the transcript"
+
+
+async def test_a_terminal_answer_is_neither_echoed_nor_a_key(sandbox: Sandbox) -> None:
+    """Issue 15: tmux's answer to a colour query, handed on as keys by Textual's
+    parser, does not show in the key echo, and its closing BEL does not act as
+    Ctrl+G (skip ahead): the walk stays on its step."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await keys(pilot, "f2")  # a key of the trainer's own, echoed
+        step = app.mode.walk.index
+        parser = XTermParser()
+        answer = [
+            event
+            for event in [*parser.feed("\x1b]11;rgb:0000/0000/0000\x07"), *parser.feed("")]
+            if isinstance(event, events.Key)
+        ]
+        assert answer[-1].key == "ctrl+g"
+        app.screen.query_one("#username").blur()  # nothing typed into the form
+        for event in answer:
+            app.post_message(event)
+        await settle(pilot)
+        echo = str(app.screen.query_one("#walk-echo", Static).render())
+        assert "F2" in echo
+        assert not any(mark in echo for mark in ("rgb", "^G", "]", "/", ";"))
+        assert app.mode.walk.index == step
