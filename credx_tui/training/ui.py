@@ -366,7 +366,7 @@ class TrainerMode(AppMode):
             record = self.app.services.dossier(self.walk.student()).transcript.record(code)
         except ServiceError:
             return code
-        return f"{record.name}（{code}）" if record else code
+        return self.t("walk.course", name=record.name, code=code) if record else code
 
     def _expectation(self) -> str:
         expect = self.walk.step.expect

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -684,3 +685,60 @@ async def test_a_terminal_answer_is_neither_echoed_nor_a_key(sandbox: Sandbox) -
         assert "F2" in echo
         assert not any(mark in echo for mark in ("rgb", "^G", "]", "/", ";"))
         assert app.mode.walk.index == step
+
+
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+"""Chinese characters and full-width punctuation."""
+
+
+def data_words(app: CredxApp) -> list[str]:
+    """What stays Chinese in English because it is data: the people's names, the
+    courses' and the college's names, as the sandbox holds them; and 中文, the F2
+    key's label (the language's own name, as the app's footer writes it)."""
+    walk = app.mode.walk
+    dossier = app.services.dossier(walk.student())
+    student, transcript = dossier.student, dossier.transcript
+    words = {"中文", student.name, student.college, student.major, student.class_name}
+    for entries in (transcript.records, transcript.level_exams, transcript.certificates):
+        words.update(entry.name for entry in entries)
+    for application in dossier.applications:  # what people wrote and the files they gave
+        words.update(a.filename for a in application.attachments)
+        words.add(application.note)
+        for event in app.services.trail(walk.student(), application.id):
+            words.update((event.reason, event.comment))
+    return sorted(words, key=len, reverse=True)
+
+
+def chinese_outside_data(app: CredxApp, text: str) -> list[str]:
+    """The Chinese left in ``text`` once the data is taken out (spaces and line
+    breaks ignored: a long course name is broken over lines)."""
+    text = re.sub(r"\s+", "", text)
+    words = [re.sub(r"\s+", "", word) for word in data_words(app)]
+    for word in words:
+        text = text.replace(word, "")
+    # What is left of a name cut to fit a column is part of that name.
+    return [run for run in CHINESE.findall(text) if not any(run in word for word in words)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_the_panel_walks_s1_to_s5_in_english_throughout(sandbox: Sandbox, size) -> None:
+    """Issue 15: in English the panel has no Chinese glosses: every step of the
+    guide's example (S1, S2, S4, S5) and of the returned application (S3, S5), by
+    Ctrl+G, shows only English beside the screen, apart from data (names of people,
+    courses, the college) and the F2 key's 中文 (the app's footer writes it so)."""
+    app = trainer(sandbox, "guide-example", lang="en")
+    seen: list[str] = []
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for then in ("returned-resubmitted", None):
+            walk = app.mode.walk
+            for _ in walk.scenario.steps:
+                seen.append(walk.step.procedure)
+                for text in (panel_text(app), screen_text(app)):
+                    assert chinese_outside_data(app, text) == [], (walk.step.id, text)
+                await keys(pilot, "ctrl+g")
+            assert walk.at_end
+            if then is not None:
+                await app.mode.start_scenario(find_scenario(then)[0])
+                await settle(pilot)
+    assert {"S1", "S2", "S3", "S4", "S5"} <= set(seen)
