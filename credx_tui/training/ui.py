@@ -185,6 +185,8 @@ class TrainerMode(AppMode):
         self._parked: dict[str, tuple[list[Screen], str]] = {}
         """Per account, the pages it had open when the role switch left it (kept
         installed, off the stack) and the language they were drawn in (issue 14)."""
+        self._relabel: weakref.WeakSet[Screen] = weakref.WeakSet()
+        """Pages put back that were drawn in the other language."""
 
     def attach(self, app: CredxApp) -> None:
         super().attach(app)
@@ -669,23 +671,31 @@ class TrainerMode(AppMode):
         if not park:
             await self._drop_parked()
 
-    async def _unpark(self, account: str) -> bool:
-        """Put back the pages ``account`` had open (signed in as it already); False
-        when none were kept."""
+    async def _unpark(self, account: str) -> list[Screen]:
+        """Put back the pages ``account`` had open, before it is signed in again: no
+        page reads its data on the way (:meth:`_unparked` follows, signed in)."""
         screens, lang = self._parked.pop(account, ([], self.app.lang))
-        if not screens:
-            return False
         for shown in screens:
             self.app.uninstall_screen(shown)  # on the stack again: closed as any other
-            del shown.check_action  # its own keys again
         opening = [self.app.push_screen(shown) for shown in screens]
         for awaited in opening:
             await awaited
+        if lang != self.app.lang:
+            self._relabel.update(screens)
+        return screens
+
+    async def _unparked(self, screens: list[Screen]) -> None:
+        """The pages put back, now signed in: their keys again, in today's language,
+        their panels at today's width (the caller reads the top page's data)."""
         for shown in screens:
-            if lang != self.app.lang and isinstance(shown, Localized):
+            with contextlib.suppress(AttributeError):
+                del shown.check_action  # its own keys again
+            if shown in self._relabel and isinstance(shown, Localized):
                 await shown.language_changed()
-        self._size_panels()
-        return True
+            shown.refresh_bindings()
+        self._relabel.clear()
+        if screens:
+            self._size_panels()
 
     async def _drop_parked(self) -> None:
         """Close every kept page (a reset, another scenario: they show the old data)."""
@@ -693,7 +703,8 @@ class TrainerMode(AppMode):
         for screens, _ in parked.values():
             for shown in screens:
                 self.app.uninstall_screen(shown)
-                del shown.check_action
+                with contextlib.suppress(AttributeError):
+                    del shown.check_action
                 await shown.remove()
 
     @contextlib.contextmanager
@@ -768,7 +779,7 @@ class TrainerMode(AppMode):
         until the last screen is there with its panel."""
         account = self._account(role)
         with self._rebuilding():
-            restored = False
+            restored: list[Screen] = []
             if screen == "login" or self.app.actor is None or self.app.actor.username != account:
                 await self._unwind(park=screen != "login")
                 if screen == "login":
@@ -783,8 +794,9 @@ class TrainerMode(AppMode):
                     # One password check per account and sandbox: a role switch then
                     # takes no scrypt hash (about 0.1 s each).
                     self._logins[account] = result
+                restored = await self._unpark(account)  # signed out still: nothing read
                 self.app.actor, self.app.last_seen = result.actor, result.last_seen
-                restored = await self._unpark(account)
+                await self._unparked(restored)
             plan = self._stack_plan(screen, role, self.focus_application())
             opened = self.app.screen_stack[2:]
             keep = 0
@@ -803,7 +815,7 @@ class TrainerMode(AppMode):
             for awaited in opening:
                 await awaited
             top = self.app.screen
-            if not closing and not opening and not restored and isinstance(top, CredxScreen):
+            if not closing and not opening and isinstance(top, CredxScreen):
                 top.reload()  # kept as it was, uncovered by nothing: the data may have changed
             name = name_of(top.id)
             if name is not None:

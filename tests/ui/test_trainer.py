@@ -742,3 +742,35 @@ async def test_the_panel_walks_s1_to_s5_in_english_throughout(sandbox: Sandbox, 
                 await app.mode.start_scenario(find_scenario(then)[0])
                 await settle(pilot)
     assert {"S1", "S2", "S3", "S4", "S5"} <= set(seen)
+
+
+async def test_role_switch_keeps_each_side_s_pages_and_their_data_fresh(
+    sandbox: Sandbox,
+) -> None:
+    """Issue 14: Ctrl+T does not rebuild the other role's pages: the student's 流程跟踪
+    and the reviewer's decision screen are the same screens when switched back to,
+    showing what changed meanwhile (the approval) and in the language chosen
+    meanwhile (F2 on the other side).  A reset closes every kept page."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "review")
+        await keys(pilot, "ctrl+t")  # the student's side of the same application
+        assert isinstance(app.screen, TrailScreen) and app.actor.role == Role.STUDENT
+        trail, student_pages = app.screen, list(app.screen_stack)
+        assert "审核中" in screen_text(app)
+        await keys(pilot, "ctrl+t")  # the reviewer's side: its pages were kept
+        decision = app.screen
+        assert isinstance(decision, ReviewDecisionScreen)
+        assert trail not in app.screen_stack and trail.is_attached  # parked, not closed
+        await keys(pilot, "f8", "enter")  # approved by the keys
+        assert status_of(app, "G0101") == "审核通过"
+        await keys(pilot, "f2", "ctrl+t")  # English, then back to the student
+        assert app.screen is trail and list(app.screen_stack) == student_pages
+        shown = screen_text(app)
+        assert "Approved" in shown and "审核中" not in shown
+        await keys(pilot, "ctrl+t")
+        assert app.screen is decision
+        await keys(pilot, "ctrl+o")
+        assert not trail.is_attached and not decision.is_attached
+        assert not app._installed_screens
