@@ -46,7 +46,7 @@ async def _walk(keys: list[str]) -> list[tuple[str, float, float, int, int]]:
         def settled() -> bool:
             if any(w.is_running for w in app.workers):
                 return False
-            screen = app._walk_screen()
+            screen = app.mode.walk_screen()
             if screen is None or screen is not app.screen:
                 return False
             panels = list(screen.query(WalkPanel))

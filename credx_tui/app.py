@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 
 # Kitty's keyboard protocol reports an input method's committed phrase as one escape
@@ -43,6 +44,8 @@ from textual.widgets._toast import Toast
 from credx_tui import terminal_safety
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
+from credx_tui.mode import AppMode
+from credx_tui.screens.registry import screen_class
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
@@ -169,9 +172,6 @@ Toast.render = _toast_render  # type: ignore[method-assign, assignment]
 class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
-    download_links: ClassVar[bool] = True
-    """Whether a document may leave as a one-time download link (issue 10, item 4)."""
-
     CSS_PATH = "app.tcss"
     TITLE = "学分兑换"
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
@@ -219,6 +219,7 @@ class CredxApp(App[int]):
         actor: Actor | None = None,
         idle_timeout: float | None = None,
         idle_clock: Callable[[], float] = time.monotonic,
+        mode: AppMode | None = None,
     ) -> None:
         terminal_safety.install()  # no control character reaches the terminal (issue 11)
         super().__init__()
@@ -251,12 +252,29 @@ class CredxApp(App[int]):
         self.watch_terminal = False
         """Exit when the terminal goes away (issue 17); set by :func:`run_app` for a
         real terminal or browser, left off under Pilot."""
+        self.mode = mode if mode is not None else AppMode()
+        """What the app runs as: the plain app, or the trainer (issue 14)."""
+        for binding in self.mode.bindings():
+            self._bindings._add_binding(binding)
+        self.mode.attach(self)
         localize_bindings(self._bindings, self.lang)
         self.title = t("app.title", self.lang)
         if self.console.color_system in FEW_COLOURS:
             # app.tcss's -colors16 block: borders and zebra stripes the 16-colour
             # palette keeps apart (issue 15: TERM=xterm, TERM=screen over SSH).
             self.add_class("-colors16")
+
+    @property
+    def download_links(self) -> bool:
+        """Whether a document may leave as a one-time download link (issue 10, item 4):
+        not from the trainer's sandbox, whose store ``credx serve`` does not serve."""
+        return self.mode.download_links
+
+    async def action_mode(self, name: str) -> None:
+        """A key of the mode (``mode('NAME')``): the mode's ``action_NAME``."""
+        result = getattr(self.mode, f"action_{name}")()
+        if inspect.isawaitable(result):
+            await result
 
     # -- toasts (issue 15) ---------------------------------------------------------
 
@@ -291,18 +309,16 @@ class CredxApp(App[int]):
         super()._handle_exception(error)
 
     def on_mount(self) -> None:
-        from credx_tui.screens.login import LoginScreen
-        from credx_tui.screens.portal import PortalScreen
-
+        self.mode.mounted()
         if self.watch_terminal:
             from credx_tui.hangup import watch_terminal
 
             watch_terminal(self.terminal_gone)
 
         if self.actor is not None:
-            self.push_screen(self._home_screen(self.actor) or PortalScreen())
+            self.push_screen(self._home_screen(self.actor) or screen_class("portal")())
         else:
-            self.push_screen(LoginScreen())
+            self.push_screen(screen_class("login")())
         self._warn_network_store()
         self.set_interval(self.idle_check_every, self._check_idle)
         self._watch_store()
@@ -318,19 +334,29 @@ class CredxApp(App[int]):
 
     def live_paths(self) -> set[str]:
         """Store files the app itself depends on beyond its screens' (the stat fallback
-        looks only at what someone shows); the trainer's walk panel adds its own."""
-        return set()
+        looks only at what someone shows); the mode's (the trainer's walk panel)."""
+        return self.mode.live_paths()
 
     def on_store_changed(self, message: StoreChanged) -> None:
         """The watcher saw the store change: tell the screens that can be seen."""
         from credx_tui.screens.live import forward
 
         forward(self, message)
+        self.mode.store_changed(message)
 
     def on_unmount(self) -> None:
         from credx_tui.screens.live import stop_watching
 
+        self.mode.unmounted()
         stop_watching(self)
+
+    def on_resize(self) -> None:
+        self.mode.resized()
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title: the mode's (the trainer's sandbox notice) or Textual's."""
+        formatted = self.mode.format_title(title, sub_title)
+        return formatted if formatted is not None else super().format_title(title, sub_title)
 
     def terminal_gone(self, status: int) -> None:
         """The terminal hung up (SIGHUP, SIGTERM, the pty or the pipe closed): leave at
@@ -346,9 +372,7 @@ class CredxApp(App[int]):
             from credx_tui.screens.admin_desk import AdminDeskScreen
 
             return AdminDeskScreen()
-        from credx_tui.screens.review_queue import ReviewQueueScreen
-
-        return ReviewQueueScreen()
+        return screen_class("review_queue")()
 
     def _warn_network_store(self) -> None:
         """A store on NFS, SMB, sshfs ...: file locks cannot be trusted; say so."""
@@ -392,11 +416,9 @@ class CredxApp(App[int]):
 
     def signed_in(self, actor: Actor, last_seen: datetime | None) -> None:
         """A student logged in: show the portal."""
-        from credx_tui.screens.portal import PortalScreen
-
         self.actor = actor
         self.last_seen = last_seen
-        self.push_screen(self._home_screen(actor) or PortalScreen())
+        self.push_screen(self._home_screen(actor) or screen_class("portal")())
 
     def action_logout(self) -> None:
         """Back to the login screen, forgetting the student, with every field of the
@@ -416,12 +438,14 @@ class CredxApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = self.idle_clock()
+        if isinstance(event, events.Key) and not event.is_forwarded and self.mode.key(event):
+            return
         await super().on_event(event)
 
     def _check_idle(self) -> None:
         """Log a signed-in session out after the college's idle timeout (rules
         ``session.idle_timeout_minutes``)."""
-        if self.actor is None or hasattr(self, "training"):
+        if self.actor is None or self.mode.keeps_session:
             self._last_activity = self.idle_clock()
             return
         if self.idle_clock() - self._last_activity >= self.idle_timeout:
@@ -502,7 +526,10 @@ class CredxApp(App[int]):
             future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             future.set_result(None)
             return future
-        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+        if isinstance(screen, Screen):
+            self.mode.screen_pushed(screen)
+        return pushed
 
     # -- language ---------------------------------------------------------------
 
@@ -519,6 +546,7 @@ class CredxApp(App[int]):
             if isinstance(screen, Localized):
                 await screen.language_changed()
         self.refresh_bindings()
+        self.mode.lang_changed(lang)
         self.notify(t("lang.switched", lang), timeout=2)
 
     # -- command palette --------------------------------------------------------
@@ -542,9 +570,10 @@ class CredxApp(App[int]):
                 return
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Our commands, then Textual's own ones, all in the UI language."""
+        """The mode's commands, ours, then Textual's own ones, all in the UI language."""
         from credx_tui.ui import CredxScreen
 
+        yield from self.mode.commands(screen)
         if (
             self.actor is not None
             and self.actor.role == Role.STUDENT
@@ -568,7 +597,7 @@ class CredxApp(App[int]):
                     self.t("cmd.logout"), self.t("cmd.logout.help"), self.action_logout
                 )
         yield SystemCommand(self.t("cmd.lang"), self.t("cmd.lang.help"), self.action_switch_lang)
-        if not hasattr(self, "training"):  # the trainer's app is already in training
+        if self.mode.offers_training:  # not from inside the trainer
             from credx_tui.training.launch import start_training
 
             yield SystemCommand(
@@ -592,9 +621,9 @@ class CredxApp(App[int]):
 
     def open_queue(self) -> None:
         """审核队列: back to the reviewer's queue (the screen under every other one)."""
-        from credx_tui.screens.review_queue import ReviewQueueScreen
-
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, ReviewQueueScreen):
+        while len(self.screen_stack) > 2 and not isinstance(
+            self.screen, screen_class("review_queue")
+        ):
             self.pop_screen()
 
     def action_open_transcript(self) -> None:
@@ -607,15 +636,11 @@ class CredxApp(App[int]):
 
     def open_transcript(self) -> None:
         """信息查询 -> 学生成绩总表打印."""
-        from credx_tui.screens.transcript import TranscriptScreen
-
-        self.push_screen(TranscriptScreen())
+        self.push_screen(screen_class("transcript")())
 
     def open_exchange(self) -> None:
         """报名申请 -> 学分兑换."""
-        from credx_tui.screens.exchange import ExchangeScreen
-
-        self.push_screen(ExchangeScreen())
+        self.push_screen(screen_class("exchange")())
 
 
 def make_app(
@@ -627,12 +652,21 @@ def make_app(
 ) -> CredxApp:
     """The composition root: the CLI, the tests and the snapshots build the app here.
 
-    With ``training`` it is the trainer's app on that session's sandbox (issue 5)."""
-    if training is not None:
-        from credx_tui.training.ui import TrainerApp
+    With ``training`` it is the app in the trainer's mode on that session's sandbox
+    (issue 5): ``services`` must then be the sandbox's (the trainer never gets the
+    real store), and prints go to the sandbox's folder."""
+    if training is None:
+        return CredxApp(settings, services, print_dir=print_dir, actor=actor)
+    from credx_tui.training.ui import TrainerMode
 
-        return TrainerApp(settings, training.services, training, print_dir=print_dir)
-    return CredxApp(settings, services, print_dir=print_dir, actor=actor)
+    if services.store is not training.sandbox.store:
+        raise ValueError("the trainer's app runs on its sandbox's services only")
+    return CredxApp(
+        settings,
+        services,
+        print_dir=print_dir or training.sandbox.folder / "prints",
+        mode=TrainerMode(training),
+    )
 
 
 def run_app(

@@ -914,10 +914,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "walk.any": ("任意状态", "any status"),
     "walk.screen.login": ("登录", "log-in"),
     "walk.screen.portal": ("信息门户", "portal"),
-    "walk.screen.transcript": ("学生成绩总表", "transcript"),
-    "walk.screen.exchange": ("学分兑换", "学分兑换"),
+    "walk.screen.transcript": ("学生成绩总表", "Transcript"),
+    "walk.screen.exchange": ("学分兑换", "Credit exchange"),
     "walk.screen.apply": ("申请", "apply"),
-    "walk.screen.trail": ("流程跟踪", "流程跟踪 (trail)"),
+    "walk.screen.trail": ("流程跟踪", "Review trail"),
     "walk.screen.review_queue": ("审核队列", "review queue"),
     "walk.screen.review_decision": ("审核申请", "review decision"),
     "walk.dialog.ratio": ("兑换比例", "exchange ratio"),
@@ -1010,6 +1010,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Waiting for credx train on this machine (Ctrl+C leaves)",
     ),
     "notes.ended": ("培训已结束", "The training session has ended"),
+    # -- trn14: the trainer's panel in English throughout ------------------------------
+    "walk.course": ("{name}（{code}）", "{name} ({code})"),
     # -- the college at a glance (issue 12): credx stats and the 教务处 desk -----------
     "stats.counts": ("各学院申请数（按审核状态）", "Applications by college and status"),
     "stats.times": ("提交到审核的天数", "Days from submission to decision"),

@@ -24,13 +24,14 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from credx_tui.screens.registry import names_of
 from credx_tui.services import ServiceError
 from credx_tui.training.scenario import Scenario, ScenarioError, Step, load_scenario
 from credx_tui.training.session import Training, scenario_fixture
 from policy.models import Role
 from policy.rules import Rules
 
-REVIEWER_SCREENS = ("review_queue", "review_decision")
+REVIEWER_SCREENS = names_of("reviewer")
 """Screens only a reviewer sees."""
 
 
@@ -167,24 +168,25 @@ async def _walk(training: Training, stop_at: int | None) -> list[Problem]:
     """Step 4: the walk, headless, as Ctrl+G does it, up to ``stop_at``."""
     from credx_tui.app import make_app
     from credx_tui.settings import Settings
-    from credx_tui.training.ui import TrainerApp
+    from credx_tui.training.ui import TrainerMode
 
     problems: list[Problem] = []
     app = make_app(Settings(db=training.sandbox.root), training.services, training=training)
-    assert isinstance(app, TrainerApp)
+    mode = app.mode
+    assert isinstance(mode, TrainerMode)
     steps = training.scenario.steps
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         await pilot.pause()
         for index, step in enumerate(steps[:stop_at]):
             place = _step_place(index, step)
-            app.walk.index = index
-            app.walk_message = None
+            mode.walk.index = index
+            mode.walk_message = None
             if step.highlight:  # only then is the screen needed (showing costs time)
-                if not await app.show_as(step.screen, step.role):
+                if not await mode.show_as(step.screen, step.role):
                     problems.append(Problem(place, "role", "the step's role may not log in"))
                     break
                 await pilot.pause()
-                screen = app._walk_screen()
+                screen = mode.walk_screen()
                 try:
                     matched = bool(screen and screen.query(step.highlight))
                 except Exception as exc:  # a malformed selector: Textual's own errors
@@ -201,12 +203,12 @@ async def _walk(training: Training, stop_at: int | None) -> list[Problem]:
                             )
                         )
             try:
-                app.walk.perform()
+                mode.walk.perform()
             except ServiceError as exc:
                 problems.append(Problem(place, "perform", f"refused: {exc.en}"))
                 break
-            if step.expect.kind == "application" and not app.walk.done():
-                shown = app.walk.application(step.expect.target or "")
+            if step.expect.kind == "application" and not mode.walk.done():
+                shown = mode.walk.application(step.expect.target or "")
                 now = shown.status.value if shown else "no application"
                 problems.append(
                     Problem(

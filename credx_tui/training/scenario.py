@@ -16,13 +16,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from credx_tui.screens.registry import ScreenName
+
 SCENARIO_DIR = Path(str(files("credx_tui.training") / "scenarios"))
 """The scenarios shipped with credx (package data)."""
 
-Screen = Literal[
-    "login", "portal", "transcript", "exchange", "apply", "trail", "review_queue", "review_decision"
-]
-"""Screens a step can happen on (the walk shows the panel beside them)."""
+Screen = ScreenName
+"""Screens a step can happen on (the walk shows the panel beside them): the app's
+screen registry (credx_tui/screens/registry.py) names them."""
 
 
 class ScenarioError(ValueError):

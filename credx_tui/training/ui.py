@@ -1,12 +1,15 @@
 """Trainer mode in the app (issue 5): the real screens on a sandbox, with the guided
 walk's panel split off the right edge of every screen.
 
-:class:`TrainerApp` is the student/reviewer app with a :class:`Training` session: it
+:class:`TrainerMode` is the mode the student/reviewer app is given for a
+:class:`Training` session (issue 14: a mode, not a subclass of the app): it
 signs people in on the sandbox only, follows which screen and dialog is showing (the
 app's ``screen_change_signal``, so the screens and dialogs stay as they are), keeps the
 panel up to date, highlights the widget a step names, and adds the trainer's keys:
 next, previous, skip ahead (the step done in the trainer's place), role switch, reset
-and the key echo.  Build it through the composition root,
+and the key echo.  It follows the app's own events (screens pushed and shown,
+keys, the store watcher's ``StoreChanged``) and never polls.  Build it through the
+composition root,
 ``make_app(settings, services, training=...)``."""
 
 from __future__ import annotations
@@ -16,28 +19,26 @@ import itertools
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.content import Content
 from textual.css.query import QueryError
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Input
 
-from credx_tui.app import CredxApp
 from credx_tui.i18n import t
-from credx_tui.screens.live import StoreChanged
-from credx_tui.services import LoginResult, ServiceError, Services
+from credx_tui.mode import AppMode
+from credx_tui.screens.registry import name_of, names_of
+from credx_tui.services import LoginResult, ServiceError
 from credx_tui.settings import Settings
+from credx_tui.training.echo import KeyEcho
 from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
@@ -46,6 +47,10 @@ from credx_tui.ui import CredxScreen, Localized
 from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy.models import ExchangeApplication, Role, Status
+
+if TYPE_CHECKING:
+    from credx_tui.app import CredxApp
+    from credx_tui.screens.live import StoreChanged
 
 PROJECTOR_THEME = Theme(
     name="credx-projector",
@@ -69,19 +74,7 @@ PROJECTOR_THEME = Theme(
 )
 """High-contrast light theme for a projector: black on white, dark accents."""
 
-SCREEN_NAMES = {
-    "login": "login",
-    "portal": "portal",
-    "transcript": "transcript",
-    "exchange": "exchange",
-    "apply": "apply",
-    "trail": "trail",
-    "review-queue": "review_queue",
-    "review-decision": "review_decision",
-}
-"""Screen ids of the app -> the screen names of the scenario format."""
-
-STUDENT_SIDE = ("portal", "transcript", "exchange", "trail")
+STUDENT_SIDE = names_of("student", views=True)
 """Student screens the role switch may show (login and apply are steps, not views)."""
 
 HIGHLIGHT = "walk-highlight"
@@ -95,18 +88,6 @@ LARGE_WIDTH = 50
 
 ECHO_KEYS = 8
 """How many of the last keys the key echo shows."""
-
-WALK_BINDINGS = (
-    "walk_next",
-    "walk_previous",
-    "walk_skip",
-    "walk_role",
-    "walk_reset",
-    "walk_large",
-    "walk_width",
-    "walk_echo",
-)
-"""Binding ids of the trainer's keys, in the order the panel lists them."""
 
 
 def spaced(text: str, width: int) -> str:
@@ -128,6 +109,11 @@ class Shown:
     build: Callable[[], Screen]
 
 
+def _no_action(action: str, parameters: tuple[object, ...]) -> bool | None:
+    """``check_action`` of a parked page (:meth:`TrainerMode._unwind`): no key."""
+    return None
+
+
 def key_label(key: str) -> str:
     """A key as the footer writes it: ``ctrl+n`` -> ``^N``, ``f4`` -> ``F4``."""
     *mods, last = key.split("+") if key != "+" else ["+"]
@@ -140,117 +126,49 @@ def key_label(key: str) -> str:
     return caret + "+".join([*mods, last])
 
 
-class TrainerApp(CredxApp):
-    """学分兑换 on a sandbox, with the guided walk beside every screen."""
+WALK_KEYS = (
+    ("ctrl+n", "walk_next"),
+    ("ctrl+y", "walk_previous"),
+    ("ctrl+g", "walk_skip"),
+    ("ctrl+t", "walk_role"),
+    ("ctrl+o", "walk_reset"),
+    ("ctrl+k", "walk_large"),
+    ("ctrl+w", "walk_width"),
+    ("ctrl+l", "walk_echo"),
+)
+"""The trainer's keys and their binding ids (the footer text and tooltip come from
+the catalogue by id: ``key.walk_next`` ...)."""
 
-    CSS_PATH = str(Path(__file__).parent.parent / "app.tcss")
-    """The app's one stylesheet (a relative path would be read from this package)."""
-    download_links: ClassVar[bool] = False
+WALK_BINDINGS = tuple(action for _, action in WALK_KEYS)
+"""Binding ids of the trainer's keys, in the order the panel lists them."""
+
+
+class TrainerMode(AppMode):
+    """The mode of ``credx train``: 学分兑换 on a sandbox, with the guided walk beside
+    every screen.  The app (:class:`credx_tui.app.CredxApp`) is given it and tells it
+    of its own events (:class:`credx_tui.mode.AppMode`)."""
+
+    download_links = False
     """A sandbox's link would name a store ``credx serve`` does not serve."""
+    keeps_session = True
+    """A class may read a step for long: the idle timeout does not sign anyone out."""
+    offers_training = False
+    """The palette does not offer to start the trainer from inside it."""
 
-    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
-        (0, "-narrow"),
-        (100, "-wide"),
-    ]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+n",
-            "walk_next",
-            "下一步",
-            id="walk_next",
-            priority=True,
-            show=False,
-            tooltip="培训：进入下一步",
-        ),
-        Binding(
-            "ctrl+y",
-            "walk_previous",
-            "上一步",
-            id="walk_previous",
-            priority=True,
-            show=False,
-            tooltip="培训：回到上一步",
-        ),
-        Binding(
-            "ctrl+g",
-            "walk_skip",
-            "代为完成",
-            id="walk_skip",
-            priority=True,
-            show=False,
-            tooltip="培训：由系统完成本步并进入下一步",
-        ),
-        Binding(
-            "ctrl+t",
-            "walk_role",
-            "切换角色",
-            id="walk_role",
-            priority=True,
-            show=False,
-            tooltip="培训：在学生和审核人之间切换，不必注销",
-        ),
-        Binding(
-            "ctrl+o",
-            "walk_reset",
-            "重置沙盒",
-            id="walk_reset",
-            priority=True,
-            show=False,
-            tooltip="培训：沙盒恢复到开始状态，回到第一步",
-        ),
-        Binding(
-            "ctrl+k",
-            "walk_large",
-            "大字",
-            id="walk_large",
-            priority=True,
-            show=False,
-            tooltip="培训：面板放大显示本步（投影用）",
-        ),
-        Binding(
-            "ctrl+w",
-            "walk_width",
-            "面板宽度",
-            id="walk_width",
-            priority=True,
-            show=False,
-            tooltip="培训：改变面板宽度",
-        ),
-        Binding(
-            "ctrl+l",
-            "walk_echo",
-            "按键回显",
-            id="walk_echo",
-            priority=True,
-            show=False,
-            tooltip="培训：显示或隐藏按键回显",
-        ),
-    ]
-
-    echo_on: reactive[bool] = reactive(True, init=False)
-    """Whether the panel shows the keys the trainer pressed (Ctrl+L)."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        services: Services,
-        training: Training,
-        print_dir: Path | None = None,
-    ) -> None:
-        super().__init__(
-            settings, services, print_dir=print_dir or training.sandbox.folder / "prints"
-        )
+    def __init__(self, training: Training) -> None:
         self.training = training
         """The scenario, its sandbox and the services on it."""
-        self.keys_pressed: deque[str] = deque(maxlen=ECHO_KEYS)
-        """The last keys pressed, as shown by the key echo."""
+        self.echo_on = True
+        """Whether the panel shows the keys the trainer pressed (Ctrl+L)."""
+        self.keys_pressed = KeyEcho(ECHO_KEYS)
+        """The last keys pressed, as shown by the key echo (without the terminal's
+        answers)."""
         self.walk_message: Callable[[str], str] | None = None
         """The last result or refusal of a trainer's key, in a language."""
         self.message_is_error = False
         """Whether :attr:`walk_message` is a refusal (drawn in red)."""
         self.last_reset_seconds: float | None = None
         """How long the last reset took."""
-        self.register_theme(PROJECTOR_THEME)
         self._rebuild_depth = 0
         """How deep in :meth:`_rebuilding` (the trainer's keys rebuilding the stack)."""
         self._dressed: weakref.WeakSet[Screen] = weakref.WeakSet()
@@ -263,6 +181,38 @@ class TrainerApp(CredxApp):
         """The trainer's choice of :data:`PANEL_WIDTHS` (None: by the terminal's width)."""
         self._logins: dict[str, LoginResult] = {}
         """The scenario's accounts signed in by the trainer's keys since the last reset."""
+        self._parked: dict[str, tuple[list[Screen], str]] = {}
+        """Per account, the pages it had open when the role switch left it (kept
+        installed, off the stack) and the language they were drawn in (issue 14)."""
+        self._relabel: weakref.WeakSet[Screen] = weakref.WeakSet()
+        """Pages put back that were drawn in the other language."""
+
+    def attach(self, app: CredxApp) -> None:
+        super().attach(app)
+        app.register_theme(PROJECTOR_THEME)
+
+    def bindings(self) -> Iterable[Binding]:
+        """The trainer's keys, as priority bindings of the app (hidden from the
+        footer: the panel lists them)."""
+        for key, action in WALK_KEYS:
+            yield Binding(
+                key,
+                f"mode('{action}')",
+                t(f"key.{action}", "zh"),
+                id=action,
+                priority=True,
+                show=False,
+                tooltip=t(f"key.{action}.tip", "zh"),
+            )
+
+    @property
+    def lang(self) -> str:
+        """The app's UI language now."""
+        return self.app.lang
+
+    def t(self, key: str, /, **values: object) -> str:
+        """The message ``key`` in the UI language."""
+        return t(key, self.app.lang, **values)
 
     @property
     def walk(self) -> Walk:
@@ -271,36 +221,35 @@ class TrainerApp(CredxApp):
 
     # -- start ----------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        # CredxApp.on_mount runs after this one (Textual calls each class's handler)
-        # and pushes the login screen, dressed by push_screen below.
-        self.theme = PROJECTOR_THEME.name
-        self.sub_title = self.t("walk.sandbox")
-        self.screen_change_signal.subscribe(self, self._screen_changed)
+    def mounted(self) -> None:
+        # The app pushes the login screen right after, dressed by screen_pushed below.
+        self.app.theme = PROJECTOR_THEME.name
+        self.app.sub_title = self.t("walk.sandbox")
+        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
         # No timer reading the store: the sandbox says when it was written (only this
         # process writes it), and the screens and dialogs come by the signal above.
         self.training.sandbox.store.on_write = self._store_written
         # CredxApp's watcher (issue 13, item 3) also reports the sandbox's changes, a
-        # reset included: on_store_changed below.
+        # reset included: store_changed below.
 
-    def on_unmount(self) -> None:
+    def unmounted(self) -> None:
         if self.training.sandbox.store.on_write == self._store_written:
             self.training.sandbox.store.on_write = None
 
     def _store_written(self) -> None:
         """The sandbox was written (by a screen, a worker or a skip): redraw the panel
         once the write's caller is done."""
-        if not self.is_running:
+        if not self.app.is_running:
             return
-        if self._thread_id == threading.get_ident():
-            self.call_later(self.refresh_walk)
+        if self.app._thread_id == threading.get_ident():
+            self.app.call_later(self.refresh_walk)
         else:
             with contextlib.suppress(RuntimeError):  # the app is closing
-                self.call_from_thread(self.call_later, self.refresh_walk)
+                self.app.call_from_thread(self.app.call_later, self.refresh_walk)
 
-    def on_store_changed(self, message: StoreChanged) -> None:
+    def store_changed(self, message: StoreChanged) -> None:
         """The sandbox changed (a step done through a screen, Ctrl+G, a reset): is the
-        step's expectation met now?  (CredxApp's handler forwards it to the screens.)"""
+        step's expectation met now?  (The app has told the screens already.)"""
         self.refresh_walk()
 
     def live_paths(self) -> set[str]:
@@ -336,20 +285,22 @@ class TrainerApp(CredxApp):
         dialog = next((name for kind, name in dialogs.items() if isinstance(screen, kind)), None)
         if dialog is not None:
             self.walk.dialogs_seen.add(dialog)
-        elif screen.id in SCREEN_NAMES and screen is self.screen and not self._rebuild_depth:
-            self.walk.screen = SCREEN_NAMES[screen.id]
+        elif (
+            (name := name_of(screen.id)) is not None
+            and screen is self.app.screen
+            and not self._rebuild_depth
+        ):
+            self.walk.screen = name
             self.walk.screens_seen.add(self.walk.screen)
         self.refresh_walk()
 
-    def push_screen(self, screen, callback=None, wait_for_dismiss=False, *, mode=None):
-        """Push ``screen`` with the walk panel composed into it (issue 15): the screen's
+    def screen_pushed(self, screen: Screen) -> None:
+        """``screen`` gets the walk panel composed into it (issue 15): the screen's
         first layout is already for the width beside the panel.  Dialogs get the panel
         too, so they are laid out beside it (the F3 list, the R8 dialog and the toasts
         never cover the walk) and it stays readable, not dimmed, while they are open."""
-        result = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
         if isinstance(screen, Localized):  # credx's screens and dialogs, not Textual's
             self._dress(screen)
-        return result
 
     def _dress(self, screen: Screen) -> None:
         """Give ``screen`` its panel: composed with it when it is not mounted yet (it
@@ -368,41 +319,40 @@ class TrainerApp(CredxApp):
         from 100 on (the projector), or the trainer's choice (Ctrl+W); at least
         :data:`LARGE_WIDTH` in large-text mode; never more than half the terminal."""
         if self.panel_width_index is None:
-            width = PANEL_WIDTHS[0] if self.size.width < 100 else PANEL_WIDTHS[1]
+            width = PANEL_WIDTHS[0] if self.app.size.width < 100 else PANEL_WIDTHS[1]
         else:
             width = PANEL_WIDTHS[self.panel_width_index]
         if self.large_text:
             width = max(width, LARGE_WIDTH)
-        return max(PANEL_WIDTHS[0], min(width, self.size.width // 2))
+        return max(PANEL_WIDTHS[0], min(width, self.app.size.width // 2))
 
     def _size_panels(self) -> None:
         """Give every panel the width :meth:`panel_width` says."""
         width = self.panel_width()
-        for screen in self.screen_stack:
+        for screen in self.app.screen_stack:
             for panel in screen.query(WalkPanel):
                 panel.set_width(width)
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         self._size_panels()
 
-    def _walk_screen(self) -> CredxScreen | None:
+    def walk_screen(self) -> CredxScreen | None:
         """The topmost credx screen (under a dialog, when one is open)."""
-        for screen in reversed(self.screen_stack):
+        for screen in reversed(self.app.screen_stack):
             if isinstance(screen, CredxScreen):
                 return screen
         return None
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self._echo(event)
-        await super().on_event(event)
-
-    def _echo(self, event: events.Key) -> None:
-        focused = self.focused
+    def key(self, event: events.Key) -> bool:
+        """A key the trainer pressed: into the key echo.  The last key of an answer
+        of the terminal (issue 15: tmux's colour answer, handed on as keys) is
+        swallowed: its BEL would otherwise act as Ctrl+G and skip a step."""
+        focused = self.app.focused
         secret = isinstance(focused, Input) and focused.password and event.is_printable
-        self.keys_pressed.append("*" if secret else key_label(event.key))
+        answer = self.keys_pressed.add("*" if secret else key_label(event.key), event.character)
         if self.echo_on:
             self.refresh_walk()
+        return answer
 
     # -- the panel ------------------------------------------------------------------
 
@@ -414,10 +364,10 @@ class TrainerApp(CredxApp):
 
     def _course(self, code: str) -> str:
         try:
-            record = self.services.dossier(self.walk.student()).transcript.record(code)
+            record = self.app.services.dossier(self.walk.student()).transcript.record(code)
         except ServiceError:
             return code
-        return f"{record.name}（{code}）" if record else code
+        return self.t("walk.course", name=record.name, code=code) if record else code
 
     def _expectation(self) -> str:
         expect = self.walk.step.expect
@@ -447,13 +397,15 @@ class TrainerApp(CredxApp):
             state = self.t("walk.waiting", what=self._expectation())
         now = (
             self.t("walk.now.out")
-            if self.actor is None
+            if self.app.actor is None
             else self.t(
                 "walk.now",
                 role=self.t(
-                    "walk.role.student" if self.actor.role == Role.STUDENT else "walk.role.reviewer"
+                    "walk.role.student"
+                    if self.app.actor.role == Role.STUDENT
+                    else "walk.role.reviewer"
                 ),
-                account=self.actor.username,
+                account=self.app.actor.username,
             )
         )
         role = self.t(
@@ -493,14 +445,15 @@ class TrainerApp(CredxApp):
             message=self.walk_message(lang) if self.walk_message else "",
             message_is_error=self.message_is_error,
             keys=keys,
-            echo=self.t("walk.echo", keys="  ".join(self.keys_pressed)),
+            echo=self.t("walk.echo", keys="  ".join(self.keys_pressed.labels())),
             echo_on=self.echo_on,
             large=self.large_text,
         )
 
     def _trainer_bindings(self) -> list[Binding]:
+        """The trainer's bindings as the app holds them now (localized)."""
         found: dict[str, Binding] = {}
-        for bindings in self._bindings.key_to_bindings.values():
+        for bindings in self.app._bindings.key_to_bindings.values():
             for binding in bindings:
                 if binding.id in WALK_BINDINGS:
                     found[binding.id] = binding
@@ -509,11 +462,11 @@ class TrainerApp(CredxApp):
     def refresh_walk(self) -> None:
         """Draw the panel of the screen showing (and of the credx screen under a
         dialog) and highlight the step's widget."""
-        screen = self._walk_screen()
+        screen = self.walk_screen()
         if screen is None or not screen.is_mounted:
             return
         view = self.walk_view()
-        for shown in {screen, self.screen}:
+        for shown in {screen, self.app.screen}:
             for panel in shown.query(WalkPanel):
                 panel.show(view)
         self._highlight(screen)
@@ -527,12 +480,12 @@ class TrainerApp(CredxApp):
         try:
             write_state(self.training.sandbox.folder, state)
         except OSError as exc:  # the sandbox's disk: the walk goes on without notes
-            self.log.warning(f"presenter notes not written: {exc}")
+            self.app.log.warning(f"presenter notes not written: {exc}")
             return
         self._published = state
 
     def _highlight(self, screen: Screen) -> None:
-        for other in self.screen_stack:
+        for other in self.app.screen_stack:
             if other is not screen:
                 other.query(f".{HIGHLIGHT}").remove_class(HIGHLIGHT)
         selector = self.walk.step.highlight
@@ -554,7 +507,7 @@ class TrainerApp(CredxApp):
         self.walk_message = message
         self.message_is_error = error
         if message is not None and error:
-            self.notify(message(self.lang), severity="error", timeout=8, markup=False)
+            self.app.notify(message(self.lang), severity="error", timeout=8, markup=False)
         self.refresh_walk()
 
     def _refused(self, exc: ServiceError) -> None:
@@ -595,7 +548,7 @@ class TrainerApp(CredxApp):
 
     async def action_walk_role(self) -> None:
         """Ctrl+T: the same application from the other side, without logging out."""
-        to_reviewer = self.actor is not None and self.actor.role == Role.STUDENT
+        to_reviewer = self.app.actor is not None and self.app.actor.role == Role.STUDENT
         app = self.focus_application()
         if to_reviewer:
             role = "reviewer"
@@ -610,7 +563,7 @@ class TrainerApp(CredxApp):
         if await self.show_as(screen, role):
             name = self.t(f"walk.role.{role}")
             self._say(lambda lang: t("walk.role.switched", lang, role=t(f"walk.role.{role}", lang)))
-            self.notify(self.t("walk.role.switched", role=name), timeout=3)
+            self.app.notify(self.t("walk.role.switched", role=name), timeout=3)
 
     async def action_walk_reset(self) -> None:
         """Ctrl+O: the sandbox back to its start, the walk at its first step."""
@@ -618,12 +571,12 @@ class TrainerApp(CredxApp):
         await self._unwind()
         self.training.reset()
         self._logins.clear()
-        self.actor = None
-        self.last_seen = None
+        self.app.actor = None
+        self.app.last_seen = None
         self.walk.screen = "login"
         try:
-            self.screen.query_one("#username", Input).value = ""
-            self.screen.query_one("#username", Input).focus()
+            self.app.screen.query_one("#username", Input).value = ""
+            self.app.screen.query_one("#username", Input).focus()
         except QueryError:
             pass
         self.last_reset_seconds = time.perf_counter() - began
@@ -660,8 +613,8 @@ class TrainerApp(CredxApp):
         await self._unwind()
         self.training.switch(scenario)
         self._logins.clear()
-        self.actor = None
-        self.last_seen = None
+        self.app.actor = None
+        self.app.last_seen = None
         self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
 
     # -- showing a screen as a role -------------------------------------------------
@@ -682,18 +635,76 @@ class TrainerApp(CredxApp):
             target = self.focus_target()
             if target and (app := self.walk.application(target)) is not None:
                 return app
-            apps = self.services.applications(self.walk.student())
+            apps = self.app.services.applications(self.walk.student())
         except ServiceError:
             return None
         return apps[0] if apps else None
 
-    async def _unwind(self) -> None:
+    async def _unwind(self, park: bool = False) -> None:
         """Back to the login screen (the one under every other), signed out, in one
-        frame: the screens passed on the way are neither painted nor read again."""
-        self.actor = None  # a screen uncovered on the way has no one to read for
+        frame: the screens passed on the way are neither painted nor read again.
+
+        With ``park`` the pages of the person signed out are kept for their return
+        (:meth:`_unpark`): the role switch shows them again instead of building them
+        anew (issue 14: Ctrl+T rebuilt the other role's pages, 1.6 s).  Only the pages
+        the walk can name are kept (never the 申请 form, nor a dialog); the others, and
+        every kept page when not parking, are closed."""
+        actor = self.app.actor
+        opened = self.app.screen_stack[2:]
+        kept: list[Screen] = []
+        if park and actor is not None:
+            for shown in opened:
+                if self._shown_key(shown) is None:
+                    break
+                kept.append(shown)
+            for shown in kept:
+                self.app.install_screen(shown, f"walk-parked-{id(shown)}")
+                # A parked page has no keys: a footer redraw still queued for it asks
+                # its keys with no one signed in (the page's check_action needs them).
+                shown.check_action = _no_action  # type: ignore[method-assign]
+            self._parked[actor.username] = (kept, self.app.lang)
+        self.app.actor = None  # a screen uncovered on the way has no one to read for
         with self._rebuilding():
-            while len(self.screen_stack) > 2:
-                await self.pop_screen()
+            while len(self.app.screen_stack) > 2:
+                await self.app.pop_screen()
+        if not park:
+            await self._drop_parked()
+
+    async def _unpark(self, account: str) -> list[Screen]:
+        """Put back the pages ``account`` had open, before it is signed in again: no
+        page reads its data on the way (:meth:`_unparked` follows, signed in)."""
+        screens, lang = self._parked.pop(account, ([], self.app.lang))
+        for shown in screens:
+            self.app.uninstall_screen(shown)  # on the stack again: closed as any other
+        opening = [self.app.push_screen(shown) for shown in screens]
+        for awaited in opening:
+            await awaited
+        if lang != self.app.lang:
+            self._relabel.update(screens)
+        return screens
+
+    async def _unparked(self, screens: list[Screen]) -> None:
+        """The pages put back, now signed in: their keys again, in today's language,
+        their panels at today's width (the caller reads the top page's data)."""
+        for shown in screens:
+            with contextlib.suppress(AttributeError):
+                del shown.check_action  # its own keys again
+            if shown in self._relabel and isinstance(shown, Localized):
+                await shown.language_changed()
+            shown.refresh_bindings()
+        self._relabel.clear()
+        if screens:
+            self._size_panels()
+
+    async def _drop_parked(self) -> None:
+        """Close every kept page (a reset, another scenario: they show the old data)."""
+        parked, self._parked = self._parked, {}
+        for screens, _ in parked.values():
+            for shown in screens:
+                self.app.uninstall_screen(shown)
+                with contextlib.suppress(AttributeError):
+                    del shown.check_action
+                await shown.remove()
 
     @contextlib.contextmanager
     def _rebuilding(self) -> Iterator[None]:
@@ -702,7 +713,7 @@ class TrainerApp(CredxApp):
         trainer's own visits (:meth:`_screen_changed`)."""
         self._rebuild_depth += 1
         try:
-            with self.batch_update():
+            with self.app.batch_update():
                 yield
         finally:
             self._rebuild_depth -= 1
@@ -767,23 +778,26 @@ class TrainerApp(CredxApp):
         until the last screen is there with its panel."""
         account = self._account(role)
         with self._rebuilding():
-            if screen == "login" or self.actor is None or self.actor.username != account:
-                await self._unwind()
+            restored: list[Screen] = []
+            if screen == "login" or self.app.actor is None or self.app.actor.username != account:
+                await self._unwind(park=screen != "login")
                 if screen == "login":
                     return True
                 result = self._logins.get(account)
                 if result is None:
                     try:
-                        result = self.services.login(account, self.walk.scenario.password)
+                        result = self.app.services.login(account, self.walk.scenario.password)
                     except ServiceError as exc:
                         self._refused(exc)
                         return False
                     # One password check per account and sandbox: a role switch then
                     # takes no scrypt hash (about 0.1 s each).
                     self._logins[account] = result
-                self.actor, self.last_seen = result.actor, result.last_seen
+                restored = await self._unpark(account)  # signed out still: nothing read
+                self.app.actor, self.app.last_seen = result.actor, result.last_seen
+                await self._unparked(restored)
             plan = self._stack_plan(screen, role, self.focus_application())
-            opened = self.screen_stack[2:]
+            opened = self.app.screen_stack[2:]
             keep = 0
             while (
                 keep < min(len(plan), len(opened))
@@ -791,18 +805,18 @@ class TrainerApp(CredxApp):
                 and plan[keep].key == self._shown_key(opened[keep])
             ):
                 keep += 1
-            closing = [self.pop_screen() for _ in range(len(self.screen_stack) - 2 - keep)]
+            closing = [self.app.pop_screen() for _ in range(len(self.app.screen_stack) - 2 - keep)]
             for awaited in closing:
                 await awaited  # gone, before a screen of the same id comes back
             # Opened one after another before any is awaited: their composing and
             # loading overlap, and (in the batch) only the last is painted.
-            opening = [self.push_screen(shown.build()) for shown in plan[keep:]]
+            opening = [self.app.push_screen(shown.build()) for shown in plan[keep:]]
             for awaited in opening:
                 await awaited
-            top = self.screen
+            top = self.app.screen
             if not closing and not opening and isinstance(top, CredxScreen):
                 top.reload()  # kept as it was, uncovered by nothing: the data may have changed
-            name = SCREEN_NAMES.get(top.id or "")
+            name = name_of(top.id)
             if name is not None:
                 self.walk.screen = name
                 self.walk.screens_seen.add(name)
@@ -811,13 +825,12 @@ class TrainerApp(CredxApp):
 
     # -- language and commands --------------------------------------------------------
 
-    async def watch_lang(self, lang: str) -> None:
-        await super().watch_lang(lang)
-        self.sub_title = t("walk.sandbox", lang)
+    def lang_changed(self, lang: str) -> None:
+        self.app.sub_title = t("walk.sandbox", lang)
         self.refresh_walk()  # the panel is a system widget: the screens' recompose keeps it
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The trainer's commands first, then the app's."""
+    def commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The trainer's commands (listed before the app's)."""
         for action in WALK_BINDINGS:
             yield SystemCommand(
                 self.t(f"cmd.{action}"),
@@ -833,7 +846,6 @@ class TrainerApp(CredxApp):
                         scenario.summary_en if self.lang == "en" else scenario.summary_zh,
                         partial(self.start_scenario, scenario),
                     )
-        yield from super().get_system_commands(screen)
 
 
 def run_trainer(settings: Settings, training: Training) -> int:

@@ -191,15 +191,15 @@ async def test_trainer_panel_follows_the_sandbox_without_polling(tmp_path):
     """The walk panel's 【等待】 turns 【完成】 when the step's application appears,
     written by another process on the sandbox, with no timer polling the store; and
     still after a sandbox reset (which puts a new store folder in place)."""
-    from credx_tui.app import make_app
+    from credx_tui.app import CredxApp, make_app
     from credx_tui.settings import Settings
     from credx_tui.training.sandbox import Sandbox
     from credx_tui.training.session import Training, find_scenario
-    from credx_tui.training.ui import TrainerApp
+    from credx_tui.training.ui import TrainerMode
     from policy.rules import load_rules
 
-    def panel(app: TrainerApp) -> str:
-        screen = app._walk_screen()
+    def panel(app: CredxApp) -> str:
+        screen = app.mode.walk_screen()
         if screen is None:
             return ""
         return "\n".join(str(s.render()) for s in screen.query("WalkPanel Static"))
@@ -210,7 +210,7 @@ async def test_trainer_panel_follows_the_sandbox_without_polling(tmp_path):
         step = next(i for i, s in enumerate(scenario.steps) if s.id == "apply-math")
         training = Training(scenario, rules, sandbox=sandbox)
         app = make_app(Settings(db=sandbox.root), training.services, training=training)
-        assert isinstance(app, TrainerApp)
+        assert isinstance(app.mode, TrainerMode)
         training.walk.index = step
         async with app.run_test(size=(100, 30)) as pilot:
             assert await shown_within(pilot, lambda: "【等待】" in panel(app), time.monotonic())
@@ -220,7 +220,7 @@ async def test_trainer_panel_follows_the_sandbox_without_polling(tmp_path):
             await pilot.press("ctrl+o")  # reset: the sandbox's folder is replaced
             await pilot.pause()
             training.walk.index = step
-            app.refresh_walk()
+            app.mode.refresh_walk()
             assert "【等待】" in panel(app)
             committed = other_process(sandbox.root, "submit", HAPPY_STUDENT, "高等数学(2-1)")
             assert await shown_within(pilot, lambda: "【完成】" in panel(app), committed)

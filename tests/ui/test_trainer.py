@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from textual.worker import WorkerCancelled
 
-from credx_tui.app import make_app
+from credx_tui.app import CredxApp, make_app
 from credx_tui.cli import main
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
@@ -31,7 +32,7 @@ from credx_tui.services.loading import load_demo
 from credx_tui.settings import Settings
 from credx_tui.training.sandbox import Sandbox
 from credx_tui.training.session import Training, find_scenario
-from credx_tui.training.ui import TrainerApp
+from credx_tui.training.ui import TrainerMode
 from credx_tui.widgets.walk_panel import WalkPanel
 from policy.models import Role, Status
 from policy.rules import load_rules
@@ -51,13 +52,13 @@ def sandbox():
         yield box
 
 
-def trainer(sandbox: Sandbox, scenario_id: str, lang: str = "zh") -> TrainerApp:
+def trainer(sandbox: Sandbox, scenario_id: str, lang: str = "zh") -> CredxApp:
     """The trainer's app as ``credx train --scenario ID`` builds it, on ``sandbox``."""
     sandbox.reset()
     scenario, _ = find_scenario(scenario_id)
     training = Training(scenario, RULES, sandbox=sandbox)
     app = make_app(Settings(db=sandbox.root, lang=lang), training.services, training=training)
-    assert isinstance(app, TrainerApp)
+    assert isinstance(app.mode, TrainerMode)
     return app
 
 
@@ -68,7 +69,7 @@ async def settle(pilot: Pilot) -> None:
         with contextlib.suppress(WorkerCancelled):
             await worker.wait()
     await pilot.pause()
-    pilot.app.refresh_walk()
+    pilot.app.mode.refresh_walk()
     await pilot.pause()
 
 
@@ -77,15 +78,15 @@ async def keys(pilot: Pilot, *pressed: str) -> None:
     await settle(pilot)
 
 
-def panel_text(app: TrainerApp) -> str:
+def panel_text(app: CredxApp) -> str:
     """Everything the walk panel beside the current screen shows."""
-    screen = app._walk_screen()
+    screen = app.mode.walk_screen()
     assert screen is not None
     panel = screen.query_one(WalkPanel)
     return "\n".join(str(s.render()) for s in panel.query(Static) if s.display)
 
 
-def screen_text(app: TrainerApp) -> str:
+def screen_text(app: CredxApp) -> str:
     """What the real screen shows (its Statics, tables and lists), without the panel."""
     from textual.widgets import DataTable
 
@@ -103,8 +104,8 @@ def screen_text(app: TrainerApp) -> str:
     return "\n".join(parts)
 
 
-def status_of(app: TrainerApp, target: str) -> str | None:
-    found = app.walk.application(target)
+def status_of(app: CredxApp, target: str) -> str | None:
+    found = app.mode.walk.application(target)
     return found.status.value if found else None
 
 
@@ -138,7 +139,7 @@ async def test_guide_example_by_keys_and_skips(sandbox: Sandbox) -> None:
         await keys(pilot, "ctrl+n")
         assert "【等待】打开「打印」对话框" in panel_text(app)
         await keys(pilot, "f6")
-        assert isinstance(app.screen, PrintDialog) and "print" in app.walk.dialogs_seen
+        assert isinstance(app.screen, PrintDialog) and "print" in app.mode.walk.dialogs_seen
         await keys(pilot, "escape")
         assert "【完成】" in panel_text(app)
 
@@ -164,7 +165,7 @@ async def test_guide_example_by_keys_and_skips(sandbox: Sandbox) -> None:
 
         await keys(pilot, "ctrl+n", "ctrl+g")  # skip ahead: apply for 高等数学(2-1)
         assert status_of(app, "G0101") == "审核中"
-        assert app.walk.step.id == "apply-english" and isinstance(app.screen, ApplyScreen)
+        assert app.mode.walk.step.id == "apply-english" and isinstance(app.screen, ApplyScreen)
         await keys(pilot, "ctrl+g")  # and 英语(2-2); the next step is the reviewer's
         assert status_of(app, "G0202") == "审核中"
         assert isinstance(app.screen, ReviewDecisionScreen)
@@ -185,7 +186,7 @@ async def test_guide_example_by_keys_and_skips(sandbox: Sandbox) -> None:
 
         await keys(pilot, "ctrl+n", "ctrl+g")  # the last step: the transcript
         assert isinstance(app.screen, TranscriptScreen)
-        assert app.walk.at_end and "场景结束" in panel_text(app)
+        assert app.mode.walk.at_end and "场景结束" in panel_text(app)
         transcript = screen_text(app)
         math_line = next(line for line in transcript.splitlines() if "高等数学(2-1)" in line)
         assert RULES.exchange_record.result in math_line
@@ -207,13 +208,13 @@ async def test_returned_resubmitted_with_reset_and_role_switch(sandbox: Sandbox)
 
         await keys(pilot, "ctrl+o")  # reset in the middle of the walk
         assert isinstance(app.screen, LoginScreen) and app.actor is None
-        assert app.walk.index == 0 and "第 1/6 步" in panel_text(app)
+        assert app.mode.walk.index == 0 and "第 1/6 步" in panel_text(app)
         assert "沙盒已重置" in panel_text(app)
-        assert app.last_reset_seconds is not None and app.last_reset_seconds < 1.0
+        assert app.mode.last_reset_seconds is not None and app.mode.last_reset_seconds < 1.0
         assert status_of(app, "G0301") == "被退回"
 
         await keys(pilot, "ctrl+g", "ctrl+g", "ctrl+g")
-        assert isinstance(app.screen, ApplyScreen) and app.walk.step.id == "correct"
+        assert isinstance(app.screen, ApplyScreen) and app.mode.walk.step.id == "correct"
         await keys(pilot, "f4", "f8")  # by the keys: the suggested offer, submitted
         assert status_of(app, "G0301") == "审核中"
         assert "【完成】" in panel_text(app)
@@ -230,7 +231,7 @@ async def test_returned_resubmitted_with_reset_and_role_switch(sandbox: Sandbox)
         assert isinstance(app.screen, TrailScreen)
         trail = screen_text(app)
         assert "退回" in trail and "审核通过" in trail
-        assert "【完成】" in panel_text(app) and app.walk.at_end
+        assert "【完成】" in panel_text(app) and app.mode.walk.at_end
 
 
 async def test_extension_r7_in_english_with_a_live_switch(sandbox: Sandbox) -> None:
@@ -253,16 +254,16 @@ async def test_extension_r7_in_english_with_a_live_switch(sandbox: Sandbox) -> N
         assert "R7" in screen_text(app)
         await keys(pilot, "ctrl+g")
         assert "End of the scenario" in panel_text(app)
-        assert app.walk.at_end
+        assert app.mode.walk.at_end
 
 
 async def test_a_refused_skip_is_shown_and_does_not_advance(sandbox: Sandbox) -> None:
     app = trainer(sandbox, "guide-example")
     async with app.run_test(size=PROJECTOR) as pilot:
         await settle(pilot)
-        app.walk.index = [s.id for s in app.walk.scenario.steps].index("review")
+        app.mode.walk.index = [s.id for s in app.mode.walk.scenario.steps].index("review")
         await keys(pilot, "ctrl+g")  # approve an application nobody submitted
-        assert app.walk.step.id == "review"
+        assert app.mode.walk.step.id == "review"
         shown = panel_text(app)
         assert "代为完成「review」被拒绝" in shown
         assert app.screen.query_one("#walk-message").has_class("-error")
@@ -301,8 +302,8 @@ async def test_the_real_store_is_untouched(tmp_path: Path, monkeypatch) -> None:
             await settle(pilot)
             for _ in scenario.steps:
                 await keys(pilot, "ctrl+g")
-            assert app.walk.at_end
-            assert app.walk.application("G0101").status == Status.APPROVED
+            assert app.mode.walk.at_end
+            assert app.mode.walk.application("G0101").status == Status.APPROVED
         assert not str(training.sandbox.root).startswith(str(real.root))
     finally:
         training.close()
@@ -342,7 +343,7 @@ async def test_palette_holds_the_trainer_commands(sandbox: Sandbox) -> None:
         other = next(c for c in app.get_system_commands(app.screen) if "被退回后修改" in c.title)
         await other.callback()
         await settle(pilot)
-        assert app.walk.scenario.id == "returned-resubmitted"
+        assert app.mode.walk.scenario.id == "returned-resubmitted"
         assert "第 1/6 步" in panel_text(app)
 
 
@@ -352,7 +353,7 @@ SIZES_15 = [PROJECTOR, (120, 40)]
 """The trainer's two terminals: the projector's 100x30 and a laptop's 120x40."""
 
 
-def screen_rows(app: TrainerApp) -> list[list[tuple[int, str]]]:
+def screen_rows(app: CredxApp) -> list[list[tuple[int, str]]]:
     """The cells the app draws now: per row, (column, character) of each character."""
     from rich.cells import cell_len
 
@@ -367,9 +368,9 @@ def screen_rows(app: TrainerApp) -> list[list[tuple[int, str]]]:
     return rows
 
 
-def left_of_panel(app: TrainerApp) -> list[str]:
+def left_of_panel(app: CredxApp) -> list[str]:
     """Each row of the screen as drawn left of the walk panel (what is not covered)."""
-    screen = app._walk_screen()
+    screen = app.mode.walk_screen()
     assert screen is not None
     edge = screen.query_one(WalkPanel).region.x
     return ["".join(ch for x, ch in row if x + cell_len_of(ch) <= edge) for row in screen_rows(app)]
@@ -384,11 +385,11 @@ def cell_len_of(ch: str) -> int:
 async def skip_to(pilot: Pilot, step_id: str) -> None:
     """Ctrl+G until the walk is at ``step_id``."""
     app = pilot.app
-    for _ in app.walk.scenario.steps:
-        if app.walk.step.id == step_id:
+    for _ in app.mode.walk.scenario.steps:
+        if app.mode.walk.step.id == step_id:
             return
         await keys(pilot, "ctrl+g")
-    assert app.walk.step.id == step_id
+    assert app.mode.walk.step.id == step_id
 
 
 @pytest.mark.parametrize("size", SIZES_15)
@@ -424,7 +425,7 @@ async def test_reset_leaves_step_one_waiting(sandbox: Sandbox, size: tuple[int, 
         await keys(pilot, "ctrl+g", "ctrl+g", "ctrl+g")
         await keys(pilot, "ctrl+o")
         await pilot.pause(0.2)
-        assert isinstance(app.screen, LoginScreen) and app.walk.index == 0
+        assert isinstance(app.screen, LoginScreen) and app.mode.walk.index == 0
         shown = panel_text(app)
         assert "【等待】" in shown and "【完成】" not in shown
         await login(pilot, "2018110101")
@@ -456,7 +457,7 @@ async def test_skip_and_switch_paint_only_their_final_screen(
             final = app.screen
             assert frames, key  # something was painted
             stray = [(s, panel) for s, panel in frames if s is not final or not panel]
-            assert not stray, (key, app.walk.step.id, stray)
+            assert not stray, (key, app.mode.walk.step.id, stray)
 
 
 async def test_the_panel_follows_the_store_without_a_timer(sandbox: Sandbox) -> None:
@@ -471,13 +472,13 @@ async def test_the_panel_follows_the_store_without_a_timer(sandbox: Sandbox) -> 
         assert "【等待】" in panel_text(app)
         timers = [t for t in app._timers if getattr(t, "name", "") == "walk-refresh"]
         assert not timers
-        await asyncio.to_thread(app.walk.perform)  # the services, off the UI thread
+        await asyncio.to_thread(app.mode.walk.perform)  # the services, off the UI thread
         await pilot.pause()
         await pilot.pause()
         assert "【完成】" in panel_text(app)
 
 
-def rows_in(app: TrainerApp, region) -> list[str]:
+def rows_in(app: CredxApp, region) -> list[str]:
     """The text drawn inside ``region`` (border included), row by row."""
     return [
         "".join(ch for x, ch in row if region.x <= x < region.right)
@@ -615,7 +616,7 @@ async def test_large_text_and_panel_width_keys(sandbox: Sandbox, size: tuple[int
 
 async def test_large_text_from_the_start(sandbox: Sandbox) -> None:
     app = trainer(sandbox, "guide-example")
-    app.large_text = True  # what `credx train --large` sets through the session
+    app.mode.large_text = True  # what `credx train --large` sets through the session
     async with app.run_test(size=PROJECTOR) as pilot:
         await settle(pilot)
         assert app.screen.query_one(WalkPanel).region.width == 50
@@ -642,7 +643,7 @@ async def test_presenter_notes_reach_the_state_file_not_the_screen(sandbox: Sand
     from credx_tui.training.notes import STATE_FILE
 
     app = trainer(sandbox, "guide-example")
-    notes = app.walk.scenario.steps[0].notes
+    notes = app.mode.walk.scenario.steps[0].notes
     assert notes
     async with app.run_test(size=PROJECTOR) as pilot:
         await settle(pilot)
@@ -655,3 +656,121 @@ async def test_presenter_notes_reach_the_state_file_not_the_screen(sandbox: Sand
         await keys(pilot, "f2")
         state = json.loads((sandbox.folder / STATE_FILE).read_text(encoding="utf-8"))
         assert state["lang"] == "en" and state["title"] == "Check the transcript"
+
+
+async def test_a_terminal_answer_is_neither_echoed_nor_a_key(sandbox: Sandbox) -> None:
+    """Issue 15: tmux's answer to a colour query, handed on as keys by Textual's
+    parser, does not show in the key echo, and its closing BEL does not act as
+    Ctrl+G (skip ahead): the walk stays on its step."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await keys(pilot, "f2")  # a key of the trainer's own, echoed
+        step = app.mode.walk.index
+        parser = XTermParser()
+        answer = [
+            event
+            for event in [*parser.feed("\x1b]11;rgb:0000/0000/0000\x07"), *parser.feed("")]
+            if isinstance(event, events.Key)
+        ]
+        assert answer[-1].key == "ctrl+g"
+        app.screen.query_one("#username").blur()  # nothing typed into the form
+        for event in answer:
+            app.post_message(event)
+        await settle(pilot)
+        echo = str(app.screen.query_one("#walk-echo", Static).render())
+        assert "F2" in echo
+        assert not any(mark in echo for mark in ("rgb", "^G", "]", "/", ";"))
+        assert app.mode.walk.index == step
+
+
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+"""Chinese characters and full-width punctuation."""
+
+
+def data_words(app: CredxApp) -> list[str]:
+    """What stays Chinese in English because it is data: the people's names, the
+    courses' and the college's names, as the sandbox holds them; and 中文, the F2
+    key's label (the language's own name, as the app's footer writes it)."""
+    walk = app.mode.walk
+    dossier = app.services.dossier(walk.student())
+    student, transcript = dossier.student, dossier.transcript
+    words = {"中文", student.name, student.college, student.major, student.class_name}
+    for entries in (transcript.records, transcript.level_exams, transcript.certificates):
+        words.update(entry.name for entry in entries)
+    for application in dossier.applications:  # what people wrote and the files they gave
+        words.update(a.filename for a in application.attachments)
+        words.add(application.note)
+        for event in app.services.trail(walk.student(), application.id):
+            words.update((event.reason, event.comment))
+    return sorted(words, key=len, reverse=True)
+
+
+def chinese_outside_data(app: CredxApp, text: str) -> list[str]:
+    """The Chinese left in ``text`` once the data is taken out (spaces and line
+    breaks ignored: a long course name is broken over lines)."""
+    text = re.sub(r"\s+", "", text)
+    words = [re.sub(r"\s+", "", word) for word in data_words(app)]
+    for word in words:
+        text = text.replace(word, "")
+    # What is left of a name cut to fit a column is part of that name.
+    return [run for run in CHINESE.findall(text) if not any(run in word for word in words)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_the_panel_walks_s1_to_s5_in_english_throughout(sandbox: Sandbox, size) -> None:
+    """Issue 15: in English the panel has no Chinese glosses: every step of the
+    guide's example (S1, S2, S4, S5) and of the returned application (S3, S5), by
+    Ctrl+G, shows only English beside the screen, apart from data (names of people,
+    courses, the college) and the F2 key's 中文 (the app's footer writes it so)."""
+    app = trainer(sandbox, "guide-example", lang="en")
+    seen: list[str] = []
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for then in ("returned-resubmitted", None):
+            walk = app.mode.walk
+            for _ in walk.scenario.steps:
+                seen.append(walk.step.procedure)
+                for text in (panel_text(app), screen_text(app)):
+                    assert chinese_outside_data(app, text) == [], (walk.step.id, text)
+                await keys(pilot, "ctrl+g")
+            assert walk.at_end
+            if then is not None:
+                await app.mode.start_scenario(find_scenario(then)[0])
+                await settle(pilot)
+    assert {"S1", "S2", "S3", "S4", "S5"} <= set(seen)
+
+
+async def test_role_switch_keeps_each_side_s_pages_and_their_data_fresh(
+    sandbox: Sandbox,
+) -> None:
+    """Issue 14: Ctrl+T does not rebuild the other role's pages: the student's 流程跟踪
+    and the reviewer's decision screen are the same screens when switched back to,
+    showing what changed meanwhile (the approval) and in the language chosen
+    meanwhile (F2 on the other side).  A reset closes every kept page."""
+    app = trainer(sandbox, "guide-example")
+    async with app.run_test(size=PROJECTOR) as pilot:
+        await settle(pilot)
+        await skip_to(pilot, "review")
+        await keys(pilot, "ctrl+t")  # the student's side of the same application
+        assert isinstance(app.screen, TrailScreen) and app.actor.role == Role.STUDENT
+        trail, student_pages = app.screen, list(app.screen_stack)
+        assert "审核中" in screen_text(app)
+        await keys(pilot, "ctrl+t")  # the reviewer's side: its pages were kept
+        decision = app.screen
+        assert isinstance(decision, ReviewDecisionScreen)
+        assert trail not in app.screen_stack and trail.is_attached  # parked, not closed
+        await keys(pilot, "f8", "enter")  # approved by the keys
+        assert status_of(app, "G0101") == "审核通过"
+        await keys(pilot, "f2", "ctrl+t")  # English, then back to the student
+        assert app.screen is trail and list(app.screen_stack) == student_pages
+        shown = screen_text(app)
+        assert "Approved" in shown and "审核中" not in shown
+        await keys(pilot, "ctrl+t")
+        assert app.screen is decision
+        await keys(pilot, "ctrl+o")
+        assert not trail.is_attached and not decision.is_attached
+        assert not app._installed_screens
