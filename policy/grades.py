@@ -24,6 +24,7 @@ from policy.models import (
     Term,
 )
 from policy.rules import GradeRules, Rules
+from policy.sources import describe_source
 
 KIND_ORDER: dict[AttemptKind, int] = {
     AttemptKind.REGULAR: 0,
@@ -298,15 +299,8 @@ def paid_sources(
             if ref in seen:
                 continue
             seen.add(ref)
-            record = dossier.transcript.record(ref.ref)
-            cert = next((c for c in dossier.transcript.certificates if c.id == ref.ref), None)
-            name, credits = (
-                (record.name, record.credits)
-                if record is not None
-                else (cert.title, cert.credits)
-                if cert is not None
-                else (ref.ref, 0.0)
-            )
+            source = describe_source(dossier.transcript, ref)
+            name, credits = source.name, source.credits
             paid.append(
                 PaidSource(
                     ref=ref,

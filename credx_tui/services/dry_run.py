@@ -386,8 +386,7 @@ def _application_change(
         changed.append(("target", app.target))
     for source in app.sources:
         if source.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
-            found_old = next((c for c in old.certificates if c.id == source.ref), None)
-            found_new = next((c for c in new.certificates if c.id == source.ref), None)
+            found_old, found_new = old.certificate(source.ref), new.certificate(source.ref)
         else:
             found_old, found_new = old.record(source.ref), new.record(source.ref)
         if found_old != found_new:

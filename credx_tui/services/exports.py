@@ -25,6 +25,7 @@ from credx_tui.exporting import Column, Sheet
 from credx_tui.services.core import Actor, Services
 from credx_tui.services.errors import AccessDenied, NotFound, ServiceError
 from credx_tui.store import StoreError
+from policy import workflow
 from policy.eligibility import fmt
 from policy.figures import Decision, last_decision
 from policy.models import (
@@ -392,7 +393,6 @@ def register_sheet(
     ``college`` filed in ``term``, by college, 学号 and creation."""
     require_registrar(services, actor)
     facts = Facts(services)
-    steps = services.rules.review_steps
     rows: list[tuple[tuple[str, str, str, str], list[object]]] = []
     registers = read_registers(services, known_college(services, college))
     facts.preload(
@@ -413,9 +413,8 @@ def register_sheet(
             student = facts.student(app.student_id)
             summary = app.summary
             course, credits = facts.course(app)
-            step = (
-                steps[min(app.step, len(steps) - 1)].zh if app.status == Status.UNDER_REVIEW else ""
-            )
+            current = workflow.current_step(app, services.rules)
+            step = current.zh if current is not None else ""
             row: list[object] = [
                 app.id,
                 app.student_id,
