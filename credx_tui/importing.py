@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from policy.grades import parse_result
+from policy.grades import is_result
 from policy.models import (
     LIVE_STATUSES,
     Account,
@@ -536,13 +536,10 @@ def _read_documents(name: str, documents: list[Any], problems: list[ImportProble
 
 
 def _parses_as_result(result: str, rules: Rules) -> bool:
-    """Whether the policy can read ``result`` (:func:`policy.grades.parse_result`, the
-    one reader of a 成绩): an import never stores a result the policy would refuse."""
-    try:
-        parse_result(result, rules.grades)
-    except ValueError:
-        return False
-    return True
+    """Whether the policy can read ``result`` (:func:`policy.grades.is_result`, the test
+    of :func:`~policy.grades.parse_result`): an import never stores a result the policy
+    would refuse."""
+    return is_result(result, rules.grades)
 
 
 class _CrossCheck:

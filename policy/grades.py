@@ -80,6 +80,14 @@ def parse_result(result: str, grades: GradeRules) -> GradeValue:
     raise ValueError(f"成绩 {result!r} is neither a score 0-100 nor a known level ({known})")
 
 
+def is_result(result: str, grades: GradeRules) -> bool:
+    """Whether :func:`parse_result` reads ``result``: its test, next to it, without
+    building the value (the importer asks it of every sitting of a whole college; a
+    property test keeps the two in step)."""
+    text = result.strip()
+    return text in grades.levels or (_SCORE.match(text) is not None and float(text) <= 100)
+
+
 def _chrono_key(indexed: tuple[int, Attempt]) -> tuple[tuple[str, int], int, int]:
     index, attempt = indexed
     return (attempt.term.sort_key(), KIND_ORDER[attempt.kind], index)

@@ -10,6 +10,8 @@ reason reads to a student and to a reviewer.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from policy_helpers import (
     AWARD,
     COMP,
@@ -27,10 +29,11 @@ from policy_helpers import (
 
 from policy.dossier import spent_by
 from policy.eligibility import EPS, needed_credits, ratio_met
+from policy.grades import is_result, parse_result
 from policy.models import ReviewAction, ReviewEvent, Role, SourceRef, Status
 from policy.offers import Offer, double_spend, evaluate_offer
 from policy.reasons import Reason
-from policy.rules import ReviewStep, Rules
+from policy.rules import ReviewStep, Rules, load_rules
 from policy.sources import describe_source
 from policy.workflow import (
     StepRefusal,
@@ -280,3 +283,25 @@ def test_the_r7_warning_reads_the_student_in_the_third_person_for_staff(rules: R
     assert staff_zh.startswith("【R7】兑换后该生只剩4学分") and "你" not in staff_zh
     assert "the student has 4 of 6" in staff_en and "you" not in staff_en
     assert "兑换后你只剩" in warning.text("zh")  # the student is still spoken to
+
+
+# -- what a result is ------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=8),
+        st.from_regex(r"\A[0-9０-９]{1,4}(\.[0-9]{0,3})?\Z"),
+        st.sampled_from(["优秀", "合格", "不合格", " 85 ", "100.0", "100.01", "８５"]),
+    )
+)
+def test_is_result_is_exactly_what_parse_result_reads(result: str) -> None:
+    """The importer's check (is_result) and the policy's reader never disagree."""
+    grades = load_rules().grades
+    try:
+        parse_result(result, grades)
+        reads = True
+    except ValueError:
+        reads = False
+    assert is_result(result, grades) == reads
