@@ -320,8 +320,14 @@ def may_decide(
     username: str = "",
 ) -> bool:
     """Whether approve and return are this person's to give now (R11): the yes/no of
-    :func:`decision_refusal`, for the queue's 待我审核 filter and the views' actions."""
-    return decision_refusal(app, rules, events, username, role, review_steps) is None
+    :func:`decision_refusal` (a test keeps the two in step), for the queue's 待我审核
+    and the views' actions.  It builds no refusal, since the queue asks it of every
+    application of a college."""
+    if role == Role.STUDENT or app.status != Status.UNDER_REVIEW:
+        return False
+    if not reviews_step(role, review_steps, step_at(rules, app.step)):
+        return False
+    return events is None or second_step(app, rules, events, username) is None
 
 
 def apply(

@@ -305,3 +305,18 @@ def test_is_result_is_exactly_what_parse_result_reads(result: str) -> None:
     except ValueError:
         reads = False
     assert is_result(result, grades) == reads
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("bound", [(), ("secretary",), ("dean",)])
+@pytest.mark.parametrize("who", ["rev", "other"])
+@pytest.mark.parametrize("with_trail", [True, False])
+def test_may_decide_is_the_yes_of_decision_refusal(
+    chain: Rules, status: Status, role: Role, bound: tuple[str, ...], who: str, with_trail: bool
+) -> None:
+    """may_decide (no refusal built, for the queue) never disagrees with the refusal."""
+    at_dean = app("a1", "MATH", status=status, step=1 if status == Status.UNDER_REVIEW else 0)
+    events = [approval(0, "rev")] if with_trail else None
+    refusal = decision_refusal(at_dean, chain, events, who, role, bound)
+    assert may_decide(at_dean, chain, role, bound, events, who) == (refusal is None)
