@@ -10,17 +10,14 @@ from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, SourceRef
 from policy.rules import ReviewStep, Rules
+from policy.sources import describe_source
 
 
 def source_name(dossier: Dossier, ref: SourceRef) -> tuple[str, float]:
-    """Name and credits of one source the student holds (the ref itself if unknown)."""
-    record = dossier.transcript.record(ref.ref)
-    if record is not None:
-        return record.name, record.credits
-    cert = next((c for c in dossier.transcript.certificates if c.id == ref.ref), None)
-    if cert is not None:
-        return cert.title, cert.credits
-    return ref.ref, 0.0
+    """Name and credits of one source the student holds (the ref itself if unknown),
+    as :func:`policy.sources.describe_source` finds it."""
+    source = describe_source(dossier.transcript, ref)
+    return source.name, source.credits
 
 
 def joined(items: list[str], lang: str) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from policy.grades import is_result
 from policy.models import (
     LIVE_STATUSES,
     Account,
@@ -57,7 +58,6 @@ ACCOUNT_STATE_FIELDS = ("failed_logins", "locked_until", "last_seen")
 
 _ABSENT = object()
 _TRANSCRIPT_SOURCES = (SourceKind.GENERAL_ELECTIVE, SourceKind.PROFESSIONAL_EXTENSION)
-_SCORE = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
 
 
 # --- problems -------------------------------------------------------------------------
@@ -537,9 +537,10 @@ def _read_documents(name: str, documents: list[Any], problems: list[ImportProble
 
 
 def _parses_as_result(result: str, rules: Rules) -> bool:
-    if result in rules.grades.levels:
-        return True
-    return bool(_SCORE.match(result)) and 0 <= float(result) <= 100
+    """Whether the policy can read ``result`` (:func:`policy.grades.is_result`, the test
+    of :func:`~policy.grades.parse_result`): an import never stores a result the policy
+    would refuse."""
+    return is_result(result, rules.grades)
 
 
 class _CrossCheck:

@@ -8,7 +8,7 @@ two terminals of one student be checked against the same, freshly loaded facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,6 +21,21 @@ from policy.models import (
     Student,
     Transcript,
 )
+
+
+def spent_by(
+    applications: Iterable[ExchangeApplication], exclude_application_id: str | None = None
+) -> dict[SourceRef, str]:
+    """Each source held by a live application (审核中, 审核通过) other than
+    ``exclude_application_id`` → the id of the (first) one holding it: credits are
+    spent once.  A function of the applications alone, so the approval's check under
+    the lock needs no transcript."""
+    spent: dict[SourceRef, str] = {}
+    for app in applications:
+        if app.status in LIVE_STATUSES and app.id != exclude_application_id:
+            for ref in app.sources:
+                spent.setdefault(ref, app.id)
+    return spent
 
 
 class Dossier(BaseModel):
@@ -65,11 +80,7 @@ class Dossier(BaseModel):
 
     def spent_sources(self, exclude_application_id: str | None = None) -> dict[SourceRef, str]:
         """Each source held by a live application → the id of the (first) one holding it."""
-        spent: dict[SourceRef, str] = {}
-        for app in self.live_applications(exclude_application_id):
-            for ref in app.sources:
-                spent.setdefault(ref, app.id)
-        return spent
+        return spent_by(self.applications, exclude_application_id)
 
     def approved_targets(self) -> set[str]:
         """Course codes exchanged by an approved application (R11: approval ends it)."""

@@ -13,21 +13,10 @@ from pydantic import BaseModel
 
 from policy.dossier import Dossier
 from policy.grades import has_makeup_or_retake, record_passed
-from policy.models import Category, CourseRecord, SourceKind, SourceRef, Status, Term
+from policy.models import Category, CourseRecord, SourceRef, Status, Term
 from policy.reasons import Reason
 from policy.rules import Rules
-
-COURSE_SOURCE_KINDS: dict[Category, SourceKind] = {
-    Category.GENERAL_ELECTIVE: SourceKind.GENERAL_ELECTIVE,
-    Category.PROFESSIONAL_EXTENSION: SourceKind.PROFESSIONAL_EXTENSION,
-}
-"""Passed transcript courses of these categories are credit sources of that kind."""
-
-SOURCE_CATEGORIES: dict[SourceKind, Category] = {v: k for k, v in COURSE_SOURCE_KINDS.items()}
-"""The transcript category a course source must have."""
-
-CERTIFICATE_KINDS = frozenset({SourceKind.COMPETITION, SourceKind.AWARD})
-"""竞赛集训学分 and 获奖证书: the only sources R4 allows for PE and professional courses."""
+from policy.sources import CERTIFICATE_KINDS, COURSE_SOURCE_KINDS, SOURCE_CATEGORIES
 
 EPS = 1e-9
 """Credits are multiples of 0.5 but ratios are floats: compare with a little slack."""
@@ -176,6 +165,12 @@ def needed_credits(record: CourseRecord, rules: Rules) -> float:
     return rules.ratio.factor(record.category) * record.credits
 
 
+def ratio_met(offered: float, needed: float) -> bool:
+    """R8: whether ``offered`` credits reach ``needed`` (:func:`needed_credits`), with
+    the slack of :data:`EPS`; every screen and document asks this, never its own sum."""
+    return offered + EPS >= needed
+
+
 def course_reasons(
     dossier: Dossier,
     record: CourseRecord,
@@ -308,7 +303,7 @@ def source_reasons(
                 ),
             )
         ], 0.0
-    if available + EPS < needed:
+    if not ratio_met(available, needed):
         return [
             Reason(
                 rule="R8",

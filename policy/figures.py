@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from policy import workflow
 from policy.models import (
     Account,
     ExchangeApplication,
@@ -281,8 +282,12 @@ def open_queues(
         oldest: datetime | None = None
         for college in account.colleges:
             for app in waiting.get(college, []):
-                step = ids[min(app.step, len(ids) - 1)] if ids else str(app.step)
-                if account.review_steps and step not in account.review_steps:
+                current = workflow.current_step(app, steps) if steps else None
+                if current is None:
+                    step = str(app.step)  # no chain given: counted by the stored index
+                elif workflow.reviews_step(account.role, account.review_steps, current):
+                    step = current.id
+                else:
                     continue
                 by_step[step] = by_step.get(step, 0) + 1
                 if oldest is None or app.updated_at < oldest:

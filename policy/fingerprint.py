@@ -88,7 +88,7 @@ def entry(
     """The entry ``ref`` of ``transcript`` (a course code, or a certificate id when
     ``kind`` is 竞赛集训学分 or 获奖证书) with its hash; ``held=False`` when missing."""
     if kind in CERTIFICATE_KINDS:
-        cert = next((c for c in transcript.certificates if c.id == ref), None)
+        cert = transcript.certificate(ref)
         if cert is not None:
             return SubmittedEntry(
                 role=role,

@@ -24,6 +24,7 @@ from policy.models import (
     Term,
 )
 from policy.rules import GradeRules, Rules
+from policy.sources import describe_source
 
 KIND_ORDER: dict[AttemptKind, int] = {
     AttemptKind.REGULAR: 0,
@@ -77,6 +78,14 @@ def parse_result(result: str, grades: GradeRules) -> GradeValue:
         return GradeValue(score=score, level=None, passed=passed, grade_point=point)
     known = "、".join(grades.levels) or "(none configured)"
     raise ValueError(f"成绩 {result!r} is neither a score 0-100 nor a known level ({known})")
+
+
+def is_result(result: str, grades: GradeRules) -> bool:
+    """Whether :func:`parse_result` reads ``result``: its test, next to it, without
+    building the value (the importer asks it of every sitting of a whole college; a
+    property test keeps the two in step)."""
+    text = result.strip()
+    return text in grades.levels or (_SCORE.match(text) is not None and float(text) <= 100)
 
 
 def _chrono_key(indexed: tuple[int, Attempt]) -> tuple[tuple[str, int], int, int]:
@@ -298,15 +307,8 @@ def paid_sources(
             if ref in seen:
                 continue
             seen.add(ref)
-            record = dossier.transcript.record(ref.ref)
-            cert = next((c for c in dossier.transcript.certificates if c.id == ref.ref), None)
-            name, credits = (
-                (record.name, record.credits)
-                if record is not None
-                else (cert.title, cert.credits)
-                if cert is not None
-                else (ref.ref, 0.0)
-            )
+            source = describe_source(dossier.transcript, ref)
+            name, credits = source.name, source.credits
             paid.append(
                 PaidSource(
                     ref=ref,

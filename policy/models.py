@@ -273,6 +273,10 @@ class Transcript(Model):
         """The record of course ``code``, if the student has one."""
         return next((r for r in self.records if r.code == code), None)
 
+    def certificate(self, cert_id: str) -> CreditCertificate | None:
+        """The certificate numbered ``cert_id``, if the student holds one."""
+        return next((c for c in self.certificates if c.id == cert_id), None)
+
 
 class Status(StrEnum):
     """审核状态 of an application, with the guide's words (R10, R11)."""

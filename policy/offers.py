@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
-from policy.dossier import Dossier
+from policy.dossier import Dossier, spent_by
 from policy.eligibility import (
     EPS,
     SOURCE_CATEGORIES,
@@ -29,12 +29,14 @@ from policy.eligibility import (
     is_self,
     needed_credits,
     only_certificates,
+    ratio_met,
     spent_once,
 )
 from policy.grades import available_for_graduation
-from policy.models import Category, CourseRecord, SourceKind, SourceRef, Status
+from policy.models import Category, CourseRecord, ExchangeApplication, SourceKind, SourceRef, Status
 from policy.reasons import Reason
 from policy.rules import Rules
+from policy.sources import describe_source
 
 R4_TARGETS = frozenset({Category.PE, Category.PROFESSIONAL_CORE})
 """Targets R4 names explicitly: only competition credits or award certificates pay."""
@@ -73,6 +75,11 @@ class OfferCheck(BaseModel):
     """offered − needed when the ratio is met, else 0."""
     effects: list[GraduationEffect]
     warnings: list[Reason]
+
+    @property
+    def ratio_met(self) -> bool:
+        """R8: whether the offered credits reach the needed ones (:func:`ratio_met`)."""
+        return ratio_met(self.offered, self.needed)
 
 
 class Suggestion(BaseModel):
@@ -124,20 +131,6 @@ def _not_allowed(record: CourseRecord, kind: SourceKind, label: str, rules: Rule
         zh=f"《{record.name}》（{cat}）只能用{allowed}兑换，不能用{label}（{kind.value}）",
         en=f"{record.name} ({cat_en}) can be paid only with {allowed_en}, not {label} ({kind.en})",
     )
-
-
-def _lookup(dossier: Dossier, ref: SourceRef) -> tuple[str, float, Category | None] | None:
-    """Name, credits and (for courses) category of a source the student really holds."""
-    if ref.kind in SOURCE_CATEGORIES:
-        record = dossier.transcript.record(ref.ref)
-        if record is None or record.category != SOURCE_CATEGORIES[ref.kind]:
-            return None
-        return record.name, record.credits, record.category
-    cert = next(
-        (c for c in dossier.transcript.certificates if c.id == ref.ref and c.kind == ref.kind),
-        None,
-    )
-    return None if cert is None else (cert.title, cert.credits, None)
 
 
 def _graduation(
@@ -193,6 +186,15 @@ def _warning(effect: GraduationEffect) -> Reason:
             f"after this you have {after} of {req} {cat_en} credits needed to graduate "
             f"(short by {short}); spending them carelessly can keep you from graduating"
         ),
+        # A reviewer reads about the student, not to them.
+        staff_zh=(
+            f"兑换后该生只剩{after}学分{cat}，毕业需要{req}学分，还差{short}学分；"
+            "批准后该生可能无法按期毕业"
+        ),
+        staff_en=(
+            f"after this the student has {after} of {req} {cat_en} credits needed to "
+            f"graduate (short by {short}); approving it can keep them from graduating"
+        ),
     )
 
 
@@ -213,6 +215,11 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 rule="R9",
                 zh=f"课程 {offer.target} 不在你的成绩单上，不能申请兑换",
                 en=f"course {offer.target} is not on your transcript and cannot be exchanged",
+                staff_zh=f"课程 {offer.target} 不在该生的成绩单上，不能申请兑换",
+                staff_en=(
+                    f"course {offer.target} is not on the student's transcript "
+                    "and cannot be exchanged"
+                ),
             )
         )
         factor, needed = rules.ratio.default, 0.0
@@ -254,25 +261,26 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
                 )
             )
             continue
-        found = _lookup(dossier, ref)
-        if found is None:
+        found = describe_source(dossier.transcript, ref)
+        if not found.held:
             reasons.append(
                 Reason(
                     rule=_kind_rule(ref.kind),
                     zh=f"你的记录中没有{ref.kind.value} {ref.ref}",
                     en=f"there is no {ref.kind.en} {ref.ref} on your record",
+                    staff_zh=f"该生的记录中没有{ref.kind.value} {ref.ref}",
+                    staff_en=f"there is no {ref.kind.en} {ref.ref} on the student's record",
                 )
             )
             continue
-        name, credits, category = found
+        name, credits, category = found.name, found.credits, found.category
         ok = True
         if record is not None and ref.kind not in rules.allowed_sources(record.category):
             reasons.append(_not_allowed(record, ref.kind, name, rules))
             ok = False
         if ref.kind in SOURCE_CATEGORIES:
-            source_record = dossier.transcript.record(ref.ref)
-            assert source_record is not None  # _lookup found it
-            if not is_course_source(source_record, rules, approved):
+            assert found.record is not None  # a held course source
+            if not is_course_source(found.record, rules, approved):
                 reasons.append(
                     Reason(
                         rule=_kind_rule(ref.kind),
@@ -293,7 +301,7 @@ def evaluate_offer(dossier: Dossier, offer: Offer, rules: Rules) -> OfferCheck:
             if category is not None:
                 spend[category] = spend.get(category, 0.0) + credits
 
-    if record is not None and offer.sources and offered + EPS < needed:
+    if record is not None and offer.sources and not ratio_met(offered, needed):
         reasons.append(
             Reason(
                 rule="R8",
@@ -462,6 +470,23 @@ def suggest_offer(
     )
 
 
+def double_spend(
+    app: ExchangeApplication, applications: Iterable[ExchangeApplication]
+) -> Reason | None:
+    """R8 at approval: sources of ``app`` that another live application of the student
+    holds (credits are spent once; :func:`~policy.dossier.spent_by` says which hold
+    what).  The services ask it under the lock before the approval is written."""
+    held = spent_by(applications, app.id)
+    clash = [ref.ref for ref in app.sources if ref in held]
+    if not clash:
+        return None
+    return Reason(
+        rule="R8",
+        zh=f"学分已被其他申请使用：{'、'.join(clash)}",
+        en=f"credits already spent by another application: {', '.join(clash)}",
+    )
+
+
 def check_one_at_a_time(dossier: Dossier, application_id: str | None = None) -> Reason | None:
     """R3: each application is submitted before the next is started.  Starting (or
     saving) another while a 无流程 draft exists is refused, naming the draft's course;
@@ -493,6 +518,7 @@ __all__ = [
     "SourceOption",
     "Suggestion",
     "check_one_at_a_time",
+    "double_spend",
     "evaluate_offer",
     "suggest_offer",
 ]

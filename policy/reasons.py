@@ -27,11 +27,21 @@ class Reason(BaseModel):
     """The message in Chinese (the UI's default language)."""
     en: str
     """The same message in English."""
+    staff_zh: str | None = None
+    """The message as staff read it, about the student in the third person (该生),
+    where ``zh`` speaks to the student (你); None when ``zh`` suits both."""
+    staff_en: str | None = None
+    """The same for ``en`` ("the student" where it says "you")."""
 
-    def text(self, lang: str = "zh") -> str:
-        """The message in ``lang`` (``zh`` or ``en``), prefixed with its rule id."""
-        body = self.en if lang == "en" else self.zh
-        return f"{self.rule}: {body}" if lang == "en" else f"【{self.rule}】{body}"
+    def text(self, lang: str = "zh", *, staff: bool = False) -> str:
+        """The message in ``lang`` (``zh`` or ``en``), prefixed with its rule id: the one
+        place a rule id is printed.  ``staff`` picks the wording for a reviewer, who
+        reads about the student instead of being addressed as them."""
+        if lang == "en":
+            body = (self.staff_en if staff else None) or self.en
+            return f"{self.rule}: {body}"
+        body = (self.staff_zh if staff else None) or self.zh
+        return f"【{self.rule}】{body}"
 
     def plain(self, lang: str = "zh") -> str:
         """:meth:`text` without clause ids of the rules file: what a student reads.

@@ -152,8 +152,17 @@ def allowed(
 
 
 def available_actions(app: ExchangeApplication, role: Role) -> list[ReviewAction]:
-    """The actions ``role`` may take on ``app`` now (for buttons and key bindings)."""
+    """The actions ``role`` may take on ``app`` now (for buttons and key bindings).
+    The services hand them to the screens in their views (``.actions``), so a key is
+    offered exactly when the service would do it."""
     return [a for a in ReviewAction if allowed(a, app, role) is None]
+
+
+def editable(app: ExchangeApplication) -> bool:
+    """R10: whether the student may still change ``app`` (save, submit, delete): a
+    无流程 or 被退回 one.  The trainer and the apply form ask this instead of listing
+    the statuses again."""
+    return ReviewAction.SAVE in available_actions(app, Role.STUDENT)
 
 
 def missing_evidence(app: ExchangeApplication, rules: Rules) -> Reason | None:
@@ -173,18 +182,43 @@ EVIDENCE_REQUIRED = Reason(
 """The refusal of :func:`missing_evidence`; the apply screen shows it before submit."""
 
 
-def current_step(app: AtStep, rules: Rules) -> ReviewStep | None:
-    """The review step waiting for a decision (R11), or None when not under review."""
+Chain = Rules | Sequence[ReviewStep]
+"""The review chain: the rules, or their ``review_steps`` where only those are at hand."""
+
+
+def _steps(chain: Chain) -> Sequence[ReviewStep]:
+    return chain.review_steps if isinstance(chain, Rules) else chain
+
+
+def current_step(app: AtStep, rules: Chain) -> ReviewStep | None:
+    """The review step waiting for a decision (R11), or None when not under review.
+    The one answer to "where does it stand": queue, decision screen, 流程跟踪, the
+    printed form, the exports and the figures all ask it."""
     if app.status != Status.UNDER_REVIEW:
         return None
     return step_at(rules, app.step)
 
 
-def step_at(rules: Rules, index: int) -> ReviewStep:
+def step_at(rules: Chain, index: int) -> ReviewStep:
     """The review step of index ``index`` (a stored index beyond a shortened chain reads
     as its last step, so an old application never breaks a screen)."""
-    steps = rules.review_steps
+    steps = _steps(rules)
     return steps[min(max(index, 0), len(steps) - 1)]
+
+
+def next_step(app: ExchangeApplication, rules: Chain) -> ReviewStep | None:
+    """The step an approval now passes ``app`` on to (R11); None when approving ends
+    the process (the last step) or when it is not under review."""
+    steps = _steps(rules)
+    if app.status != Status.UNDER_REVIEW or app.step + 1 >= len(steps):
+        return None
+    return steps[app.step + 1]
+
+
+def reviews_step(role: Role, review_steps: Sequence[str], step: ReviewStep) -> bool:
+    """R11 with a review chain: whether someone of ``role`` bound to ``review_steps``
+    decides ``step`` (a reviewer naming no step decides any; an admin any)."""
+    return role != Role.REVIEWER or not review_steps or step.id in review_steps
 
 
 def withdraw_until(rules: Rules) -> ReviewStep:
@@ -217,15 +251,20 @@ def round_deciders(app: ExchangeApplication, events: Sequence[ReviewEvent]) -> d
     return decided
 
 
+class StepRefusal(Reason):
+    """R11: the step waiting is not this reviewer's.  A matter of who may act, not of
+    the application's state, so the services raise it as access denied."""
+
+
 def not_your_step(
     app: AtStep, rules: Rules, role: Role, review_steps: Sequence[str]
 ) -> Reason | None:
     """R11 with a review chain: a reviewer bound to steps decides only those (a reviewer
     naming no step decides any; an admin any).  None when the step is theirs."""
     step = current_step(app, rules)
-    if step is None or role != Role.REVIEWER or not review_steps or step.id in review_steps:
+    if step is None or reviews_step(role, review_steps, step):
         return None
-    return Reason(
+    return StepRefusal(
         rule="R11",
         zh=f"该申请在「{step.zh}」环节，您不是此环节的审核人",
         en=f"the application is at step '{step.en}', which you do not review",
@@ -263,20 +302,49 @@ def second_step(
 def decision_refusal(
     app: ExchangeApplication,
     rules: Rules,
-    events: Sequence[ReviewEvent],
+    events: Sequence[ReviewEvent] | None,
     username: str,
     role: Role,
     review_steps: Sequence[str] = (),
+    *,
+    action: ReviewAction = ReviewAction.APPROVE,
+    reason: str | None = None,
 ) -> Reason | None:
     """May this person decide ``app`` now (R11)?  None when they may; otherwise the
-    first refusal: not under review, not their step, or a second step of theirs.
-    The services decide with it under the lock and the decision screen offers F8/F9
-    only when it is None, so both say the same."""
+    first refusal: not a reviewer's action or not under review (or, for ``action``
+    RETURN with ``reason`` given, an empty reason), not their step
+    (:class:`StepRefusal`), or a second step of theirs.  The services decide with it
+    under the lock and the decision screen offers F8/F9 only when it is None, so
+    both say the same.  ``events`` None (the queue holds no trails) leaves the
+    one-person-per-step check to the decision itself."""
     return (
-        allowed(ReviewAction.APPROVE, app, role)
+        allowed(action, app, role, reason)
         or not_your_step(app, rules, role, review_steps)
-        or second_step(app, rules, events, username)
+        or (second_step(app, rules, events, username) if events is not None else None)
     )
+
+
+def may_decide(
+    app: AtStep,
+    rules: Rules,
+    role: Role,
+    review_steps: Sequence[str] = (),
+    events: Sequence[ReviewEvent] | None = None,
+    username: str = "",
+) -> bool:
+    """Whether approve and return are this person's to give now (R11): the yes/no of
+    :func:`decision_refusal` (a test keeps the two in step), for the queue's 待我审核
+    and the views' actions.  It builds no refusal, since the queue asks it of every
+    application of a college."""
+    if role == Role.STUDENT or app.status != Status.UNDER_REVIEW:
+        return False
+    if not reviews_step(role, review_steps, step_at(rules, app.step)):
+        return False
+    if events is None:
+        return True
+    if not isinstance(app, ExchangeApplication):
+        raise TypeError("R11's one-person-one-step check reads the whole application")
+    return second_step(app, rules, events, username) is None
 
 
 def apply(

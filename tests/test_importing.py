@@ -488,6 +488,23 @@ def test_attempt_result_must_be_a_score_or_level(tmp_path: Path) -> None:
     assert "'A+'" in found[1].message and "优秀" in found[1].message
 
 
+def test_attempt_result_is_read_as_the_policy_reads_it(tmp_path: Path) -> None:
+    """Issue 14: the importer asks ``grades.parse_result`` instead of a regex of its
+    own, so a full-width ８５ (which the old regex let through and the policy then could
+    not read) is refused, and a score the policy reads (two or more decimals) passes."""
+    from policy.grades import parse_result
+    from policy.rules import load_rules
+
+    files = college()
+    transcript = doc(files, "college.json", "transcript")
+    transcript["records"][0]["attempts"][1]["result"] = "\uff18\uff15"
+    transcript["records"][2]["attempts"][0]["result"] = "60.125"
+    found = problems_of(tmp_path, files)
+    assert [p.field for p in found] == ["records[0].attempts[1].result"]
+    assert "neither a score from 0 to 100 nor a level" in found[0].message
+    assert parse_result("60.125", load_rules().grades).passed
+
+
 def test_attempt_levels_come_from_the_rules(tmp_path: Path) -> None:
     from policy.rules import load_rules
 

@@ -39,7 +39,7 @@ from credx_tui.describe import (
 from credx_tui.documents.fonts import CheckedFont, printable_markup
 from policy import workflow
 from policy.dossier import Dossier
-from policy.eligibility import EPS, fmt, needed_credits
+from policy.eligibility import fmt, needed_credits, ratio_met
 from policy.grades import chronological, effective_records
 from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, SourceKind, Status
 from policy.rules import Rules
@@ -238,7 +238,7 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
     if record is not None:
         factor = rules.ratio.factor(record.category)
         needed = needed_credits(record, rules)
-        met = "满足兑换比例" if offered + EPS >= needed else "不满足兑换比例（R8）"
+        met = "满足兑换比例" if ratio_met(offered, needed) else "不满足兑换比例（R8）"
         ratio = (
             f"提供 {fmt(offered)} 学分，需要 {fmt(needed)} 学分"
             f"（校内学分 {fmt(record.credits)} 乘以兑换比例 {fmt(factor)}）：{met}"

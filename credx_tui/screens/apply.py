@@ -29,9 +29,10 @@ from credx_tui.i18n import term
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
+from policy import workflow
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
-from policy.models import Attachment, ExchangeApplication, SourceRef, Status
+from policy.models import Attachment, ExchangeApplication, SourceRef
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
 from policy.text import NOTE_MAX
@@ -178,7 +179,7 @@ class ApplyScreen(CredxScreen):
             self.taken = [
                 a
                 for a in self.services.applications(self.actor)
-                if a.status in (Status.DRAFT, Status.RETURNED) and a.id != self.application_id
+                if workflow.editable(a) and a.id != self.application_id
             ]
         except ServiceError as exc:
             self.show_error(exc)
@@ -308,7 +309,7 @@ class ApplyScreen(CredxScreen):
             return
         check = self.check
         record_credits = next((v.credits for v in self.verdicts if v.code == self.target), 0.0)
-        ok = check.offered + 1e-9 >= check.needed and bool(self.chosen)
+        ok = check.ratio_met and bool(self.chosen)
         line.update(
             Text(
                 self.t(

@@ -30,8 +30,9 @@ from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
+from policy import workflow
 from policy.eligibility import fmt
-from policy.models import Attachment, Attempt, SourceKind, Status, SubmittedEntry
+from policy.models import Attachment, Attempt, ReviewAction, SourceKind, Status, SubmittedEntry
 
 ATTACHMENT_COLUMNS = (
     ("name", "decision.att.name"),
@@ -193,7 +194,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             return
         app = f.application
         if f.step is not None:
-            name = f.step.zh if self.lang == "zh" else f.step.en
+            name = step_name(f.step, self.lang)
             step = self.t("decision.step", n=app.step + 1, total=len(f.steps), name=name)
         elif app.status == Status.RETURNED:
             # Not over: the student can correct and resubmit it (R10, issue 15).
@@ -302,8 +303,6 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         if record is None:
             text.append(self.t("decision.target.missing", code=f.application.target))
             return text
-        check = f.check
-        factor = check.factor if check else self.services.rules.ratio.factor(record.category)
         text.append(
             self.t(
                 "decision.target.line",
@@ -311,8 +310,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 code=record.code,
                 category=term(record.category.value, self.lang),
                 credits=fmt(record.credits),
-                factor=fmt(factor),
-                needed=fmt(record.credits * factor),
+                factor=fmt(f.factor),
+                needed=fmt(f.needed),
             )
         )
         text.append("\n")
@@ -362,15 +361,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 rows,
             )
         )
-        if f.check is not None:
-            offered, needed = f.check.offered, f.check.needed
-        else:
-            offered = sum(s.credits for s in f.sources if s.found)
-            needed = 0.0
-            if f.target is not None:
-                needed = f.target.credits * self.services.rules.ratio.factor(f.target.category)
         text.append("\n  ")
-        text.append(self.t("decision.offered", offered=fmt(offered), needed=fmt(needed)))
+        text.append(self.t("decision.offered", offered=fmt(f.offered), needed=fmt(f.needed)))
         return text
 
     def _note(self) -> Text:
@@ -423,11 +415,12 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         else:
             text.append(self.t("decision.verdict.changed"), style="bold red")
             for reason in check.reasons:
-                text.append(f"\n  {reason.rule}: {reason.text(self.lang)}", style="red")
+                # The reviewer reads about the student (该生), not to them (你).
+                text.append(f"\n  {reason.text(self.lang, staff=True)}", style="red")
         if check is not None:
             for warning in check.warnings:
-                text.append(f"\n  {self.t('decision.verdict.warning')}{warning.rule}: ")
-                text.append(warning.text(self.lang), style="yellow")
+                text.append(f"\n  {self.t('decision.verdict.warning')}")
+                text.append(warning.text(self.lang, staff=True), style="yellow")
         then, now = f.application.rules_version, self.services.rules_version
         if then is not None and now is not None and then != now:
             text.append("\n  ")
@@ -534,7 +527,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         """Offer approve and return only when this reviewer may decide now (the
         services decide again under the lock); next/previous only when there is one."""
         if action in ("approve", "return"):
-            return self.file is not None and self.file.may_decide
+            wanted = ReviewAction.APPROVE if action == "approve" else ReviewAction.RETURN
+            return self.file is not None and wanted in self.file.actions
         if action == "previous":
             return self.index > 0
         if action == "next":
@@ -618,8 +612,8 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 total=len(f.steps),
             )
         ]
-        if app.step + 1 < len(f.steps):
-            following = step_name(f.steps[app.step + 1], self.lang)
+        if f.next_step is not None:
+            following = step_name(f.next_step, self.lang)
             lines.append(self.t("decision.approve.then_next", next=following))
         else:
             lines.append(self.t("decision.approve.then_end"))
@@ -644,12 +638,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         except ServiceError as exc:
             self.show_error(exc)
             return
-        if decided.status == Status.UNDER_REVIEW:
-            steps = self.services.rules.review_steps
-            step = steps[min(decided.step, len(steps) - 1)]
-            message = self.t(
-                "decision.approved.next_step", step=step.zh if self.lang == "zh" else step.en
-            )
+        step = workflow.current_step(decided, self.services.rules)
+        if step is not None:
+            message = self.t("decision.approved.next_step", step=step_name(step, self.lang))
         else:
             message = self.t("decision.approved", id=decided.id)
         self.notify(message, markup=False)

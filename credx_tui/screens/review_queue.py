@@ -15,13 +15,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
-from credx_tui.describe import joined
+from credx_tui.describe import joined, step_name
 from credx_tui.printing import clip
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
 from credx_tui.ui import CredxScreen
-from policy import workflow
 from policy.eligibility import fmt
 from policy.models import Status
 
@@ -232,15 +231,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
             self._loaded(items)
 
     def mine(self, item: QueueItem) -> bool:
-        """Whether this reviewer may decide the item now (under review, at their step)."""
-        app, actor = item.application, self.actor
-        if app.status != Status.UNDER_REVIEW:
-            return False
-        # The queue holds no trails, so the one-person-per-step check (R11) is left
-        # to the decision screen, which asks the services with the trail.
-        return (
-            workflow.not_your_step(app, self.services.rules, actor.role, actor.review_steps) is None
-        )
+        """Whether this reviewer may decide the item now (under review, at their step):
+        the services' answer (:attr:`QueueItem.mine`)."""
+        return item.mine
 
     def _matches(self, item: QueueItem) -> bool:
         app, summary = item.application, item.summary
@@ -283,17 +276,15 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        steps = self.services.rules.review_steps
         caps = CAPS[self._narrow]
         date = "%y-%m-%d" if self._narrow else "%Y-%m-%d"
         rows: list[tuple[str, list[str], str]] = []
         for item in self.shown[self.page * PAGE_SIZE : (self.page + 1) * PAGE_SIZE]:
             app, summary = item.application, item.summary
             step = ""
-            if app.status == Status.UNDER_REVIEW:
-                current = steps[min(app.step, len(steps) - 1)]
+            if item.step is not None:
                 # Only the name here: the decision screen says "step n of total".
-                step = current.zh if self.lang == "zh" else current.en
+                step = step_name(item.step, self.lang)
                 if self.actor.review_steps and self.mine(item):
                     step += self.t("queue.step.mine")
             cells = [

@@ -29,9 +29,9 @@ from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, student_interest
+from credx_tui.services.views import ApplicationView
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import AttachmentPreview
-from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import Attachment, ExchangeApplication, ReviewAction, ReviewEvent, Status
@@ -88,6 +88,8 @@ class TrailScreen(LiveScreen, CredxScreen):
         self.application_id = application_id
         """The application followed."""
         self.application: ExchangeApplication | None = None
+        self.actions: frozenset[ReviewAction] = frozenset()
+        """What the student may do to it now, as the services' view says."""
         self.events: list[ReviewEvent] = []
         self.dossier: Dossier | None = None
         self.attachment_index = 0
@@ -134,7 +136,8 @@ class TrailScreen(LiveScreen, CredxScreen):
 
     def reload(self) -> None:
         try:
-            self.application = self.services.application(self.actor, self.application_id)
+            view = self.services.application_view(self.actor, self.application_id)
+            self.application, self.actions = view.application, view.actions
             self.events = self.services.trail(self.actor, self.application_id)
             self.dossier = self.services.dossier(self.actor)
         except ServiceError as exc:
@@ -227,21 +230,23 @@ class TrailScreen(LiveScreen, CredxScreen):
         """The student's own files (their hot file, their transcript, the rules)."""
         return student_interest(self.services, self.actor)
 
-    def live_read(self) -> tuple[ExchangeApplication, list[ReviewEvent], Dossier]:
+    def live_read(self) -> tuple[ApplicationView, list[ReviewEvent], Dossier]:
         """In a worker: the application, its trail and the student's file as now."""
         self.live_interest = student_interest(self.services, self.actor)
-        application = self.services.application(self.actor, self.application_id)
+        view = self.services.application_view(self.actor, self.application_id)
         events = self.services.trail(self.actor, self.application_id)
-        return application, events, self.services.dossier(self.actor)
+        return view, events, self.services.dossier(self.actor)
 
-    def live_show(self, shown: tuple[ExchangeApplication, list[ReviewEvent], Dossier]) -> None:
+    def live_show(self, shown: tuple[ApplicationView, list[ReviewEvent], Dossier]) -> None:
         """A reviewer's decision (or this student elsewhere) changed the application:
         show the new state and its reason, and offer only what it allows now."""
-        application, events, dossier = shown
+        view, events, dossier = shown
+        application = view.application
         if (application, events, dossier) == (self.application, self.events, self.dossier):
             return
         before = self.application
         self.application, self.events, self.dossier = application, events, dossier
+        self.actions = view.actions
         with kept_place(self.query_one(DataTable)):
             self._fill()
         self.refresh_bindings()
@@ -253,7 +258,7 @@ class TrailScreen(LiveScreen, CredxScreen):
         """The application went (deleted in another terminal): say so, offer nothing."""
         if self.application is None:
             return
-        self.application = None
+        self.application, self.actions = None, frozenset()
         self.query_one("#trail-state", Static).update(
             self.t("live.trail.gone", reason=error.text(self.lang))
         )
@@ -305,21 +310,20 @@ class TrailScreen(LiveScreen, CredxScreen):
         self._preview()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer only what the application's status allows (the services decide)."""
+        """Offer only what the application's status allows: the view's actions, which
+        the services decide again under the lock (R10, R11)."""
         app = self.application
         if action == "upload" and not self.credx.download_links:
             return False  # the trainer's sandbox: credx serve does not serve it
-        if action in ("edit", "resubmit", "upload"):
-            return app is not None and app.status in (Status.DRAFT, Status.RETURNED)
+        if action in ("edit", "upload"):
+            return ReviewAction.SAVE in self.actions
+        if action == "resubmit":
+            return ReviewAction.SUBMIT in self.actions
         if action in ("view_attachment", "next_attachment", "save_attachment"):
             count = len(app.attachments) if app is not None else 0
             return count > (1 if action == "next_attachment" else 0)
         if action == "withdraw":
-            # R11: only before the first step has approved (the services refuse after).
-            return (
-                app is not None
-                and workflow.allowed(ReviewAction.WITHDRAW, app, self.actor.role) is None
-            )
+            return ReviewAction.WITHDRAW in self.actions
         return True
 
     def action_print_form(self) -> None:

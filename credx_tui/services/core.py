@@ -11,6 +11,7 @@ the UI is refused the same way.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import inspect
 import secrets
@@ -38,6 +39,7 @@ from credx_tui.services.errors import (
 )
 from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.services.rows import ApplicationRow, summary_of
+from credx_tui.services.views import ApplicationView, application_view
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
 from credx_tui.store.admin import stored_rules
 from credx_tui.store.ownership import is_owner_process
@@ -62,7 +64,7 @@ from policy.models import (
 )
 from policy.offers import Offer, OfferCheck, Suggestion
 from policy.reasons import Reason
-from policy.rules import Rules, load_rules, parse_rules
+from policy.rules import ReviewStep, Rules, load_rules, parse_rules
 from policy.text import NOTE_MAX, PASSWORD_MAX, REASON_MAX, TextRefused, gate
 
 MAX_FAILED_LOGINS = 5
@@ -138,6 +140,12 @@ class QueueItem:
     """The row's fields; any other field of the application is read (and validated)
     when first asked for (:class:`~credx_tui.services.rows.ApplicationRow`)."""
     summary: ApplicationSummary
+    step: ReviewStep | None = None
+    """The review step waiting for a decision; None when not under review."""
+    mine: bool = False
+    """Whether the reviewer asking may decide it now: under review, at a step of
+    theirs (:func:`policy.workflow.may_decide`; the queue holds no trails, so the
+    one-person-per-step check is the decision screen's)."""
 
     @property
     def course_name(self) -> str:
@@ -694,7 +702,16 @@ class Services:
                 # whatever status is asked for (README, Reviewers).
                 if app.status == Status.DRAFT or (status is not None and app.status != status):
                     continue
-                items.append(self._queue_item(app, summary))
+                item = self._queue_item(app, summary)
+                items.append(
+                    dataclasses.replace(
+                        item,
+                        # The row answers status and step without validating the
+                        # application (issue 13), which is all these two read.
+                        step=workflow.current_step(app, self.rules),
+                        mine=workflow.may_decide(app, self.rules, actor.role, actor.review_steps),
+                    )
+                )
         return sorted(items, key=lambda i: (i.application.updated_at, i.application.id))
 
     def _row(self, row: list[Any]) -> tuple[ApplicationRow, ApplicationSummary | None]:
@@ -762,18 +779,24 @@ class Services:
                     f"该申请已被他人处理（现为{app.status.value}），请刷新后再看",
                     f"someone else changed this application first (now {app.status.value}); refresh",
                 )
-            _refuse(
-                workflow.allowed(
-                    action, app, actor.role, reason if action == ReviewAction.RETURN else None
-                )
+            # R11: a reviewer's action, under review, their step, never two steps of one
+            # application by one person; the decision screen offers F8/F9 by the same.
+            refusal = workflow.decision_refusal(
+                app,
+                self.rules,
+                tx.events(app.id),
+                actor.username,
+                actor.role,
+                actor.review_steps,
+                action=action,
+                reason=reason if action == ReviewAction.RETURN else None,
             )
-            not_mine = self._step_refusal(actor, app)
-            if not_mine is not None:
-                raise not_mine
-            # R11: one person never decides two steps of one application.
-            _refuse(workflow.second_step(app, self.rules, tx.events(app.id), actor.username))
+            if isinstance(refusal, workflow.StepRefusal):
+                raise AccessDenied(refusal.text("zh"), refusal.text("en"))
+            _refuse(refusal)
             if action == ReviewAction.APPROVE:
-                self._refuse_double_spend(tx, app)
+                # R8: credits are spent once, whatever happened since submission.
+                _refuse(offers.double_spend(app, tx.applications(app.student_id)))
             decided = _validated(
                 workflow.apply(action, app, self.rules, now, reason=reason or None)
             )
@@ -785,13 +808,6 @@ class Services:
             )
         return decided
 
-    def _step_refusal(self, actor: Actor, app: ExchangeApplication) -> AccessDenied | None:
-        """R11 with a review chain: a reviewer bound to steps decides only those."""
-        reason = workflow.not_your_step(app, self.rules, actor.role, actor.review_steps)
-        if reason is None:
-            return None
-        return AccessDenied(reason.text("zh"), reason.text("en"))
-
     def review_file(self, actor: Actor, app_id: str) -> ReviewFile:
         """What a reviewer reads before deciding (R11): the application, the student's
         record around it, the policy's verdict now, the trail, and whether this
@@ -801,32 +817,17 @@ class Services:
         app = self._find_visible(actor, app_id)
         dossier = self.dossier(actor, app.student_id)
         events = self.store.events(app.college, app.id, app.student_id)
-        refusal: tuple[str, str] | None = None
-        said = workflow.decision_refusal(
+        refusal = workflow.decision_refusal(
             app, self.rules, events, actor.username, actor.role, actor.review_steps
         )
-        if said is not None:
-            refusal = (said.text("zh"), said.text("en"))
-        return build_review_file(dossier, app, events, self.rules, refusal)
+        return build_review_file(dossier, app, events, self.rules, refusal, actor.role)
 
-    def _refuse_double_spend(self, tx: HotTransaction, app: ExchangeApplication) -> None:
-        others = [
-            a
-            for a in tx.applications(app.student_id)
-            if a.id != app.id and a.status in (Status.UNDER_REVIEW, Status.APPROVED)
-        ]
-        held = {ref for a in others for ref in a.sources}
-        clash = [ref.ref for ref in app.sources if ref in held]
-        if clash:
-            raise Refused(
-                [
-                    Reason(
-                        rule="R8",
-                        zh=f"学分已被其他申请使用：{'、'.join(clash)}",
-                        en=f"credits already spent by another application: {', '.join(clash)}",
-                    )
-                ]
-            )
+    def application_view(self, actor: Actor, app_id: str) -> ApplicationView:
+        """One application the actor may see, with what they may do to it now and
+        where it stands (:class:`ApplicationView`): what 流程跟踪 shows and offers."""
+        app = self._find_visible(actor, app_id)
+        dossier = self.dossier(actor, app.student_id)
+        return application_view(app, dossier, self.rules, actor.role)
 
     # -- helpers ----------------------------------------------------------------------
 

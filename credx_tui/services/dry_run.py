@@ -388,13 +388,10 @@ def _application_change(
     if old.record(app.target) != new.record(app.target):
         changed.append(("target", app.target))
     for source in app.sources:
+        found_old: CourseRecord | CreditCertificate | None
+        found_new: CourseRecord | CreditCertificate | None
         if source.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
-            found_old: CourseRecord | CreditCertificate | None = next(
-                (c for c in old.certificates if c.id == source.ref), None
-            )
-            found_new: CourseRecord | CreditCertificate | None = next(
-                (c for c in new.certificates if c.id == source.ref), None
-            )
+            found_old, found_new = old.certificate(source.ref), new.certificate(source.ref)
         else:
             found_old, found_new = old.record(source.ref), new.record(source.ref)
         if found_old != found_new:

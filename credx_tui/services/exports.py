@@ -26,6 +26,7 @@ from credx_tui.exporting import Cell, Column, Sheet
 from credx_tui.services.core import Actor, Services
 from credx_tui.services.errors import AccessDenied, NotFound, ServiceError
 from credx_tui.store import StoreError
+from policy import workflow
 from policy.eligibility import fmt
 from policy.figures import Decision, last_decision
 from policy.models import (
@@ -397,7 +398,6 @@ def register_sheet(
     ``college`` filed in ``term``, by college, 学号 and creation."""
     require_registrar(services, actor)
     facts = Facts(services)
-    steps = services.rules.review_steps
     rows: list[tuple[tuple[str, str, str, str], list[Cell]]] = []
     registers = read_registers(services, known_college(services, college))
     facts.preload(
@@ -418,9 +418,8 @@ def register_sheet(
             student = facts.student(app.student_id)
             summary = app.summary
             course, credits = facts.course(app)
-            step = (
-                steps[min(app.step, len(steps) - 1)].zh if app.status == Status.UNDER_REVIEW else ""
-            )
+            current = workflow.current_step(app, services.rules)
+            step = current.zh if current is not None else ""
             row: list[Cell] = [
                 app.id,
                 app.student_id,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from policy import offers, workflow
 from policy.dossier import Dossier
+from policy.eligibility import needed_credits
 from policy.fingerprint import TranscriptDrift, drift
 from policy.grades import available_for_graduation, chronological, counting_attempt, parse_result
 from policy.models import (
@@ -18,14 +19,17 @@ from policy.models import (
     Category,
     CourseRecord,
     ExchangeApplication,
+    ReviewAction,
     ReviewEvent,
-    SourceKind,
+    Role,
     SourceRef,
     Status,
     Student,
 )
 from policy.offers import Offer, OfferCheck
+from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules
+from policy.sources import describe_source
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,18 @@ class ReviewFile:
     steps: list[ReviewStep]
     step: ReviewStep | None
     """The step waiting for a decision (None when not under review)."""
+    next_step: ReviewStep | None = None
+    """The step an approval passes it on to; None when approving ends the process."""
+    actions: frozenset[ReviewAction] = frozenset()
+    """What this reviewer may do now (approve, return): empty when they may not decide
+    (:func:`policy.workflow.decision_refusal`); the services decide again under the lock."""
+    factor: float = 0.0
+    """R8: the exchange ratio of the target's category."""
+    needed: float = 0.0
+    """R8: the credits the sources must reach (0 when the target is not on the transcript)."""
+    offered: float = 0.0
+    """The credits of the sources that pay: the verdict's while under review, else what
+    the sources found on the transcript add up to."""
     transcript_drift: TranscriptDrift | None = None
     """How the transcript moved since the last submit (None: no fingerprint was kept)."""
     refusal_zh: str = ""
@@ -92,18 +108,17 @@ class ReviewFile:
 
 def source_line(dossier: Dossier, ref: SourceRef, rules: Rules) -> SourceLine:
     """Describe one offered source from the student's transcript or certificates."""
-    if ref.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
-        cert = next((c for c in dossier.transcript.certificates if c.id == ref.ref), None)
-        if cert is None:
-            return SourceLine(ref, ref.ref, 0.0, None, "", None, found=False)
-        return SourceLine(ref, cert.title, cert.credits, None, cert.date or "", None, found=True)
-    record = dossier.transcript.record(ref.ref)
+    source = describe_source(dossier.transcript, ref)
+    if source.certificate is not None:
+        cert = source.certificate
+        return SourceLine(ref, source.name, source.credits, None, cert.date or "", None, True)
+    record = source.record
     if record is None:
-        return SourceLine(ref, ref.ref, 0.0, None, "", None, found=False)
+        return SourceLine(ref, source.name, 0.0, None, "", None, found=False)
     attempt = counting_attempt(record, rules.grades)
     result = attempt.result if attempt else ""
     passed = parse_result(result, rules.grades).passed if attempt else False
-    return SourceLine(ref, record.name, record.credits, record.category, result, passed, True)
+    return SourceLine(ref, source.name, source.credits, record.category, result, passed, True)
 
 
 def credit_lines(dossier: Dossier, app: ExchangeApplication, rules: Rules) -> list[CreditLine]:
@@ -140,29 +155,38 @@ def build_review_file(
     app: ExchangeApplication,
     events: list[ReviewEvent],
     rules: Rules,
-    refusal: tuple[str, str] | None,
+    refusal: Reason | None,
+    role: Role = Role.REVIEWER,
 ) -> ReviewFile:
-    """The reviewer's file of ``app``; ``refusal`` (zh, en) says why the asker may not
-    decide it now."""
+    """The reviewer's file of ``app``; ``refusal`` says why the asker (of ``role``) may
+    not decide it now (None: they may)."""
     target = dossier.transcript.record(app.target)
     check: OfferCheck | None = None
     if app.status == Status.UNDER_REVIEW:
         check = offers.evaluate_offer(
             dossier, Offer(target=app.target, sources=app.sources, application_id=app.id), rules
         )
-    zh, en = refusal or ("", "")
+    sources = [source_line(dossier, ref, rules) for ref in app.sources]
+    zh, en = (refusal.text("zh"), refusal.text("en")) if refusal is not None else ("", "")
     return ReviewFile(
         application=app,
         student=dossier.student,
         target=target,
         attempts=chronological(target) if target else [],
-        sources=[source_line(dossier, ref, rules) for ref in app.sources],
+        sources=sources,
         credits=credit_lines(dossier, app, rules),
         check=check,
         changed_since_submission=check is not None and not check.acceptable,
         events=events,
         steps=list(rules.review_steps),
         step=workflow.current_step(app, rules),
+        next_step=workflow.next_step(app, rules),
+        actions=(
+            frozenset(workflow.available_actions(app, role)) if refusal is None else frozenset()
+        ),
+        factor=rules.ratio.factor(target.category) if target is not None else 0.0,
+        needed=needed_credits(target, rules) if target is not None else 0.0,
+        offered=check.offered if check is not None else sum(s.credits for s in sources if s.found),
         transcript_drift=drift(app.submitted_transcript, dossier.transcript),
         refusal_zh=zh,
         refusal_en=en,

@@ -46,6 +46,7 @@ from credx_tui.training.walk import Walk
 from credx_tui.ui import CredxScreen, Localized
 from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
+from policy import workflow
 from policy.models import ExchangeApplication, Role, Status
 
 if TYPE_CHECKING:
@@ -748,9 +749,7 @@ class TrainerMode(AppMode):
                 target = self.walk.step.expect.target or self.walk.step.perform.target
                 editable = (
                     app
-                    if app is not None
-                    and app.target == target
-                    and app.status in (Status.DRAFT, Status.RETURNED)
+                    if app is not None and app.target == target and workflow.editable(app)
                     else None
                 )
                 plan.append(Shown(None, lambda: ApplyScreen(editable)))

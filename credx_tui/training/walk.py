@@ -16,7 +16,8 @@ from pathlib import Path
 from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.services import Actor, NotFound, Services
 from credx_tui.training.scenario import Scenario, Step
-from policy.models import Attachment, ExchangeApplication, SourceKind, SourceRef, Status
+from policy import workflow
+from policy.models import Attachment, ExchangeApplication, SourceKind, SourceRef
 
 
 @dataclass
@@ -108,7 +109,7 @@ class Walk:
         if act.action in ("save", "apply"):
             student = self.student()
             existing = self.application(target)
-            editable = existing is not None and existing.status in (Status.DRAFT, Status.RETURNED)
+            editable = existing is not None and workflow.editable(existing)
             app_id = existing.id if editable and existing is not None else None
             sources = [self._source(student, target, ref, app_id) for ref in act.sources]
             # S4: the sandbox's student attaches the demo college's grade screenshot.
