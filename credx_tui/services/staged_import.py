@@ -768,6 +768,7 @@ class _StreamedImport:
         context.students = {s.id: s for s in existing.students}
         context.programmes = {(p.major, p.grade_year): p for p in existing.programmes}
         context.transcripts = _StoredTranscripts(self.store)  # type: ignore[assignment]
+        context.bucket = shard_key  # rows grouped by shard: one shard's students at a time
         counters: dict[str, int] = {}
         later: list[ImportProblem] = []  # validation problems of transcripts come last
 
