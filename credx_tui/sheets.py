@@ -21,11 +21,12 @@ import marshal
 import re
 import tempfile
 import tomllib
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from policy.grades import KIND_ORDER, parse_result
 from policy.models import AttemptKind, Category, Programme, SourceKind, Student, Transcript
@@ -93,9 +94,9 @@ def column_letters(index: int) -> str:
     return letters
 
 
-@dataclass(frozen=True)
-class Place:
-    """A cell (or a whole row when ``column`` is None) of one sheet."""
+class Place(NamedTuple):
+    """A cell (or a whole row when ``column`` is None) of one sheet (a named tuple, not
+    a frozen dataclass: an import of a college builds millions of them)."""
 
     sheet: str
     row: int
@@ -245,6 +246,8 @@ def _raise() -> Any:
 
 def _text(value: object) -> str:
     """A cell as text: numbers without a spurious ``.0``, dates as YYYY-MM-DD."""
+    if type(value) is str:  # most cells: asked first, called a million times an import
+        return value.replace("\u3000", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -332,7 +335,7 @@ SPILLED_KINDS = ("grades", "certificates")
 """Sheets whose rows go to the spill, grouped by student, when the caller asks for it:
 they are the big ones (one row per sitting)."""
 
-SPILL_ROWS = 100_000
+SPILL_ROWS = 20_000
 """Rows held in memory before they are appended to the spill file."""
 
 
@@ -646,9 +649,30 @@ class SheetDocument:
     """The first row the document came from."""
     cells: dict[str, Place] = field(default_factory=dict)
     """Field path (``records[2].credits``) -> the cell it was read from."""
+    packed: bytes | None = None
+    """The cells, compressed (:meth:`pack`)."""
+
+    def pack(self) -> None:
+        """Keep the cells compressed until a problem asks where it is: an import keeps
+        every transcript's document for the checks between documents, and their
+        cells (300 per transcript of 40 courses) were 600 MB of a 20,000-student
+        college (issue 12, item 1).  The keys by course code and certificate id only
+        served to build the ones by index and are dropped."""
+        cells = {
+            k: (p.sheet, p.row, p.column, p.header)
+            for k, p in self.cells.items()
+            if not k.startswith(("@", "#"))
+        }
+        self.packed = zlib.compress(marshal.dumps(cells), 1)
+        self.cells = {}
 
     def locate(self, path: str | None) -> Place:
         """The cell of a field path, or of its nearest parent, or the document's row."""
+        if self.packed is not None:
+            self.cells = {
+                k: Place(*v) for k, v in marshal.loads(zlib.decompress(self.packed)).items()
+            }
+            self.packed = None
         while path:
             if path in self.cells:
                 return self.cells[path]
@@ -689,6 +713,8 @@ class _Converter:
         self.problems: list[SheetProblem] = []
         self.docs: list[SheetDocument] = []
         self._row_key: tuple[int, int, int] | None = None
+        self._results: dict[str, str | None] = {}
+        """Each 成绩 text read so far, and why it is not a result (None: it is one)."""
         self._row_problems: list[tuple[tuple[int, int, int], int, SheetProblem]] = []
         """Problems of 成绩 and certificate rows, with (kind, table, row) to report them
         in the sheets' order although rows are converted a group of students at a time."""
@@ -1117,10 +1143,15 @@ class _Converter:
         text = self.required(table, row, "result")
         if text is None:
             return None
-        try:
-            parse_result(text, self.ctx.rules.grades)
-        except ValueError as exc:
-            self.bad(table, row, "result", str(exc))
+        if text not in self._results:  # a few hundred results, read 800,000 times
+            try:
+                parse_result(text, self.ctx.rules.grades)
+                self._results[text] = None
+            except ValueError as exc:
+                self._results[text] = str(exc)
+        why = self._results[text]
+        if why is not None:
+            self.bad(table, row, "result", why)
             return None
         return text
 

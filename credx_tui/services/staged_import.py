@@ -789,6 +789,7 @@ class _StreamedImport:
         def transcript(sheet_doc: SheetDocument) -> None:
             doc = take(sheet_doc, later)
             sheet_doc.raw = doc.raw = {}
+            sheet_doc.pack()  # its cells are read again only to locate a problem
             self._transcript(doc, writer)
 
         context.sink = transcript
