@@ -73,9 +73,7 @@ def test_verify_names_an_undecided_import_and_repair_removes_it(tmp_path: Path) 
     assert not target.exists() and not (root / STAGING).exists()
 
 
-def test_the_verify_command_completes_an_interrupted_import(
-    tmp_path: Path, capsys
-) -> None:
+def test_the_verify_command_completes_an_interrupted_import(tmp_path: Path, capsys) -> None:
     root = Store.create(tmp_path / "store").root
     target = _staged(root, decided=True)
     assert main(["verify", "--db", str(root)]) == 0
