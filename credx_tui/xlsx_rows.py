@@ -31,6 +31,9 @@ SLICE_BYTES = 8 << 20
 """Bytes of sheet XML calamine reads at a time (8 MB: about 15,000 rows of 11 columns,
 150 MB at the peak for the sheet above; 32 MB slices peaked at 400 MB)."""
 
+HEAD_BYTES = 16 << 20
+"""How far into a sheet's XML its ``<sheetData>`` is looked for."""
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -82,7 +85,11 @@ class StreamedWorkbook:
         }
         with self.zip.open(member) as raw:
             buf = raw.read(SLICE_BYTES)
-            found = _SHEET_DATA.search(buf)
+            while (found := _SHEET_DATA.search(buf)) is None and len(buf) < HEAD_BYTES:
+                more = raw.read(SLICE_BYTES)
+                if not more:
+                    break
+                buf += more
             if found is None:
                 raise NotStreamable("no <sheetData> element")
             if found.group(0).endswith(b"/>"):
@@ -95,7 +102,7 @@ class StreamedWorkbook:
             buf = buf[found.end() :]
             done = False
             while not done:
-                while len(buf) < SLICE_BYTES:
+                while len(buf) < SLICE_BYTES or close not in buf:
                     more = raw.read(SLICE_BYTES)
                     if not more:
                         done = True
@@ -107,8 +114,6 @@ class StreamedWorkbook:
                     body, buf = (buf[:end] if end >= 0 else buf), b""
                 else:
                     cut = buf.rfind(close)
-                    if cut < 0:
-                        continue  # one row bigger than a slice: read on
                     body, buf = buf[: cut + len(close)], buf[cut + len(close) :]
                 if body.strip():
                     yield from self._slice(
