@@ -325,6 +325,7 @@ class CollegeWriter:
         """Per shard, (offset, length) of its transcripts in the spill file."""
         self._arrivals: list[tuple[int, int]] = []
         """(offset, length) of every spilled transcript, in the order they came."""
+        self._outside = spill_dir is not None
         self._spill_path = (
             spill_dir / "transcripts.spill"
             if spill_dir is not None  # a dry run: nothing inside the store
@@ -408,7 +409,7 @@ class CollegeWriter:
         """Forget everything staged and spilled (nothing of the store was touched)."""
         with contextlib.suppress(FileNotFoundError):
             self._spill_path.unlink()
-        if self.staged.files or self.staged.folder.exists():
+        if not self._outside:  # a dry run's spill is outside the store: nothing to tidy
             self.staged.discard()
 
     # -- writing ------------------------------------------------------------------------
