@@ -307,7 +307,7 @@ def _compare_planned(
         if old_programmes.get((p.major, p.grade_year)) != p
     }
     order = {s.id: i for i, s in enumerate(writer.student_models.values())}
-    transcript_order: dict[str, int] = {}
+    transcript_order: dict[str, int] = writer.transcript_order
     touched = {
         shard
         for shard, found in old_students.items()
@@ -315,8 +315,6 @@ def _compare_planned(
     }
     for shard, payloads in writer.shard_transcripts(touched | set(new_students) | set(new_apps)):
         new_transcripts = [Transcript.model_validate_json(p) for p in payloads]
-        for t in new_transcripts:
-            transcript_order.setdefault(t.student_id, len(transcript_order))
         wanted = {s.id for s in new_students.get(shard, [])} | {
             t.student_id for t in new_transcripts
         }

@@ -317,6 +317,8 @@ class CollegeWriter:
         self.students: dict[str, dict[str, Any]] = {}
         self.student_models: dict[str, Student] = {}
         self.transcript_ids: set[str] = set()
+        self.transcript_order: dict[str, int] = {}
+        """Each 学号 given a transcript, in the order they came (a dry run reports so)."""
         self.accounts: list[AccountSpec] = []
         self.applications: list[ApplicationSpec] = []
         self._pending: list[tuple[str, bytes]] = []
@@ -349,6 +351,7 @@ class CollegeWriter:
     def transcript(self, student_id: str, payload: bytes) -> None:
         """A transcript in its stored form (``model_dump_json`` of a validated one)."""
         self.transcript_ids.add(student_id)
+        self.transcript_order.setdefault(student_id, len(self.transcript_order))
         self._pending.append((shard_key(student_id), payload))
         self._pending_bytes += len(payload)
         if self._pending_bytes >= SPILL_BYTES:
