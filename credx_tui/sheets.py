@@ -356,6 +356,7 @@ class RowSpill:
         self.chunks: dict[str, list[tuple[int, int]]] = {}
         self.end = 0
         self.seen: tuple[dict[str, None], dict[str, None]] = ({}, {})
+        self._keys: dict[object, tuple[str, str]] = {}
         """学号 of the 成绩 rows, then of the certificate rows, in the order first seen."""
 
     def add(self, table: Table, number: int, values: dict[str, object]) -> None:
@@ -364,9 +365,13 @@ class RowSpill:
             v if v is None or type(v) in (str, float, int, bool) else _text(v)
             for v in values.values()
         )
-        sid = restore_id(values.get("student_id"))[0]
-        self.seen[kind].setdefault(sid)
-        self.pending.setdefault(self.bucket(sid), []).append((kind, table.index, number, cells))
+        raw = values.get("student_id")
+        found = self._keys.get(raw) if type(raw) in (str, float, int) else None
+        if found is None:  # a student has 40 rows: their 学号 is read and hashed once
+            sid = restore_id(raw)[0]
+            found = self._keys[raw] = (sid, self.bucket(sid))
+        self.seen[kind].setdefault(found[0])
+        self.pending.setdefault(found[1], []).append((kind, table.index, number, cells))
         self.held += 1
         if self.held >= SPILL_ROWS:
             self.flush()
