@@ -269,8 +269,9 @@ def _mark(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def measure(students: int | None = None) -> None:
-    """Generate (once) and time the imports, the term update and the export."""
+def measure(students: int | None = None, shapes: tuple[str, ...] = ("json", "xlsx", "csv")) -> None:
+    """Generate (once) and time the imports (of ``shapes``), the term update and the
+    export (those two need the JSON import)."""
     students = students or int(os.environ.get("CREDX_BENCH_STUDENTS", "20000"))
     folder = ROOT / "bench-data" / f"import-{students}"
     if not (folder / STAMP).exists():
@@ -282,7 +283,7 @@ def measure(students: int | None = None) -> None:
     grades = students * (RECORDS + 1)
     with tempfile.TemporaryDirectory(prefix="credx-import-", dir=folder) as tmp:
         stores = {}
-        for shape in ("json", "xlsx", "csv"):
+        for shape in shapes:
             store = Path(tmp) / shape
             files = sorted(str(p) for p in (folder / shape).iterdir())
             seconds, mb, _ = timed([credx, "--db", str(store), "import", *files])
@@ -291,12 +292,15 @@ def measure(students: int | None = None) -> None:
             print(
                 f"credx import {shape:4} ({students:,} students, {what}): {seconds:6.1f} s "
                 f"(CPU {CPU['seconds']:5.1f} s), peak {mb:5.0f} MB   target <= {TARGET_SECONDS:g} s "
-                f"({_mark(seconds <= TARGET_SECONDS)}), <= {TARGET_MB:g} MB "
+                f"(wall {_mark(seconds <= TARGET_SECONDS)}, CPU "
+                f"{_mark(CPU['seconds'] <= TARGET_SECONDS)}), <= {TARGET_MB:g} MB "
                 f"({_mark(mb <= TARGET_MB)})",
                 flush=True,
             )
             if shape != "json":
                 shutil.rmtree(store)
+        if "json" not in stores:
+            return
         store = stores["json"]
         term = [str(p) for p in sorted((folder / "term").iterdir())]
         seconds, mb, _ = timed([credx, "--db", str(store), "import", *term])
@@ -322,4 +326,11 @@ def measure(students: int | None = None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=None, help="default 20000")
-    measure(parser.parse_args().students)
+    parser.add_argument(
+        "--shapes",
+        default="json,xlsx,csv",
+        help="imports to time, of json, xlsx, csv (default all three; the term update "
+        "and the export need json)",
+    )
+    args = parser.parse_args()
+    measure(args.students, tuple(s for s in args.shapes.split(",") if s))

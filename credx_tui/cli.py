@@ -832,7 +832,7 @@ def _verify(args: argparse.Namespace, admin: Admin) -> int:
     if done:
         print(done)
     report = verify_store(root, rules, repair=args.repair)
-    for line in report.repaired:
+    for line in report.repaired + report.notes:
         print(for_terminal(line))
     for line in report.damage + report.garbage:
         print(for_terminal(line))

@@ -15,16 +15,19 @@ docs/spreadsheets.md.  Nothing here writes: it only builds documents.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import marshal
 import re
+import tempfile
 import tomllib
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from policy.grades import KIND_ORDER, parse_result
 from policy.models import AttemptKind, Category, Programme, SourceKind, Student, Transcript
@@ -92,9 +95,9 @@ def column_letters(index: int) -> str:
     return letters
 
 
-@dataclass(frozen=True)
-class Place:
-    """A cell (or a whole row when ``column`` is None) of one sheet."""
+class Place(NamedTuple):
+    """A cell (or a whole row when ``column`` is None) of one sheet (a named tuple, not
+    a frozen dataclass: an import of a college builds millions of them)."""
 
     sheet: str
     row: int
@@ -244,6 +247,8 @@ def _raise() -> Any:
 
 def _text(value: object) -> str:
     """A cell as text: numbers without a spurious ``.0``, dates as YYYY-MM-DD."""
+    if type(value) is str:  # most cells: asked first, called a million times an import
+        return value.replace("\u3000", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -320,45 +325,144 @@ class Table:
     kind: str
     header_row: int
     rows: list[Row] = field(default_factory=list)
+    """Its data rows (none kept for a 成绩 or certificate sheet read into a spill)."""
+    columns: dict[str, int] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    index: int = 0
+    """Its place among the tables read (problems of spilled rows are sorted by it)."""
 
 
-def _decode_csv(data: bytes) -> tuple[str | None, str]:
-    """Text of a CSV file and its encoding: UTF-8 (a BOM is fine), else GBK (GB18030)."""
-    if data.startswith(b"\xef\xbb\xbf"):
+SPILLED_KINDS = ("grades", "certificates")
+"""Sheets whose rows go to the spill, grouped by student, when the caller asks for it:
+they are the big ones (one row per sitting)."""
+
+SPILL_ROWS = 20_000
+"""Rows held in memory before they are appended to the spill file."""
+
+
+class RowSpill:
+    """The rows of 成绩 and certificate sheets, set aside in a temporary file grouped
+    by ``bucket(学号)`` as they are read (issue 12, item 1): the conversion then takes
+    one group at a time, so memory holds a group of students, never the sheet.
+
+    A row is kept as (kind, table index, row number, cells of the columns credx reads),
+    with ``marshal``: the cells are text, numbers or booleans (anything else is kept as
+    the text credx reads it as)."""
+
+    def __init__(self, bucket: Callable[[str], str]) -> None:
+        self.bucket = bucket
+        self.file = tempfile.TemporaryFile(prefix="credx-rows-")  # noqa: SIM115 (closed by close)
+        self.pending: dict[str, list[tuple[int, int, int, tuple[object, ...]]]] = {}
+        self.held = 0
+        self.chunks: dict[str, list[tuple[int, int]]] = {}
+        self.end = 0
+        self.seen: tuple[dict[str, None], dict[str, None]] = ({}, {})
+        self._keys: dict[object, tuple[str, str]] = {}
+        """学号 of the 成绩 rows, then of the certificate rows, in the order first seen."""
+
+    def add(self, table: Table, number: int, values: dict[str, object]) -> None:
+        kind = SPILLED_KINDS.index(table.kind)
+        cells = tuple(
+            v if v is None or type(v) in (str, float, int, bool) else _text(v)
+            for v in values.values()
+        )
+        raw = values.get("student_id")
+        found = self._keys.get(raw) if type(raw) in (str, float, int) else None
+        if found is None:  # a student has 40 rows: their 学号 is read and hashed once
+            sid = restore_id(raw)[0]
+            found = self._keys[raw] = (sid, self.bucket(sid))
+        self.seen[kind].setdefault(found[0])
+        self.pending.setdefault(found[1], []).append((kind, table.index, number, cells))
+        self.held += 1
+        if self.held >= SPILL_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for key, rows in self.pending.items():
+            payload = marshal.dumps(rows)
+            self.file.write(payload)
+            self.chunks.setdefault(key, []).append((self.end, len(payload)))
+            self.end += len(payload)
+        self.pending.clear()
+        self.held = 0
+
+    def rank(self) -> dict[str, int]:
+        """Each 学号's place: the 成绩 rows' order of first sight, then certificates'."""
+        grades, certificates = self.seen
+        order = [*grades, *(sid for sid in certificates if sid not in grades)]
+        return {sid: index for index, sid in enumerate(order)}
+
+    def groups(self) -> Iterator[list[tuple[int, int, int, tuple[object, ...]]]]:
+        """The rows of each bucket, buckets in order, rows in the order they were read."""
+        self.flush()
+        for key in sorted(self.chunks):
+            rows: list[tuple[int, int, int, tuple[object, ...]]] = []
+            for offset, length in self.chunks[key]:
+                self.file.seek(offset)
+                rows.extend(marshal.loads(self.file.read(length)))
+            yield rows
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _csv_encoding(path: Path) -> tuple[str | None, str]:
+    """The codec to read a CSV file with and its name: UTF-8 (a BOM is fine), else GBK
+    (GB18030); None when it is neither.  The file is checked a block at a time, so a
+    big export is never held in memory (issue 12, item 1)."""
+    with path.open("rb") as fh:
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+        fh.seek(3 if bom else 0)
+        decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return None, "UTF-8 with BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GBK"
-    except UnicodeDecodeError:
-        return None, ""
+            if bom:
+                return None, "UTF-8 with BOM"
+        else:
+            return ("utf-8-sig", "UTF-8 with BOM") if bom else ("utf-8", "UTF-8")
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("gb18030")()
+        try:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None, ""
+    return "gb18030", "GBK"
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[object]]]:
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        for row in reader:
+            yield reader.line_num, list(row)
 
 
 def _raw_sheets(
     path: Path, name: str, problems: list[SheetProblem]
 ) -> Iterator[tuple[str, Iterator[tuple[int, list[object]]]]]:
-    """(sheet name, rows) of a file; each row is (Excel row number, cells from column A)."""
+    """(sheet name, rows) of a file; each row is (Excel row number, cells from column A).
+    Rows come as they are read: a CSV file is a reader, a big xlsx sheet is read a slice
+    at a time (:mod:`credx_tui.xlsx_rows`)."""
     if path.suffix.lower() == ".csv":
         try:
-            data = path.read_bytes()
+            encoding, _ = _csv_encoding(path)
         except OSError as exc:
             problems.append(SheetProblem(name, None, f"cannot read the file: {exc.strerror}"))
             return
-        text, _ = _decode_csv(data)
-        if text is None:
+        if encoding is None:
             problems.append(
                 SheetProblem(name, None, "is neither UTF-8 nor GBK text; save it as CSV UTF-8")
             )
             return
-        reader = csv.reader(io.StringIO(text, newline=""))
-        yield path.stem, ((reader.line_num, list(row)) for row in reader)
+        yield path.stem, _csv_rows(path, encoding)
         return
     from python_calamine import CalamineWorkbook
+
+    from credx_tui import xlsx_rows
 
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -369,23 +473,51 @@ def _raw_sheets(
             )
         )
         return
+    streamed = None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            streamed = xlsx_rows.StreamedWorkbook(str(path))
+        except xlsx_rows.NotStreamable:
+            streamed = None
     for sheet_name in book.sheet_names:
+        if streamed is not None and streamed.size(sheet_name) > xlsx_rows.STREAM_XML_BYTES:
+            yield sheet_name, _streamed_rows(streamed, sheet_name, book, name, problems)
+            continue
         try:
             sheet = book.get_sheet_by_name(sheet_name)
         except Exception as exc:
             problems.append(SheetProblem(name, None, f"sheet {sheet_name}: cannot be read: {exc}"))
             continue
-        start = sheet.start
-        if start is None:
-            continue  # an empty sheet
-        offset = start[1]
+        yield sheet_name, _calamine_rows(sheet)
 
-        def rows(sheet: Any = sheet, offset: int = offset) -> Iterator[tuple[int, list[object]]]:
-            # iter_rows starts at row 1 but at the first used column: pad it back.
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                yield number, [""] * offset + list(cells)
 
-        yield sheet_name, rows()
+def _calamine_rows(sheet: Any) -> Iterator[tuple[int, list[object]]]:
+    start = sheet.start
+    if start is None:
+        return  # an empty sheet
+    offset = start[1]
+    # iter_rows starts at row 1 but at the first used column: pad it back.
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        yield number, [""] * offset + list(cells)
+
+
+def _streamed_rows(
+    streamed: Any, sheet_name: str, book: Any, name: str, problems: list[SheetProblem]
+) -> Iterator[tuple[int, list[object]]]:
+    """A big sheet a slice at a time; one laid out otherwise is read whole by calamine."""
+    from credx_tui.xlsx_rows import NotStreamable
+
+    try:
+        yield from streamed.rows(sheet_name)
+    except NotStreamable:
+        try:
+            sheet = book.get_sheet_by_name(sheet_name)
+        except Exception as exc:
+            problems.append(SheetProblem(name, None, f"sheet {sheet_name}: cannot be read: {exc}"))
+            return
+        yield from _calamine_rows(sheet)
+    except Exception as exc:  # calamine's errors on a damaged slice
+        problems.append(SheetProblem(name, None, f"sheet {sheet_name}: cannot be read: {exc}"))
 
 
 def _header(cells: list[object], mapping: Mapping) -> dict[str, int] | None:
@@ -406,14 +538,18 @@ def _kind(found: Iterable[str]) -> str | None:
 
 
 def read_tables(
-    paths: Sequence[Path], mapping: Mapping, problems: list[SheetProblem]
+    paths: Sequence[Path],
+    mapping: Mapping,
+    problems: list[SheetProblem],
+    spill: RowSpill | None = None,
 ) -> list[Table]:
-    """Every recognised sheet of ``paths`` with its data rows (blank rows skipped)."""
+    """Every recognised sheet of ``paths`` with its data rows (blank rows skipped); the
+    rows of 成绩 and certificate sheets go to ``spill`` when one is given."""
     tables: list[Table] = []
     for path in paths:
         name = str(path)
         for sheet_name, rows in _raw_sheets(path, name, problems):
-            table = _read_table(name, sheet_name, rows, mapping, problems)
+            table = _read_table(name, sheet_name, rows, mapping, problems, spill, len(tables))
             if table is not None:
                 tables.append(table)
     return tables
@@ -425,8 +561,11 @@ def _read_table(
     rows: Iterator[tuple[int, list[object]]],
     mapping: Mapping,
     problems: list[SheetProblem],
+    spill: RowSpill | None = None,
+    index: int = 0,
 ) -> Table | None:
     columns: dict[str, int] | None = None
+    spilled = False
     kind = None
     seen_cells = False
     for number, cells in rows:
@@ -437,7 +576,8 @@ def _read_table(
             if found is not None and (kind := _kind(found)) is not None:
                 columns = found
                 headers = {f: _text(cells[i]) for f, i in found.items()}
-                table = Table(name, sheet_name, kind, number)
+                table = Table(name, sheet_name, kind, number, [], columns, headers, index)
+                spilled = spill is not None and kind in SPILLED_KINDS
                 _duplicate_headers(name, sheet_name, number, cells, mapping, problems)
                 continue
             if number >= HEADER_SEARCH_ROWS:
@@ -446,7 +586,11 @@ def _read_table(
         values = {f: cells[i] if i < len(cells) else "" for f, i in columns.items()}
         if not any(_text(v) for v in values.values()):
             continue  # a blank row, or one with only columns credx does not read
-        table.rows.append(Row(number, values, columns, headers, sheet_name))
+        if spilled:
+            assert spill is not None
+            spill.add(table, number, values)
+        else:
+            table.rows.append(Row(number, values, columns, headers, sheet_name))
     if columns is None:
         if seen_cells:
             expected = "; ".join(
@@ -511,9 +655,30 @@ class SheetDocument:
     """The first row the document came from."""
     cells: dict[str, Place] = field(default_factory=dict)
     """Field path (``records[2].credits``) -> the cell it was read from."""
+    packed: bytes | None = None
+    """The cells, compressed (:meth:`pack`)."""
+
+    def pack(self) -> None:
+        """Keep the cells compressed until a problem asks where it is: an import keeps
+        every transcript's document for the checks between documents, and their
+        cells (300 per transcript of 40 courses) were 600 MB of a 20,000-student
+        college (issue 12, item 1).  The keys by course code and certificate id only
+        served to build the ones by index and are dropped."""
+        cells = {
+            k: (p.sheet, p.row, p.column, p.header)
+            for k, p in self.cells.items()
+            if not k.startswith(("@", "#"))
+        }
+        self.packed = zlib.compress(marshal.dumps(cells), 1)
+        self.cells = {}
 
     def locate(self, path: str | None) -> Place:
         """The cell of a field path, or of its nearest parent, or the document's row."""
+        if self.packed is not None:
+            self.cells = {
+                k: Place(*v) for k, v in marshal.loads(zlib.decompress(self.packed)).items()
+            }
+            self.packed = None
         while path:
             if path in self.cells:
                 return self.cells[path]
@@ -537,17 +702,35 @@ class Context:
     sink: Callable[[SheetDocument], None] | None = None
     """Given each transcript document as soon as it is built, instead of keeping them
     all (the import of a college streams them into the store; issue 12, item 5)."""
+    bucket: Callable[[str], str] | None = None
+    """When given, the rows of 成绩 and certificate sheets are spilled to a temporary
+    file grouped by ``bucket(学号)`` (:class:`RowSpill`) and converted a group at a
+    time, in the order of the groups' keys: the import passes the store's shard, so
+    memory holds a shard's students, never the sheet (issue 12, item 1)."""
 
 
 class _Converter:
-    def __init__(self, tables: list[Table], context: Context) -> None:
+    def __init__(
+        self, tables: list[Table], context: Context, spill: RowSpill | None = None
+    ) -> None:
         self.tables = tables
         self.ctx = context
+        self.spill = spill
         self.problems: list[SheetProblem] = []
         self.docs: list[SheetDocument] = []
+        self._row_key: tuple[int, int, int] | None = None
+        self._results: dict[str, str | None] = {}
+        """Each 成绩 text read so far, and why it is not a result (None: it is one)."""
+        self._row_problems: list[tuple[tuple[int, int, int], int, SheetProblem]] = []
+        """Problems of 成绩 and certificate rows, with (kind, table, row) to report them
+        in the sheets' order although rows are converted a group of students at a time."""
 
     def bad(self, table: Table, row: Row, name: str | None, message: str) -> None:
-        self.problems.append(SheetProblem(table.file, row.place(name), message))
+        problem = SheetProblem(table.file, row.place(name), message)
+        if self._row_key is None:
+            self.problems.append(problem)
+        else:
+            self._row_problems.append((self._row_key, len(self._row_problems), problem))
 
     # -- cells ----------------------------------------------------------------------
 
@@ -839,88 +1022,112 @@ class _Converter:
         return None, f"course {code} is not in the 人才培养方案 of {label}"
 
     def _transcripts(self, grades: list[Table], certificates: list[Table]) -> None:
+        """Transcripts from the rows of 成绩 and certificate sheets, a group of students
+        at a time (all rows in one group when they were not spilled); every row's
+        problems are then put in the sheets' order, before the transcripts' own."""
+        mark = len(self.problems)
+        if self.spill is None:
+            rows = [(0, t, r) for t in grades for r in t.rows]
+            rows += [(1, t, r) for t in certificates for r in t.rows]
+            self._group(rows, None)
+        else:
+            tables = {t.index: t for t in self.tables}
+            rank = self.spill.rank()
+            for group in self.spill.groups():
+                rows = []
+                for kind, index, number, cells in group:
+                    table = tables[index]
+                    values = dict(zip(table.columns, cells, strict=True))
+                    row = Row(number, values, table.columns, table.headers, table.sheet)
+                    rows.append((kind, table, row))
+                del group
+                self._group(rows, rank)
+        self._row_problems.sort(key=lambda p: (p[0], p[1]))
+        self.problems[mark:mark] = [p for _, _, p in self._row_problems]
+        self._row_problems.clear()
+
+    def _group(self, rows: list[tuple[int, Table, Row]], rank: dict[str, int] | None) -> None:
         sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]] = {}
-        for table in grades:
-            for row in table.rows:
-                sid = self.student_id(table, row)
-                code = self.required(table, row, "course_code")
-                name = (
-                    self.required(table, row, "course_name")
-                    if "course_name" in row.columns
-                    else code
-                )
-                credits = self.number(table, row, "credits", 0, 40)
-                term = self.term(table, row)
-                kind = self._exam_kind(table, row)
-                result = self._result(table, row)
-                category = self._course_category(table, row, sid, code)
-                exam_date = (
-                    self.date(table, row, "exam_date") if "exam_date" in row.columns else None
-                )
-                self._check_name(table, row, sid)
-                if (
-                    sid is None
-                    or code is None
-                    or name is None
-                    or credits is None
-                    or term is None
-                    or kind is None
-                    or result is None
-                    or category is None
-                ):
-                    continue
-                attempt: dict[str, Any] = {"kind": kind.value, "result": result, "term": term}
-                if exam_date:
-                    attempt["date"] = exam_date
-                record = {
-                    "code": code,
-                    "name": name,
-                    "category": category.value,
-                    "credits": credits,
-                    "attempt": attempt,
-                }
-                sittings.setdefault(sid, {}).setdefault(code, []).append((table, row, record))
         certs: dict[str, list[tuple[Table, Row, dict[str, Any]]]] = {}
-        for table in certificates:
-            for row in table.rows:
-                sid = self.student_id(table, row)
-                cid = self.required(table, row, "certificate_id")
-                title = self.required(table, row, "title")
-                kind_text = self.required(table, row, "certificate_kind")
-                credits = self.number(table, row, "credits", 0, 20)
-                issued = self.date(table, row, "date") if "date" in row.columns else None
-                cert_kind = None
-                if kind_text is not None:
-                    cert_kind = self.ctx.mapping.certificate_kind.get(kind_text)
-                    if cert_kind is None:
-                        self.bad(
-                            table,
-                            row,
-                            "certificate_kind",
-                            f"{kind_text!r} is not 竞赛集训学分 or 获奖证书",
-                        )
-                if (
-                    sid is None
-                    or cid is None
-                    or title is None
-                    or cert_kind is None
-                    or credits is None
-                ):
-                    continue
-                cert: dict[str, Any] = {
-                    "id": cid,
-                    "kind": cert_kind.value,
-                    "title": title,
-                    "credits": credits,
-                }
-                if issued:
-                    cert["date"] = issued
-                certs.setdefault(sid, []).append((table, row, cert))
+        for kind, table, row in rows:
+            self._row_key = (kind, table.index, row.number)
+            if kind == 0:
+                self._sitting(table, row, sittings)
+            else:
+                self._certificate(table, row, certs)
+        self._row_key = None
         sids = [*sittings, *(s for s in certs if s not in sittings)]
+        if rank is not None:
+            sids.sort(key=lambda sid: rank.get(sid, len(rank)))
         order = getattr(self.ctx.transcripts, "order", None)
         for sid in order(sids) if order is not None else sids:
             self._transcript(sid, sittings.get(sid, {}), certs.get(sid, []))
             sittings.pop(sid, None)  # each row's record is let go once it is built
+
+    def _sitting(
+        self,
+        table: Table,
+        row: Row,
+        sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]],
+    ) -> None:
+        sid = self.student_id(table, row)
+        code = self.required(table, row, "course_code")
+        name = self.required(table, row, "course_name") if "course_name" in row.columns else code
+        credits = self.number(table, row, "credits", 0, 40)
+        term = self.term(table, row)
+        kind = self._exam_kind(table, row)
+        result = self._result(table, row)
+        category = self._course_category(table, row, sid, code)
+        exam_date = self.date(table, row, "exam_date") if "exam_date" in row.columns else None
+        self._check_name(table, row, sid)
+        if (
+            sid is None
+            or code is None
+            or name is None
+            or credits is None
+            or term is None
+            or kind is None
+            or result is None
+            or category is None
+        ):
+            return
+        attempt: dict[str, Any] = {"kind": kind.value, "result": result, "term": term}
+        if exam_date:
+            attempt["date"] = exam_date
+        record = {
+            "code": code,
+            "name": name,
+            "category": category.value,
+            "credits": credits,
+            "attempt": attempt,
+        }
+        sittings.setdefault(sid, {}).setdefault(code, []).append((table, row, record))
+
+    def _certificate(
+        self, table: Table, row: Row, certs: dict[str, list[tuple[Table, Row, dict[str, Any]]]]
+    ) -> None:
+        sid = self.student_id(table, row)
+        cid = self.required(table, row, "certificate_id")
+        title = self.required(table, row, "title")
+        kind_text = self.required(table, row, "certificate_kind")
+        credits = self.number(table, row, "credits", 0, 20)
+        issued = self.date(table, row, "date") if "date" in row.columns else None
+        kind = None
+        if kind_text is not None:
+            kind = self.ctx.mapping.certificate_kind.get(kind_text)
+            if kind is None:
+                self.bad(
+                    table,
+                    row,
+                    "certificate_kind",
+                    f"{kind_text!r} is not 竞赛集训学分 or 获奖证书",
+                )
+        if sid is None or cid is None or title is None or kind is None or credits is None:
+            return
+        cert: dict[str, Any] = {"id": cid, "kind": kind.value, "title": title, "credits": credits}
+        if issued:
+            cert["date"] = issued
+        certs.setdefault(sid, []).append((table, row, cert))
 
     def _check_name(self, table: Table, row: Row, sid: str | None) -> None:
         name = row.text("name")
@@ -951,10 +1158,15 @@ class _Converter:
         text = self.required(table, row, "result")
         if text is None:
             return None
-        try:
-            parse_result(text, self.ctx.rules.grades)
-        except ValueError as exc:
-            self.bad(table, row, "result", str(exc))
+        if text not in self._results:  # a few hundred results, read 800,000 times
+            try:
+                parse_result(text, self.ctx.rules.grades)
+                self._results[text] = None
+            except ValueError as exc:
+                self._results[text] = str(exc)
+        why = self._results[text]
+        if why is not None:
+            self.bad(table, row, "result", why)
             return None
         return text
 
@@ -1116,8 +1328,13 @@ def sheet_documents(
 ) -> tuple[list[SheetDocument], list[SheetProblem]]:
     """Read spreadsheets and build their import documents; problems are collected, not raised."""
     problems: list[SheetProblem] = []
-    tables = read_tables(paths, context.mapping, problems)
-    docs, more = _Converter(tables, context).run()
+    spill = RowSpill(context.bucket) if context.bucket is not None else None
+    try:
+        tables = read_tables(paths, context.mapping, problems, spill)
+        docs, more = _Converter(tables, context, spill).run()
+    finally:
+        if spill is not None:
+            spill.close()
     return docs, problems + more
 
 
@@ -1128,6 +1345,7 @@ __all__ = [
     "Mapping",
     "MappingError",
     "Place",
+    "RowSpill",
     "SheetDocument",
     "SheetProblem",
     "column_letters",

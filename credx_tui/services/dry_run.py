@@ -4,18 +4,20 @@ A registrar loading next term's export wants to see, before anything moves, whic
 students come in, whose transcripts gain sittings, which courses become exchangeable
 (R1: a 补考/重修 still failed) and which submitted applications would now be reviewed
 against a different transcript.  The files go through exactly the checks of a real
-import (:func:`credx_tui.importing.parse_files` against what the store holds), so a
-dry run that passes means the import will; then the bundle is compared with the store
-using only the store's read path, which takes no lock and creates no file.
+import, planned by the same code (:func:`credx_tui.services.staged_import.plan_files`),
+so a dry run that passes means the import will and it is as fast and small; then what
+was planned is compared with the store a shard at a time, using only the store's read
+path, which takes no lock and creates no file.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from credx_tui.importing import ImportBundle, ImportProblem, parse_files
-from credx_tui.services.loading import existing_bundle
+from credx_tui.importing import ImportBundle, ImportProblem
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
 from policy import eligibility
@@ -251,13 +253,129 @@ def failed_json(problems: list[ImportProblem]) -> dict[str, object]:
 def dry_run(
     root: Path, paths: list[Path], rules: Rules, mapping: Mapping | None = None
 ) -> DryRunReport:
-    """Validate ``paths`` as :func:`credx_tui.services.loading.import_paths` would
-    against the store at ``root`` (none there yet: an empty one) and say what the import
-    would change; raises ImportFailed with the same problems a real import reports."""
-    store = Store(root) if Store.exists(root) else None
-    existing = existing_bundle(store) if store is not None else None
-    bundle = parse_files(paths, rules, existing=existing, mapping=mapping)
-    return compare(existing or ImportBundle(), bundle, rules)
+    """Plan the import of ``paths`` into the store at ``root`` exactly as ``credx
+    import`` does (:func:`credx_tui.services.staged_import.plan_files`: the same
+    streamed reading, checks and merged transcripts, in the same bounded memory) and
+    say what it would change; raises ImportFailed with the problems a real import
+    reports.  Nothing is written to the store: the spills go to a temporary folder,
+    no lock is taken; with no store there yet, an empty one (temporary) stands in."""
+    from credx_tui.services.staged_import import CollegeWriter, plan_files, split_paths
+
+    files, sheets = split_paths(paths)
+    with tempfile.TemporaryDirectory(prefix="credx-dry-run-") as tmp:
+        spill = Path(tmp)
+        store = Store(root) if Store.exists(root) else Store.create(spill / "empty")
+        writer = CollegeWriter(store, spill_dir=spill)
+        try:
+            existing, _ = plan_files(store, writer, files, sheets, rules, mapping)
+            return _compare_planned(store, writer, existing, rules)
+        finally:
+            writer.discard()
+
+
+def _compare_planned(
+    store: Store, writer: Any, existing: ImportBundle, rules: Rules
+) -> DryRunReport:
+    """:func:`compare` a shard of students at a time: the import's transcripts are
+    read back from the writer's spill and the store's from their shard file, so a
+    college's term update is compared in the memory of one shard."""
+    from credx_tui.store.files import read_file
+    from credx_tui.store.store import shard_key
+
+    programmes = list(writer.programme_models.values())
+    report = DryRunReport()
+    report.programmes = compare(
+        _bundle(programmes=existing.programmes),
+        _bundle(programmes=programmes),
+        rules,
+    ).programmes
+    old_students: dict[str, list[Student]] = {}
+    for student in existing.students:
+        old_students.setdefault(shard_key(student.id), []).append(student)
+    new_students: dict[str, list[Student]] = {}
+    for student in writer.student_models.values():
+        new_students.setdefault(shard_key(student.id), []).append(student)
+    old_apps: dict[str, list[Any]] = {}
+    for spec in existing.applications:
+        old_apps.setdefault(shard_key(spec.application.student_id), []).append(spec)
+    new_apps: dict[str, list[Any]] = {}
+    for spec in writer.applications:
+        new_apps.setdefault(shard_key(spec.application.student_id), []).append(spec)
+    old_programmes = {(p.major, p.grade_year): p for p in existing.programmes}
+    changed_programmes = {
+        (p.major, p.grade_year)
+        for p in programmes
+        if old_programmes.get((p.major, p.grade_year)) != p
+    }
+    order = {s.id: i for i, s in enumerate(writer.student_models.values())}
+    transcript_order: dict[str, int] = writer.transcript_order
+    touched = {
+        shard
+        for shard, found in old_students.items()
+        if any((s.major, s.grade_year) in changed_programmes for s in found)
+    }
+    for shard, payloads in writer.shard_transcripts(touched | set(new_students) | set(new_apps)):
+        new_transcripts = [Transcript.model_validate_json(p) for p in payloads]
+        wanted = {s.id for s in new_students.get(shard, [])} | {
+            t.student_id for t in new_transcripts
+        }
+        wanted |= {
+            s.id
+            for s in old_students.get(shard, [])
+            if (s.major, s.grade_year) in changed_programmes
+        }
+        if not wanted:
+            continue
+        data = read_file(store.root / "bulk" / "students" / f"{shard}.json") or {}
+        old_transcripts = [
+            Transcript.model_validate(d)
+            for d in data.get("transcripts", {}).values()
+            if isinstance(d, dict) and d.get("student_id") in wanted
+        ]
+        part = compare(
+            _bundle(
+                programmes=existing.programmes,
+                students=old_students.get(shard, []),
+                transcripts=old_transcripts,
+                applications=old_apps.get(shard, []),
+            ),
+            _bundle(
+                programmes=programmes,
+                students=new_students.get(shard, []),
+                transcripts=new_transcripts,
+                applications=new_apps.get(shard, []),
+            ),
+            rules,
+        )
+        report.students_added += part.students_added
+        report.students_changed += part.students_changed
+        report.transcripts += part.transcripts
+        report.becomes_exchangeable += part.becomes_exchangeable
+        report.applications_affected += part.applications_affected
+    # In the order one comparison of the whole import gives (file order; by 学号).
+    report.students_added.sort(key=lambda s: order.get(s[0], 0))
+    report.students_changed.sort(key=lambda s: order.get(s[0], 0))
+    report.transcripts.sort(key=lambda c: transcript_order.get(c.student_id, 0))
+    report.becomes_exchangeable.sort(key=lambda e: e[0])
+    report.applications_affected.sort(key=lambda a: a[1])
+    if writer.accounts:
+        report.other["accounts"] = len(writer.accounts)
+    if writer.applications:
+        report.other["applications"] = len(writer.applications)
+    return report
+
+
+def _bundle(**given: Any) -> ImportBundle:
+    """A bundle of documents already validated (the import's or the store's)."""
+    fields: dict[str, Any] = {
+        "programmes": [],
+        "students": [],
+        "transcripts": [],
+        "accounts": [],
+        "applications": [],
+        "origins": {},
+    }
+    return ImportBundle.model_construct(**{**fields, **given})
 
 
 def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:

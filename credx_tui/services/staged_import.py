@@ -310,13 +310,16 @@ class CollegeWriter:
     :meth:`write` merges each file with what is on disk, stages it and commits the lot
     (the caller holds the bulk lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, spill_dir: Path | None = None) -> None:
         self.store = store
         self.staged = StagedFiles(store.root)
         self.programmes: dict[tuple[str, int], dict[str, Any]] = {}
+        self.programme_models: dict[tuple[str, int], Programme] = {}
         self.students: dict[str, dict[str, Any]] = {}
         self.student_models: dict[str, Student] = {}
         self.transcript_ids: set[str] = set()
+        self.transcript_order: dict[str, int] = {}
+        """Each 学号 given a transcript, in the order they came (a dry run reports so)."""
         self.accounts: list[AccountSpec] = []
         self.applications: list[ApplicationSpec] = []
         self._pending: list[tuple[str, bytes]] = []
@@ -325,7 +328,12 @@ class CollegeWriter:
         """Per shard, (offset, length) of its transcripts in the spill file."""
         self._arrivals: list[tuple[int, int]] = []
         """(offset, length) of every spilled transcript, in the order they came."""
-        self._spill_path = self.staged.folder.with_name(self.staged.folder.name + ".spill")
+        self._outside = spill_dir is not None
+        self._spill_path = (
+            spill_dir / "transcripts.spill"
+            if spill_dir is not None  # a dry run: nothing inside the store
+            else self.staged.folder.with_name(self.staged.folder.name + ".spill")
+        )
         self._spill_end = 0
         self.fingerprints: dict[str, TranscriptFingerprint] = {}
         """Per application id, the transcript fingerprint a submitted application that
@@ -334,6 +342,7 @@ class CollegeWriter:
     def programme(self, programme: Programme) -> None:
         """A 人才培养方案 to insert or replace."""
         self.programmes[(programme.major, programme.grade_year)] = programme.model_dump(mode="json")
+        self.programme_models[(programme.major, programme.grade_year)] = programme
 
     def student(self, student: Student) -> None:
         """A student to insert or replace."""
@@ -343,6 +352,7 @@ class CollegeWriter:
     def transcript(self, student_id: str, payload: bytes) -> None:
         """A transcript in its stored form (``model_dump_json`` of a validated one)."""
         self.transcript_ids.add(student_id)
+        self.transcript_order.setdefault(student_id, len(self.transcript_order))
         self._pending.append((shard_key(student_id), payload))
         self._pending_bytes += len(payload)
         if self._pending_bytes >= SPILL_BYTES:
@@ -385,11 +395,26 @@ class CollegeWriter:
         payloads.extend(p for key, p in self._pending if key == shard)
         return payloads
 
+    def shard_transcripts(
+        self, more: set[str] | frozenset[str] = frozenset()
+    ) -> Iterator[tuple[str, list[bytes]]]:
+        """(shard, the transcripts given for it as stored) of every shard given
+        transcripts and of ``more``, in shard order (a dry run compares them)."""
+        self._flush_spill()
+        spill = open(self._spill_path, "rb") if self._spilled else None  # noqa: SIM115
+        try:
+            for shard in sorted(self._shards() | more):
+                yield shard, self._transcripts_of(shard, spill)
+        finally:
+            if spill is not None:
+                spill.close()
+
     def discard(self) -> None:
         """Forget everything staged and spilled (nothing of the store was touched)."""
         with contextlib.suppress(FileNotFoundError):
             self._spill_path.unlink()
-        self.staged.discard()
+        if not self._outside:  # a dry run's spill is outside the store: nothing to tidy
+            self.staged.discard()
 
     # -- writing ------------------------------------------------------------------------
 
@@ -764,6 +789,7 @@ class _StreamedImport:
         context.students = {s.id: s for s in existing.students}
         context.programmes = {(p.major, p.grade_year): p for p in existing.programmes}
         context.transcripts = _StoredTranscripts(self.store)  # type: ignore[assignment]
+        context.bucket = shard_key  # rows grouped by shard: one shard's students at a time
         counters: dict[str, int] = {}
         later: list[ImportProblem] = []  # validation problems of transcripts come last
 
@@ -784,6 +810,7 @@ class _StreamedImport:
         def transcript(sheet_doc: SheetDocument) -> None:
             doc = take(sheet_doc, later)
             sheet_doc.raw = doc.raw = {}
+            sheet_doc.pack()  # its cells are read again only to locate a problem
             self._transcript(doc, writer)
 
         context.sink = transcript
@@ -918,6 +945,15 @@ def import_files(
     """Import-format files and spreadsheets (read with ``mapping``) into ``store``,
     streamed (module docstring); raises :class:`ImportFailed` with every problem,
     having written nothing."""
+    files, sheets = split_paths(paths)
+    with _collector_paused(), locked(store.root / "locks" / "bulk.lock"):
+        writer = CollegeWriter(store)
+        facts = plan_files(store, writer, files, sheets, rules, mapping)[1]
+        return writer.write(facts.get)
+
+
+def split_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
+    """Import-format files and spreadsheets (a folder: its JSON files, then its sheets)."""
     from credx_tui.sheets import SHEET_SUFFIXES
 
     files: list[Path] = []
@@ -925,44 +961,59 @@ def import_files(
     for path in _expand(paths):
         is_sheet = path.suffix.lower() in SHEET_SUFFIXES and path.is_file()
         (sheets if is_sheet else files).append(path)
-    with _collector_paused(), locked(store.root / "locks" / "bulk.lock"):
-        run = _StreamedImport(store, files, rules)
-        writer = CollegeWriter(store)
-        try:
-            run.first_pass(writer)
-            existing = stored_view(store)
-            if sheets:
-                run.sheets(sheets, mapping, existing, writer)
-            # Transcripts an application of the import names but the import does not
-            # give: read from the store, only those.
-            needed = {
-                d.model.application.student_id
-                for d in run.docs
-                if d.type == "application" and d.model is not None
-            }
-            given = {key.removeprefix("transcript ") for _, _, key, _ in run.transcripts}
-            existing.transcripts = [
-                t for sid in sorted(needed - given) if (t := store.transcript(sid)) is not None
-            ]
-            store.cache.clear()
-            check = run.cross_check(existing)
-            run.check_transcripts(check, writer)
-            run.finish_checks(check)
-            run.raise_problems()
-            for doc in check.valid:
-                if doc.type == "programme":
-                    writer.programme(doc.model)
-                elif doc.type == "student":
-                    writer.student(doc.model)
-                elif doc.type == "account":
-                    writer.accounts.append(doc.model)
-                elif doc.type == "application":
-                    writer.applications.append(doc.model)
-            facts = {**{t.student_id: t for t in existing.transcripts}, **run.facts}
-        except BaseException:
-            writer.discard()
-            raise
-        return writer.write(facts.get)
+    return files, sheets
+
+
+def plan_files(
+    store: Store,
+    writer: CollegeWriter,
+    files: list[Path],
+    sheets: list[Path],
+    rules: Rules,
+    mapping: Mapping | None = None,
+) -> tuple[ImportBundle, dict[str, Any]]:
+    """Every read and check of an import, the documents handed to ``writer`` (nothing
+    written yet): what the store held that the checks read, and the facts of the
+    transcripts the applications name.  A real import then writes; ``credx import
+    --dry-run`` (:mod:`credx_tui.services.dry_run`) compares instead, so both plan
+    the same way.  Raises :class:`ImportFailed` with every problem; on any error the
+    writer's spill is discarded."""
+    run = _StreamedImport(store, files, rules)
+    try:
+        run.first_pass(writer)
+        existing = stored_view(store)
+        if sheets:
+            run.sheets(sheets, mapping, existing, writer)
+        # Transcripts an application of the import names but the import does not
+        # give: read from the store, only those.
+        needed = {
+            d.model.application.student_id
+            for d in run.docs
+            if d.type == "application" and d.model is not None
+        }
+        given = {key.removeprefix("transcript ") for _, _, key, _ in run.transcripts}
+        existing.transcripts = [
+            t for sid in sorted(needed - given) if (t := store.transcript(sid)) is not None
+        ]
+        store.cache.clear()
+        check = run.cross_check(existing)
+        run.check_transcripts(check, writer)
+        run.finish_checks(check)
+        run.raise_problems()
+        for doc in check.valid:
+            if doc.type == "programme":
+                writer.programme(doc.model)
+            elif doc.type == "student":
+                writer.student(doc.model)
+            elif doc.type == "account":
+                writer.accounts.append(doc.model)
+            elif doc.type == "application":
+                writer.applications.append(doc.model)
+        facts = {**{t.student_id: t for t in existing.transcripts}, **run.facts}
+    except BaseException:
+        writer.discard()
+        raise
+    return existing, facts
 
 
 __all__ = [
@@ -970,6 +1021,8 @@ __all__ = [
     "ImportReport",
     "TranscriptFacts",
     "import_files",
+    "plan_files",
+    "split_paths",
     "stored_view",
     "write_bundle",
 ]

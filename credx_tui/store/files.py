@@ -37,8 +37,10 @@ from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 1
-"""Version of the on-disk layout.  A file of a newer version is refused, not rewritten."""
+SCHEMA_VERSION = 2
+"""Version of the on-disk layout.  A file of a newer version is refused, not rewritten.
+2: applications keep ``submitted_transcript`` (issue 12); an older store is migrated
+when it is opened (:mod:`credx_tui.store.migrate`)."""
 
 META_TABLE = "_meta"
 """TinyDB table holding the schema version document of each data file."""

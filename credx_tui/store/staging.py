@@ -140,6 +140,8 @@ def _complete(root: Path, journal: Mapping[str, Any]) -> None:
     (root / JOURNAL).unlink()
     fsync_dir(root)
     shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the transcripts' spill of a crashed import
+        folder.with_name(folder.name + ".spill").unlink()
     with contextlib.suppress(OSError):
         (root / STAGING).rmdir()
 

@@ -450,6 +450,9 @@ class Store:
         if not isinstance(meta, dict) or meta.get("format") != "credx":
             raise StoreError(f"{marker}: not a credx store marker file")
         recover_import(self.root)  # a crash in an import's last step is completed here
+        from credx_tui.store.migrate import migrate
+
+        self.migrated = migrate(self, data)  # an older store: brought to this schema once
 
     # -- creation -------------------------------------------------------------------
 

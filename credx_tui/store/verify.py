@@ -27,6 +27,7 @@ import's journal, for one).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -43,6 +44,7 @@ from pydantic import BaseModel, ValidationError
 from credx_tui.store import files
 from credx_tui.store.files import StoreError, decode, kind_of, read_regular
 from credx_tui.store.schema import document_problems, tables_for
+from credx_tui.store.staging import JOURNAL, STAGING, recover
 from policy.models import (
     LIVE_STATUSES,
     Account,
@@ -74,6 +76,8 @@ class VerifyReport:
     damage: list[str] = field(default_factory=list)
     garbage: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know but is not a fault (an import under way)."""
 
     @property
     def sound(self) -> bool:
@@ -119,6 +123,12 @@ class _Walk:
         self._check_entry(self.root, os.lstat(self.root), dir_mode)
         for folder, dirs, names in os.walk(self.root, followlinks=False):
             base = Path(folder)
+            if base == self.root and (STAGING in dirs or JOURNAL in names):
+                # an import's staged files and journal: its state is reported, its
+                # files are not store files (issue 12, item 3)
+                self._import_state()
+                dirs[:] = [d for d in dirs if d != STAGING]
+                names = [n for n in names if n != JOURNAL]
             for name in sorted(dirs + names):
                 path = base / name
                 try:
@@ -139,6 +149,38 @@ class _Walk:
                 if not TEMP_NAME.match(path.name):  # a stray temp is reported as such
                     self._check_entry(path, st, expected)
                 self._classify(path, st)
+
+    def _import_state(self) -> None:
+        """An import under way (it holds the bulk lock): a note, the store is checked as
+        it was before it.  Staged files or a journal nobody holds: an import that was
+        interrupted; ``repair`` finishes it (journal) or removes it (no journal), as
+        :func:`~credx_tui.store.staging.recover` does whenever the store is opened."""
+        staging, journal = self.root / STAGING, self.root / JOURNAL
+        if _bulk_lock_held(self.root):
+            self.report.notes.append(
+                f"{staging}: an import is in progress (it holds the store's bulk lock); "
+                "its staged files are not checked, the store is checked as it was before "
+                "it; run credx verify again when the import has finished"
+            )
+            return
+        if self.repair:
+            try:
+                done = recover(self.root)
+            except StoreError as exc:
+                self.damage(str(exc))
+                return
+            if done:
+                self.report.repaired.append(f"{staging}: {done}")
+                return
+        what = (
+            f"it was decided ({journal} is there) but not all its files were put in place"
+            if journal.exists()
+            else "it stopped before it was decided; the store is as it was before it"
+        )
+        self.damage(
+            f"{staging}: an import was interrupted ({what}); run `credx verify --repair` "
+            "to finish it (or to remove its staged files)"
+        )
 
     def _known_folder(self, path: Path, st: os.stat_result) -> None:
         rel = path.relative_to(self.root).parts
@@ -465,6 +507,26 @@ class _Walk:
             os.close(fd)
         if sha.hexdigest() != digest:
             self.damage(f"{path}: the attachment does not match its SHA-256 (damaged)")
+
+
+def _bulk_lock_held(root: Path) -> bool:
+    """Whether another process holds the store's bulk lock (an import under way); the
+    lock file is only opened for reading, never created (verify reads only)."""
+    try:
+        fd = os.open(root / "locks" / "bulk.lock", os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def verify_store(root: Path | str, rules: Any = None, *, repair: bool = False) -> VerifyReport:
