@@ -166,6 +166,8 @@ def start_watching(app: App) -> StoreWatcher | None:
     if choice == "off":
         return None
     store = app.services.store  # type: ignore[attr-defined]
+    if not hasattr(store, "root"):
+        return None  # a PostgreSQL store: no folder to watch (screens refresh on use)
 
     def changed(paths: frozenset[str]) -> None:
         app.post_message(StoreChanged(paths))

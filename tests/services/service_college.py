@@ -106,11 +106,14 @@ def login(services: Services, username: str) -> Actor:
     return services.login(username, "pw").actor
 
 
-def make_store(root: Path) -> Store:
-    """A fresh store at ``root`` holding the test college."""
-    store = Store.create(root)
-    apply_bundle(store, bundle())
-    return store
+def make_store(root: Path | str) -> Store:
+    """A fresh store at ``root`` (a folder, or a PostgreSQL URL) holding the test
+    college."""
+    from credx_tui.store.base import open_store
+
+    store = open_store(root, create=True)
+    apply_bundle(store, bundle())  # type: ignore[arg-type]
+    return store  # type: ignore[return-value]
 
 
 def png_bytes(tag: str = "") -> bytes:
