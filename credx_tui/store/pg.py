@@ -241,6 +241,14 @@ class PgHotTransaction:
         )
         return _model(self._where, LinkRecord, rows[0][0]) if rows else None
 
+    def links(self) -> list[LinkRecord]:
+        """Every link of the bucket."""
+        rows = self._rows(
+            "SELECT doc FROM links WHERE key = %s AND bucket = %s ORDER BY token_sha256",
+            (self.key, self.bucket),
+        )
+        return [_model(self._where, LinkRecord, r[0]) for r in rows]
+
     def put_link(self, link: LinkRecord) -> None:
         """Insert or replace a link (by its token's hash)."""
         self._conn.execute(

@@ -288,6 +288,11 @@ class HotTransaction:
         doc = self._file.db.table("links").get(Query().token_sha256 == token_sha256)
         return None if doc is None else _model(self.path, LinkRecord, dict(doc))
 
+    def links(self) -> list[LinkRecord]:
+        """Every link of the hot file (one person's upload links are ended together)."""
+        docs = self._file.db.table("links").all()
+        return [_model(self.path, LinkRecord, dict(d)) for d in docs]
+
     def put_link(self, link: LinkRecord) -> None:
         """Insert or replace a link (by its token's hash)."""
         ids = self._file.db.table("links").upsert(

@@ -19,6 +19,34 @@ from tests.pg_cluster import Cluster, pg_bin, running_cluster
 STORES = ["file", "pg"]
 """The two store implementations every test taking ``store`` runs against."""
 
+FILE_ONLY = {
+    "test_hostile_store.py": "damage to the store's files and folders",
+    "test_index.py": "the file store's index and queue-row files (issue 13)",
+    "test_store.py::test_transaction_writes_on_success_only": "compares hot file bytes",
+    "test_store.py::test_files_and_folders": "file modes",
+    "test_store.py::test_hot_data_is_apart_from_bulk": "the folder layout",
+    "test_store.py::test_bad_file_stops": "damaged files",
+    "test_store.py::test_invalid_document_names_file": "a document edited in its file",
+    "test_store.py::test_verify_reports_every_bad_file": "damaged files",
+    "test_store.py::test_attachments_are_named_by_content": "attachment files",
+    "test_sessions.py::test_the_owner_actor": "the folder's OS owner",
+    "test_sessions.py::test_a_refusal_of_the_machine": "a refused fsync of a file",
+}
+"""Tests of the file store's own files (their PostgreSQL counterparts, where there is
+one, are in test_pg_store.py): the reason their ``[pg]`` case is skipped."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip the ``[pg]`` case of a test of the file store's own files, saying why."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("store") != "pg":
+            continue
+        name = f"{item.path.name}::{item.name}"
+        for prefix, why in FILE_ONLY.items():
+            if name.startswith(prefix):
+                item.add_marker(pytest.mark.skip(reason=f"file store only: {why}"))
+
 
 @pytest.fixture(scope="session")
 def rules() -> Rules:

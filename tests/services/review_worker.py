@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from service_college import shot
 
 from credx_tui.services import Conflict, Refused, Services
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.models import SourceKind, SourceRef, Status
 from policy.rules import load_rules
 
@@ -28,8 +27,8 @@ SOURCES = [
 ]
 
 
-def student(root: Path, ids: list[str]) -> None:
-    services = Services(Store(root), load_rules())
+def student(root: str, ids: list[str]) -> None:
+    services = Services(open_store(root), load_rules())
     actors = [services.actor_for(sid) for sid in ids]
     for me in actors:
         app = services.save(me, "M1", SOURCES, attachments=shot(services, me))
@@ -52,8 +51,8 @@ def student(root: Path, ids: list[str]) -> None:
         time.sleep(0.02)
 
 
-def reviewer(root: Path, count: int) -> None:
-    services = Services(Store(root), load_rules())
+def reviewer(root: str, count: int) -> None:
+    services = Services(open_store(root), load_rules())
     rev = services.actor_for("rev")
     returned: set[str] = set()
     approved = 0
@@ -78,7 +77,7 @@ def reviewer(root: Path, count: int) -> None:
 
 
 if __name__ == "__main__":
-    verb, root = sys.argv[1], Path(sys.argv[2])
+    verb, root = sys.argv[1], sys.argv[2]
     if verb == "student":
         student(root, sys.argv[3:])
     else:

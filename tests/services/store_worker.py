@@ -13,10 +13,9 @@ from __future__ import annotations
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from credx_tui.services import Actor, Refused, Services
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.models import ExchangeApplication, Role, Term
 from policy.rules import load_rules
 
@@ -24,8 +23,8 @@ COLLEGE = "测试学院"
 STUDENT = "2099010101"
 
 
-def insert(root: Path, prefix: str, count: int, student: str = STUDENT) -> None:
-    store = Store(root)
+def insert(root: str, prefix: str, count: int, student: str = STUDENT) -> None:
+    store = open_store(root)
     for i in range(count):
         now = datetime.now(UTC)
         app = ExchangeApplication(
@@ -42,8 +41,8 @@ def insert(root: Path, prefix: str, count: int, student: str = STUDENT) -> None:
         print(f"ack {app.id}", flush=True)
 
 
-def submit(root: Path, app_id: str, start: float) -> None:
-    services = Services(Store(root), load_rules())
+def submit(root: str, app_id: str, start: float) -> None:
+    services = Services(open_store(root), load_rules())
     me = Actor(username=STUDENT, role=Role.STUDENT)
     time.sleep(max(0.0, start - time.time()))
     try:
@@ -55,7 +54,7 @@ def submit(root: Path, app_id: str, start: float) -> None:
 
 
 if __name__ == "__main__":
-    verb, root = sys.argv[1], Path(sys.argv[2])
+    verb, root = sys.argv[1], sys.argv[2]
     if verb == "insert":
         insert(root, sys.argv[3], int(sys.argv[4]), *sys.argv[5:6])
     else:

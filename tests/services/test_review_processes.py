@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from service_college import COLLEGE, bundle
+from service_college import COLLEGE, bundle, location, reopen
 
 from credx_tui.importing import AccountSpec
 from credx_tui.services.loading import apply_bundle
@@ -43,7 +43,7 @@ def add_students(store: Store) -> None:
 
 def test_reviewer_and_student_processes_lose_nothing(store: Store) -> None:
     add_students(store)
-    root = str(store.root)
+    root = location(store)
     procs = [
         subprocess.Popen(
             [sys.executable, WORKER, *args],
@@ -63,7 +63,7 @@ def test_reviewer_and_student_processes_lose_nothing(store: Store) -> None:
     assert student_out.count("submitted ") == 2 * len(STUDENTS)  # submitted + resubmitted
     assert student_out.rstrip().endswith("done")
 
-    fresh = Store(store.root)
+    fresh = reopen(store)
     apps = [a for a in fresh.applications(COLLEGE) if a.student_id in STUDENTS]
     assert len(apps) == len(STUDENTS) and all(a.status == Status.APPROVED for a in apps)
     for app in apps:
