@@ -76,9 +76,28 @@ def reviewer(root: str, count: int) -> None:
     print("done", flush=True)
 
 
+def decide(root: str, username: str, app_id: str, revision: int, start: float) -> None:
+    """At time ``start``, approve (``rev``) or return (anyone else) ``app_id`` as seen at
+    ``revision``: prints ok, or lost and why (two reviewers, one decision)."""
+    services = Services(open_store(root), load_rules())
+    me = services.actor_for(username)
+    time.sleep(max(0.0, start - time.time()))
+    try:
+        if username == "rev":
+            services.approve(me, app_id, expected_revision=revision)
+        else:
+            services.return_(me, app_id, "请补充补考成绩截图", expected_revision=revision)
+    except (Conflict, Refused) as exc:
+        print(f"lost {type(exc).__name__}", flush=True)
+    else:
+        print("ok", flush=True)
+
+
 if __name__ == "__main__":
     verb, root = sys.argv[1], sys.argv[2]
-    if verb == "student":
+    if verb == "decide":
+        decide(root, sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
+    elif verb == "student":
         student(root, sys.argv[3:])
     else:
         reviewer(root, int(sys.argv[3]))
