@@ -52,6 +52,7 @@ from policy.models import (
     ExchangeApplication,
     Programme,
     ReviewEvent,
+    Status,
     Student,
     Transcript,
 )
@@ -191,7 +192,7 @@ class PgHotTransaction:
                 self.key,
                 self.bucket,
                 app.student_id,
-                str(app.status),
+                app.status.value,
                 app.step,
                 _dump(app),
             ),
@@ -427,12 +428,13 @@ class PgStore:
             name="credx",
         )
         try:
-            self._pool.open(wait=False)
-            with self._conn() as conn:
+            # One direct connection first: a server that is down or refuses us is said
+            # at once with its reason, not after the pool's retries.
+            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
                 version = _schema_version(conn)
-        except BaseException:
-            self._pool.close()
-            raise
+        except psycopg.OperationalError as exc:
+            raise _unreachable(self.location, exc) from None
+        self._pool.open(wait=False)
         if version is None:
             self.close()
             raise StoreError(
@@ -648,7 +650,8 @@ class PgStore:
         """``make`` of every queue row of the college: the same rows the file store
         keeps (:func:`credx_tui.store.queue.rows_of`), from the queue index."""
         rows = self._fetch(
-            "SELECT doc FROM applications WHERE college = %s AND status <> 'draft'", (college,)
+            "SELECT doc FROM applications WHERE college = %s AND status <> %s",
+            (college, Status.DRAFT.value),
         )
         docs = {str(i): r[0] for i, r in enumerate(rows)}
         return [make(row) for row in rows_of({"applications": docs})]

@@ -103,7 +103,7 @@ def verify_pg(store: PgStore, rules: Any = None) -> list[str]:
             ("key", key, college_key(app.college)),
             ("bucket", bucket, hot_bucket(app.student_id)),
             ("student_id", sid, app.student_id),
-            ("status", status, str(app.status)),
+            ("status", status, app.status.value),
             ("step", step, app.step),
         ):
             mismatch("applications", app_id, column, found, expected)

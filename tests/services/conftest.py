@@ -116,6 +116,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentSt
 
 
 @pytest.fixture
+def pg_store(pg_college: str) -> Iterator[DocumentStore]:
+    """The PostgreSQL store only (with the test college), for its own tests."""
+    from credx_tui.store.pg import PgStore
+
+    reset_pg(pg_college)
+    found = PgStore(pg_college)
+    yield found
+    found.close()
+
+
+@pytest.fixture
 def services(store: DocumentStore, rules: Rules) -> Services:
     """Services over the test store."""
     return Services(store, rules)
