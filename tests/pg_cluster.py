@@ -53,6 +53,8 @@ class Cluster:
     folder: Path
     port: int
     run_as: str | None
+    durable: bool = False
+    """Commits reach the disk (fsync), as in production: for benchmarks."""
 
     @property
     def data(self) -> Path:
@@ -72,9 +74,10 @@ class Cluster:
         """Start the server and wait until it accepts connections."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200 -c shared_buffers=32MB"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             self.bindir / "pg_ctl",
             "-D",
@@ -102,8 +105,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[Cluster]:
-    """A fresh cluster, stopped and removed when the block ends."""
+def running_cluster(durable: bool = False) -> Iterator[Cluster]:
+    """A fresh cluster, stopped and removed when the block ends (``durable``: fsync on,
+    as in production)."""
     bindir = pg_bin()
     if bindir is None:
         raise FileNotFoundError("initdb")
@@ -113,7 +117,7 @@ def running_cluster() -> Iterator[Cluster]:
         run_as = "postgres"
         account = pwd.getpwnam(run_as)
         os.chown(folder, account.pw_uid, account.pw_gid)
-    cluster = Cluster(bindir, folder, _free_port(), run_as)
+    cluster = Cluster(bindir, folder, _free_port(), run_as, durable)
     try:
         cluster._run(
             bindir / "initdb",

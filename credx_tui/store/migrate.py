@@ -292,49 +292,63 @@ def _to_database(url: str, content: Content, digest: str) -> None:
 
 
 def _write_database(conn: Any, content: Content, jsonb: Any) -> None:
+    """Every row with COPY (one stream per table, not a round trip per row)."""
     docs = content.docs
-    for d in docs["programmes"]:
-        conn.execute(
-            "INSERT INTO programmes VALUES (%s, %s, %s, %s)",
-            (d["major"], d["grade_year"], d["college"], jsonb(d)),
-        )
-    for d in docs["students"]:
-        conn.execute("INSERT INTO students VALUES (%s, %s, %s)", (d["id"], d["college"], jsonb(d)))
-    for d in docs["transcripts"]:
-        conn.execute("INSERT INTO transcripts VALUES (%s, %s)", (d["student_id"], jsonb(d)))
-    for d in docs["accounts"]:
-        conn.execute("INSERT INTO accounts VALUES (%s, %s)", (d["username"], jsonb(d)))
+
+    def copy(table: str, columns: str, rows: Any) -> None:
+        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as out:
+            for row in rows:
+                out.write_row(row)
+
+    copy(
+        "programmes",
+        "major, grade_year, college, doc",
+        ((d["major"], d["grade_year"], d["college"], jsonb(d)) for d in docs["programmes"]),
+    )
+    copy(
+        "students",
+        "id, college, doc",
+        ((d["id"], d["college"], jsonb(d)) for d in docs["students"]),
+    )
+    copy(
+        "transcripts", "student_id, doc", ((d["student_id"], jsonb(d)) for d in docs["transcripts"])
+    )
+    copy("accounts", "username, doc", ((d["username"], jsonb(d)) for d in docs["accounts"]))
     colleges = {(c, k) for rows in content.hot.values() for c, k, _, _ in rows}
-    for college, key in sorted(colleges):
-        conn.execute("INSERT INTO colleges VALUES (%s, %s)", (college, key))
+    copy("colleges", "name, key", sorted(colleges))
     buckets = {(k, b) for rows in content.hot.values() for _, k, b, _ in rows}
-    for key, bucket in sorted(buckets):
-        conn.execute("INSERT INTO hot_locks VALUES (%s, %s)", (key, bucket))
+    copy("hot_locks", "key, bucket", sorted(buckets))
     for _, key, bucket, d in content.hot["applications"]:
         if hot_bucket(d["student_id"]) != bucket or college_key(d["college"]) != key:
             raise StoreError(f"application {d['id']}: not in its student's hot bucket")
-        conn.execute(
-            "INSERT INTO applications (id, college, key, bucket, student_id, status, step, doc) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (d["id"], d["college"], key, bucket, d["student_id"], d["status"], d["step"], jsonb(d)),
-        )
-    for college, key, bucket, d in content.hot["events"]:
-        conn.execute(
-            "INSERT INTO events (id, application_id, college, key, bucket, doc) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (d["id"], d["application_id"], college, key, bucket, jsonb(d)),
-        )
-    for _, key, bucket, d in content.hot["uploads"]:
-        conn.execute(
-            "INSERT INTO uploads VALUES (%s, %s, %s, %s, %s)",
-            (d["student_id"], d["sha256"], key, bucket, jsonb(d)),
-        )
-    for _, key, bucket, d in content.hot["links"]:
-        conn.execute(
-            "INSERT INTO links VALUES (%s, %s, %s, %s, %s)",
-            (d["token_sha256"], key, bucket, d["expires_at"], jsonb(d)),
-        )
-    for digest, payload in content.attachments.items():
-        conn.execute("INSERT INTO attachments VALUES (%s, %s)", (digest, payload))
-    for d in docs["rules"]:
-        conn.execute("INSERT INTO rules VALUES (%s, %s)", (int(d["version"]), jsonb(d)))
+    copy(
+        "applications",
+        "id, college, key, bucket, student_id, status, step, doc",
+        (
+            (d["id"], d["college"], key, bucket, d["student_id"], d["status"], d["step"], jsonb(d))
+            for _, key, bucket, d in content.hot["applications"]
+        ),
+    )
+    copy(
+        "events",
+        "id, application_id, college, key, bucket, doc",
+        (
+            (d["id"], d["application_id"], college, key, bucket, jsonb(d))
+            for college, key, bucket, d in content.hot["events"]
+        ),
+    )
+    copy(
+        "uploads",
+        "student_id, sha256, key, bucket, doc",
+        ((d["student_id"], d["sha256"], k, b, jsonb(d)) for _, k, b, d in content.hot["uploads"]),
+    )
+    copy(
+        "links",
+        "token_sha256, key, bucket, expires_at, doc",
+        (
+            (d["token_sha256"], k, b, d["expires_at"], jsonb(d))
+            for _, k, b, d in content.hot["links"]
+        ),
+    )
+    copy("attachments", "sha256, payload", content.attachments.items())
+    copy("rules", "version, doc", ((int(d["version"]), jsonb(d)) for d in docs["rules"]))
