@@ -104,8 +104,10 @@ CREATE TABLE rules (version integer PRIMARY KEY, doc jsonb NOT NULL);
 MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
 """SQL that brings the schema from version ``n - 1`` to ``n`` (1: from nothing)."""
 
-POOL_MAX = 4
-"""Connections a process keeps at most: a save holds two (numbering, hot bucket)."""
+POOL_MAX = 8
+"""Connections a process keeps at most.  A save holds three at once (the numbering
+lock, the hot bucket, a read); two threads of one app saving together need six, and a
+pool too small for that would make them wait for each other until the timeout."""
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a connection (the server down, or the pool exhausted)."""
 
