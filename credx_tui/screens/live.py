@@ -166,13 +166,14 @@ def start_watching(app: App) -> StoreWatcher | None:
     if choice == "off":
         return None
     store = app.services.store  # type: ignore[attr-defined]
-    if not hasattr(store, "root"):
-        return None  # a PostgreSQL store: no folder to watch (screens refresh on use)
 
     def changed(paths: frozenset[str]) -> None:
         app.post_message(StoreChanged(paths))
 
-    watcher = StoreWatcher(store.root, changed, backend=choice)
+    if hasattr(store, "root"):
+        watcher = StoreWatcher(store.root, changed, backend=choice)
+    else:  # PostgreSQL: what commits announce (LISTEN/NOTIFY), the same names
+        watcher = store.watcher(changed)
     app.store_watcher = watcher  # type: ignore[attr-defined]
     watched(app)
     watcher.start()

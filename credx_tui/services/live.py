@@ -46,7 +46,10 @@ class Interest:
 
 
 def _rel(services: Services, path: Path) -> str:
-    return path.relative_to(services.store.root).as_posix()
+    root = getattr(services.store, "root", None)
+    if root is None:  # PostgreSQL: its names are already relative (store/pg.py, NOTIFY)
+        return path.as_posix()
+    return path.relative_to(root).as_posix()
 
 
 def _shared(services: Services) -> set[str]:

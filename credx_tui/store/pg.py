@@ -30,8 +30,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 import orjson
@@ -44,7 +46,7 @@ from credx_tui.store.admin import StoredRules
 from credx_tui.store.files import StoreError
 from credx_tui.store.queue import rows_of
 from credx_tui.store.schema import LinkRecord, UploadRecord
-from credx_tui.store.store import HOT_BUCKET_HEX, college_key, hot_bucket
+from credx_tui.store.store import HOT_BUCKET_HEX, college_key, hot_bucket, shard_key
 from policy.models import (
     Account,
     CourseRecord,
@@ -342,6 +344,7 @@ class PgBulkTransaction:
     def put_programme(self, programme: Programme) -> bool:
         """Insert or replace a programme; True when anything changed."""
         doc = programme.model_dump(mode="json")
+        _notify(self._conn, "bulk/programmes.json")
         return self._upsert(
             "SELECT doc FROM programmes WHERE major = %s AND grade_year = %s",
             (programme.major, programme.grade_year),
@@ -367,6 +370,7 @@ class PgBulkTransaction:
     def put_transcript(self, transcript: Transcript) -> bool:
         """Insert or replace a transcript; True when anything changed."""
         doc = transcript.model_dump(mode="json")
+        _notify(self._conn, f"bulk/students/{shard_key(transcript.student_id)}.json")
         return self._upsert(
             "SELECT doc FROM transcripts WHERE student_id = %s",
             (transcript.student_id,),
@@ -696,7 +700,7 @@ class PgStore:
             yield tx
             if tx.dirty:
                 _note_college(conn, college)
-        self._notify(college_key(college), hot_bucket(student_id))
+                _notify(conn, f"hot/{tx.key}/{tx.bucket}.json")
 
     @contextlib.contextmanager
     def hot_at(self, key: str, bucket: str) -> Iterator[PgHotTransaction]:
@@ -714,10 +718,29 @@ class PgStore:
                 raise StoreError(f"no hot file {key}/{bucket}")
             tx = PgHotTransaction(conn, None, key, bucket)
             yield tx
-        self._notify(key, bucket)
+            if tx.dirty:
+                _notify(conn, f"hot/{key}/{bucket}.json")
 
-    def _notify(self, key: str, bucket: str) -> None:
-        """Hook for live screens (LISTEN/NOTIFY); nothing by default."""
+    # -- live screens: the file store's relative names, sent with NOTIFY --------------
+
+    programmes_path = PurePosixPath("bulk/programmes.json")
+    """The name a change of the programmes is announced under (as the file store's)."""
+
+    def hot_path(self, college: str, student_id: str) -> PurePosixPath:
+        """The name a change of this student's hot bucket is announced under."""
+        return PurePosixPath(f"hot/{college_key(college)}/{hot_bucket(student_id)}.json")
+
+    def hot_dir(self, college: str) -> PurePosixPath:
+        """The prefix of every hot bucket of a college."""
+        return PurePosixPath(f"hot/{college_key(college)}")
+
+    def student_path(self, student_id: str) -> PurePosixPath:
+        """The name a change of this student or transcript is announced under."""
+        return PurePosixPath(f"bulk/students/{shard_key(student_id)}.json")
+
+    def watcher(self, on_change: Callable[[frozenset[str]], None]) -> PgWatcher:
+        """A watcher of this database for the live screens (LISTEN/NOTIFY)."""
+        return PgWatcher(self.url, on_change)
 
     @contextlib.contextmanager
     def account_tx(self, username: str) -> Iterator[PgAccountTransaction]:
@@ -795,6 +818,7 @@ class PgStore:
                     "applied_at": datetime.now(UTC).isoformat(),
                 }
                 conn.execute("INSERT INTO rules VALUES (%s, %s)", (version, Jsonb(doc)))
+                _notify(conn, "rules.json")
         return StoredRules(doc["version"], digest, text, doc["source"], doc["applied_at"])
 
     def put_rules_version(self, doc: dict[str, Any]) -> None:
@@ -829,6 +853,74 @@ class PgStore:
         from credx_tui.store.migrate import content_digest
 
         return content_digest(self)
+
+
+NOTIFY_CHANNEL = "credx"
+"""The channel every write announces what it changed on (committed writes only)."""
+
+
+def _notify(conn: psycopg.Connection, name: str) -> None:
+    """Announce ``name`` (a file store's relative name) when the transaction commits;
+    PostgreSQL folds repeats of one payload in a transaction into one."""
+    conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, name))
+
+
+class PgWatcher:
+    """The live screens' watcher on PostgreSQL (issue 11's interface): one thread that
+    LISTENs and reports the names committed writes announced, as
+    :class:`credx_tui.watch.StoreWatcher` reports changed files.  A lost connection is
+    retried every second; on reconnecting it reports :data:`credx_tui.watch.OVERFLOW`
+    (what changed meanwhile is unknown, so every screen reloads)."""
+
+    backend = "listen"
+
+    def __init__(self, url: str, on_change: Callable[[frozenset[str]], None]) -> None:
+        self.url = url
+        self.on_change = on_change
+        self.reports = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listening = threading.Event()
+        """Set once LISTEN is in force (tests wait for it)."""
+
+    def watch(self, paths: Any) -> None:
+        """Nothing to do: every announcement arrives; the screens filter by interest."""
+
+    def start(self) -> None:
+        """Start the listening thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="credx-pg-listen", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (within half a second)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        from credx_tui.watch import OVERFLOW
+
+        first = True
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.listening.set()
+                    if not first:
+                        self._report({OVERFLOW})
+                    first = False
+                    while not self._stop.is_set():
+                        names = {n.payload for n in conn.notifies(timeout=0.5)}
+                        self._report(names)
+            except psycopg.Error:
+                self.listening.clear()
+                self._stop.wait(1.0)
+
+    def _report(self, names: set[str]) -> None:
+        if names and not self._stop.is_set():
+            self.reports += 1
+            self.on_change(frozenset(names))
 
 
 def _schema_version(conn: psycopg.Connection) -> int | None:
