@@ -403,11 +403,13 @@ class PgBulkTransaction:
 
 def _hot_in(conn: psycopg.Connection, college: str, student_id: str) -> PgHotTransaction:
     key, bucket = college_key(college), hot_bucket(student_id)
+    # One round trip: the upsert creates the bucket's row on first use and, like
+    # SELECT ... FOR UPDATE, holds its row lock until the transaction ends.
     conn.execute(
-        "INSERT INTO hot_locks (key, bucket) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        "INSERT INTO hot_locks (key, bucket) VALUES (%s, %s) "
+        "ON CONFLICT (key, bucket) DO UPDATE SET bucket = EXCLUDED.bucket",
         (key, bucket),
     )
-    conn.execute("SELECT 1 FROM hot_locks WHERE key = %s AND bucket = %s FOR UPDATE", (key, bucket))
     return PgHotTransaction(conn, college, key, bucket)
 
 
@@ -423,12 +425,13 @@ class PgStore:
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         self.url = url
+        self._noted: set[str] = set()
+        """Colleges this process knows are in ``colleges`` (not inserted again)."""
         self._pool = ConnectionPool(
             url,
             min_size=0,
             max_size=pool_max,
             kwargs={"autocommit": True},
-            check=ConnectionPool.check_connection,
             timeout=CONNECT_TIMEOUT,
             open=False,
             name="credx",
@@ -522,12 +525,20 @@ class PgStore:
                 "running, then try again (credx reconnects by itself)."
             ) from None
         except psycopg.OperationalError as exc:
+            self._drop_dead()
             raise _unreachable(self.location, exc) from None
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(
                 f"{self.location}: the database refused the change ({reason}); nothing was written"
             ) from None
+
+    def _drop_dead(self) -> None:
+        """After a lost connection (the server restarted, a failover): drop every idle
+        connection that is dead too, so the next call connects afresh instead of
+        failing once per pooled connection."""
+        with contextlib.suppress(Exception):
+            self._pool.check()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[psycopg.Connection]:
@@ -536,6 +547,14 @@ class PgStore:
             yield conn
 
     def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of one read.  A read is tried once more on a fresh connection when the
+        pooled one turns out dead (the server restarted since): connections are not
+        checked before each use, which would cost a round trip per call."""
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(sql, params).fetchall()
+        except (psycopg.OperationalError, PoolTimeout):
+            self._drop_dead()
         with self._conn() as conn:
             return conn.execute(sql, params).fetchall()
 
@@ -699,8 +718,11 @@ class PgStore:
             tx = _hot_in(conn, college, student_id)
             yield tx
             if tx.dirty:
-                _note_college(conn, college)
+                if college not in self._noted:
+                    _note_college(conn, college)
                 _notify(conn, f"hot/{tx.key}/{tx.bucket}.json")
+        if tx.dirty:
+            self._noted.add(college)
 
     @contextlib.contextmanager
     def hot_at(self, key: str, bucket: str) -> Iterator[PgHotTransaction]:

@@ -158,9 +158,8 @@ def reopen(store: object) -> Store:
 def hot_text(store: object, college: str, student_id: str) -> str:
     """Everything stored in the student's hot bucket, as text: the hot file, or the
     bucket's rows of the database (to prove what is, or is not, kept there)."""
-    hot_path = getattr(store, "hot_path", None)
-    if hot_path is not None:
-        return hot_path(college, student_id).read_text()
+    if getattr(store, "root", None) is not None:
+        return store.hot_path(college, student_id).read_text()  # type: ignore[attr-defined]
     from credx_tui.store.store import college_key, hot_bucket
 
     key = (college_key(college), hot_bucket(student_id))
