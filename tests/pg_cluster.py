@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
 import os
 import pwd
 import shutil
@@ -36,10 +37,17 @@ def pg_bin() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
+_clusters = itertools.count()
+"""Clusters started by this process (a test may start its own beside the session's)."""
+
+
 def _free_port() -> int:
+    """``CREDX_TEST_PG_PORT`` (plus the xdist worker's number, plus 10 for each further
+    cluster of this process) when set, else a port the system says is free."""
     wanted = os.environ.get("CREDX_TEST_PG_PORT")
     if wanted:
-        return int(wanted) + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+        return int(wanted) + worker + 10 * next(_clusters)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
