@@ -283,10 +283,11 @@ print(ms, len(rows), int(hwm) / 1024)
 def main() -> None:
     # Issue 13, a big college stays instant (each prints beside its targets; sizes by
     # environment variable, see each module's docstring):
-    from benchmarks import decide, memory, startup, writers
+    from benchmarks import decide, memory, pg, startup, writers
 
     decide.main()  # decision open / F7 / approve at 10,000 in one college, queue paint
     writers.main()  # submit with 1 and 8 writers at 200,000 students beside SQLite WAL
+    pg.main()  # the same college on PostgreSQL beside the file store (issue 16)
     memory.main()  # a reviewer opening 300 applications; GC pauses in save+submit
     startup.main()  # ready login screen beside a bare Textual app
 

@@ -378,6 +378,8 @@ class CredxApp(App[int]):
         """A store on NFS, SMB, sshfs ...: file locks cannot be trusted; say so."""
         from credx_tui.mounts import network_filesystem
 
+        if not hasattr(self.services.store, "root"):
+            return  # a PostgreSQL store: the database, not a folder, holds the data
         fstype = network_filesystem(self.settings.db)
         if fstype is not None:
             message = self.t("warn.network_fs", path=str(self.settings.db), fstype=fstype)

@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="store folder (default: $CREDX_DB or the user data folder)",
+        help="store folder, or a PostgreSQL URL postgresql://... (default: $CREDX_DB or "
+        "the user data folder)",
     )
     common.add_argument(
         "--rules",
@@ -142,6 +143,14 @@ def _parser() -> argparse.ArgumentParser:
         help="with --dry-run: one JSON object instead of the text (docs/spreadsheets.md)",
     )
     imp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="copy a whole store between a folder and PostgreSQL (either way), all or "
+        "nothing, verified on both sides",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="FOLDER|URL")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL|FOLDER")
 
     check = sub.add_parser("check", parents=[common], help="why each course is or is not offered")
     check.add_argument("--student", required=True, metavar="学号")
@@ -296,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "as_owner"):
         args.as_owner = False
     try:
+        database = _database_command(args)
+        if database is not None:
+            return database
         _guard(args)
         return _dispatch(args)
     except CliError as exc:
@@ -314,6 +326,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def _database_command(args: argparse.Namespace) -> int | None:
+    """``credx migrate``, and any command on a PostgreSQL store (``--db postgresql://``
+    or ``CREDX_DB``, issue 16): run here, past the folder-owner checks (the database
+    decides who connects); None for a command on a store folder."""
+    from credx_tui import cli_pg
+    from credx_tui.store import StoreError
+
+    url = None if args.command == "migrate" else cli_pg.database_of(args)
+    if args.command != "migrate" and url is None:
+        return None
+    try:
+        if args.command == "migrate":
+            return cli_pg.migrate_command(args)
+        assert url is not None
+        return cli_pg.dispatch(args, url)
+    except cli_pg.PgCliError as exc:
+        raise CliError(str(exc), exc.code) from None
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:  # ImportFailed, ServiceError: their one-line text
+        from credx_tui.importing import ImportFailed
+        from credx_tui.services import ServiceError
+
+        if isinstance(exc, ServiceError):
+            raise CliError(exc.en) from None
+        if isinstance(exc, ImportFailed):
+            raise CliError(str(exc)) from None
+        raise
 
 
 DRY_RUN_COMMANDS = ("check", "train")
@@ -693,13 +735,13 @@ def _check(args: argparse.Namespace) -> int:
 
     from credx_tui.services import NotFound
 
-    store = _open_store(args)
+    store = getattr(args, "_store", None) or _open_store(args)
     services = _services(args, store)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     try:
         verdicts = services.verdicts(_staff_actor(services), args.student)
     except NotFound:
-        raise CliError(f"no student with ID {args.student} in {store.root}") from None
+        raise CliError(f"no student with ID {args.student} in {store.location}") from None
     if args.json:
         rows = [
             {

@@ -171,7 +171,10 @@ def start_watching(app: App) -> StoreWatcher | None:
     def changed(paths: frozenset[str]) -> None:
         app.post_message(StoreChanged(paths))
 
-    watcher = StoreWatcher(store.root, changed, backend=choice)
+    if hasattr(store, "root"):
+        watcher = StoreWatcher(store.root, changed, backend=choice)
+    else:  # PostgreSQL: what commits announce (LISTEN/NOTIFY), the same names
+        watcher = store.watcher(changed)
     app.store_watcher = watcher  # type: ignore[attr-defined]
     watched(app)
     watcher.start()

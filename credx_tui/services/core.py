@@ -41,8 +41,7 @@ from credx_tui.services.review import ReviewFile, build_review_file
 from credx_tui.services.rows import ApplicationRow, summary_of
 from credx_tui.services.views import ApplicationView, application_view
 from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreError
-from credx_tui.store.admin import stored_rules
-from credx_tui.store.ownership import is_owner_process
+from credx_tui.store.base import DocumentStore
 from credx_tui.store.schema import UploadRecord
 from policy import eligibility, offers, workflow
 from policy.dossier import Dossier
@@ -86,16 +85,15 @@ def _wrong() -> LoginFailed:
     return LoginFailed("wrong", "学号或密码错误", "Wrong 学号 or password")
 
 
-def rules_of_store(store: Store) -> tuple[Rules, int | None]:
+def rules_of_store(store: DocumentStore) -> tuple[Rules, int | None]:
     """The rules every process of this store decides with: the newest version applied
     with ``credx rules apply`` (or stored by ``credx demo``), else the bundled default
     (a store made before rules lived in the store), with its version (None: default)."""
-    found = stored_rules(store)
+    found = store.stored_rules()
     if found is None:
         return load_rules(), None
-    return parse_rules(found.text, f"{store.root}/rules.json (version {found.version})"), (
-        found.version
-    )
+    where = f"{store.root}/rules.json" if isinstance(store, Store) else f"{store.location} rules"
+    return parse_rules(found.text, f"{where} (version {found.version})"), (found.version)
 
 
 sniff_media_type = attachment_check.sniff_media_type
@@ -167,7 +165,7 @@ class Services:
     default or a dry run's file); with ``follow_store_rules`` a rules version applied
     while this process runs is picked up at the next call (:meth:`for_store`)."""
 
-    store: Store
+    store: DocumentStore
     rules: Rules
     clock: Callable[[], datetime] = field(default=_now)
     rules_version: int | None = None
@@ -179,7 +177,9 @@ class Services:
     _owner_key: object = field(default_factory=object, repr=False, compare=False)
 
     @classmethod
-    def for_store(cls, store: Store, clock: Callable[[], datetime] | None = None) -> Services:
+    def for_store(
+        cls, store: DocumentStore, clock: Callable[[], datetime] | None = None
+    ) -> Services:
         """Services deciding with the rules stored in ``store`` (every process alike)."""
         rules, version = rules_of_store(store)
         return cls(
@@ -220,14 +220,14 @@ class Services:
     def _refresh_rules(self) -> None:
         if not self.follow_store_rules:
             return
-        found = stored_rules(self.store)
+        found = self.store.stored_rules()
         if found is not None and found.version != self.rules_version:
             self.rules, self.rules_version = rules_of_store(self.store)
 
     def owner_actor(self, os_user: str) -> Actor:
         """An admin actor for the store owner's own shell tools (``credx check``,
         ``credx print``, ``credx user``); refused unless this process owns the store."""
-        if not is_owner_process(self.store.root):
+        if not self.store.owned_by_this_process():
             raise AccessDenied(
                 "只有存储的所有者可以使用管理命令", "only the store's owner runs admin commands"
             )
@@ -665,7 +665,7 @@ class Services:
                 proof is None
                 or proof.media_type != att.media_type
                 or proof.size != att.size
-                or not self.store.attachment_path(att.sha256).is_file()
+                or not self.store.has_attachment(att.sha256)
             ):
                 raise BadAttachment(
                     "附件不是你上传的文件，请重新添加",

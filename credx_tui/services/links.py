@@ -108,9 +108,9 @@ def _make(
     with services.store.hot(student.college, student.id) as tx:
         tx.drop_links(now)
         if kind == "upload":  # one live upload link per application: older ones end
-            for old in tx._file.db.table("links").all():
-                if old.get("application_id") == application_id and old.get("kind") == "upload":
-                    tx.put_link(LinkRecord.model_validate({**old, "spent": True}))
+            for old in tx.links():
+                if old.application_id == application_id and old.kind == "upload":
+                    tx.put_link(old.model_copy(update={"spent": True}))
         tx.put_link(record)
     return Link(token=token, url=url, record=record)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 
 from credx_tui.services.core import Actor, Services
 from credx_tui.store.admin import RULES_FILE
@@ -45,8 +45,11 @@ class Interest:
         return Interest(self.paths | other.paths)
 
 
-def _rel(services: Services, path: Path) -> str:
-    return path.relative_to(services.store.root).as_posix()
+def _rel(services: Services, path: PurePath) -> str:
+    root = getattr(services.store, "root", None)
+    if root is None:  # PostgreSQL: its names are already relative (store/pg.py, NOTIFY)
+        return path.as_posix()
+    return path.relative_to(root).as_posix()
 
 
 def _shared(services: Services) -> set[str]:

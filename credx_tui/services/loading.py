@@ -17,13 +17,14 @@ from credx_tui.importing import ImportBundle
 from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
+from credx_tui.store.base import DocumentStore
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.rules import Rules
 
 __all__ = ["ImportReport", "apply_bundle", "existing_bundle", "import_paths", "load_demo"]
 
 
-def existing_bundle(store: Store) -> ImportBundle:
+def existing_bundle(store: DocumentStore) -> ImportBundle:
     """What the store holds, in the shape the cross-checks of the importer read."""
     from credx_tui.importing import AccountSpec, ApplicationSpec
 
@@ -63,14 +64,24 @@ def import_paths(
     Both are streamed (:mod:`credx_tui.services.staged_import`): checked as
     :func:`credx_tui.importing.parse_files` checks them, each store file written once,
     all of them in one staged commit."""
-    report = import_files(store, paths, rules, mapping)
+    if isinstance(store, Store):
+        report = import_files(store, paths, rules, mapping)
+    else:
+        from credx_tui.services.pg_import import import_files_pg
+
+        report = import_files_pg(store, paths, rules, mapping)
     if any(Path(p).resolve() == Path(DEMO_DIR).resolve() for p in paths):
         store.put_attachment(DEMO_SCREENSHOT.read_bytes())  # named in applications.json
     return report
 
 
 def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
-    """Write a validated bundle: every changed file once, all in one staged commit."""
+    """Write a validated bundle: every changed file once, all in one staged commit (a
+    PostgreSQL store: one transaction)."""
+    if not isinstance(store, Store):
+        from credx_tui.services.pg_import import write_bundle_pg
+
+        return write_bundle_pg(store, bundle)
     return write_bundle(store, bundle)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from credx_tui.store import Store
+from credx_tui.store.base import DocumentStore
 from credx_tui.store.queue import ROW_FIELDS, SUMMARY_FIELDS
 from policy.models import ApplicationSummary, ExchangeApplication, Status
 
@@ -57,7 +57,7 @@ class ApplicationRow:
         "updated_at",
     )
 
-    def __init__(self, store: Store, row: list[Any]) -> None:
+    def __init__(self, store: DocumentStore, row: list[Any]) -> None:
         self.id = _text(row[0])
         self.student_id = _text(row[1])
         self.college = _text(row[2])

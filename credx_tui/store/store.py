@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from tinydb import Query, TinyDB
@@ -83,6 +83,9 @@ from policy.models import (
     Student,
     Transcript,
 )
+
+if TYPE_CHECKING:
+    from credx_tui.store.admin import StoredRules
 
 MARKER = "credx-store.json"
 SHARD_HEX = 3
@@ -284,6 +287,11 @@ class HotTransaction:
         """The link whose token hashes to ``token_sha256``, if any."""
         doc = self._file.db.table("links").get(Query().token_sha256 == token_sha256)
         return None if doc is None else _model(self.path, LinkRecord, dict(doc))
+
+    def links(self) -> list[LinkRecord]:
+        """Every link of the hot file (one person's upload links are ended together)."""
+        docs = self._file.db.table("links").all()
+        return [_model(self.path, LinkRecord, dict(d)) for d in docs]
 
     def put_link(self, link: LinkRecord) -> None:
         """Insert or replace a link (by its token's hash)."""
@@ -903,3 +911,38 @@ class Store:
         from credx_tui.store.verify import verify_store
 
         return verify_store(self.root).damage
+
+    # -- the rest of the store interface (credx_tui.store.base, issue 16) ---------------
+
+    @property
+    def location(self) -> str:
+        """The store folder, for messages."""
+        return str(self.root)
+
+    def has_attachment(self, sha256: str) -> bool:
+        """Whether an attachment with this digest is stored."""
+        return self.attachment_path(sha256).is_file()
+
+    def stored_rules(self) -> StoredRules | None:
+        """The newest rules applied (:func:`credx_tui.store.admin.stored_rules`)."""
+        from credx_tui.store.admin import stored_rules
+
+        return stored_rules(self)
+
+    def put_rules(self, text: str, source: str) -> StoredRules:
+        """Store the next rules version (:func:`credx_tui.store.admin.put_rules`)."""
+        from credx_tui.store.admin import put_rules
+
+        return put_rules(self, text, source)
+
+    def owned_by_this_process(self) -> bool:
+        """Whether this process runs as the folder's owner (admin commands)."""
+        from credx_tui.store.ownership import is_owner_process
+
+        return is_owner_process(self.root)
+
+    def content_digest(self) -> str:
+        """SHA-256 of every document in a canonical order (``credx migrate``)."""
+        from credx_tui.store.transfer import content_digest
+
+        return content_digest(self)

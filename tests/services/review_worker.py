@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 from service_college import shot
 
 from credx_tui.services import Conflict, Refused, Services
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.models import SourceKind, SourceRef, Status
 from policy.rules import load_rules
 
@@ -28,8 +27,8 @@ SOURCES = [
 ]
 
 
-def student(root: Path, ids: list[str]) -> None:
-    services = Services(Store(root), load_rules())
+def student(root: str, ids: list[str]) -> None:
+    services = Services(open_store(root), load_rules())
     actors = [services.actor_for(sid) for sid in ids]
     for me in actors:
         app = services.save(me, "M1", SOURCES, attachments=shot(services, me))
@@ -52,8 +51,8 @@ def student(root: Path, ids: list[str]) -> None:
         time.sleep(0.02)
 
 
-def reviewer(root: Path, count: int) -> None:
-    services = Services(Store(root), load_rules())
+def reviewer(root: str, count: int) -> None:
+    services = Services(open_store(root), load_rules())
     rev = services.actor_for("rev")
     returned: set[str] = set()
     approved = 0
@@ -77,9 +76,28 @@ def reviewer(root: Path, count: int) -> None:
     print("done", flush=True)
 
 
+def decide(root: str, username: str, app_id: str, revision: int, start: float) -> None:
+    """At time ``start``, approve (``rev``) or return (anyone else) ``app_id`` as seen at
+    ``revision``: prints ok, or lost and why (two reviewers, one decision)."""
+    services = Services(open_store(root), load_rules())
+    me = services.actor_for(username)
+    time.sleep(max(0.0, start - time.time()))
+    try:
+        if username == "rev":
+            services.approve(me, app_id, expected_revision=revision)
+        else:
+            services.return_(me, app_id, "请补充补考成绩截图", expected_revision=revision)
+    except (Conflict, Refused) as exc:
+        print(f"lost {type(exc).__name__}", flush=True)
+    else:
+        print("ok", flush=True)
+
+
 if __name__ == "__main__":
-    verb, root = sys.argv[1], Path(sys.argv[2])
-    if verb == "student":
+    verb, root = sys.argv[1], sys.argv[2]
+    if verb == "decide":
+        decide(root, sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6]))
+    elif verb == "student":
         student(root, sys.argv[3:])
     else:
         reviewer(root, int(sys.argv[3]))

@@ -106,11 +106,14 @@ def login(services: Services, username: str) -> Actor:
     return services.login(username, "pw").actor
 
 
-def make_store(root: Path) -> Store:
-    """A fresh store at ``root`` holding the test college."""
-    store = Store.create(root)
-    apply_bundle(store, bundle())
-    return store
+def make_store(root: Path | str) -> Store:
+    """A fresh store at ``root`` (a folder, or a PostgreSQL URL) holding the test
+    college."""
+    from credx_tui.store.base import open_store
+
+    store = open_store(root, create=True)
+    apply_bundle(store, bundle())  # type: ignore[arg-type]
+    return store  # type: ignore[return-value]
 
 
 def png_bytes(tag: str = "") -> bytes:
@@ -137,3 +140,33 @@ def shot(services: Services, actor: Actor, name: str = "成绩截图.png") -> li
     payload = png_bytes(actor.username)
     detected = attachment_check.check_content(payload, name, services.rules.attachments)
     return [services.store_upload(actor, services.student(actor), payload, detected)]
+
+
+def location(store: object) -> str:
+    """Where another process finds ``store``: its folder, or its database URL."""
+    root = getattr(store, "root", None)
+    return str(root) if root is not None else store.url  # type: ignore[attr-defined]
+
+
+def reopen(store: object) -> Store:
+    """The same store opened again, as a second terminal would."""
+    from credx_tui.store.base import open_store
+
+    return open_store(location(store))  # type: ignore[return-value]
+
+
+def hot_text(store: object, college: str, student_id: str) -> str:
+    """Everything stored in the student's hot bucket, as text: the hot file, or the
+    bucket's rows of the database (to prove what is, or is not, kept there)."""
+    if getattr(store, "root", None) is not None:
+        return store.hot_path(college, student_id).read_text()  # type: ignore[attr-defined]
+    from credx_tui.store.store import college_key, hot_bucket
+
+    key = (college_key(college), hot_bucket(student_id))
+    parts = []
+    for table in ("applications", "events", "uploads", "links"):
+        rows = store._fetch(  # type: ignore[attr-defined]
+            f"SELECT doc::text FROM {table} WHERE key = %s AND bucket = %s ORDER BY 1", key
+        )
+        parts.extend(r[0] for r in rows)
+    return "\n".join(parts)

@@ -13,10 +13,9 @@ from __future__ import annotations
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from credx_tui.services import Actor, Refused, Services
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.models import ExchangeApplication, Role, Term
 from policy.rules import load_rules
 
@@ -24,8 +23,8 @@ COLLEGE = "测试学院"
 STUDENT = "2099010101"
 
 
-def insert(root: Path, prefix: str, count: int, student: str = STUDENT) -> None:
-    store = Store(root)
+def insert(root: str, prefix: str, count: int, student: str = STUDENT) -> None:
+    store = open_store(root)
     for i in range(count):
         now = datetime.now(UTC)
         app = ExchangeApplication(
@@ -42,8 +41,40 @@ def insert(root: Path, prefix: str, count: int, student: str = STUDENT) -> None:
         print(f"ack {app.id}", flush=True)
 
 
-def submit(root: Path, app_id: str, start: float) -> None:
-    services = Services(Store(root), load_rules())
+def insert_retrying(root: str, prefix: str, count: int) -> None:
+    """Like :func:`insert`, but a refused write (the database restarted) is printed as
+    ``error <message>`` and tried again (the same id: an upsert), for 120 s at most."""
+    from credx_tui.store import StoreError
+
+    store = open_store(root)
+    deadline = time.monotonic() + 120
+    for i in range(count):
+        now = datetime.now(UTC)
+        app = ExchangeApplication(
+            id=f"{prefix}-{i}",
+            student_id=STUDENT,
+            college=COLLEGE,
+            target="M1",
+            term=Term(year="2026-2027", semester=1),
+            created_at=now,
+            updated_at=now,
+        )
+        while True:
+            try:
+                with store.hot(COLLEGE, STUDENT) as tx:
+                    tx.put_application(app)
+            except StoreError as exc:
+                print(f"error {str(exc).splitlines()[0]}", flush=True)
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+            else:
+                break
+        print(f"ack {app.id}", flush=True)
+
+
+def submit(root: str, app_id: str, start: float) -> None:
+    services = Services(open_store(root), load_rules())
     me = Actor(username=STUDENT, role=Role.STUDENT)
     time.sleep(max(0.0, start - time.time()))
     try:
@@ -55,8 +86,10 @@ def submit(root: Path, app_id: str, start: float) -> None:
 
 
 if __name__ == "__main__":
-    verb, root = sys.argv[1], Path(sys.argv[2])
-    if verb == "insert":
+    verb, root = sys.argv[1], sys.argv[2]
+    if verb == "insert-retrying":
+        insert_retrying(root, sys.argv[3], int(sys.argv[4]))
+    elif verb == "insert":
         insert(root, sys.argv[3], int(sys.argv[4]), *sys.argv[5:6])
     else:
         submit(root, sys.argv[3], float(sys.argv[4]))

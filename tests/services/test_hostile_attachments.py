@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from service_college import COLLEGE, OTHER_STUDENT, STUDENT, login
+from service_college import COLLEGE, OTHER_STUDENT, STUDENT, location, login
 
 from credx_tui.services import BadAttachment, Services
 from credx_tui.services.attachment_check import check_content, clean_name
@@ -56,9 +56,9 @@ import json, sys
 sys.path.insert(0, sys.argv[3])
 from service_college import login
 from credx_tui.services import Services, ServiceError
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.rules import load_rules
-services = Services(Store(sys.argv[1]), load_rules())
+services = Services(open_store(sys.argv[1]), load_rules())
 try:
     att = services.attach(login(services, "2099010101"), sys.argv[2])
     print(json.dumps({"ok": att.filename}))
@@ -67,7 +67,7 @@ except ServiceError as exc:
 """
 
 
-def attach_in_child(store_root: Path, path: str) -> dict[str, str]:
+def attach_in_child(store_root: str, path: str) -> dict[str, str]:
     """``attach(path)`` in a fresh process, failing the test after 10 s (a hang)."""
     done = subprocess.run(
         [sys.executable, "-c", ATTACH_IN_CHILD, str(store_root), path, str(HERE)],
@@ -81,14 +81,14 @@ def attach_in_child(store_root: Path, path: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_a_device_is_refused_at_once(services: Services, device: str) -> None:
-    found = attach_in_child(services.store.root, device)
+    found = attach_in_child(location(services.store), device)
     assert "not a regular file" in found["refused"]
 
 
 def test_a_fifo_named_png_is_refused_without_waiting(services: Services, tmp_path: Path) -> None:
     fifo = tmp_path / "x.png"
     os.mkfifo(fifo)
-    found = attach_in_child(services.store.root, str(fifo))
+    found = attach_in_child(location(services.store), str(fifo))
     assert "not a regular file" in found["refused"]
 
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from service_college import OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login, png_bytes, shot
+from service_college import (
+    OTHER_COLLEGE,
+    OTHER_STUDENT,
+    STUDENT,
+    hot_text,
+    login,
+    png_bytes,
+    shot,
+)
 
 from credx_tui.services import BadAttachment, Services
 from credx_tui.services.links import (
@@ -38,7 +46,7 @@ def test_upload_link_adds_to_the_draft_and_expires(linked) -> None:
     services, me, draft, now = linked
     link = make_upload_link(services, me, draft.id)
     assert link.url == f"https://x/u/{link.token}" and len(link.token) >= 17 + 43
-    assert link.token not in services.store.hot_path(draft.college, STUDENT).read_text()
+    assert link.token not in hot_text(services.store, draft.college, STUDENT)
     att = accept_upload(services, link.token, png_bytes("a"), "../../etc/截图.txt")
     assert att.filename == "截图.png"
     assert [a.sha256 for a in services.application(me, draft.id).attachments] == [att.sha256]
@@ -191,10 +199,10 @@ def test_a_closed_application_takes_nothing(linked) -> None:
     link = make_upload_link(services, me, draft.id)
     services.save(me, "M1", [G1, G2], application_id=draft.id, attachments=shot(services, me))
     services.submit(me, draft.id)
-    uploads_before = services.store.hot_path(draft.college, STUDENT).read_text()
+    uploads_before = hot_text(services.store, draft.college, STUDENT)
     for payload in (png_bytes("late"), b"not an image"):
         with pytest.raises(LinkRefused) as exc:
             accept_upload(services, link.token, payload, "late.png")
         assert exc.value.kind == "closed" and "审核中" in exc.value.zh
-    assert services.store.hot_path(draft.college, STUDENT).read_text() == uploads_before
+    assert hot_text(services.store, draft.college, STUDENT) == uploads_before
     assert len(services.application(me, draft.id).attachments) == 1

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from service_college import COLLEGE, bundle
+from service_college import COLLEGE, bundle, location, reopen
 
 from credx_tui.importing import AccountSpec
 from credx_tui.services.loading import apply_bundle
@@ -43,7 +43,7 @@ def add_students(store: Store) -> None:
 
 def test_reviewer_and_student_processes_lose_nothing(store: Store) -> None:
     add_students(store)
-    root = str(store.root)
+    root = location(store)
     procs = [
         subprocess.Popen(
             [sys.executable, WORKER, *args],
@@ -63,7 +63,7 @@ def test_reviewer_and_student_processes_lose_nothing(store: Store) -> None:
     assert student_out.count("submitted ") == 2 * len(STUDENTS)  # submitted + resubmitted
     assert student_out.rstrip().endswith("done")
 
-    fresh = Store(store.root)
+    fresh = reopen(store)
     apps = [a for a in fresh.applications(COLLEGE) if a.student_id in STUDENTS]
     assert len(apps) == len(STUDENTS) and all(a.status == Status.APPROVED for a in apps)
     for app in apps:
@@ -76,3 +76,65 @@ def test_reviewer_and_student_processes_lose_nothing(store: Store) -> None:
             ReviewAction.APPROVE,
         ], (app.id, actions)
     assert fresh.verify() == []
+
+
+def test_two_reviewers_deciding_one_application_one_wins(store: Store) -> None:
+    """Two reviewer processes decide the same revision at the same instant (one
+    approves, one returns): exactly one decision is taken, the other is told it lost
+    (Conflict), and the trail holds one decision for that revision."""
+    import time
+
+    from service_college import STUDENT, login, shot
+
+    from credx_tui.services import Services
+    from policy.models import SourceKind, SourceRef
+    from policy.rules import load_rules
+
+    second = bundle().model_copy(
+        update={
+            "programmes": [],
+            "students": [],
+            "transcripts": [],
+            "accounts": [
+                AccountSpec(username="rev2", role="reviewer", colleges=[COLLEGE], password="pw")
+            ],
+        }
+    )
+    apply_bundle(store, second)
+    services = Services(store, load_rules())
+    me = login(services, STUDENT)
+    sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=r) for r in ("G1", "G2")]
+    app = services.save(me, "M1", sources, attachments=shot(services, me))
+    app = services.submit(me, app.id)
+    start = f"{time.time() + 1.5}"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                WORKER,
+                "decide",
+                location(store),
+                who,
+                app.id,
+                str(app.revision),
+                start,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in ("rev", "rev2")
+    ]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        outs.append(out.strip())
+    assert sorted(o.split()[0] for o in outs) == ["lost", "ok"], outs
+    decisions = [
+        e
+        for e in reopen(store).events(COLLEGE, app.id, STUDENT)
+        if e.action in (ReviewAction.APPROVE, ReviewAction.RETURN)
+    ]
+    assert len(decisions) == 1, decisions
+    assert reopen(store).verify() == []

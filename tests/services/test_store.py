@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from service_college import COLLEGE, STUDENT
+from service_college import COLLEGE, STUDENT, reopen
 
 from credx_tui.store import Store, StoreError
 from credx_tui.store.files import SCHEMA_VERSION
@@ -56,7 +56,7 @@ def test_transaction_writes_on_success_only(store: Store) -> None:
 
 
 def test_another_process_write_is_seen_without_restart(store: Store) -> None:
-    other = Store(store.root)  # a second terminal on the same folder
+    other = reopen(store)  # a second terminal on the same store
     assert other.applications(COLLEGE) == []
     with store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))

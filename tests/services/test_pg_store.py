@@ -1,0 +1,148 @@
+"""The PostgreSQL store's own guarantees (issue 16): what test_store.py and
+test_hostile_store.py prove of the file store's files, proved of its rows, and
+``credx migrate`` between the two."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from service_college import COLLEGE, STUDENT, location, login, png_bytes
+
+from credx_tui.services import Services
+from credx_tui.store import Store, StoreError
+from credx_tui.store.pg import SCHEMA_VERSION, PgStore
+from credx_tui.store.transfer import content_digest, migrate
+from policy.models import ExchangeApplication, Term
+from policy.rules import load_rules
+from tests.pg_cluster import Cluster
+
+
+def app(app_id: str) -> ExchangeApplication:
+    now = datetime.now(UTC)
+    return ExchangeApplication(
+        id=app_id,
+        student_id=STUDENT,
+        college=COLLEGE,
+        target="M1",
+        term=Term(year="2026-2027", semester=1),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def sql(store: PgStore, statement: str, *params: object) -> list[tuple]:
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        cur = conn.execute(statement, params or None)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def test_a_transaction_writes_on_success_only(pg_store: PgStore) -> None:
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    with pytest.raises(RuntimeError), pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A2"))
+        tx.delete_application("A1")
+        raise RuntimeError("policy said no")
+    assert [a.id for a in pg_store.applications(COLLEGE)] == ["A1"]
+    assert [r[0] for r in sql(pg_store, "SELECT id FROM applications")] == ["A1"]
+
+
+def test_a_damaged_document_is_named_and_never_rewritten(pg_store: PgStore) -> None:
+    services = Services(pg_store, load_rules())
+    me = login(services, STUDENT)
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    sql(pg_store, "UPDATE applications SET doc = jsonb_set(doc, '{step}', '\"x\"')")
+    before = sql(pg_store, "SELECT doc::text FROM applications")
+    with pytest.raises(StoreError, match="ExchangeApplication document is invalid at field step"):
+        services.applications(me)
+    with pytest.raises(Exception, match="step"):
+        services.save(me, "M1", [])
+    assert sql(pg_store, "SELECT doc::text FROM applications") == before
+    assert any("applications row A1" in d and "field step" in d for d in pg_store.verify())
+
+
+def test_verify_proves_key_columns_references_and_attachments(pg_store: PgStore) -> None:
+    assert pg_store.verify() == []
+    digest = pg_store.put_attachment(png_bytes("x"))
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    sql(pg_store, "UPDATE applications SET status = '审核通过'")
+    sql(pg_store, "UPDATE attachments SET payload = 'tampered'::bytea")
+    sql(pg_store, "DELETE FROM students WHERE id = %s", STUDENT)
+    damage = pg_store.verify()
+    assert any("column status is '审核通过' but its document says '无流程'" in d for d in damage)
+    assert any(f"attachment {digest}: does not match its SHA-256" in d for d in damage)
+    assert any(f"application A1: no student {STUDENT}" in d for d in damage)
+    with pytest.raises(StoreError, match="does not match its SHA-256"):
+        pg_store.read_attachment(digest)
+
+
+def test_a_newer_schema_is_refused_and_left_alone(pg_store: PgStore) -> None:
+    sql(pg_store, "UPDATE credx_meta SET value = %s WHERE key = 'schema'", str(SCHEMA_VERSION + 1))
+    try:
+        with pytest.raises(StoreError, match="newer credx"):
+            PgStore(pg_store.url)
+        assert sql(pg_store, "SELECT value FROM credx_meta WHERE key = 'schema'") == [
+            (SCHEMA_VERSION + 1,)
+        ]
+    finally:
+        sql(pg_store, "UPDATE credx_meta SET value = %s WHERE key = 'schema'", str(SCHEMA_VERSION))
+
+
+def test_an_unreachable_server_is_one_clear_message(pg_cluster: Cluster) -> None:
+    url = f"postgresql://credx@127.0.0.1:{pg_cluster.port + 1}/none?connect_timeout=2"
+    with pytest.raises(StoreError, match="the database connection failed") as failed:
+        PgStore(url)
+    assert "PostgreSQL is running" in str(failed.value)
+    assert PgStore.exists(url) is False
+
+
+def test_the_demo_round_trips_folder_database_folder(pg_cluster: Cluster, tmp_path: Path) -> None:
+    """``credx migrate`` both ways on the demo college: both sides verify and have the
+    same content digest; into a store that is not empty, nothing is written."""
+    from credx_tui.services.loading import load_demo
+
+    source, _ = load_demo(tmp_path / "demo", load_rules())
+    digest = content_digest(source)
+    pg_cluster.sql("DROP DATABASE IF EXISTS roundtrip")
+    pg_cluster.sql("CREATE DATABASE roundtrip")
+    url = pg_cluster.url("roundtrip")
+    report = migrate(tmp_path / "demo", url)
+    assert report.digest == digest and report.counts["applications"] > 0
+    back = migrate(url, tmp_path / "back")
+    assert back.digest == digest
+    again = Store(tmp_path / "back")
+    assert again.verify() == [] and content_digest(again) == digest
+    with closing(PgStore(url)) as pg:
+        assert pg.verify() == [] and content_digest(pg) == digest
+        before = content_digest(pg)
+    with pytest.raises(StoreError, match="not empty"):
+        migrate(tmp_path / "demo", url)
+    with pytest.raises(StoreError, match="not empty"):
+        migrate(url, tmp_path / "back")
+    with closing(PgStore(url)) as pg:
+        assert content_digest(pg) == before
+    done = subprocess.run(
+        [sys.executable, "-m", "credx_tui.cli", "--db", url, "verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and f"store is sound (content sha256 {digest})" in done.stdout
+
+
+def test_a_damaged_source_is_not_migrated(pg_store: PgStore, tmp_path: Path) -> None:
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    sql(pg_store, "DELETE FROM transcripts")
+    with pytest.raises(StoreError, match="the source does not verify"):
+        migrate(location(pg_store), tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
+    assert [p for p in tmp_path.iterdir() if "migrate" in p.name] == []
