@@ -18,12 +18,13 @@ from textual.widgets.data_table import ColumnKey
 from credx_tui.printing import clip
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen, kept_place
-from credx_tui.services import QueueItem, ServiceError
+from credx_tui.services import Actor, QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
 from credx_tui.widgets.describe import joined
 from policy import workflow
 from policy.eligibility import fmt
-from policy.models import Status
+from policy.models import ExchangeApplication, Status
+from policy.rules import Rules
 
 PAGE_SIZE = 100
 """Rows drawn at once; filtering narrows thousands, paging shows the rest."""
@@ -88,6 +89,10 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         """Every non-draft application of the reviewer's colleges, oldest first."""
         self.shown: list[QueueItem] = []
         """``items`` after the filters, in the same order."""
+        self._mine: dict[tuple[str, int], bool] = {}
+        """:meth:`mine` per (application id, revision) of the queue read last."""
+        self._mine_asks: tuple[Rules, Actor] | None = None
+        """The rules and the reviewer :meth:`mine` asks about (looked up once)."""
         self.status_filter: str = MINE
         """Status shown: ``mine`` (waiting for this reviewer, the default), a Status
         value, or ``all``."""
@@ -161,7 +166,10 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._columns()
-        self.reload()
+        # No read here: the ScreenResume that follows the mount reads the queue
+        # (BaseScreen.on_screen_resume).  Reading in both made two workers read every
+        # row at once on a 2-core machine; the first, cancelled, still ran to its end
+        # and delayed the first paint (issue 13).
         self._counts()  # 正在读取 until the worker's rows arrive
         self.query_one(DataTable).focus()
 
@@ -203,6 +211,7 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
 
     def _loaded(self, items: list[QueueItem]) -> None:
         self.items = items
+        self._mine = {}
         self.loaded = True
         if self.is_mounted:
             select = self.query_one("#queue-major", Select)
@@ -232,15 +241,27 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
             self._loaded(items)
 
     def mine(self, item: QueueItem) -> bool:
-        """Whether this reviewer may decide the item now (under review, at their step)."""
-        app, actor = item.application, self.actor
+        """Whether this reviewer may decide the item now (under review, at their step).
+
+        Kept per application and revision until the queue is read again: the filter,
+        the counts and the rows ask it of all the items, several times each; at 10,000
+        applications asking it afresh took most of the queue's first paint (issue 13)."""
+        app = item.application
+        key = (app.id, app.revision)
+        known = self._mine.get(key)
+        if known is None:
+            if not self._mine:
+                self._mine_asks = (self.services.rules, self.actor)
+            known = self._mine[key] = self._decides_now(app, *self._mine_asks)
+        return known
+
+    @staticmethod
+    def _decides_now(app: ExchangeApplication, rules: Rules, actor: Actor) -> bool:
         if app.status != Status.UNDER_REVIEW:
             return False
         # The queue holds no trails, so the one-person-per-step check (R11) is left
         # to the decision screen, which asks the services with the trail.
-        return (
-            workflow.not_your_step(app, self.services.rules, actor.role, actor.review_steps) is None
-        )
+        return workflow.not_your_step(app, rules, actor.role, actor.review_steps) is None
 
     def _matches(self, item: QueueItem) -> bool:
         app, summary = item.application, item.summary
