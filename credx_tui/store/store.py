@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
@@ -54,6 +55,7 @@ from credx_tui.store.files import (
     decode,
     encode,
     encode_checked,
+    fsync_dir,
     locked,
     make_dirs,
     read_file,
@@ -411,6 +413,22 @@ class BulkTransaction:
             if ftx.dirty:
                 ftx.flush()
                 self._store.cache.forget(ftx.path)
+
+
+def _read_numbers(path: Path) -> dict[str, int]:
+    """The counters of :meth:`Store.numbering` (empty when absent or not ours: the hot
+    files are scanned then)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: v
+        for k, v in data.items()
+        if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
 
 
 class Store:
@@ -799,18 +817,37 @@ class Store:
     # -- writes (each under its lock, reloaded inside) --------------------------
 
     @contextlib.contextmanager
-    def numbering(self) -> Iterator[Callable[[str], str]]:
+    def numbering(self, *, keeps_ids: bool = False) -> Iterator[Callable[[str], str]]:
         """Hold the store's numbering lock; yield ``next_id(prefix)``, the next free
         ``<prefix>NNNN`` (issue 15).  Whoever writes a numbered application holds this
         lock from numbering until the hot file is written (take it *before* the hot
         lock), so two terminals submitting at once never get one number; an import
-        holds it too, and its ids (kept as they are) count for the next number."""
+        holds it too (``keeps_ids``), and its ids (kept as they are) count for the next
+        number.
+
+        The highest number given is kept in ``locks/numbering.json`` (written, durably,
+        before the application that carries it), so a save reads one small file instead
+        of every hot file of the store (:meth:`highest_number`: seconds at 200,000
+        students, with this lock held; issue 13).  Without that file, or with a
+        damaged one, the hot files are scanned as before; an import removes it first,
+        so the next number counts the ids it brought."""
         with locked(self._lock("numbering")):
+            counter = self.root / "locks" / "numbering.json"
+            if keeps_ids:
+                with contextlib.suppress(FileNotFoundError):
+                    counter.unlink()
+                    fsync_dir(counter.parent)
+            known = {} if keeps_ids else _read_numbers(counter)
             given: dict[str, int] = {}
 
             def next_id(prefix: str) -> str:
-                number = max(given.get(prefix, 0), self.highest_number(prefix)) + 1
-                given[prefix] = number
+                highest = known.get(prefix)
+                if highest is None:
+                    highest = self.highest_number(prefix)
+                number = max(given.get(prefix, 0), highest) + 1
+                given[prefix] = known[prefix] = number
+                if not keeps_ids:
+                    atomic_write_bytes(counter, orjson.dumps(known))
                 return f"{prefix}{number:04d}"
 
             yield next_id
