@@ -415,6 +415,10 @@ class BulkTransaction:
                 self._store.cache.forget(ftx.path)
 
 
+NUMBERED = re.compile(r"(.*?)(\d+)")
+"""An application id as its prefix and number (``XF2026-`` and ``0008``)."""
+
+
 def _read_numbers(path: Path) -> dict[str, int]:
     """The counters of :meth:`Store.numbering` (empty when absent or not ours: the hot
     files are scanned then)."""
@@ -438,6 +442,8 @@ class Store:
         self.root = Path(root)
         self.cache = FileCache()
         self._index_memo: dict[Path, tuple[TinyData, dict[str, str]]] = {}
+        self._number_memo: dict[Path, tuple[tuple[int, int, int], dict[str, int]]] = {}
+        """:meth:`_numbers_of` per hot file, with the file's stat signature."""
         self._models: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel]] = (
             OrderedDict()
         )
@@ -799,20 +805,39 @@ class Store:
 
     def highest_number(self, prefix: str) -> int:
         """The highest ``N`` of an application id ``<prefix>N`` anywhere in the store
-        (0 when none): every college's hot files, read through the cache.  A deleted
-        application's trail is kept, so its events count too: a number is never
-        given twice."""
-        pattern = re.compile(re.escape(prefix) + r"(\d+)")
+        (0 when none): every college's hot files.  A deleted application's trail is
+        kept, so its events count too: a number is never given twice.
+
+        Each file's highest numbers are kept while the file is unchanged (stat
+        signature), so a second scan reads only the files written since
+        (:meth:`numbering` scans once before taking its lock, once under it)."""
         highest = 0
         folder = self.root / "hot"
         for path in sorted(folder.glob("*/*.json")) if folder.exists() else []:
-            ids = [d.get("id") for d in self._table(path, "applications")]
-            ids += [d.get("application_id") for d in self._table(path, "events")]
-            for app_id in ids:
-                match = pattern.fullmatch(str(app_id or ""))
-                if match:
-                    highest = max(highest, int(match.group(1)))
+            highest = max(highest, self._numbers_of(path).get(prefix, 0))
         return highest
+
+    def _numbers_of(self, path: Path) -> dict[str, int]:
+        """Per id prefix, the highest number of the application ids in one hot file."""
+        try:
+            signature = stat_signature(path.lstat())
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
+        memo = self._number_memo.get(path)
+        if memo is not None and memo[0] == signature:
+            return memo[1]
+        data = read_file(path) or {}  # not through the cache: read once, then the memo
+        ids = [d.get("id") for d in data.get("applications", {}).values()]
+        ids += [d.get("application_id") for d in data.get("events", {}).values()]
+        found: dict[str, int] = {}
+        for app_id in ids:
+            match = NUMBERED.fullmatch(str(app_id or ""))
+            if match:
+                found[match[1]] = max(found.get(match[1], 0), int(match[2]))
+        self._number_memo[path] = (signature, found)
+        return found
 
     # -- writes (each under its lock, reloaded inside) --------------------------
 
@@ -831,8 +856,13 @@ class Store:
         students, with this lock held; issue 13).  Without that file, or with a
         damaged one, the hot files are scanned as before; an import removes it first,
         so the next number counts the ids it brought."""
+        counter = self.root / "locks" / "numbering.json"
+        if not keeps_ids and not counter.exists():
+            # The first save without the file scans the hot files: read them before
+            # the lock, so that under it only the files written since are read (at
+            # 200,000 students the scan took longer than a writer waits for a lock).
+            self.highest_number("")
         with locked(self._lock("numbering")):
-            counter = self.root / "locks" / "numbering.json"
             if keeps_ids:
                 with contextlib.suppress(FileNotFoundError):
                     counter.unlink()
