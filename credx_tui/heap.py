@@ -20,6 +20,7 @@ Not done in tests (each Pilot app would stay frozen for the rest of the session)
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,10 @@ FULL_EVERY = 30.0
 _last_full = 0.0
 _held = False
 _settled = False
+_hold_timer: threading.Timer | None = None
+HOLD_AT_MOST = 10.0
+"""Seconds after which :func:`hold_imports` ends by itself: a process that imports
+part of credx and never the services package still gets its collector back."""
 
 
 def hold_imports() -> None:
@@ -47,17 +52,23 @@ def hold_imports() -> None:
     650 ms start, one full collection of 30 ms among them).  :func:`imports_done`
     ends the hold.  Nothing is lost: only garbage in reference cycles waits, and
     imports make little of it."""
-    global _held
+    global _held, _hold_timer
     if gc.isenabled():
         gc.disable()
         _held = True
+        _hold_timer = threading.Timer(HOLD_AT_MOST, imports_done)
+        _hold_timer.daemon = True
+        _hold_timer.start()
 
 
 def imports_done() -> None:
     """End :func:`hold_imports`: freeze what the imports made (modules, classes and
     their caches are never garbage, so no later collection needs to walk them) and
     turn automatic collection back on.  Does nothing without a hold."""
-    global _held
+    global _held, _hold_timer
+    if _hold_timer is not None and _hold_timer is not threading.current_thread():
+        _hold_timer.cancel()
+    _hold_timer = None
     if _held:
         _held = False
         gc.freeze()

@@ -242,3 +242,25 @@ def test_the_collector_is_held_while_modules_load(monkeypatch: pytest.MonkeyPatc
     finally:
         heap.imports_done()
     assert frozen == [1] and gc.isenabled()
+
+
+def test_a_hold_that_nobody_ends_ends_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a process that imports part of credx and never the services package
+    (a command reading the store only) gets its collector back after a while."""
+    import gc
+    import time
+
+    from credx_tui import heap
+
+    monkeypatch.setattr(heap.gc, "freeze", lambda: None)
+    monkeypatch.setattr(heap, "HOLD_AT_MOST", 0.05)
+    heap.hold_imports()
+    try:
+        assert not gc.isenabled()
+        for _ in range(100):  # bounded: at most 5 s
+            if gc.isenabled():
+                break
+            time.sleep(0.05)
+        assert gc.isenabled()
+    finally:
+        heap.imports_done()
