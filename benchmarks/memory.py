@@ -126,7 +126,8 @@ def main() -> None:
             print(
                 f"  GC in 40 save+submit, {label}: {len(pauses)} collections, longest "
                 f"{wall * 1000:.1f} ms (CPU {cpu * 1000:.1f} ms, generation {gen}), total "
-                f"{sum(p[0] for p in pauses) * 1000:.0f} ms   target longest <= 50 ms"
+                f"{sum(p[0] for p in pauses) * 1000:.0f} ms   target longest <= 50 ms  "
+                f"{'ok' if wall <= 0.05 else 'OVER'} (CPU {'ok' if cpu <= 0.05 else 'OVER'})"
             )
     finally:
         for src, dst in saved.items():

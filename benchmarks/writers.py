@@ -13,6 +13,7 @@ sets the size (default 200,000), ``CREDX_BENCH_SUBMITS`` the submits per writer
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -222,15 +223,17 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
     gc.callbacks.append(watch)
     time.sleep(max(0.0, start_at - time.time()))
     latencies: list[float] = []
+    cpu: list[float] = []
     next_at = time.perf_counter()
     for sid, draft in zip(students, drafts, strict=True):
         if rate:
             next_at += 1.0 / rate
             time.sleep(max(0.0, next_at - time.perf_counter()))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         submit(sid, draft)
         latencies.append(time.perf_counter() - start)
-    print(json.dumps({"latencies": latencies, "gc": pauses}))
+        cpu.append(time.process_time() - start_cpu)
+    print(json.dumps({"latencies": latencies, "cpu": cpu, "gc": pauses}))
 
 
 def _credx_side(base: Path, students: list[str]):
@@ -251,12 +254,27 @@ def _credx_side(base: Path, students: list[str]):
                 atx.put(Account(username=sid, role=Role.STUDENT, password_hash="-"))
         me = Actor(username=sid, role=Role.STUDENT)
         shot = services.store_upload(me, services.student(me), payload, detected)
-        drafts.append(services.save(me, "M1", sources, attachments=[shot]).id)
+        save = functools.partial(services.save, me, "M1", sources, attachments=[shot])
+        drafts.append(_retried(save).id)
 
     def submit(sid: str, draft: str) -> None:
         services.submit(Actor(username=sid, role=Role.STUDENT), draft)
 
     return submit, drafts
+
+
+def _retried(call):
+    """The untimed set-up's save, tried again while the store is busy: eight processes
+    making their drafts at once on a loaded 2-core machine may wait longer than a lock's
+    timeout (the timed submits are never retried)."""
+    from credx_tui.services import StorageFailed
+
+    for _ in range(5):
+        try:
+            return call()
+        except StorageFailed:
+            time.sleep(1.0)
+    return call()
 
 
 def _sqlite_side(base: Path, students: list[str]):
@@ -312,19 +330,24 @@ def _spawn(kind: str, base: Path, first: int, count: int, rate: float, start_at:
     )
 
 
-def run(kind: str, base: Path, writers: int, first: int) -> tuple[list[float], list[float]]:
-    """Latencies and GC pauses of ``writers`` processes of ``kind`` started together."""
+def run(
+    kind: str, base: Path, writers: int, first: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Latencies, their CPU times and the GC pauses of ``writers`` processes of
+    ``kind`` started together."""
     start_at = time.time() + 4.0 + writers  # after every process has made its drafts
     procs = [
         _spawn(kind, base, first + w * SUBMITS, SUBMITS, RATE, start_at) for w in range(writers)
     ]
     latencies: list[float] = []
+    cpu: list[float] = []
     pauses: list[float] = []
     for proc in procs:
         out = json.loads(proc.communicate()[0].strip().splitlines()[-1])
         latencies += out["latencies"]
+        cpu += out["cpu"]
         pauses += out["gc"]
-    return latencies, pauses
+    return latencies, cpu, pauses
 
 
 def floor(base: Path, repeats: int = 30) -> list[float]:
@@ -388,21 +411,39 @@ def main() -> None:
     pace = f"{RATE:g}/s each" if RATE else "unpaced"
     print(f"  floor: one hot-file rewrite      p50 {rewrite[0]:6.1f} ms   p95 {rewrite[1]:6.1f} ms")
     for writers in (1, 8):
-        credx, pauses = results[("credx", writers)]
-        sqlite, _ = results[("sqlite", writers)]
+        credx, credx_cpu, pauses = results[("credx", writers)]
+        sqlite, sqlite_cpu, _ = results[("sqlite", writers)]
         c50, c95 = _ms(credx)
         s50, s95 = _ms(sqlite)
         print(
             f"  submit, {writers} writer(s) ({pace}): credx p50 {c50:6.1f} ms p95 {c95:6.1f} ms"
             f" | SQLite WAL p50 {s50:6.1f} ms p95 {s95:6.1f} ms | ratio p95 {c95 / s95:4.2f}"
-            "   target <= 1.5"
+            f"   target <= 1.5  {_verdict(c95 / s95 <= 1.5)}"
+        )
+        # CPU time of each submit: what the other jobs of a shared machine do not
+        # stretch (the wall time above is what a student waits).
+        c50, c95 = _ms(credx_cpu)
+        s50, s95 = _ms(sqlite_cpu)
+        print(
+            f"    (their CPU time): credx p50 {c50:6.1f} ms p95 {c95:6.1f} ms"
+            f" | SQLite WAL p50 {s50:6.1f} ms p95 {s95:6.1f} ms | ratio p95 {c95 / s95:4.2f}"
+            f"   target <= 1.5  {_verdict(c95 / s95 <= 1.5)}"
         )
         worst = max(pauses, default=0.0) * 1000
         print(
-            f"    GC pauses in credx's submits: {len(pauses)}, longest {worst:.1f} ms   target <= 50 ms"
+            f"    GC pauses in credx's submits: {len(pauses)}, longest {worst:.1f} ms"
+            f"   target <= 50 ms  {_verdict(worst <= 50)}"
         )
         if writers == 1:
-            print(f"    one submit / floor (p50): {c50 / rewrite[0]:4.2f}   target <= 3")
+            credx_p50 = _ms(credx)[0]
+            print(
+                f"    one submit / floor (p50): {credx_p50 / rewrite[0]:4.2f}   target <= 3"
+                f"  {_verdict(credx_p50 / rewrite[0] <= 3)}"
+            )
+
+
+def _verdict(met: bool) -> str:
+    return "ok" if met else "OVER"
 
 
 if __name__ == "__main__":

@@ -48,9 +48,14 @@ others and is refused (an import of naive times once crashed every reviewer's qu
 
 class Model(BaseModel):
     """Base of every domain model: unknown fields are refused, so a typo in an import
-    file is reported instead of silently dropped."""
+    file is reported instead of silently dropped.
 
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+    ``defer_build``: each model builds its validator the first time it is used, not
+    when credx starts; the login screen needs none of them (issue 13, item 4)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, str_strip_whitespace=True, defer_build=True
+    )
 
 
 _EN = {
@@ -454,6 +459,3 @@ class Account(Model):
     failed_logins: int = Field(default=0, ge=0, strict=True)
     locked_until: Instant | None = None
     last_seen: Instant | None = None
-
-
-ExchangeApplication.model_rebuild()

@@ -160,7 +160,10 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._columns()
-        self.reload()
+        # No read here: the ScreenResume that follows the mount reads the queue
+        # (BaseScreen.on_screen_resume).  Reading in both made two workers read every
+        # row at once on a 2-core machine; the first, cancelled, still ran to its end
+        # and delayed the first paint (issue 13).
         self._counts()  # 正在读取 until the worker's rows arrive
         self.query_one(DataTable).focus()
 

@@ -31,3 +31,9 @@ __all__ = [
     "StorageFailed",
     "current_term",
 ]
+
+# credx_tui/__init__.py held the garbage collector while the modules loaded; every
+# entry point (the app, the CLI's commands, the benches) has them by now.
+from credx_tui import heap as _heap
+
+_heap.imports_done()

@@ -572,7 +572,7 @@ class CollegeWriter:
             # Imported ids are kept as they are; the numbering lock (taken before each
             # hot lock, as a student's save does) keeps a save in another terminal from
             # numbering an application with an id being imported now (issue 15).
-            locks.enter_context(self.store.numbering())
+            locks.enter_context(self.store.numbering(keeps_ids=True))
         for (college, bucket), specs in sorted(by_file.items()):
             from credx_tui.store.store import college_key
 

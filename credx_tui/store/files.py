@@ -37,6 +37,8 @@ from typing import Any
 
 import orjson
 
+from credx_tui import heap
+
 SCHEMA_VERSION = 2
 """Version of the on-disk layout.  A file of a newer version is refused, not rewritten.
 2: applications keep ``submitted_transcript`` (issue 12); an older store is migrated
@@ -182,7 +184,8 @@ def decode(path: Path, raw: bytes) -> TinyData:
     if not raw:
         raise StoreError(f"{path}: the file is empty (truncated?); it has not been changed")
     try:
-        data = orjson.loads(raw)
+        with heap.parsing():  # no collector pause over the parse (issue 13)
+            data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise StoreError(
             f"{path}: the file is corrupt or truncated ({exc}); it has not been changed. "

@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
@@ -54,6 +55,7 @@ from credx_tui.store.files import (
     decode,
     encode,
     encode_checked,
+    fsync_dir,
     locked,
     make_dirs,
     read_file,
@@ -421,6 +423,26 @@ class BulkTransaction:
                 self._store.cache.forget(ftx.path)
 
 
+NUMBERED = re.compile(r"(.*?)(\d+)")
+"""An application id as its prefix and number (``XF2026-`` and ``0008``)."""
+
+
+def _read_numbers(path: Path) -> dict[str, int]:
+    """The counters of :meth:`Store.numbering` (empty when absent or not ours: the hot
+    files are scanned then)."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        k: v
+        for k, v in data.items()
+        if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
+
+
 class Store:
     """One credx data folder.  Safe to share between many processes at once."""
 
@@ -428,6 +450,8 @@ class Store:
         self.root = Path(root)
         self.cache = FileCache()
         self._index_memo: dict[Path, tuple[TinyData, dict[str, str]]] = {}
+        self._number_memo: dict[Path, tuple[tuple[int, int, int], dict[str, int]]] = {}
+        """:meth:`_numbers_of` per hot file, with the file's stat signature."""
         self._models: OrderedDict[tuple[type, int], tuple[dict[str, Any], BaseModel]] = (
             OrderedDict()
         )
@@ -792,36 +816,79 @@ class Store:
 
     def highest_number(self, prefix: str) -> int:
         """The highest ``N`` of an application id ``<prefix>N`` anywhere in the store
-        (0 when none): every college's hot files, read through the cache.  A deleted
-        application's trail is kept, so its events count too: a number is never
-        given twice."""
-        pattern = re.compile(re.escape(prefix) + r"(\d+)")
+        (0 when none): every college's hot files.  A deleted application's trail is
+        kept, so its events count too: a number is never given twice.
+
+        Each file's highest numbers are kept while the file is unchanged (stat
+        signature), so a second scan reads only the files written since
+        (:meth:`numbering` scans once before taking its lock, once under it)."""
         highest = 0
         folder = self.root / "hot"
         for path in sorted(folder.glob("*/*.json")) if folder.exists() else []:
-            ids = [d.get("id") for d in self._table(path, "applications")]
-            ids += [d.get("application_id") for d in self._table(path, "events")]
-            for app_id in ids:
-                match = pattern.fullmatch(str(app_id or ""))
-                if match:
-                    highest = max(highest, int(match.group(1)))
+            highest = max(highest, self._numbers_of(path).get(prefix, 0))
         return highest
+
+    def _numbers_of(self, path: Path) -> dict[str, int]:
+        """Per id prefix, the highest number of the application ids in one hot file."""
+        try:
+            signature = stat_signature(path.lstat())
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
+        memo = self._number_memo.get(path)
+        if memo is not None and memo[0] == signature:
+            return memo[1]
+        data = read_file(path) or {}  # not through the cache: read once, then the memo
+        ids = [d.get("id") for d in data.get("applications", {}).values()]
+        ids += [d.get("application_id") for d in data.get("events", {}).values()]
+        found: dict[str, int] = {}
+        for app_id in ids:
+            match = NUMBERED.fullmatch(str(app_id or ""))
+            if match:
+                found[match[1]] = max(found.get(match[1], 0), int(match[2]))
+        self._number_memo[path] = (signature, found)
+        return found
 
     # -- writes (each under its lock, reloaded inside) --------------------------
 
     @contextlib.contextmanager
-    def numbering(self) -> Iterator[Callable[[str], str]]:
+    def numbering(self, *, keeps_ids: bool = False) -> Iterator[Callable[[str], str]]:
         """Hold the store's numbering lock; yield ``next_id(prefix)``, the next free
         ``<prefix>NNNN`` (issue 15).  Whoever writes a numbered application holds this
         lock from numbering until the hot file is written (take it *before* the hot
         lock), so two terminals submitting at once never get one number; an import
-        holds it too, and its ids (kept as they are) count for the next number."""
+        holds it too (``keeps_ids``), and its ids (kept as they are) count for the next
+        number.
+
+        The highest number given is kept in ``locks/numbering.json`` (written, durably,
+        before the application that carries it), so a save reads one small file instead
+        of every hot file of the store (:meth:`highest_number`: seconds at 200,000
+        students, with this lock held; issue 13).  Without that file, or with a
+        damaged one, the hot files are scanned as before; an import removes it first,
+        so the next number counts the ids it brought."""
+        counter = self.root / "locks" / "numbering.json"
+        if not keeps_ids and not counter.exists():
+            # The first save without the file scans the hot files: read them before
+            # the lock, so that under it only the files written since are read (at
+            # 200,000 students the scan took longer than a writer waits for a lock).
+            self.highest_number("")
         with locked(self._lock("numbering")):
+            if keeps_ids:
+                with contextlib.suppress(FileNotFoundError):
+                    counter.unlink()
+                    fsync_dir(counter.parent)
+            known = {} if keeps_ids else _read_numbers(counter)
             given: dict[str, int] = {}
 
             def next_id(prefix: str) -> str:
-                number = max(given.get(prefix, 0), self.highest_number(prefix)) + 1
-                given[prefix] = number
+                highest = known.get(prefix)
+                if highest is None:
+                    highest = self.highest_number(prefix)
+                number = max(given.get(prefix, 0), highest) + 1
+                given[prefix] = known[prefix] = number
+                if not keeps_ids:
+                    atomic_write_bytes(counter, orjson.dumps(known))
                 return f"{prefix}{number:04d}"
 
             yield next_id

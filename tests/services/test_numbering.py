@@ -107,3 +107,39 @@ def test_processes_saving_at_one_moment_get_distinct_consecutive_numbers(demo) -
     first = 8 if year == 2026 else 1  # after the demo's XF2026-0001..0007
     assert sorted(got) == [f"XF{year}-{n:04d}" for n in range(first, first + len(got))]
     assert Store(demo.root).verify() == []
+
+
+def test_a_save_reads_the_counter_not_every_hot_file(demo, rules, monkeypatch) -> None:
+    """Issue 13: the next number comes from ``locks/numbering.json`` (the hot files of
+    the whole store were read on every save, with the lock held); without the file,
+    or with a damaged one, the hot files are scanned as before."""
+    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    assert _new(services, "2018110101") == "XF2026-0008"  # no counter yet: scanned
+    counter = demo.root / "locks" / "numbering.json"
+    assert counter.exists()
+    scans: list[str] = []
+    real = Store.highest_number
+    monkeypatch.setattr(
+        Store, "highest_number", lambda self, prefix: scans.append(prefix) or real(self, prefix)
+    )
+    assert _new(services, "2023030102") == "XF2026-0009"
+    assert scans == []
+    counter.write_bytes(b"{damaged")
+    assert _new(services, "2023110103") == "XF2026-0010"
+    assert scans == ["XF2026-"]
+
+
+def test_an_import_under_the_numbering_lock_counts_for_the_next_number(demo, rules) -> None:
+    """Issue 13: an import keeps its ids; it drops the counter before writing, so
+    the next save scans once and numbers after what it brought."""
+    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    assert _new(services, "2018110101") == "XF2026-0008"
+    with demo.numbering(keeps_ids=True):
+        assert not (demo.root / "locks" / "numbering.json").exists()
+        me = services.actor_for("2023030102")
+        student = services.student(me)
+        app = next(a for c in demo.colleges() for a in demo.applications(c))
+        with demo.hot(student.college, student.id) as tx:
+            moved = {"id": "XF2026-0050", "student_id": student.id, "college": student.college}
+            tx.insert_many([app.model_copy(update=moved)], [])
+    assert _new(services, "2023110103") == "XF2026-0051"

@@ -181,6 +181,8 @@ def test_the_full_collection_waits_for_an_idle_moment(monkeypatch: pytest.Monkey
     runs: list[int] = []
     monkeypatch.setattr(heap.gc, "collect", lambda *a: runs.append(1) or 0)
     monkeypatch.setattr(heap.gc, "freeze", lambda: None)
+    monkeypatch.setattr(heap.gc, "unfreeze", lambda: None)
+    monkeypatch.setattr(heap, "_settled", False)  # put back after: tests never settle
     try:
         heap.settle()
         assert gc.get_threshold() == heap.THRESHOLDS
@@ -194,3 +196,71 @@ def test_the_full_collection_waits_for_an_idle_moment(monkeypatch: pytest.Monkey
         assert not heap.collect_if_idle(heap.IDLE_BEFORE_FULL + 1)  # at most every 30 s
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_parsed_file_is_frozen_once_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: after start-up a parsed store file leaves the collector's walks (no
+    collection during the parse, frozen after it); before, or in tests and commands
+    that never settle, parsing leaves the collector alone."""
+    import gc
+
+    from credx_tui import heap
+    from credx_tui.store.files import decode
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(heap.gc, "freeze", lambda: frozen.append(gc.isenabled()))
+    raw = b'{"t": {"1": {"n": [1, 2]}}}'
+    assert decode(tmp_path / "a.json", raw) == {"t": {"1": {"n": [1, 2]}}}
+    assert frozen == []  # not settled: nothing changes
+    monkeypatch.setattr(heap, "_settled", True)
+    assert gc.isenabled()
+    assert decode(tmp_path / "a.json", raw) == {"t": {"1": {"n": [1, 2]}}}
+    assert frozen == [False]  # frozen while the collector was still held
+    assert gc.isenabled()
+    with pytest.raises(StoreError):
+        decode(tmp_path / "a.json", b"{broken")
+    assert gc.isenabled()  # a damaged file gives the collector back too
+
+
+def test_the_collector_is_held_while_modules_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: credx_tui's package holds the collector and the services package gives
+    it back once loaded, freezing what the imports made; without a hold, nothing."""
+    import gc
+
+    from credx_tui import heap
+
+    frozen: list[int] = []
+    monkeypatch.setattr(heap.gc, "freeze", lambda: frozen.append(1))
+    assert gc.isenabled()  # the import of credx_tui.services ended the hold
+    heap.imports_done()
+    assert frozen == [] and gc.isenabled()
+    heap.hold_imports()
+    try:
+        assert not gc.isenabled()
+    finally:
+        heap.imports_done()
+    assert frozen == [1] and gc.isenabled()
+
+
+def test_a_hold_that_nobody_ends_ends_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a process that imports part of credx and never the services package
+    (a command reading the store only) gets its collector back after a while."""
+    import gc
+    import time
+
+    from credx_tui import heap
+
+    monkeypatch.setattr(heap.gc, "freeze", lambda: None)
+    monkeypatch.setattr(heap, "HOLD_AT_MOST", 0.05)
+    heap.hold_imports()
+    try:
+        assert not gc.isenabled()
+        for _ in range(100):  # bounded: at most 5 s
+            if gc.isenabled():
+                break
+            time.sleep(0.05)
+        assert gc.isenabled()
+    finally:
+        heap.imports_done()
