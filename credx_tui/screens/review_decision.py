@@ -22,6 +22,7 @@ from credx_tui.i18n import term
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
+from credx_tui.screens.working import ApplicationDecided, ServiceRefused
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, application_interest
@@ -631,20 +632,21 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         f = self.file
         if f is None:
             return
-        try:
-            decided = self.services.approve(
-                self.actor,
-                f.application.id,
-                expected_revision=f.application.revision,
-                comment=comment,
-            )
-        except (Conflict, Refused) as exc:
-            self._lost(exc)
-            return
-        except ServiceError as exc:
-            self.show_error(exc)
-            return
-        if decided.status == Status.UNDER_REVIEW:
+        actor, app_id, revision = self.actor, f.application.id, f.application.revision
+        self.in_thread(
+            lambda: self.services.approve(
+                actor, app_id, expected_revision=revision, comment=comment
+            ),
+            ApplicationDecided,
+            "working.approve",
+            "approve",
+        )
+
+    def on_application_decided(self, event: ApplicationDecided) -> None:
+        decided = event.result
+        if event.context == "return":
+            message = self.t("decision.returned", id=decided.id)
+        elif decided.status == Status.UNDER_REVIEW:
             steps = self.services.rules.review_steps
             step = steps[min(decided.step, len(steps) - 1)]
             message = self.t(
@@ -673,20 +675,19 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         f = self.file
         if f is None:
             return
-        try:
-            decided = self.services.return_(
-                self.actor, f.application.id, reason, expected_revision=f.application.revision
-            )
-        except (Conflict, Refused) as exc:
-            self._lost(exc)
-            return
-        except ServiceError as exc:
-            self.show_error(exc)
-            return
-        message = self.t("decision.returned", id=decided.id)
-        self.notify(message, markup=False)
-        self._say(message)
-        self.reload()
+        actor, app_id, revision = self.actor, f.application.id, f.application.revision
+        self.in_thread(
+            lambda: self.services.return_(actor, app_id, reason, expected_revision=revision),
+            ApplicationDecided,
+            "working.return",
+            "return",
+        )
+
+    def on_service_refused(self, event: ServiceRefused) -> None:
+        if isinstance(event.error, (Conflict, Refused)):
+            self._lost(event.error)
+        else:
+            self.show_error(event.error)
 
     def _lost(self, exc: ServiceError) -> None:
         """Someone else decided first (or the student withdrew): say so, show now."""
