@@ -27,6 +27,7 @@ from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
 from credx_tui.screens.base import CredxScreen
+from credx_tui.screens.live import LiveScreen
 from credx_tui.screens.working import (
     ApplicationSaved,
     ApplicationSubmitted,
@@ -34,7 +35,7 @@ from credx_tui.screens.working import (
     ServiceRefused,
 )
 from credx_tui.services import BadAttachment, Refused, ServiceError
-from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
+from credx_tui.services.live import Interest, student_interest
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
 from policy.models import Attachment, ExchangeApplication, SourceRef, Status
@@ -49,7 +50,7 @@ def _ref_id(ref: SourceRef) -> str:
     return f"src-{abs(hash((ref.kind.value, ref.ref)))}"
 
 
-class ApplyScreen(CredxScreen):
+class ApplyScreen(LiveScreen, CredxScreen):
     """申请: a new application, or a 无流程/被退回 one being corrected."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -156,7 +157,6 @@ class ApplyScreen(CredxScreen):
         super().on_mount()
         self.reload()
         self.query_one("#targets").focus()
-        self.set_interval(POLL_SECONDS, self.poll_arrivals)
         if self.notice:
             self._say(self.notice)
         elif self.application_id is None:
@@ -485,13 +485,20 @@ class ApplyScreen(CredxScreen):
             return "apply.attach.how_disk" if self.credx.local_files else "apply.attach.how_none"
         return "apply.attach.how_local" if self.credx.local_files else "apply.attach.how"
 
-    def poll_arrivals(self) -> None:
-        """Every :data:`POLL_SECONDS` while visible: add the attachments that arrived
-        by link (credx serve, another process) to this screen's list, without a key
-        press.  One stat of the hot file when nothing changed; redraws only on news."""
-        if self.application_id is None or not self.is_current or self.credx.actor is None:
-            return
-        found = attachments_now(self.services, self.actor, self.application_id)
+    # -- live (issue 13): files that arrive by link appear without a key ------------
+
+    def live_interest_for(self) -> Interest | None:
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> tuple[Attachment, ...] | None:
+        """In a thread: the attachments stored now (None: nothing saved yet)."""
+        if self.application_id is None:
+            return None
+        return tuple(self.services.application(self.actor, self.application_id).attachments)
+
+    def live_show(self, found: tuple[Attachment, ...] | None) -> None:
+        """Add the attachments that arrived by link (credx serve, another process) to
+        this screen's list; redraws only on news."""
         if found is None:
             return
         stored = {a.sha256 for a in found}
