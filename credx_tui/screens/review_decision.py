@@ -22,7 +22,7 @@ from credx_tui.i18n import term
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.base import CredxScreen
 from credx_tui.screens.live import LiveScreen
-from credx_tui.screens.working import ApplicationDecided, ServiceRefused
+from credx_tui.screens.working import ApplicationDecided, ApplicationOpened, ServiceRefused
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, application_interest
@@ -124,12 +124,22 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
     # -- data -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        try:
-            self.file = self.services.review_file(self.actor, self.application_id)
-        except ServiceError as exc:
+        """Read the application shown in a thread (issue 13: its first read may rebuild
+        the college's index under a lock).  Another application's decision keys go at
+        once: F8 never decides on the one shown before F6/F7."""
+        actor, app_id = self.actor, self.application_id
+        if self.file is not None and self.file.application.id != app_id:
             self.file = None
-            self.show_error(exc)
-            self._say(exc.text(self.lang))
+            self._fill()
+            self.refresh_bindings()
+        self.read_in_thread(
+            lambda: self.services.review_file(actor, app_id), ApplicationOpened, app_id
+        )
+
+    def on_application_opened(self, event: ApplicationOpened) -> None:
+        if event.context != self.application_id:
+            return  # read for another application (F6/F7 since)
+        self.file = event.result
         self._fill()
         self.refresh_bindings()
 
@@ -684,7 +694,14 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         )
 
     def on_service_refused(self, event: ServiceRefused) -> None:
-        if isinstance(event.error, (Conflict, Refused)):
+        if event.event is ApplicationOpened:
+            if event.context == self.application_id:
+                self.file = None
+                self.show_error(event.error)
+                self._say(event.error.text(self.lang))
+                self._fill()
+                self.refresh_bindings()
+        elif isinstance(event.error, (Conflict, Refused)):
             self._lost(event.error)
         else:
             self.show_error(event.error)

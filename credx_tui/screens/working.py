@@ -62,6 +62,11 @@ class AttachmentAdded(ServiceEvent):
     """The services checked and stored a screenshot (S4)."""
 
 
+class ApplicationOpened(ServiceEvent):
+    """A reviewer's application was read (its first read may rebuild the college's
+    index under the index lock, so it is never read on the event loop)."""
+
+
 class LinkMade(ServiceEvent):
     """A one-time download or upload link was stored (issue 10)."""
 
@@ -129,6 +134,31 @@ class Working:
 
         screen.run_worker(run, thread=True, group=WORK_GROUP, exit_on_error=True)
         return True
+
+    def read_in_thread(
+        self, call: Callable[[], Any], event: type[ServiceEvent], context: Any
+    ) -> None:
+        """Like :meth:`in_thread` for a read that may take a lock: no working line and
+        no refusal of a second call (a newer read simply answers later; the handler
+        compares ``context`` with what the screen shows now)."""
+        screen: Any = self
+        app = screen.app
+
+        def run() -> None:
+            message: Message
+            try:
+                message = event(call(), context)
+            except ServiceError as exc:
+                message = ServiceRefused(exc, event, context)
+            with contextlib.suppress(RuntimeError):
+                app.call_from_thread(self._read_done, message)
+
+        screen.run_worker(run, thread=True, group=WORK_GROUP, exit_on_error=True)
+
+    def _read_done(self, message: Message) -> None:
+        screen: Any = self
+        if screen.is_attached:
+            screen.post_message(message)
 
     def _work_done(self, message: Message) -> None:
         """On the UI thread: the line goes, the event reaches the screen's handlers (a

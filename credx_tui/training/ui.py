@@ -11,6 +11,7 @@ and the key echo.  Build it through the composition root,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import threading
@@ -579,8 +580,8 @@ class TrainerApp(CredxApp):
         walk = self.walk
         step = walk.step
         if step.expect.kind == "none" or not self._done():
-            try:
-                walk.perform()
+            try:  # a write: in a thread, the screen stays live meanwhile (issue 13)
+                await asyncio.to_thread(walk.perform)
             except ServiceError as exc:
                 self._refused(exc)
                 return
@@ -766,6 +767,17 @@ class TrainerApp(CredxApp):
         login is not repeated for the person already signed in, and nothing is painted
         until the last screen is there with its panel."""
         account = self._account(role)
+        switching = self.actor is None or self.actor.username != account
+        if screen != "login" and switching and account not in self._logins:
+            # The password hash and the account's lock: in a thread, before the stack
+            # is rebuilt (nothing is painted then), the screen live meanwhile (issue 13).
+            try:
+                self._logins[account] = await asyncio.to_thread(
+                    self.services.login, account, self.walk.scenario.password
+                )
+            except ServiceError as exc:
+                self._refused(exc)
+                return False
         with self._rebuilding():
             if screen == "login" or self.actor is None or self.actor.username != account:
                 await self._unwind()
