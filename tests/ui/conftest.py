@@ -94,7 +94,6 @@ class LockOnLoop:
         self.found.append(f"{lock_path} taken on the UI thread by {where}:\n{lines}")
 
 
-
 @pytest.fixture(autouse=True)
 def no_lock_on_loop(monkeypatch: pytest.MonkeyPatch) -> object:
     """Every UI test proves that the app takes no store lock on its event loop."""
