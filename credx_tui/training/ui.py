@@ -577,22 +577,25 @@ class TrainerApp(CredxApp):
     async def action_walk_skip(self) -> None:
         """Ctrl+G: do the step in the trainer's place, then show the next step's screen
         as its role.  A step already done is not done twice."""
-        walk = self.walk
-        step = walk.step
-        if step.expect.kind == "none" or not self._done():
-            try:  # a write: in a thread, the screen stays live meanwhile (issue 13)
-                await asyncio.to_thread(walk.perform)
-            except ServiceError as exc:
-                self._refused(exc)
+        # One frame: the step done in a thread (issue 13: the loop stays free meanwhile)
+        # and the next step's screen, nothing painted between (issue 15, item 2).
+        with self.batch_update():
+            walk = self.walk
+            step = walk.step
+            if step.expect.kind == "none" or not self._done():
+                try:  # a write: in a thread, the screen stays live meanwhile (issue 13)
+                    await asyncio.to_thread(walk.perform)
+                except ServiceError as exc:
+                    self._refused(exc)
+                    return
+            if walk.at_end:
+                screen = step.perform.screen if step.perform.action == "open" else step.screen
+                await self.show_as(screen or step.screen, step.role)
+                self._say(lambda lang: t("walk.end", lang))
                 return
-        if walk.at_end:
-            screen = step.perform.screen if step.perform.action == "open" else step.screen
-            await self.show_as(screen or step.screen, step.role)
-            self._say(lambda lang: t("walk.end", lang))
-            return
-        following = walk.next()
-        await self.show_as(following.screen, following.role)
-        self._say(None)
+            following = walk.next()
+            await self.show_as(following.screen, following.role)
+            self._say(None)
 
     async def action_walk_role(self) -> None:
         """Ctrl+T: the same application from the other side, without logging out."""
@@ -767,18 +770,18 @@ class TrainerApp(CredxApp):
         login is not repeated for the person already signed in, and nothing is painted
         until the last screen is there with its panel."""
         account = self._account(role)
-        switching = self.actor is None or self.actor.username != account
-        if screen != "login" and switching and account not in self._logins:
-            # The password hash and the account's lock: in a thread, before the stack
-            # is rebuilt (nothing is painted then), the screen live meanwhile (issue 13).
-            try:
-                self._logins[account] = await asyncio.to_thread(
-                    self.services.login, account, self.walk.scenario.password
-                )
-            except ServiceError as exc:
-                self._refused(exc)
-                return False
         with self._rebuilding():
+            switching = self.actor is None or self.actor.username != account
+            if screen != "login" and switching and account not in self._logins:
+                # The password hash and the account's lock: in a thread, the loop free
+                # meanwhile (issue 13); nothing is painted until the stack is rebuilt.
+                try:
+                    self._logins[account] = await asyncio.to_thread(
+                        self.services.login, account, self.walk.scenario.password
+                    )
+                except ServiceError as exc:
+                    self._refused(exc)
+                    return False
             if screen == "login" or self.actor is None or self.actor.username != account:
                 await self._unwind()
                 if screen == "login":
