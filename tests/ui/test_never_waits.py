@@ -20,6 +20,7 @@ from credx_tui.screens.exchange import ExchangeScreen
 from policy.models import Status
 from tests.ui.conftest import (
     HAPPY_STUDENT,
+    PASSWORD,
     SIZES,
     actor,
     attach_shot,
@@ -100,3 +101,20 @@ async def test_a_held_lock_leaves_the_screen_responsive(make, services, store, s
         assert not screen.working and not screen.is_attached
     apps = services.applications(actor(services, HAPPY_STUDENT))
     assert [a.status for a in apps] == [Status.UNDER_REVIEW]
+
+
+async def test_the_hook_catches_a_lock_taken_on_the_event_loop(make, services, no_lock_on_loop):
+    """The check every UI test makes can fail: a login (the account's lock) run by the
+    app on its event loop is recorded; the same call from the test's own coroutine
+    (setting up or reading back the store) is not the app's and is not."""
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        services.login(HAPPY_STUDENT, PASSWORD)  # the test's coroutine: excused
+        assert no_lock_on_loop.found == []
+        app.call_later(services.login, HAPPY_STUDENT, PASSWORD)  # the app's loop
+        await pilot.pause()
+        await pilot.pause()
+        assert len(no_lock_on_loop.found) == 1
+        assert "accounts-" in no_lock_on_loop.found[0]
+        assert "on the UI thread" in no_lock_on_loop.found[0]
+        no_lock_on_loop.found.clear()  # this test's own deliberate lock: not a failure
