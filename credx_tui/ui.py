@@ -20,6 +20,7 @@ from credx_tui.i18n import t
 from credx_tui.localize import localize_bindings, localize_textual
 from credx_tui.services import Actor, ServiceError, Services
 from credx_tui.services.documents import default_pdf_name
+from credx_tui.working import LinkMade, LinkNotMade, Working
 
 if TYPE_CHECKING:
     from credx_tui.settings import Settings
@@ -111,7 +112,7 @@ class CredxDialog(Localized, ModalScreen[ResultType]):
     caller a ``ResultType`` (e.g. ``CredxDialog[bool]`` for yes or no)."""
 
 
-class CredxScreen(Localized, Screen):
+class CredxScreen(Working, Localized, Screen):
     """A full screen of the student's journey."""
 
     @property
@@ -228,41 +229,51 @@ class CredxScreen(Localized, Screen):
         if not (document and self.services.rules.service.public_url and self.credx.download_links):
             return
         from credx_tui.services.links import make_download_link
-        from credx_tui.widgets.download_link import DownloadLinkDialog
 
-        try:
-            link = make_download_link(self.services, self.actor, document)
-        except ServiceError as exc:
-            self.show_error(exc)
-            return
-        self.app.clear_notifications()  # the dialog says it all; no toast over the QR
-        self.app.push_screen(DownloadLinkDialog(link.url, name, saved))
+        actor = self.actor
+        self.in_thread(
+            lambda: make_download_link(self.services, actor, document),
+            LinkMade,
+            "working.link",
+            ("download", name, saved),
+            refused=LinkNotMade,
+        )
 
-    def open_upload_link(self, application_id: str) -> bool:
+    def open_upload_link(self, application_id: str) -> None:
         """Show the one-time upload link of a draft or returned application with its QR
-        code (issue 10, item 1; S4); False, with the reason said, when there is none:
-        no ``[service] public_url`` in the rules, or the services refuse (not the
-        student's, no longer editable)."""
-        from credx_tui.services.links import LinkRefused, make_upload_link
+        code (issue 10, item 1; S4); or the reason there is none: no ``[service]
+        public_url`` in the rules, or the services refuse (not the student's, no longer
+        editable).  The link is stored in a thread (issue 13)."""
+        from credx_tui.services.links import make_upload_link
+
+        actor = self.actor
+        self.in_thread(
+            lambda: make_upload_link(self.services, actor, application_id),
+            LinkMade,
+            "working.link",
+            ("upload", application_id, ""),
+            refused=LinkNotMade,
+        )
+
+    def on_link_made(self, event: LinkMade) -> None:
+        from credx_tui.widgets.download_link import DownloadLinkDialog
         from credx_tui.widgets.upload_link import UploadLinkDialog
 
-        try:
-            link = make_upload_link(self.services, self.actor, application_id)
-        except LinkRefused as exc:
-            if exc.kind == "unconfigured":
-                self.notify(
-                    self.t("upload.unconfigured"), severity="error", timeout=15, markup=False
-                )
-            else:
-                self.show_error(exc)
-            return False
-        except ServiceError as exc:
-            self.show_error(exc)
-            return False
-        self.app.clear_notifications()  # no toast over the QR code
-        limit = self.services.rules.attachments.max_count
-        self.app.push_screen(UploadLinkDialog(link.url, application_id, limit))
-        return True
+        kind, name, saved = event.context
+        self.app.clear_notifications()  # the dialog says it all; no toast over the QR
+        if kind == "upload":
+            limit = self.services.rules.attachments.max_count
+            self.app.push_screen(UploadLinkDialog(event.result.url, name, limit))
+        else:
+            self.app.push_screen(DownloadLinkDialog(event.result.url, name, saved))
+
+    def on_link_not_made(self, event: LinkNotMade) -> None:
+        from credx_tui.services.links import LinkRefused
+
+        if isinstance(event.error, LinkRefused) and event.error.kind == "unconfigured":
+            self.notify(self.t("upload.unconfigured"), severity="error", timeout=15, markup=False)
+        else:
+            self.show_error(event.error)
 
     def _to_printer(self, path: Path, printer: str) -> None:
         """In the print worker: send ``path`` to lp and say what happened."""

@@ -26,9 +26,16 @@ from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
+from credx_tui.screens.live import LiveScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen
-from credx_tui.widgets.upload_link import POLL_SECONDS, attachments_now
+from credx_tui.working import (
+    ApplicationSaved,
+    ApplicationSubmitted,
+    AttachmentAdded,
+    ServiceRefused,
+)
 from policy import workflow
 from policy.eligibility import SourceOption, Verdict, fmt
 from policy.grades import record_passed
@@ -44,7 +51,7 @@ def _ref_id(ref: SourceRef) -> str:
     return f"src-{abs(hash((ref.kind.value, ref.ref)))}"
 
 
-class ApplyScreen(CredxScreen):
+class ApplyScreen(LiveScreen, CredxScreen):
     """申请: a new application, or a 无流程/被退回 one being corrected."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -151,7 +158,6 @@ class ApplyScreen(CredxScreen):
         super().on_mount()
         self.reload()
         self.query_one("#targets").focus()
-        self.set_interval(POLL_SECONDS, self.poll_arrivals)
         if self.notice:
             self._say(self.notice)
         elif self.application_id is None:
@@ -480,13 +486,20 @@ class ApplyScreen(CredxScreen):
             return "apply.attach.how_disk" if self.credx.local_files else "apply.attach.how_none"
         return "apply.attach.how_local" if self.credx.local_files else "apply.attach.how"
 
-    def poll_arrivals(self) -> None:
-        """Every :data:`POLL_SECONDS` while visible: add the attachments that arrived
-        by link (credx serve, another process) to this screen's list, without a key
-        press.  One stat of the hot file when nothing changed; redraws only on news."""
-        if self.application_id is None or not self.is_current or self.credx.actor is None:
-            return
-        found = attachments_now(self.services, self.actor, self.application_id)
+    # -- live (issue 13): files that arrive by link appear without a key ------------
+
+    def live_interest_for(self) -> Interest | None:
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> tuple[Attachment, ...] | None:
+        """In a thread: the attachments stored now (None: nothing saved yet)."""
+        if self.application_id is None:
+            return None
+        return tuple(self.services.application(self.actor, self.application_id).attachments)
+
+    def live_show(self, found: tuple[Attachment, ...] | None) -> None:
+        """Add the attachments that arrived by link (credx serve, another process) to
+        this screen's list; redraws only on news."""
         if found is None:
             return
         stored = {a.sha256 for a in found}
@@ -511,11 +524,8 @@ class ApplyScreen(CredxScreen):
             if self.target is None:
                 self._say(self.t("upload.pick_first"), error=True)
                 return
-            app = self.action_save()
-            if app is None:
-                return
-            self._say(self.t("upload.saved_first", id=app.id))
-        assert self.application_id is not None
+            self._save(then="upload")
+            return
         self.open_upload_link(self.application_id)
 
     def action_attach(self) -> None:
@@ -539,14 +549,11 @@ class ApplyScreen(CredxScreen):
         if not self.credx.local_files:  # never a path of the server's disk (doors.py)
             self._say(self.t("apply.attach.no_local"), error=True)
             return
-        try:
-            attachment = self.services.attach(self.actor, path)
-        except BadAttachment as exc:
-            self._say(self.t("apply.attach.refused", reason=exc.text(self.lang)), error=True)
-            return
-        except ServiceError as exc:
-            self._say(exc.text(self.lang), error=True)
-            return
+        actor = self.actor
+        self.in_thread(lambda: self.services.attach(actor, path), AttachmentAdded, "working.attach")
+
+    def on_attachment_added(self, event: AttachmentAdded) -> None:
+        attachment: Attachment = event.result
         same = next((a for a in self.attachments if a.sha256 == attachment.sha256), None)
         if same is not None:
             self._say(self.t("apply.attach.already", name=same.filename), error=True)
@@ -568,24 +575,36 @@ class ApplyScreen(CredxScreen):
         self.note = event.value
 
     @on(Button.Pressed, "#save-button")
-    def action_save(self) -> ExchangeApplication | None:
+    def action_save(self) -> None:
         """F7: save as 无流程 (or keep a returned one, corrected)."""
+        self._save()
+
+    def _save(self, then: str = "") -> None:
+        """Save in a thread (issue 13); ``then`` is what follows once it is saved
+        (``submit``, ``upload``: :meth:`on_application_saved`)."""
         if self.target is None:
             self._say(self.t("apply.no_target"), error=True)
-            return None
-        try:
-            app = self.services.save(
-                self.actor,
-                self.target,
-                self.chosen,
-                application_id=self.application_id,
-                note=self.note,
-                attachments=self.attachments,
-                known_attachments=self.known,
-            )
-        except ServiceError as exc:
-            self._say(self.t("apply.refused", reason=exc.text(self.lang)), error=True)
-            return None
+            return
+        actor, target, chosen = self.actor, self.target, list(self.chosen)
+        application_id, note = self.application_id, self.note
+        attachments, known = list(self.attachments), set(self.known)
+        self.in_thread(
+            lambda: self.services.save(
+                actor,
+                target,
+                chosen,
+                application_id=application_id,
+                note=note,
+                attachments=attachments,
+                known_attachments=known,
+            ),
+            ApplicationSaved,
+            "working.save",
+            then,
+        )
+
+    def on_application_saved(self, event: ApplicationSaved) -> None:
+        app: ExchangeApplication = event.result
         self.application_id = app.id
         # What the store kept, files that arrived by link meanwhile included.
         self.attachments = list(app.attachments)
@@ -593,7 +612,25 @@ class ApplyScreen(CredxScreen):
         self._fill_attachments()
         self._saved = self._state()
         self._say(self.t("apply.saved", id=app.id))
-        return app
+        if event.context == "submit":
+            actor = self.actor
+            self.in_thread(
+                lambda: self.services.submit(actor, app.id), ApplicationSubmitted, "working.submit"
+            )
+        elif event.context == "upload":
+            self._say(self.t("upload.saved_first", id=app.id))
+            self.open_upload_link(app.id)
+
+    def on_service_refused(self, event: ServiceRefused) -> None:
+        exc = event.error
+        if event.event is ApplicationSaved:
+            self._say(self.t("apply.refused", reason=exc.text(self.lang)), error=True)
+        elif event.event is ApplicationSubmitted and isinstance(exc, Refused):
+            self._refused(exc.reasons)
+        elif event.event is AttachmentAdded and isinstance(exc, BadAttachment):
+            self._say(self.t("apply.attach.refused", reason=exc.text(self.lang)), error=True)
+        else:
+            self._say(exc.text(self.lang), error=True)
 
     def _state(self) -> tuple[object, ...]:
         return (
@@ -641,18 +678,12 @@ class ApplyScreen(CredxScreen):
         self._submit()
 
     def _submit(self) -> None:
-        """Save, then submit what was saved; say a refusal, or go back to 学分兑换."""
-        app = self.action_save()
-        if app is None:
-            return
-        try:
-            app = self.services.submit(self.actor, app.id)
-        except Refused as exc:
-            self._refused(exc.reasons)
-            return
-        except ServiceError as exc:
-            self._say(exc.text(self.lang), error=True)
-            return
+        """Save, then submit what was saved (both in a thread); say a refusal, or go
+        back to 学分兑换."""
+        self._save(then="submit")
+
+    def on_application_submitted(self, event: ApplicationSubmitted) -> None:
+        app: ExchangeApplication = event.result
         course = next((v.course for v in self.verdicts if v.code == app.target), app.target)
         self.notify(self.t("apply.submitted", course=course, id=app.id), markup=False, timeout=6)
         self.app.pop_screen()

@@ -22,6 +22,7 @@ from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
+from credx_tui.working import ApplicationsDeleted
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -413,20 +414,32 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         self.app.push_screen(ConfirmDialog(self.t("delete.confirm", items=items)), done)
 
     def _delete(self, ids: list[str], refusals: list[str]) -> None:
-        deleted = 0
         by_id = {a.id: a for a in self.applications}
-        for app_id in ids:
-            try:
-                self.services.delete(self.actor, app_id)
-                deleted += 1
-            except Refused as exc:
-                app = by_id.get(app_id)
-                course = course_name(self.dossier, app.target) if app and self.dossier else app_id
-                refusals.append(
-                    self.t("delete.refused", course=course, id=app_id, reason=exc.text(self.lang))
-                )
-            except ServiceError as exc:
-                refusals.append(exc.text(self.lang))
+        actor, dossier = self.actor, self.dossier
+
+        def delete() -> int:  # in a thread (issue 13): each delete takes a store lock
+            deleted = 0
+            for app_id in ids:
+                try:
+                    self.services.delete(actor, app_id)
+                    deleted += 1
+                except Refused as exc:
+                    app = by_id.get(app_id)
+                    course = course_name(dossier, app.target) if app and dossier else app_id
+                    refusals.append(
+                        self.t(
+                            "delete.refused", course=course, id=app_id, reason=exc.text(self.lang)
+                        )
+                    )
+                except ServiceError as exc:
+                    refusals.append(exc.text(self.lang))
+            return deleted
+
+        self.in_thread(delete, ApplicationsDeleted, "working.delete", (ids, refusals))
+
+    def on_applications_deleted(self, event: ApplicationsDeleted) -> None:
+        deleted = event.result
+        ids, refusals = event.context
         lines = [self.t("delete.done", count=deleted)] if deleted else []
         lines += refusals
         self._say("\n".join(lines))

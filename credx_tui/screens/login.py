@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 from credx_tui.describe import college_name
 from credx_tui.services import LoginFailed
 from credx_tui.ui import CredxScreen
+from credx_tui.working import LoggedIn, ServiceRefused
 
 
 class LoginScreen(CredxScreen):
@@ -96,16 +97,23 @@ class LoginScreen(CredxScreen):
         if not username or not password:
             self._set_message("login.empty", {})
             return
-        try:
-            result = self.services.login(username, password)
-        except LoginFailed as exc:
-            self.query_one("#password", Input).value = ""
-            if exc.kind == "wrong":
-                self._set_message("login.wrong", {"detail": exc})
-                self.query_one("#username", Input).focus()
-            else:
-                self._set_message(f"login.{exc.kind}", {"detail": exc})
+        # The password hash and the account's lock take time: in a thread (issue 13).
+        self.in_thread(lambda: self.services.login(username, password), LoggedIn, "working.login")
+
+    def on_service_refused(self, event: ServiceRefused) -> None:
+        exc = event.error
+        if not isinstance(exc, LoginFailed):
+            self.show_error(exc)
             return
+        self.query_one("#password", Input).value = ""
+        if exc.kind == "wrong":
+            self._set_message("login.wrong", {"detail": exc})
+            self.query_one("#username", Input).focus()
+        else:
+            self._set_message(f"login.{exc.kind}", {"detail": exc})
+
+    def on_logged_in(self, event: LoggedIn) -> None:
+        result = event.result
         self._message_key = None
         self._show_message()
         self.query_one("#password", Input).value = ""

@@ -15,13 +15,15 @@ from textual.widgets.option_list import Option
 
 from credx_tui.describe import event_action, event_step_name, status_text
 from credx_tui.linebreak import wrap
+from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
 from policy.models import ExchangeApplication, ReviewEvent, Status
 
 
-class PortalScreen(CredxScreen):
+class PortalScreen(LiveScreen, CredxScreen):
     """信息门户: where a signed-in student starts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -43,6 +45,8 @@ class PortalScreen(CredxScreen):
         super().__init__(id="portal")
         self._apps: dict[str, ExchangeApplication] = {}
         """The student's applications by id (a notice says where one stands now)."""
+        self._shown: tuple[object, ...] | None = None
+        """What :meth:`live_read` last returned and is drawn."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -69,21 +73,40 @@ class PortalScreen(CredxScreen):
 
     def reload(self) -> None:
         try:
-            student = self.services.student(self.actor)
-            notices = self.services.notices(self.actor, self.credx.last_seen)
-            dossier = self.services.dossier(self.actor)
+            shown = self.live_read()
         except ServiceError as exc:
             self.show_error(exc)
             return
+        self._show(shown)
+
+    # -- live (issue 13): a decision made elsewhere becomes a notice without a key ----
+
+    def live_interest_for(self) -> Interest | None:
+        return student_interest(self.services, self.actor)
+
+    def live_read(self) -> tuple[object, ...]:
+        """What the portal shows, through the services (in a thread when live)."""
+        student = self.services.student(self.actor)
+        notices = self.services.notices(self.actor, self.credx.last_seen)
+        dossier = self.services.dossier(self.actor)
         names = {}
         for app in dossier.applications:
             record = dossier.transcript.record(app.target)
             names[app.id] = record.name if record else app.target
-        self._apps = {a.id: a for a in dossier.applications}
+        return student, notices, names, {a.id: a for a in dossier.applications}
+
+    def live_show(self, shown: tuple[object, ...]) -> None:
+        if shown != self._shown:
+            self._show(shown)
+
+    def _show(self, shown: tuple[object, ...]) -> None:
+        student, notices, names, apps = shown
+        self._shown = shown
+        self._apps = apps  # type: ignore[assignment]
         self.query_one("#portal-student", Static).update(
-            student_header(student, self.lang, kind=False)
+            student_header(student, self.lang, kind=False)  # type: ignore[arg-type]
         )
-        self._notices = (notices, names)
+        self._notices: tuple[list[ReviewEvent], dict[str, str]] = (notices, names)  # type: ignore[assignment]
         self._draw_notices()
 
     def on_resize(self) -> None:

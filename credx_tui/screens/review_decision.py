@@ -30,6 +30,7 @@ from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import AttachmentPreview
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
+from credx_tui.working import ApplicationDecided, ApplicationOpened, ServiceRefused
 from policy import workflow
 from policy.eligibility import fmt
 from policy.models import Attachment, Attempt, ReviewAction, SourceKind, Status, SubmittedEntry
@@ -124,12 +125,22 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
     # -- data -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        try:
-            self.file = self.services.review_file(self.actor, self.application_id)
-        except ServiceError as exc:
+        """Read the application shown in a thread (issue 13: its first read may rebuild
+        the college's index under a lock).  Another application's decision keys go at
+        once: F8 never decides on the one shown before F6/F7."""
+        actor, app_id = self.actor, self.application_id
+        if self.file is not None and self.file.application.id != app_id:
             self.file = None
-            self.show_error(exc)
-            self._say(exc.text(self.lang))
+            self._fill()
+            self.refresh_bindings()
+        self.read_in_thread(
+            lambda: self.services.review_file(actor, app_id), ApplicationOpened, app_id
+        )
+
+    def on_application_opened(self, event: ApplicationOpened) -> None:
+        if event.context != self.application_id:
+            return  # read for another application (F6/F7 since)
+        self.file = event.result
         self._fill()
         self.refresh_bindings()
 
@@ -625,21 +636,21 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         f = self.file
         if f is None:
             return
-        try:
-            decided = self.services.approve(
-                self.actor,
-                f.application.id,
-                expected_revision=f.application.revision,
-                comment=comment,
-            )
-        except (Conflict, Refused) as exc:
-            self._lost(exc)
-            return
-        except ServiceError as exc:
-            self.show_error(exc)
-            return
-        step = workflow.current_step(decided, self.services.rules)
-        if step is not None:
+        actor, app_id, revision = self.actor, f.application.id, f.application.revision
+        self.in_thread(
+            lambda: self.services.approve(
+                actor, app_id, expected_revision=revision, comment=comment
+            ),
+            ApplicationDecided,
+            "working.approve",
+            "approve",
+        )
+
+    def on_application_decided(self, event: ApplicationDecided) -> None:
+        decided = event.result
+        if event.context == "return":
+            message = self.t("decision.returned", id=decided.id)
+        elif (step := workflow.current_step(decided, self.services.rules)) is not None:
             message = self.t("decision.approved.next_step", step=step_name(step, self.lang))
         else:
             message = self.t("decision.approved", id=decided.id)
@@ -664,20 +675,26 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         f = self.file
         if f is None:
             return
-        try:
-            decided = self.services.return_(
-                self.actor, f.application.id, reason, expected_revision=f.application.revision
-            )
-        except (Conflict, Refused) as exc:
-            self._lost(exc)
-            return
-        except ServiceError as exc:
-            self.show_error(exc)
-            return
-        message = self.t("decision.returned", id=decided.id)
-        self.notify(message, markup=False)
-        self._say(message)
-        self.reload()
+        actor, app_id, revision = self.actor, f.application.id, f.application.revision
+        self.in_thread(
+            lambda: self.services.return_(actor, app_id, reason, expected_revision=revision),
+            ApplicationDecided,
+            "working.return",
+            "return",
+        )
+
+    def on_service_refused(self, event: ServiceRefused) -> None:
+        if event.event is ApplicationOpened:
+            if event.context == self.application_id:
+                self.file = None
+                self.show_error(event.error)
+                self._say(event.error.text(self.lang))
+                self._fill()
+                self.refresh_bindings()
+        elif isinstance(event.error, (Conflict, Refused)):
+            self._lost(event.error)
+        else:
+            self.show_error(event.error)
 
     def _lost(self, exc: ServiceError) -> None:
         """Someone else decided first (or the student withdrew): say so, show now."""

@@ -32,6 +32,7 @@ from credx_tui.services.live import Interest, student_interest
 from credx_tui.services.views import ApplicationView
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import AttachmentPreview
+from credx_tui.working import ApplicationSubmitted, ApplicationWithdrawn, ServiceRefused
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import Attachment, ExchangeApplication, ReviewAction, ReviewEvent, Status
@@ -365,29 +366,39 @@ class TrailScreen(LiveScreen, CredxScreen):
         one is *re*submitted: a draft's first submit says 已提交 (issue 15)."""
         before = self.application
         again = before is not None and before.status == Status.RETURNED
-        try:
-            app = self.services.submit(self.actor, self.application_id)
-        except ServiceError as exc:
-            self.show_error(exc)
-            self.query_one("#trail-state", Static).update(exc.text(self.lang))
-            return
-        key = "trail.resubmitted" if again else "trail.submitted"
-        self.notify(self.t(key, id=app.id), markup=False)
+        actor, app_id = self.actor, self.application_id
+        self.in_thread(
+            lambda: self.services.submit(actor, app_id),
+            ApplicationSubmitted,
+            "working.submit",
+            again,
+        )
+
+    def on_application_submitted(self, event: ApplicationSubmitted) -> None:
+        key = "trail.resubmitted" if event.context else "trail.submitted"
+        self.notify(self.t(key, id=event.result.id), markup=False)
+        self.reload()
+
+    def on_service_refused(self, event: ServiceRefused) -> None:
+        self.show_error(event.error)
+        if event.event is ApplicationSubmitted:
+            self.query_one("#trail-state", Static).update(event.error.text(self.lang))
+
+    def on_application_withdrawn(self, event: ApplicationWithdrawn) -> None:
+        self.notify(self.t("trail.withdrawn", id=event.result.id), markup=False)
         self.reload()
 
     def action_withdraw(self) -> None:
         """F9: take back an application still waiting for its first decision."""
+        actor, app_id = self.actor, self.application_id
 
         def done(confirmed: bool | None) -> None:
-            if not confirmed:
-                return
-            try:
-                app = self.services.withdraw(self.actor, self.application_id)
-            except ServiceError as exc:
-                self.show_error(exc)
-                return
-            self.notify(self.t("trail.withdrawn", id=app.id), markup=False)
-            self.reload()
+            if confirmed:
+                self.in_thread(
+                    lambda: self.services.withdraw(actor, app_id),
+                    ApplicationWithdrawn,
+                    "working.withdraw",
+                )
 
         self.app.push_screen(
             ConfirmDialog(self.t("trail.withdraw.confirm", id=self.application_id)), done

@@ -31,7 +31,7 @@ import stat
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +415,12 @@ progress).  A hang-up (credx_tui/hangup.py) takes it before ending the process, 
 transaction is never cut in the middle (issue 17)."""
 
 
+LOCK_HOOKS: list[Callable[[Path], None]] = []
+"""Called with the lock's path before every store lock is taken.  The UI tests install
+one that fails a lock taken on the app's event loop (issue 13: the UI never waits on
+the store; tests/ui/conftest.py); empty otherwise, so it costs one list check."""
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the cross-process lock ``lock_path`` (a sidecar file, 0600) for the block.
@@ -423,6 +429,8 @@ def locked(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
     the lock within milliseconds of its release) and gives up after ``timeout``
     (default :data:`LOCK_TIMEOUT`) seconds with "store busy": a stuck holder makes the
     next writer fail clearly instead of hanging.  The lock goes away with its process."""
+    for hook in LOCK_HOOKS:
+        hook(lock_path)
     limit = LOCK_TIMEOUT if timeout is None else timeout
     make_dirs(lock_path.parent)
     try:

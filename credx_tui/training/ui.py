@@ -14,6 +14,7 @@ composition root,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import threading
@@ -530,22 +531,25 @@ class TrainerMode(AppMode):
     async def action_walk_skip(self) -> None:
         """Ctrl+G: do the step in the trainer's place, then show the next step's screen
         as its role.  A step already done is not done twice."""
-        walk = self.walk
-        step = walk.step
-        if step.expect.kind == "none" or not self._done():
-            try:
-                walk.perform()
-            except ServiceError as exc:
-                self._refused(exc)
+        # One frame: the step done in a thread (issue 13: the loop stays free meanwhile)
+        # and the next step's screen, nothing painted between (issue 15, item 2).
+        with self.app.batch_update():
+            walk = self.walk
+            step = walk.step
+            if step.expect.kind == "none" or not self._done():
+                try:  # a write: in a thread, the screen stays live meanwhile (issue 13)
+                    await asyncio.to_thread(walk.perform)
+                except ServiceError as exc:
+                    self._refused(exc)
+                    return
+            if walk.at_end:
+                screen = step.perform.screen if step.perform.action == "open" else step.screen
+                await self.show_as(screen or step.screen, step.role)
+                self._say(lambda lang: t("walk.end", lang))
                 return
-        if walk.at_end:
-            screen = step.perform.screen if step.perform.action == "open" else step.screen
-            await self.show_as(screen or step.screen, step.role)
-            self._say(lambda lang: t("walk.end", lang))
-            return
-        following = walk.next()
-        await self.show_as(following.screen, following.role)
-        self._say(None)
+            following = walk.next()
+            await self.show_as(following.screen, following.role)
+            self._say(None)
 
     async def action_walk_role(self) -> None:
         """Ctrl+T: the same application from the other side, without logging out."""
@@ -784,8 +788,10 @@ class TrainerMode(AppMode):
                     return True
                 result = self._logins.get(account)
                 if result is None:
-                    try:
-                        result = self.app.services.login(account, self.walk.scenario.password)
+                    try:  # the password hash and the account's lock: in a thread (issue 13)
+                        result = await asyncio.to_thread(
+                            self.app.services.login, account, self.walk.scenario.password
+                        )
                     except ServiceError as exc:
                         self._refused(exc)
                         return False

@@ -3,8 +3,11 @@ composition root, and helpers that press the real keys."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable
+import threading
+import traceback
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +19,8 @@ from credx_tui.app import CredxApp, make_app
 from credx_tui.services import Actor, Services
 from credx_tui.services.loading import load_demo
 from credx_tui.settings import Settings
-from credx_tui.store import Store
+from credx_tui.store import Store, files
+from credx_tui.working import WORK_GROUP
 from policy.rules import Rules, load_rules
 
 SIZES = [(80, 24), (120, 40)]
@@ -42,6 +46,79 @@ def truecolor(monkeypatch: pytest.MonkeyPatch) -> None:
     a 16-colour terminal differently (app.tcss -colors16), and the snapshots are drawn
     in truecolor; tests/ui/test_colours16.py sets TERM=xterm itself."""
     monkeypatch.setenv("COLORTERM", "truecolor")
+
+
+LOCK_ON_LOOP_ALLOWED: dict[str, str] = {}
+"""Store locks the app may still take on its event loop (issue 13, item 2), by the
+credx function that takes them (``module:function`` of the innermost credx_tui frame
+outside the store and services) and why.  Empty: every lock is taken in a thread."""
+
+
+class LockOnLoop:
+    """Records every store lock the running app takes on its event loop (the main
+    thread), where a blocking ``flock`` would freeze the screen (issue 13, item 2).
+
+    The test's own coroutine (it runs on the same loop: a test may set up or read back
+    the store through the services) is not the app: the tasks that entered
+    ``run_test`` are excused."""
+
+    def __init__(self) -> None:
+        self.tests: set[asyncio.Task[object]] = set()
+        self.running = 0
+        self.found: list[str] = []
+
+    def __call__(self, lock_path: object) -> None:
+        if threading.current_thread() is not threading.main_thread() or not self.running:
+            return
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            return  # no loop running: not the app
+        if task is None or task in self.tests:
+            return
+        stack = traceback.extract_stack()[:-1]
+        where = next(
+            (
+                f"{f.filename.split('credx_tui/')[-1].removesuffix('.py').replace('/', '.')}"
+                f":{f.name}"
+                for f in reversed(stack)
+                if "credx_tui/" in f.filename
+                and "credx_tui/store/" not in f.filename
+                and "credx_tui/services/" not in f.filename
+            ),
+            "?",
+        )
+        if where in LOCK_ON_LOOP_ALLOWED:
+            return
+        lines = "".join(traceback.format_list(stack[-12:]))
+        self.found.append(f"{lock_path} taken on the UI thread by {where}:\n{lines}")
+
+
+@pytest.fixture(autouse=True)
+def no_lock_on_loop(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Every UI test proves that the app takes no store lock on its event loop."""
+    from textual.app import App
+
+    watch = LockOnLoop()
+    original = App.run_test
+
+    @contextlib.asynccontextmanager
+    async def run_test(self: App, *args: object, **kwargs: object) -> AsyncIterator[Pilot]:
+        task = asyncio.current_task()
+        if task is not None:
+            watch.tests.add(task)
+        watch.running += 1
+        try:
+            async with original(self, *args, **kwargs) as pilot:  # type: ignore[arg-type]
+                yield pilot
+        finally:
+            watch.running -= 1
+
+    monkeypatch.setattr(App, "run_test", run_test)
+    monkeypatch.setattr(files, "LOCK_HOOKS", [*files.LOCK_HOOKS, watch])
+    yield watch
+    if watch.found:
+        pytest.fail("store lock taken on the event loop:\n" + "\n".join(watch.found[:5]))
 
 
 @pytest.fixture(scope="session")
@@ -80,13 +157,24 @@ def actor(services: Services, username: str) -> Actor:
     return services.actor_for(username)
 
 
+SETTLED = {"exchange-load", WORK_GROUP}
+"""The worker groups ``settle`` waits for."""
+
+
 async def settle(pilot: Pilot) -> None:
     """Let workers finish and the screen catch up."""
     await pilot.pause()
-    # Only our loaders: DirectoryTree keeps a worker waiting for folders to expand.
-    for worker in [w for w in pilot.app.workers if w.group == "exchange-load"]:
-        with contextlib.suppress(WorkerCancelled):
-            await worker.wait()
+    # Only our loaders and the service calls moved off the event loop (issue 13):
+    # DirectoryTree keeps a worker waiting for folders to expand.  A call's result may
+    # start the next (save, then submit): a few rounds, each waiting for real work.
+    for _ in range(10):
+        ours = [w for w in pilot.app.workers if w.group in SETTLED and not w.is_finished]
+        if not ours:
+            break
+        for worker in ours:
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
     await pilot.pause()
 
 

@@ -5,6 +5,10 @@ python live_worker.py approve ROOT REVIEWER APP_ID         approve its current s
 python live_worker.py submit ROOT STUDENT COURSE_NAME      save the suggested offer for
                                                            that course and submit it
 python live_worker.py withdraw ROOT STUDENT APP_ID         take it back (审核中 -> 无流程)
+python live_worker.py hold ROOT STUDENT              hold the student's bucket lock:
+                                                           print "held", wait for a line
+                                                           on stdin, release, print
+                                                           "released <monotonic>"
 python live_worker.py serve ROOT                           read verbs like the above (less
                                                            ROOT) from stdin, one a line;
                                                            print "done <monotonic>" after
@@ -63,8 +67,26 @@ def run(services: Services, verb: str, args: list[str]) -> str:
     return f"done {time.monotonic()}"
 
 
+def hold(store: Store, student_id: str) -> None:
+    """Hold the lock every write of this student takes (another terminal in the middle
+    of a long write, or a stuck one) until told to let go."""
+    from credx_tui.store.files import locked
+    from credx_tui.store.store import college_key, hot_bucket
+
+    student = store.student(student_id)
+    assert student is not None, student_id
+    name = f"hot-{college_key(student.college)}-{hot_bucket(student.id)}"
+    with locked(store.root / "locks" / f"{name}.lock"):
+        print("held", flush=True)
+        sys.stdin.readline()
+    print(f"released {time.monotonic()}", flush=True)
+
+
 def main(argv: list[str]) -> None:
     verb, root = argv[0], Path(argv[1])
+    if verb == "hold":
+        hold(Store(root), argv[2])
+        return
     services = Services.for_store(Store(root))
     if verb != "serve":
         print(run(services, verb, argv[2:]), flush=True)

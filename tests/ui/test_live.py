@@ -255,3 +255,57 @@ async def test_without_inotify_the_stat_fallback_keeps_the_queue_live(
         committed = other_process(store.root, "submit", HAPPY_STUDENT, "高等数学(2-1)")
         assert await shown_within(pilot, lambda: "江浩宇" in screen_text(app), committed)
         assert len(row_keys(app)) == 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_term_update_imported_elsewhere_reaches_the_open_transcript(
+    make, store, tmp_path, size
+):
+    """The registrar runs a real ``credx import`` (another process) of the term's
+    grades with a 重修 result of 江浩宇's 高等数学(2-1): his open 学生成绩总表 shows it
+    without a key press."""
+    import openpyxl
+
+    grades = [
+        [
+            "学年",
+            "学期",
+            "学号",
+            "姓名",
+            "课程代码",
+            "课程名称",
+            "课程性质",
+            "学分",
+            "成绩",
+            "考试性质",
+        ],
+        ["2019-2020", 1, HAPPY_STUDENT, "江浩宇", "G0101", "高等数学(2-1)", "必修", 4, 93, "重修"],
+    ]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "成绩"
+    for row in grades:
+        sheet.append(row)
+    update = tmp_path / "term.xlsx"
+    book.save(update)
+    credx = Path(sys.executable).with_name("credx")
+    app = make()
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, HAPPY_STUDENT)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, TranscriptScreen)
+        before = screen_text(app)
+        done = subprocess.run(
+            [str(credx), "import", "--db", str(store.root), str(update)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        committed = time.monotonic()
+        assert await shown_within(pilot, lambda: screen_text(app) != before, committed)
+        await settle(pilot)
+        after = screen_text(app)
+        assert before.count("93") < after.count("93")
+        assert isinstance(app.screen, TranscriptScreen)

@@ -7,6 +7,7 @@ The path picker (F6) is offered only on a workstation install (credx_tui/doors.p
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,14 @@ def server_side(services: Services) -> Services:
     return Services(services.store, services.rules)
 
 
-async def wait_for_poll(pilot) -> None:
-    """Let the screens' poll run (no key is pressed)."""
+async def wait_for_poll(pilot, seen) -> None:
+    """Let the dialog's poll and the screens' store watcher run (no key is pressed)
+    until ``seen()``, at most 20 s (how fast is measured by benchmarks, never here)."""
     await pilot.pause(POLL_SECONDS * 3)
-    await pilot.pause()
+    deadline = time.monotonic() + 20
+    while not seen() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await settle(pilot)
 
 
 async def open_apply(pilot, course: str = "高等数学(2-1)") -> None:
@@ -99,7 +104,7 @@ async def test_ctrl_u_shows_a_link_that_scans_and_files_arrive(make, linked, siz
         # credx serve (another process) takes a file: the dialog lists it, no key pressed.
         token = dialog.url.rsplit("/", 1)[1]
         att = accept_upload(server_side(linked), token, png_bytes("phone"), "手机截图.png")
-        await wait_for_poll(pilot)
+        await wait_for_poll(pilot, lambda: bool(apply.attachments))
         assert app.screen is dialog
         assert "手机截图.png" in str(dialog.query_one("#upload-files", Static).render())
         # The 申请 screen behind it took it too.
@@ -132,7 +137,7 @@ async def test_a_save_right_after_an_upload_keeps_it(make, linked) -> None:
         await settle(pilot)
         apply = app.screen
         assert isinstance(apply, ApplyScreen)
-        apply.poll_arrivals = lambda: None  # type: ignore[method-assign]  # never sees it
+        apply.live_refresh = lambda: None  # type: ignore[method-assign]  # never sees it
         att = accept_upload(server_side(linked), token, png_bytes("between"), "b.png")
         assert apply.attachments == []
         await pilot.press("f7")
@@ -184,7 +189,7 @@ async def test_a_returned_application_takes_files_from_the_trail(make, linked) -
         await settle(pilot)
         token = dialog.url.rsplit("/", 1)[1]
         accept_upload(server_side(linked), token, png_bytes("returned"), "补交截图.png")
-        await wait_for_poll(pilot)
+        await wait_for_poll(pilot, lambda: "补交截图.png" in screen_text(app))
         assert app.screen is trail
         assert "补交截图.png" in screen_text(app)  # the summary, read again by the poll
 
