@@ -441,9 +441,11 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
     def _attachments(self, attachments: list[Attachment]) -> None:
         table = self.query_one("#decision-attachments", DataTable)
         table.clear()
-        for att in attachments:
+        # Rows are keyed by position: an older store may name the same bytes twice
+        # (two file names, one SHA-256), which the services now refuse (S4, issue 15).
+        for index, att in enumerate(attachments):
             cells = [att.filename, att.media_type, f"{att.size / 1024:.1f} KB", att.sha256]
-            table.add_row(*(Text(c) for c in cells), key=att.sha256)
+            table.add_row(*(Text(c) for c in cells), key=f"att-{index}")
         table.display = bool(attachments)
         self._preview()
         title = self.t("decision.attachments")
