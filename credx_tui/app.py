@@ -40,13 +40,13 @@ from textual.widgets import Header
 from textual.widgets._header import HeaderTitle
 from textual.widgets._toast import Toast
 
-from credx_tui import terminal_safety
+from credx_tui import linebreak, terminal_safety
 from credx_tui.i18n import LANGS, t
 from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
-from credx_tui.widgets import glyphs, linebreak
+from credx_tui.widgets import footer, glyphs
 from policy.models import Role
 from policy.rules import Rules
 
@@ -79,6 +79,7 @@ def _safe_header_mount(header: Header, _: events.Mount) -> None:
 Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
 glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
 linebreak.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
+footer.install()  # every footer key whole, on a second row when needed (issue 15)
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)

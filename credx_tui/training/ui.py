@@ -35,6 +35,7 @@ from textual.widgets import Input
 
 from credx_tui.app import CredxApp
 from credx_tui.i18n import t
+from credx_tui.linebreak import divide_line
 from credx_tui.localize import Localized
 from credx_tui.screens.base import CredxScreen
 from credx_tui.services import LoginResult, ServiceError, Services
@@ -43,7 +44,6 @@ from credx_tui.training.notes import announce, retract, walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
-from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy.models import ExchangeApplication, Role, Status
 

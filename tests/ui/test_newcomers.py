@@ -205,7 +205,5 @@ async def test_no_ambiguous_width_cell_on_any_screen(make, lang, size) -> None:
         app.screen.query_one("#queue-status").focus()
         await pilot.press("enter")
         await look("review queue, status filter open")
-    # Not yet replaced (issue 15, open): the scrollbars' block elements (U+2580-259F)
-    # and a ``—`` on the English transcript at 120x40; every other ambiguous cell is gone.
-    still_open = {chr(c) for c in range(0x2580, 0x25A0)} | {"—"}
-    assert {name: cells - still_open for name, cells in seen.items() if cells - still_open} == {}
+    # No exemption (issue 15, ux15b item 4): the scrollbars draw whole cells.
+    assert {name: cells for name, cells in seen.items() if cells} == {}
