@@ -191,6 +191,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.close_download": ("关闭", "Close"),
     "key.close_download.tip": ("关闭下载链接", "Close the download link"),
+    # -- ux15b: the name a printed document is given, in the UI language ----
+    "document.name.transcript": ("学业成绩单-{id}.pdf", "transcript-{id}.pdf"),
+    "document.name.application": ("学分兑换申请表-{id}.pdf", "application-{id}.pdf"),
     "key.trail_att_save": ("存附件", "Save att."),
     "key.trail_att_save.tip": ("把附件下载到您的设备", "Take the attachment to your device"),
     "print.pdf_failed": ("未能生成 PDF：{error}", "No PDF was made: {error}"),

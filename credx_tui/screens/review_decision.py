@@ -558,7 +558,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             render,
             app_id,
             document=f"application:{app_id}",
-            name=f"学分兑换申请表-{app_id}.pdf",
+            name=self.t("document.name.application", id=app_id),
         )
 
     def action_previous(self) -> None:

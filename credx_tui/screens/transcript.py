@@ -181,7 +181,7 @@ class TranscriptScreen(LiveScreen, CredxScreen):
                     self.dossier.student.id,
                     printer=self.services.rules.service.printer if options.to_printer else "",
                     document=transcript_document(options),
-                    name=f"学业成绩单-{self.dossier.student.id}.pdf",
+                    name=self.t("document.name.transcript", id=self.dossier.student.id),
                 )
             self._draw()
 
