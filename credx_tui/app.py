@@ -46,7 +46,7 @@ from credx_tui.localize import localize_bindings
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
-from credx_tui.widgets import footer, glyphs
+from credx_tui.widgets import footer, glyphs, overlay_cuts
 from policy.models import Role
 from policy.rules import Rules
 
@@ -80,6 +80,7 @@ Header._on_mount = _safe_header_mount  # type: ignore[method-assign]
 glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
 linebreak.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
 footer.install()  # every footer key whole, on a second row when needed (issue 15)
+overlay_cuts.install()  # a toast over Chinese text keeps its characters (issue 15)
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)

@@ -709,8 +709,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "preview.failed": ("无法显示附件 {name}：{error}", "Cannot show {name}: {error}"),
     "viewer.status": (
-        "{name}  第 {page}/{pages} 页  放大 {zoom} 倍  (+/- 缩放，方向键移动，PgUp/PgDn 翻页，Esc 返回)",
-        "{name}  page {page}/{pages}  zoom {zoom}x  (+/- zoom, arrows pan, PgUp/PgDn page, Esc back)",
+        "{name}  第 {page}/{pages} 页  放大 {zoom} 倍  方向键移动",
+        "{name}  page {page}/{pages}  zoom {zoom}x  arrows pan",
     ),
     "viewer.failed": ("无法显示附件 {name}：{error}", "Cannot show {name}: {error}"),
     "key.trail_att_view": ("看附件", "View att."),

@@ -81,7 +81,7 @@ class PortalScreen(CredxScreen):
             names[app.id] = record.name if record else app.target
         self._apps = {a.id: a for a in dossier.applications}
         self.query_one("#portal-student", Static).update(
-            student_header(student, self.lang, kind=False)
+            student_header(student, self.lang, kind=False, width=self.app.size.width - 2)
         )
         self._notices = (notices, names)
         self._draw_notices()

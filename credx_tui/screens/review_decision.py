@@ -210,10 +210,10 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 total=len(self.application_ids),
             )
         )
-        student = student_header(f.student, self.lang, kind=False)
-        if f.student.class_name:
-            student.append(f"  {self.t('field.class')} ", style="bold")
-            student.append(f.student.class_name)
+        extra = (("field.class", f.student.class_name),) if f.student.class_name else ()
+        student = student_header(
+            f.student, self.lang, kind=False, width=self.app.size.width - 2, extra=extra
+        )
         self.query_one("#decision-student", Static).update(student)
         drift = self._drift()
         self.query_one("#decision-drift", Static).update(drift)
@@ -360,6 +360,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                     self.t("decision.source.name"),
                 ],
                 rows,
+                # the Static's own width once laid out (a scrollbar may take a cell)
+                width=self.query_one("#decision-sources").content_size.width
+                or self.app.size.width - 4,
             )
         )
         if f.check is not None:

@@ -71,10 +71,12 @@ def _compose(self: Footer) -> ComposeResult:
     rows = balanced_rows(keys, width, self.compact)
     if len(rows) <= 1 or len(keys) + len(palette) != len(items):  # one row, or groups
         self.remove_class("-rows")
+        self.screen.remove_class("-footer-rows")
         self.styles.height = 1
         yield from items
         return
     self.add_class("-rows")
+    self.screen.add_class("-footer-rows")  # toasts sit above both rows (app.tcss)
     self.styles.height = len(rows)
     for index, row in enumerate(rows):
         with HorizontalGroup(classes="footer-row"):
