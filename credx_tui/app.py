@@ -49,7 +49,7 @@ from credx_tui.screens.registry import screen_class
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
-from credx_tui.widgets import glyphs, linebreak
+from credx_tui.widgets import footer, glyphs, line_breaking, overlay_cuts
 from policy.models import Role
 from policy.rules import Rules
 
@@ -81,7 +81,9 @@ def _safe_header_mount(header: Header, _: events.Mount) -> None:
 
 Header._on_mount = _safe_header_mount  # type: ignore[method-assign, assignment]
 glyphs.install()  # no East-Asian-ambiguous glyph of Textual's own (issue 15)
-linebreak.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
+line_breaking.install()  # no line begins with 。 or ） nor ends with （ (issue 15)
+footer.install()  # every footer key whole, on a second row when needed (issue 15)
+overlay_cuts.install()  # a toast over Chinese text keeps its characters (issue 15)
 
 
 ACTIVITY_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)

@@ -205,6 +205,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.close_download": ("关闭", "Close"),
     "key.close_download.tip": ("关闭下载链接", "Close the download link"),
+    # -- ux15b: the name a printed document is given, in the UI language ----
+    "document.name.transcript": ("学业成绩单-{id}.pdf", "transcript-{id}.pdf"),
+    "document.name.application": ("学分兑换申请表-{id}.pdf", "application-{id}.pdf"),
     "key.trail_att_save": ("存附件", "Save att."),
     "key.trail_att_save.tip": ("把附件下载到您的设备", "Take the attachment to your device"),
     "print.pdf_failed": ("未能生成 PDF：{error}", "No PDF was made: {error}"),
@@ -720,8 +723,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "preview.failed": ("无法显示附件 {name}：{error}", "Cannot show {name}: {error}"),
     "viewer.status": (
-        "{name}  第 {page}/{pages} 页  放大 {zoom} 倍  (+/- 缩放，方向键移动，PgUp/PgDn 翻页，Esc 返回)",
-        "{name}  page {page}/{pages}  zoom {zoom}x  (+/- zoom, arrows pan, PgUp/PgDn page, Esc back)",
+        "{name}  第 {page}/{pages} 页  放大 {zoom} 倍  方向键移动",
+        "{name}  page {page}/{pages}  zoom {zoom}x  arrows pan",
     ),
     "viewer.failed": ("无法显示附件 {name}：{error}", "Cannot show {name}: {error}"),
     "key.trail_att_view": ("看附件", "View att."),

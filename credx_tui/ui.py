@@ -136,12 +136,20 @@ class CredxScreen(Working, Localized, Screen):
 
     def _fit_footer(self) -> None:
         """Under 100 columns the footer drops its padding and the ^p palette key (Ctrl+P
-        still works), so the keys that matter (f5, esc, ^q, f2) stay on the line at
-        80x24 (issue 15)."""
+        still works), so more keys fit a row at 80x24 (issue 15); the footer is composed
+        again for the new width, on as many rows as its keys need (widgets/footer.py)."""
         narrow = self.app.size.width < 100
         for footer in self.query(Footer):
+            changed = footer.compact != narrow or footer.size.width != self.app.size.width
             footer.compact = narrow
             footer.show_command_palette = not narrow
+            if changed and footer.is_attached:
+                footer.refresh(recompose=True)
+
+    async def language_changed(self) -> None:
+        """Redraw in the new language; the new footer is fitted as the old one was."""
+        await super().language_changed()
+        self._fit_footer()
 
     def on_screen_resume(self) -> None:
         # Another terminal (a reviewer, the same student elsewhere) may have changed

@@ -376,7 +376,16 @@ class ApplyScreen(LiveScreen, CredxScreen):
     def _say(self, text: str, error: bool = False) -> None:
         self.message = text
         self.query_one("#apply-message", Static).update(Text(text, style="red" if error else ""))
-        if error:
+        if error:  # laid out first: is the line on screen?
+            self.call_after_refresh(self._toast_unless_seen, text)
+
+    def _toast_unless_seen(self, text: str) -> None:
+        """Toast an error only where its line is out of sight or cut short: at 80x24
+        the line shows it, and the toast covered the 保存/提交 buttons (ux15b item 6)."""
+        line = self.query_one("#apply-message", Static)
+        region = line.region
+        whole = line.virtual_size.height <= region.height  # max-height may cut it
+        if not (region.height and whole and self.region.contains_region(region)):
             self.notify(text, severity="error", timeout=8, markup=False)
 
     # -- choosing -------------------------------------------------------------------

@@ -95,7 +95,9 @@ class AttachmentViewerScreen(CredxScreen):
             status.update(self.t("viewer.failed", name=self.attachment.filename, error=str(exc)))
             return
         cols = max(self.size.width, 10)
-        rows = max(self.size.height - 2, 3)  # the status line and the footer
+        # the status line and the footer (two rows when its keys need them)
+        footer = self.query_one(Footer).outer_size.height or 1
+        rows = max(self.size.height - 1 - footer, 3)
         self.shown_box = view_region(picture.size, (cols, rows), self.zoom, self.centre)
         left, top, right, bottom = self.shown_box
         crop = picture.crop(self.shown_box)

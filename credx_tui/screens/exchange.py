@@ -225,7 +225,9 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         cursor = table.cursor_row
         table.clear()
         self.query_one("#exchange-student", Static).update(
-            student_header(dossier.student, self.lang) if dossier else ""
+            student_header(dossier.student, self.lang, width=self.app.size.width - 2)
+            if dossier
+            else ""
         )
         if dossier is None:
             return

@@ -104,7 +104,7 @@ class PortalScreen(LiveScreen, CredxScreen):
         self._shown = shown
         self._apps = apps  # type: ignore[assignment]
         self.query_one("#portal-student", Static).update(
-            student_header(student, self.lang, kind=False)  # type: ignore[arg-type]
+            student_header(student, self.lang, kind=False, width=self.app.size.width - 2)  # type: ignore[arg-type]
         )
         self._notices: tuple[list[ReviewEvent], dict[str, str]] = (notices, names)  # type: ignore[assignment]
         self._draw_notices()

@@ -222,10 +222,10 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 total=len(self.application_ids),
             )
         )
-        student = student_header(f.student, self.lang, kind=False)
-        if f.student.class_name:
-            student.append(f"  {self.t('field.class')} ", style="bold")
-            student.append(f.student.class_name)
+        extra = (("field.class", f.student.class_name),) if f.student.class_name else ()
+        student = student_header(
+            f.student, self.lang, kind=False, width=self.app.size.width - 2, extra=extra
+        )
         self.query_one("#decision-student", Static).update(student)
         drift = self._drift()
         self.query_one("#decision-drift", Static).update(drift)
@@ -370,6 +370,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                     self.t("decision.source.name"),
                 ],
                 rows,
+                # the Static's own width once laid out (a scrollbar may take a cell)
+                width=self.query_one("#decision-sources").content_size.width
+                or self.app.size.width - 4,
             )
         )
         text.append("\n  ")
@@ -445,9 +448,11 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
     def _attachments(self, attachments: list[Attachment]) -> None:
         table = self.query_one("#decision-attachments", DataTable)
         table.clear()
-        for att in attachments:
+        # Rows are keyed by position: an older store may name the same bytes twice
+        # (two file names, one SHA-256), which the services now refuse (S4, issue 15).
+        for index, att in enumerate(attachments):
             cells = [att.filename, att.media_type, f"{att.size / 1024:.1f} KB", att.sha256]
-            table.add_row(*(Text(c) for c in cells), key=att.sha256)
+            table.add_row(*(Text(c) for c in cells), key=f"att-{index}")
         table.display = bool(attachments)
         self._preview()
         title = self.t("decision.attachments")
@@ -561,7 +566,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             render,
             app_id,
             document=f"application:{app_id}",
-            name=f"学分兑换申请表-{app_id}.pdf",
+            name=self.t("document.name.application", id=app_id),
         )
 
     def action_previous(self) -> None:

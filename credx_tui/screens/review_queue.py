@@ -170,6 +170,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
     def after_recompose(self) -> None:
         self._columns()
         self._fill()
+        # Fitted again once the new table has its width: after F2 the next column
+        # peeked in at the right edge (ux15b item 6).
+        self.call_after_refresh(self._fill)
 
     def _columns(self) -> None:
         table = self.query_one(DataTable)

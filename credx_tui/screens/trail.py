@@ -336,7 +336,7 @@ class TrailScreen(LiveScreen, CredxScreen):
             render,
             app_id,
             document=f"application:{app_id}",
-            name=f"学分兑换申请表-{app_id}.pdf",
+            name=self.t("document.name.application", id=app_id),
         )
 
     def action_save_attachment(self) -> None:

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -130,11 +131,11 @@ class TranscriptScreen(LiveScreen, CredxScreen):
         if any(p.parent != folder for p in paths):
             said = "\n".join(self.t("print.done", path=p) for p in paths)
         else:
-            said = self.t(
-                "transcript.printed",
-                folder=f"{folder}/",
-                names=self.t("transcript.spent.sep").join(p.name for p in paths),
-            )
+            names = self.t("transcript.spent.sep").join(p.name for p in paths)
+            said = self.t("transcript.printed", folder=f"{folder}/", names=names)
+            if cell_len(said) > width + 2:  # the folder, then the file names below it
+                head = self.t("transcript.printed", folder=f"{folder}/", names="").rstrip()
+                return "\n".join([*wrap(head, width + 2), *wrap(names, width + 2)])
         return "\n".join(wrap(said, width + 2))
 
     def pdf_printed(self, path: Path, message: str) -> None:
@@ -181,7 +182,7 @@ class TranscriptScreen(LiveScreen, CredxScreen):
                     self.dossier.student.id,
                     printer=self.services.rules.service.printer if options.to_printer else "",
                     document=transcript_document(options),
-                    name=f"学业成绩单-{self.dossier.student.id}.pdf",
+                    name=self.t("document.name.transcript", id=self.dossier.student.id),
                 )
             self._draw()
 

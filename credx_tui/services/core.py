@@ -31,6 +31,7 @@ from credx_tui.services.errors import (
     BadAttachment,
     BadText,
     Conflict,
+    DuplicateAttachment,
     LoginFailed,
     NotFound,
     Refused,
@@ -686,6 +687,7 @@ class Services:
                 f"附件最多 {limit} 个，现有 {len(attachments)} 个",
                 f"at most {limit} attachments; this has {len(attachments)}",
             )
+        refuse_same_content(attachments)
 
     # -- reviewers --------------------------------------------------------------------
 
@@ -980,6 +982,26 @@ def current_term(now: datetime) -> Term:
     if local.month >= 2:
         return Term(year=f"{local.year - 1}-{local.year}", semester=2)
     return Term(year=f"{local.year - 1}-{local.year}", semester=1)
+
+
+def same_content(attachments: list[Attachment], new: Attachment) -> Attachment | None:
+    """The attachment of ``attachments`` with the bytes of ``new`` (its SHA-256), if
+    any: the same file under another name proves nothing more (S4)."""
+    return next((a for a in attachments if a.sha256 == new.sha256), None)
+
+
+def refuse_same_content(attachments: list[Attachment]) -> None:
+    """Refuse a list that names the same bytes twice (issue 15): a reviewer would see
+    one screenshot as two pieces of evidence, and the store keeps each content once."""
+    for index, att in enumerate(attachments):
+        first = same_content(attachments[:index], att)
+        if first is not None:
+            raise DuplicateAttachment(
+                f"附件《{att.filename}》与《{first.filename}》内容相同（同一文件），"
+                "请只保留一个（S4）",
+                f"attachment {att.filename} has the same content as {first.filename} "
+                "(the same file); keep only one (S4)",
+            )
 
 
 def _merged_attachments(

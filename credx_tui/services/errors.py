@@ -65,6 +65,11 @@ class BadAttachment(ServiceError):
     """An attachment refused for its type, size or count (S4)."""
 
 
+class DuplicateAttachment(BadAttachment):
+    """An attachment whose content (SHA-256) the application already holds under this
+    or another file name (S4, issue 15)."""
+
+
 class StorageFailed(ServiceError, StoreError):
     """The machine refused to read or write the store (disk full, read-only folder, a
     file of another account, a stuck lock): nothing was changed.  Also a

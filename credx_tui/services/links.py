@@ -22,8 +22,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from credx_tui.services import attachment_check
-from credx_tui.services.core import Actor, Services
-from credx_tui.services.errors import AccessDenied, LoginFailed, NotFound, ServiceError
+from credx_tui.services.core import Actor, Services, same_content
+from credx_tui.services.errors import (
+    AccessDenied,
+    DuplicateAttachment,
+    LoginFailed,
+    NotFound,
+    ServiceError,
+)
 from credx_tui.store.files import StoreError
 from credx_tui.store.schema import LinkRecord
 from credx_tui.store.store import college_key, hot_bucket
@@ -261,21 +267,27 @@ def accept_upload(
         if app is None or app.student_id != actor.username:
             raise _unknown()
         _editable(app)
-        if all(a.sha256 != attachment.sha256 for a in app.attachments):
-            if len(app.attachments) >= limits.max_count:
-                raise LinkRefused(
-                    "used",
-                    f"附件最多 {limits.max_count} 个，已满",
-                    f"at most {limits.max_count} attachments; the application is full",
-                )
-            app = app.model_copy(
-                update={
-                    "attachments": [*app.attachments, attachment],
-                    "updated_at": services.clock(),
-                    "revision": app.revision + 1,
-                }
+        same = same_content(app.attachments, attachment)
+        if same is not None:  # said, as 申请 says it; the link is not spent (issue 15)
+            raise DuplicateAttachment(
+                f"申请中已有内容相同的附件《{same.filename}》，未再添加（S4）",
+                f"the application already has {same.filename} with the same content; "
+                "not added again (S4)",
             )
-            tx.put_application(app)
+        if len(app.attachments) >= limits.max_count:
+            raise LinkRefused(
+                "used",
+                f"附件最多 {limits.max_count} 个，已满",
+                f"at most {limits.max_count} attachments; the application is full",
+            )
+        app = app.model_copy(
+            update={
+                "attachments": [*app.attachments, attachment],
+                "updated_at": services.clock(),
+                "revision": app.revision + 1,
+            }
+        )
+        tx.put_application(app)
         uses = current.uses + 1
         tx.put_link(current.model_copy(update={"uses": uses}))
     return attachment

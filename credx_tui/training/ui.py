@@ -35,6 +35,7 @@ from textual.theme import Theme
 from textual.widgets import Input
 
 from credx_tui.i18n import t
+from credx_tui.linebreak import divide_line
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import name_of, names_of
 from credx_tui.services import LoginResult, ServiceError
@@ -45,7 +46,6 @@ from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenari
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
 from credx_tui.ui import CredxScreen, Localized
-from credx_tui.widgets.linebreak import divide_line
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy import workflow
 from policy.models import ExchangeApplication, Role, Status

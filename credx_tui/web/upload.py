@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from credx_tui.services import BadAttachment, Services
+from credx_tui.services import BadAttachment, DuplicateAttachment, Services
 from credx_tui.services.errors import ServiceError
 from credx_tui.services.links import LinkRefused, accept_upload, upload_target
 
@@ -170,6 +170,8 @@ def upload_routes(services: Callable[[], Services]) -> Callable[[web.Application
             att = await asyncio.to_thread(accept_upload, current, token, payload, name, app_id)
         except LinkRefused as refused:
             return _refusal(STATUS.get(refused.kind, 400), refused.zh, refused.en)
+        except DuplicateAttachment as same:  # already there: nothing to send again
+            return _refusal(409, same.zh, same.en)
         except BadAttachment as bad:
             return _refusal(415, bad.zh, bad.en)
         except ServiceError as error:

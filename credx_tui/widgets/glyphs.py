@@ -3,13 +3,17 @@
 On terminals set to "ambiguous = wide" (PuTTY, Xshell: common in the college's labs)
 each of them takes two cells and shifts the rest of the line (style.md, 8).  The
 password dots, the tree guides, the tree's ▶/▼ and the folder emoji are drawn by Python
-code, not CSS, so they are changed here, once, when the app is imported; the borders of
+code, not CSS, so they are changed here, once, when the app is imported, and so are
+the scrollbars' eighth-block ends (``▁``..``▇``, ``▉``..``▏``); the borders of
 the footer, toasts and Select are changed in ``app.tcss``.  The tests render every
 screen and look for any ambiguous cell (tests/ui/test_newcomers.py)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import DirectoryTree, Input, Tree
 
 PASSWORD_MASK = "*"
@@ -17,6 +21,15 @@ PASSWORD_MASK = "*"
 
 ASCII_TREE_LINES = ("  ", "| ", "`-", "|-")
 """Tree guides (space, vertical, last child, child) in ASCII."""
+
+
+class CellScrollBarRender(ScrollBarRender):
+    """Textual's scrollbar in whole cells: the thumb is coloured blanks only, without
+    the block elements that draw its ends by eighths (all East-Asian ambiguous).  It
+    moves a cell at a time, which a list of a few hundred rows does not miss."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
 def _masked_value(self: Input) -> Text:
@@ -37,3 +50,4 @@ def install() -> None:
     DirectoryTree.ICON_NODE = "[+] "
     DirectoryTree.ICON_NODE_EXPANDED = "[-] "
     DirectoryTree.ICON_FILE = "    "
+    ScrollBar.renderer = CellScrollBarRender

@@ -7,7 +7,6 @@ holds.  The real store stays byte-for-byte the same, and a bad scenario file sto
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 from pathlib import Path
 
@@ -489,7 +488,7 @@ def rows_in(app: CredxApp, region) -> list[str]:
 def badly_broken(lines: list[str]) -> list[str]:
     """Lines (border and padding stripped) that begin with punctuation that may not
     begin a line, or end with a bracket that may not end one."""
-    from credx_tui.widgets.linebreak import NO_END, NO_START
+    from credx_tui.linebreak import NO_END, NO_START
 
     bad = []
     for line in lines:
@@ -540,27 +539,6 @@ async def test_dialogs_and_toasts_stay_beside_the_panel(
         await keys(pilot, "escape")
         assert isinstance(app.screen, ApplyScreen)
         assert not badly_broken(rows_in(app, app.screen.query_one(WalkPanel).region))
-
-
-def test_chinese_lines_break_by_the_rules() -> None:
-    """Item 3: the line breaker keeps 。，）with the character before and （ with the
-    one after, breaks Chinese between characters, keeps Latin words whole."""
-    from credx_tui.widgets.linebreak import divide_line
-
-    def lines(text: str, width: int) -> list[str]:
-        cuts = [0, *divide_line(text, width), len(text)]
-        return [text[a:b] for a, b in itertools.pairwise(cuts)]
-
-    text = "二级学院审核通过后流程结束。回到学生成绩总表：高等数学(2-1) 显示为兑换，已获得学分随之变化。"
-    assert lines(text, 30)[-1] == "化。"
-    text = "选高等数学(2-1)（4 学分），只勾一门 2 学分的通识选修课，提交：对话框说明不满足兑换比例（R8），重新选择。"
-    broken = lines(text, 31)
-    assert all(not line.rstrip().endswith("（") for line in broken)
-    assert broken[0].startswith("选高等数学(2-1)（4 学分），只")  # not cut at the space
-    assert lines("不参与学分兑换（rules.excluded.military）", 20)[1].startswith("（rules")
-    assert lines("hello world this is a test", 10) == ["hello ", "world this ", "is a test"]
-    assert lines("averyveryverylongword", 10) == ["averyveryv", "erylongwor", "d"]
-    assert divide_line("abc", 0) == []
 
 
 async def test_skipping_the_correction_attaches_the_screenshot(sandbox: Sandbox) -> None:

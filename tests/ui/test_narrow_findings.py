@@ -1,0 +1,137 @@
+"""Issue 15 (ux15b item 6): what a student or a reviewer tripped over at 80x24 after the
+footer and glyph work, each seen in tmux first and held here.
+
+- a toast over the 申请 buttons lost characters (``请  传相关成绩的截  作为``) where a
+  button's edge fell inside one of its double-width characters;
+- 申请's errors were toasted over 保存/提交 though their own line showed them;
+- the student header cut a major in two (``专业 云计算技术应`` / ``用``);
+- a long certificate title on the decision screen ran back to the left margin;
+- after F2 the queue's next column peeked in at the right edge."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import DataTable
+from textual.widgets._toast import Toast
+
+from credx_tui.screens.apply import ApplyScreen
+from credx_tui.screens.review_decision import ReviewDecisionScreen
+from credx_tui.widgets.student_header import student_header
+from credx_tui.widgets.text_table import text_table
+
+from .conftest import HAPPY_STUDENT, SIZES, login, settle
+from .test_english import drawn
+from .test_journey import pick_target
+
+NARROW = (80, 24)
+
+
+async def open_apply_with_course(pilot) -> ApplyScreen:
+    await login(pilot, HAPPY_STUDENT)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("f7")
+    await settle(pilot)
+    await pick_target(pilot, "高等数学(2-1)")
+    await pilot.press("f4")  # the suggested offer
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ApplyScreen)
+    return pilot.app.screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_toast_over_the_buttons_keeps_every_character(make, size) -> None:
+    app = make()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await open_apply_with_course(pilot)
+        said = "【S4】提交前请上传相关成绩的截图作为附件（至少一个）"
+        for shift in range(3):  # the toast's columns move: some edge falls inside it
+            app.clear_notifications()
+            app.notify("x" * shift + said, timeout=30)
+            await pilot.pause(0.3)
+            [toast] = app.screen.query(Toast)
+            rows = drawn(app)[toast.region.y : toast.region.bottom]
+            inside = "".join(
+                row[toast.region.x : toast.region.right].strip()
+                if cell_len(row) == len(row)
+                else _cells(row, toast.region.x, toast.region.right)
+                for row in rows
+            )
+            assert said in inside.replace(" ", ""), (shift, rows)
+
+
+def _cells(row: str, start: int, end: int) -> str:
+    """The characters of ``row`` that sit in cells ``start``..``end``."""
+    out, x = [], 0
+    for ch in row:
+        if start <= x < end:
+            out.append(ch)
+        x += cell_len(ch)
+    return "".join(out).strip()
+
+
+async def test_an_error_on_apply_is_said_once_on_its_line(make) -> None:
+    """F8 without a screenshot: 【S4】 said on 申请's message line; no toast covers the
+    保存/提交 buttons at 80x24 (the line shows it whole)."""
+    app = make()
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        screen = await open_apply_with_course(pilot)
+        app.clear_notifications()
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert "【S4】" in screen.message
+        assert list(app.screen.query(Toast)) == []
+        assert any(screen.message in row for row in drawn(app))
+
+
+def test_the_student_header_starts_a_field_on_the_next_line_whole(services) -> None:
+    student = services.student(services.actor_for(HAPPY_STUDENT))
+    for width in (40, 60, 78, 118):
+        lines = student_header(student, "zh", width=width).plain.split("\n")
+        assert all(cell_len(line) <= width for line in lines), lines
+        assert any(f"专业 {student.major}" in line for line in lines), lines
+    assert "\n" not in student_header(student, "zh").plain  # no width: one line
+
+
+def test_a_long_last_cell_wraps_under_its_column() -> None:
+    title = "全国职业院校技能大赛云计算应用赛项省赛二等奖"
+    text = text_table(["类别", "来源"], [["获奖证书", title]], width=30).plain
+    lines = text.split("\n")
+    start = lines[0].index("来源")
+    assert all(cell_len(line) <= 30 for line in lines), lines
+    assert all(line[:start].strip() == "" for line in lines[2:]), lines
+    assert "".join(line.strip() for line in lines[1:]).endswith(title)
+
+
+async def test_the_decision_wraps_a_long_source_title_under_its_column(make) -> None:
+    app = make()
+    async with app.run_test(size=NARROW) as pilot:
+        await login(pilot, "rev_zn")
+        app.screen.query_one("#queue-table", DataTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewDecisionScreen)
+        rows = drawn(app)
+        head = next(i for i, row in enumerate(rows) if "来源" in row and "类别" in row)
+        column = _column(rows[head], "来源")
+        following = rows[head + 2]  # under 获奖证书's line: the rest of its title
+        assert _column(following, following.strip()[0]) == column, rows[head : head + 4]
+
+
+def _column(row: str, text: str) -> int:
+    """The cell column where ``text`` begins in ``row``."""
+    return cell_len(row[: row.index(text)])
+
+
+async def test_the_queue_refits_after_f2(make) -> None:
+    """zh after en: the step column ends the row; nothing of the credits column shows."""
+    app = make(lang="en")
+    async with app.run_test(size=NARROW) as pilot:
+        await login(pilot, "rev_zn")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        row = next(r for r in drawn(app) if "2023110102" in r)
+        assert row.rstrip().endswith("二级学院审核"), row
