@@ -319,7 +319,7 @@ async def test_the_file_dialogs_and_the_viewer_in_english(make, store, services,
         dialog = app.screen
         token = dialog.url.rsplit("/", 1)[1]
         accept_upload(server_side(services), token, png_bytes("phone"), "phone.png")
-        await wait_for_poll(pilot)
+        await wait_for_poll(pilot, lambda: "phone.png" in "\n".join(drawn(app)))
         await look("upload link, a file arrived", UploadLinkDialog)
         await pilot.press("escape")
         await settle(pilot)
