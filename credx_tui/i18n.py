@@ -621,7 +621,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "queue.major.all": ("全部专业", "Any major"),
     "queue.search.placeholder": (
         "筛选：班级、课程、学号或姓名",
-        "Filter: class, course, student ID or name",
+        "Class, course, student ID or name",
     ),
     "queue.counts": (
         "待我审核 {mine}  审核中 {review}  审核通过 {approved}  被退回 {returned}  共 {total}",

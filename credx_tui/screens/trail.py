@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from credx_tui.describe import (
     course_name,
@@ -135,6 +136,26 @@ class TrailScreen(LiveScreen, CredxScreen):
         for key in self._order:
             table.add_column(self.t(labels[key]), key=key)
 
+    def _reason_width(self, table: DataTable, order: list[str], rows: list[dict[str, str]]) -> int:
+        """Cells for the 原因 column so that it and the columns beside it (those before
+        it and the one after) end at the table's right edge; the column is set to that
+        width."""
+        labels = dict(TRAIL_COLUMNS)
+        at = order.index("reason")
+        pad = 2 * table.cell_padding
+        used = sum(
+            pad + max([cell_len(self.t(labels[k])), *(cell_len(r[k]) for r in rows)])
+            for k in order[:at] + order[at + 1 : at + 2]
+        )
+        # Before its first layout (a language switch composes the screen anew) the
+        # table is as wide as the screen less its margins.
+        width = table.scrollable_content_region.width or self.app.size.width - 2
+        room = max(12, width - used - pad)
+        column = table.columns[ColumnKey("reason")]
+        column.auto_width = False
+        column.width = room
+        return room
+
     def reload(self) -> None:
         try:
             view = self.services.application_view(self.actor, self.application_id)
@@ -196,6 +217,11 @@ class TrailScreen(LiveScreen, CredxScreen):
             [self.t(labels[k]) for k in before],
             [[row[k] for k in before] for row in rows],
         )
+        if narrow:
+            # The 原因 fills the screen up to the column after it (操作人), kept whole,
+            # so the columns that scroll sideways start at the right edge instead of
+            # peeking in cut (issue 15, 80x24).
+            room = self._reason_width(table, order, rows)
         for event, row in zip(self.events, rows, strict=True):
             reason = wrap(row["reason"], room) if row["reason"] else [""]
             row["reason"] = "\n".join(reason)

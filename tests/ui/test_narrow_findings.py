@@ -135,3 +135,44 @@ async def test_the_queue_refits_after_f2(make) -> None:
         await pilot.pause(0.3)
         row = next(r for r in drawn(app) if "2023110102" in r)
         assert row.rstrip().endswith("二级学院审核"), row
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_trail_at_80_columns_ends_with_a_whole_column(make, lang) -> None:
+    """流程跟踪 at 80x24: the 原因 fills the width up to 操作人, kept whole; 审核环节 and
+    the status scroll sideways and never peek in cut at the right edge (also after F2,
+    which lays the screen out anew)."""
+    from credx_tui.screens.trail import TrailScreen
+
+    from .conftest import RETURNED_STUDENT, open_exchange
+
+    app = make(lang=lang)
+    async with app.run_test(size=NARROW) as pilot:
+        await open_exchange(pilot, RETURNED_STUDENT)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, TrailScreen)
+        for _ in range(2):  # as opened, then in the other language
+            await pilot.pause(0.3)
+            rows = [r for r in drawn(app) if "rev_zn" in r or "2023110106" in r]
+            assert len(rows) == 3, drawn(app)
+            for row in rows:
+                assert row.rstrip().endswith(("rev_zn", "2023110106")), row
+                assert "二级" not in row and "Sec" not in row, row
+            await pilot.press("f2")
+            await settle(pilot)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_queue_filter_says_its_whole_hint_at_80_columns(make, lang) -> None:
+    """The reviewer's filter box at 80x24 shows its whole placeholder in both languages
+    (the English one was cut after "student ID or")."""
+    from credx_tui.i18n import t
+
+    app = make(lang=lang)
+    async with app.run_test(size=NARROW) as pilot:
+        await login(pilot, "rev_zn")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        hint = t("queue.search.placeholder", lang)
+        assert any(hint in row for row in drawn(app)), drawn(app)[:8]
