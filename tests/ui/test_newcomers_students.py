@@ -532,4 +532,12 @@ async def test_trail_reason_is_shown_whole_in_the_table(make, services, lang, si
         await pilot.press("f9")
         await settle(pilot)
         table = app.screen.query_one("#trail-table")
-        assert reason.replace(" ", "") in _region_text(app, table)
+        # Read the 原因 column alone: at 80 columns 操作人 stands beside it, whole.
+        columns = table.ordered_columns
+        at = [c.key.value for c in columns].index("reason")
+        x0 = table.region.x + sum(c.get_render_width(table) for c in columns[:at])
+        x1 = x0 + columns[at].get_render_width(table)
+        box = table.region
+        lines = list(app.screen._compositor.render_strips())[box.y : box.bottom]
+        shown = "".join(s.crop(x0, min(x1, box.right)).text for s in lines).replace(" ", "")
+        assert reason.replace(" ", "") in shown
