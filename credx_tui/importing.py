@@ -140,6 +140,29 @@ class AccountSpec(Model):
         data = self.model_dump(exclude={"password", "password_hash"})
         return Account(**data, password_hash=digest)
 
+    def stored_over(self, current: Account | None) -> Account:
+        """The account an import stores where ``current`` is stored now: a plain
+        password that still matches keeps its hash (an import run twice changes
+        nothing), and the login state (failed logins, lock, last seen) is kept."""
+        from credx_tui.passwords import hash_password, verify_password
+
+        digest = None  # the spec's own password_hash
+        if self.password is not None:
+            if current is not None and verify_password(self.password, current.password_hash):
+                digest = current.password_hash
+            else:
+                digest = hash_password(self.password)
+        account = self.to_account(digest)
+        if current is None:
+            return account
+        return account.model_copy(
+            update={
+                "failed_logins": current.failed_logins,
+                "locked_until": current.locked_until,
+                "last_seen": current.last_seen,
+            }
+        )
+
 
 class ApplicationSpec(BaseModel):
     """An application with its 流程跟踪 events (``application_id`` filled in)."""

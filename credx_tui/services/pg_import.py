@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from credx_tui.importing import ImportBundle, parse_files
-from credx_tui.passwords import hash_password, verify_password
 from credx_tui.services.core import summarise
 from credx_tui.services.staged_import import ImportReport
 from policy.dossier import Dossier
@@ -45,23 +44,7 @@ def write_bundle_pg(store: PgStore, bundle: ImportBundle) -> ImportReport:
             report.count("transcripts", tx.put_transcript(transcript))
         for spec in bundle.accounts:
             current = tx.account(spec.username)
-            if spec.password is not None:
-                if current is not None and verify_password(spec.password, current.password_hash):
-                    digest = current.password_hash
-                else:
-                    digest = hash_password(spec.password)
-            else:
-                assert spec.password_hash is not None  # AccountSpec: exactly one of the two
-                digest = spec.password_hash
-            account = spec.to_account(digest)
-            if current is not None:
-                account = account.model_copy(
-                    update={
-                        "failed_logins": current.failed_logins,
-                        "locked_until": current.locked_until,
-                        "last_seen": current.last_seen,
-                    }
-                )
+            account = spec.stored_over(current)
             changed = current != account
             report.count("accounts", changed)
             if changed:

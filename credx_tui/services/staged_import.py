@@ -61,7 +61,6 @@ from credx_tui.importing import (
     _twice,
     _validate,
 )
-from credx_tui.passwords import hash_password, verify_password
 from credx_tui.services.core import summarise
 from credx_tui.store import Store
 from credx_tui.store.files import (
@@ -529,25 +528,7 @@ class CollegeWriter:
                     from credx_tui.store.store import _model
 
                     current = _model(path, Account, dict(table[old_id]))
-                digest: str | None  # None: the spec's own password_hash
-                if spec.password is not None:
-                    if current is not None and verify_password(
-                        spec.password, current.password_hash
-                    ):
-                        digest = current.password_hash
-                    else:
-                        digest = hash_password(spec.password)
-                else:
-                    digest = spec.password_hash
-                account = spec.to_account(digest)
-                if current is not None:
-                    account = account.model_copy(
-                        update={
-                            "failed_logins": current.failed_logins,
-                            "locked_until": current.locked_until,
-                            "last_seen": current.last_seen,
-                        }
-                    )
+                account = spec.stored_over(current)
                 changed = current != account
                 report.count("accounts", changed)
                 if changed:
