@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from credx_tui.store.schema import LinkRecord, UploadRecord
 from credx_tui.store.store import college_key, hot_bucket
+from credx_tui.store.verify import application_damage
 from policy.models import (
     LIVE_STATUSES,
     Account,
@@ -108,7 +109,11 @@ def verify_pg(store: PgStore, rules: Any = None) -> list[str]:
         ):
             mismatch("applications", app_id, column, found, expected)
         apps[app.id] = app
-        _application(damage, app, students, transcripts, attachments, steps)
+        damage.extend(
+            application_damage(
+                f"application {app.id}", app, students, transcripts, attachments, steps
+            )
+        )
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for app in apps.values():
         if app.status in LIVE_STATUSES:
@@ -156,40 +161,3 @@ def verify_pg(store: PgStore, rules: Any = None) -> list[str]:
         if found is not None:
             damage.append(f"account {a.username}: password_hash {found}")
     return damage
-
-
-def _application(
-    damage: list[str],
-    app: ExchangeApplication,
-    students: dict[str, Student],
-    transcripts: dict[str, Transcript],
-    attachments: dict[str, bytes],
-    steps: int | None,
-) -> None:
-    where = f"application {app.id}"
-    student = students.get(app.student_id)
-    if student is None:
-        damage.append(f"{where}: no student {app.student_id}")
-    elif student.college != app.college:
-        damage.append(
-            f"{where}: college {app.college!r} is not the college of student "
-            f"{student.id} ({student.college!r})"
-        )
-    if steps is not None and app.step >= steps:
-        damage.append(f"{where}: step {app.step} does not exist (the chain has {steps})")
-    if app.updated_at < app.created_at:
-        damage.append(f"{where}: updated_at is earlier than created_at")
-    transcript = transcripts.get(app.student_id)
-    if transcript is None:
-        if student is not None:
-            damage.append(f"{where}: student {app.student_id} has no transcript")
-    else:
-        if transcript.record(app.target) is None:
-            damage.append(f"{where}: target {app.target} is not on the transcript")
-        certs = {c.id for c in transcript.certificates}
-        for src in app.sources:
-            if transcript.record(src.ref) is None and src.ref not in certs:
-                damage.append(f"{where}: source {src.ref} is not on the transcript")
-    for att in app.attachments:
-        if att.sha256 not in attachments:
-            damage.append(f"{where}: attachment {att.filename} ({att.sha256[:12]}) is missing")

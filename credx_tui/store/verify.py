@@ -34,7 +34,7 @@ import re
 import stat
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -438,32 +438,10 @@ class _Walk:
         steps: int | None,
     ) -> None:
         where = f"{path}: application {app.id}"
-        student = students.get(app.student_id)
-        if student is None:
-            self.damage(f"{where}: no student {app.student_id}")
-        elif student.college != app.college:
-            self.damage(
-                f"{where}: college {app.college!r} is not the college of student "
-                f"{student.id} ({student.college!r})"
-            )
-        if steps is not None and app.step >= steps:
-            self.damage(f"{where}: step {app.step} does not exist (the chain has {steps})")
-        if app.updated_at < app.created_at:
-            self.damage(f"{where}: updated_at is earlier than created_at")
-        transcript = transcripts.get(app.student_id)
-        if transcript is None:
-            if student is not None:
-                self.damage(f"{where}: student {app.student_id} has no transcript")
-        else:
-            if transcript.record(app.target) is None:
-                self.damage(f"{where}: target {app.target} is not on the transcript")
-            certs = {c.id for c in transcript.certificates}
-            for src in app.sources:
-                if transcript.record(src.ref) is None and src.ref not in certs:
-                    self.damage(f"{where}: source {src.ref} is not on the transcript")
-        for att in app.attachments:
-            if att.sha256 not in self.attachments:
-                self.damage(f"{where}: attachment {att.filename} ({att.sha256[:12]}) is missing")
+        for problem in application_damage(
+            where, app, students, transcripts, self.attachments, steps
+        ):
+            self.damage(problem)
 
     def _spent_once(self, apps: list[ExchangeApplication], where: dict[str, Path]) -> None:
         holders: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -545,3 +523,44 @@ def verify_store(root: Path | str, rules: Any = None, *, repair: bool = False) -
     for check in EXTRA_CHECKS:
         walk.report.damage.extend(check(root))
     return walk.report
+
+
+def application_damage(
+    where: str,
+    app: ExchangeApplication,
+    students: dict[str, Student],
+    transcripts: dict[str, Transcript],
+    attachments: Container[str],
+    steps: int | None,
+) -> list[str]:
+    """What is wrong with one stored application against the students, transcripts,
+    attachments (by SHA-256) and review chain the store holds: the one check both
+    stores' ``verify`` make (the folder's and PostgreSQL's)."""
+    damage: list[str] = []
+    student = students.get(app.student_id)
+    if student is None:
+        damage.append(f"{where}: no student {app.student_id}")
+    elif student.college != app.college:
+        damage.append(
+            f"{where}: college {app.college!r} is not the college of student "
+            f"{student.id} ({student.college!r})"
+        )
+    if steps is not None and app.step >= steps:
+        damage.append(f"{where}: step {app.step} does not exist (the chain has {steps})")
+    if app.updated_at < app.created_at:
+        damage.append(f"{where}: updated_at is earlier than created_at")
+    transcript = transcripts.get(app.student_id)
+    if transcript is None:
+        if student is not None:
+            damage.append(f"{where}: student {app.student_id} has no transcript")
+    else:
+        if transcript.record(app.target) is None:
+            damage.append(f"{where}: target {app.target} is not on the transcript")
+        certs = {c.id for c in transcript.certificates}
+        for src in app.sources:
+            if transcript.record(src.ref) is None and src.ref not in certs:
+                damage.append(f"{where}: source {src.ref} is not on the transcript")
+    for att in app.attachments:
+        if att.sha256 not in attachments:
+            damage.append(f"{where}: attachment {att.filename} ({att.sha256[:12]}) is missing")
+    return damage
