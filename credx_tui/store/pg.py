@@ -40,13 +40,14 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from credx_tui.store.admin import StoredRules
 from credx_tui.store.files import StoreError
 from credx_tui.store.queue import rows_of
 from credx_tui.store.schema import LinkRecord, UploadRecord
 from credx_tui.store.store import HOT_BUCKET_HEX, college_key, hot_bucket, shard_key
+from credx_tui.store.store import _model as _stored_model
 from policy.models import (
     Account,
     CourseRecord,
@@ -120,15 +121,7 @@ def redacted(url: str) -> str:
 
 
 def _model(where: str, cls: type[M], doc: Any) -> M:
-    try:
-        return cls.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(document)"
-        raise StoreError(
-            f"{where}: a {cls.__name__} document is invalid at field {field}: {first['msg']}; "
-            "nothing has been changed"
-        ) from None
+    return _stored_model(where, cls, doc, "nothing has been changed")
 
 
 def _dump(model: BaseModel) -> Jsonb:

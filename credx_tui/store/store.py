@@ -152,7 +152,11 @@ def _db(data: TinyData | None, writable: bool = False) -> TinyDB:
     return TinyDB(storage=_MemoryStorage, data=data if data is not None else {}, writable=writable)
 
 
-def _model(path: Path, cls: type[M], doc: dict[str, Any]) -> M:
+def _model(
+    path: Path | str, cls: type[M], doc: Any, unchanged: str = "the file has not been changed"
+) -> M:
+    """``doc`` as a ``cls``, or a StoreError naming where, the first bad field and what
+    was left as it was (both stores read their documents through this)."""
     try:
         return cls.model_validate(doc)
     except ValidationError as exc:
@@ -160,7 +164,7 @@ def _model(path: Path, cls: type[M], doc: dict[str, Any]) -> M:
         field = ".".join(str(p) for p in first["loc"]) or "(document)"
         raise StoreError(
             f"{path}: a {cls.__name__} document is invalid at field {field}: {first['msg']}; "
-            "the file has not been changed"
+            f"{unchanged}"
         ) from None
 
 
