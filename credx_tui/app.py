@@ -530,10 +530,34 @@ class CredxApp(App[int]):
             future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             future.set_result(None)
             return future
+        if isinstance(screen, Screen) and screen.id is not None and self._leaving(screen.id):
+            # Escape then Enter in one burst: the old copy was popped but Textual has
+            # not yet removed it from the app, and a second widget with its id would
+            # kill the app (DuplicateIds).  Push once the old copy is gone.
+            self.log.info(f"push of {screen.id!r} deferred: the last copy is leaving")
+            deferred: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+
+            def again() -> None:
+                self.push_screen(screen, callback, wait_for_dismiss, mode=mode)
+                if not deferred.done():
+                    deferred.set_result(None)
+
+            self.call_after_refresh(again)
+            return deferred
         pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
         if isinstance(screen, Screen):
             self.mode.screen_pushed(screen)
         return pushed
+
+    def _leaving(self, screen_id: str) -> bool:
+        """A screen of this id is still a child of the app though on no stack: popped,
+        and its removal not yet done."""
+        # App.get_child_by_id looks in the current screen, not among the app's own
+        # children (the screens), so they are walked here.
+        leaving = [child for child in self._nodes if child.id == screen_id]
+        return bool(leaving) and all(
+            child not in stack for child in leaving for stack in self._screen_stacks.values()
+        )
 
     # -- language ---------------------------------------------------------------
 

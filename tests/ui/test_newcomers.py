@@ -214,3 +214,34 @@ async def test_no_ambiguous_width_cell_on_any_screen(make, store, lang, size) ->
 
     data = {ch for ch in data_corpus(store) if unicodedata.east_asian_width(ch) == "A"}
     assert {name: cells - data for name, cells in seen.items() if cells - data} == {}
+
+
+async def test_a_screen_reopened_while_its_last_copy_is_still_leaving(make) -> None:
+    """Escape then Enter in one burst: the trail is popped, and before Textual has
+    removed it the Enter pushes a new trail with the same id.  Textual died on the
+    duplicate id (CI, session 6); the push now waits for the old copy to go."""
+    from credx_tui.screens.exchange import ExchangeScreen
+    from credx_tui.screens.trail import TrailScreen
+
+    from .conftest import RETURNED_STUDENT, open_exchange
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, RETURNED_STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, TrailScreen)
+        app.pop_screen()  # no await: the old trail is still a child of the app
+        exchange = app.screen
+        assert isinstance(exchange, ExchangeScreen)
+        exchange.open_trail(first.application_id)
+        exchange.open_trail(first.application_id)  # and a repeat is still dropped
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, TrailScreen) and app.screen is not first
+        assert [s.id for s in app.screen_stack].count("trail") == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ExchangeScreen)
