@@ -1,7 +1,7 @@
 """Upload benchmark (issue 10, "Done when"): a 2 MB grade screenshot posted through a
 real ``credx serve`` (another process, on loopback) until the student's 申请 screen
 shows it, without a key press: the POST (streamed, checked by content with Pillow,
-stored by SHA-256) plus the screen's poll (``POLL_SECONDS``) noticing and drawing it.
+stored by SHA-256) plus the store watcher telling the screen, which reads and draws it.
 
 The app runs headless at 120x40 in this process on the demo store, the student on the
 申请 screen of a saved draft; each run makes a fresh upload link (services.links), posts
@@ -70,7 +70,7 @@ def _post(port: int, token: str, payload: bytes, name: str, answers: list[object
 
 def measure(repeats: int = 10) -> tuple[list[float], list[float], float]:
     """Print and return the seconds of ``repeats`` runs (the POST answered; the file
-    visible) and the seconds of one idle poll (nothing changed)."""
+    visible) and the seconds of one re-read when nothing changed."""
     import asyncio
 
     from credx_tui.app import make_app
@@ -162,17 +162,11 @@ def measure(repeats: int = 10) -> tuple[list[float], list[float], float]:
     posted, visible, idle = return_value
     print(
         f"upload of a 2 MB screenshot through credx serve to visible in the TUI "
-        f"(poll {POLL()} s): {_percentiles(visible)}   target <= 2000 ms\n"
+        f"(store watcher): {_percentiles(visible)}   target <= 2000 ms\n"
         f"  of which the POST answered: {_percentiles(posted)}; "
-        f"one idle poll {idle * 1e6:.0f} us"
+        f"one re-read {idle * 1e6:.0f} us"
     )
     return return_value
-
-
-def POLL() -> float:
-    from credx_tui.widgets.upload_link import POLL_SECONDS
-
-    return POLL_SECONDS
 
 
 if __name__ == "__main__":

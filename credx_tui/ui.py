@@ -252,11 +252,11 @@ class CredxScreen(Working, Localized, Screen):
         code (issue 10, item 1; S4); or the reason there is none: no ``[service]
         public_url`` in the rules, or the services refuse (not the student's, no longer
         editable).  The link is stored in a thread (issue 13)."""
-        from credx_tui.services.links import make_upload_link
+        from credx_tui.widgets.upload_link import upload_link_with_files
 
         actor = self.actor
         self.in_thread(
-            lambda: make_upload_link(self.services, actor, application_id),
+            lambda: upload_link_with_files(self.services, actor, application_id),
             LinkMade,
             "working.link",
             ("upload", application_id, ""),
@@ -270,8 +270,9 @@ class CredxScreen(Working, Localized, Screen):
         kind, name, saved = event.context
         self.app.clear_notifications()  # the dialog says it all; no toast over the QR
         if kind == "upload":
+            link, before = event.result  # upload_link_with_files
             limit = self.services.rules.attachments.max_count
-            self.app.push_screen(UploadLinkDialog(event.result.url, name, limit))
+            self.app.push_screen(UploadLinkDialog(link.url, name, limit, before))
         else:
             self.app.push_screen(DownloadLinkDialog(event.result.url, name, saved))
 

@@ -2,9 +2,11 @@
 item 1; S4): the student scans it with a phone (or opens it in a browser) and sends
 the grade screenshots from there to ``credx serve``'s upload page.
 
-The dialog lists the files as the server accepts them: it asks the services for the
-application's attachments every :data:`POLL_SECONDS` (one stat of the student's hot
-file when nothing changed) and redraws only when they changed.  In the browser
+The dialog lists the files as the server accepts them: it follows the store watcher as
+the live screens do (credx_tui/screens/live.py; issue 13, item 3), and when the
+student's hot file changes it asks the services for the application's attachments in a
+thread and redraws only when they changed.  It never polls and never reads the store
+on the event loop.  In the browser
 (textual-serve) a button opens the page in a new tab, where the student picks files on
 their own computer."""
 
@@ -18,32 +20,31 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from credx_tui.services import ServiceError
+from credx_tui.screens.live import LiveScreen
+from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 from policy.eligibility import fmt
 
 if TYPE_CHECKING:
     from credx_tui.services import Actor, Services
+    from credx_tui.services.links import Link
     from policy.models import Attachment
 
-POLL_SECONDS = 0.5
-"""How often a screen showing a draft's attachments looks for files that arrived by
-link (issue 10: visible within 2 s without a key press)."""
 
-
-def attachments_now(
+def upload_link_with_files(
     services: Services, actor: Actor, application_id: str
-) -> tuple[Attachment, ...] | None:
-    """The application's attachments as stored now, or None when it cannot be read
-    (a poll says nothing then; the next user action shows the refusal)."""
-    try:
-        return tuple(services.application(actor, application_id).attachments)
-    except ServiceError:
-        return None
+) -> tuple[Link, tuple[Attachment, ...]]:
+    """The application's attachments, then its new upload link (in a worker).  Read in
+    that order, the attachments are what it held before anything could come through
+    the link: the dialog lists every file that arrives after, however soon."""
+    from credx_tui.services.links import make_upload_link
+
+    before = tuple(services.application(actor, application_id).attachments)
+    return make_upload_link(services, actor, application_id), before
 
 
-class UploadLinkDialog(CredxDialog[None]):
+class UploadLinkDialog(LiveScreen, CredxDialog[None]):
     """Shows a draft's one-time upload link, its QR code and the files that arrived
     through it; Esc or 关闭 closes (the link stays valid until spent or expired)."""
 
@@ -81,7 +82,13 @@ class UploadLinkDialog(CredxDialog[None]):
         Binding("escape", "close", "关闭", id="close_upload", tooltip="关闭"),
     ]
 
-    def __init__(self, url: str, application_id: str, max_count: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        application_id: str,
+        max_count: int,
+        before: tuple[Attachment, ...] = (),
+    ) -> None:
         super().__init__()
         self.url = url
         """The link (shown once: the store keeps only its SHA-256)."""
@@ -89,11 +96,13 @@ class UploadLinkDialog(CredxDialog[None]):
         """The draft the link adds to."""
         self.max_count = max_count
         """The rules' ``attachments.max_count``."""
-        self.before: set[str] = set()
-        """SHA-256 of the attachments the application had when the dialog opened."""
+        self.before: set[str] = {a.sha256 for a in before}
+        """SHA-256 of the attachments the application had before its link was made
+        (:func:`upload_link_with_files`)."""
         self.arrived: list[Attachment] = []
         """What came through the link since, in order."""
-        self._seen: tuple[Attachment, ...] | None = None
+        self._seen: tuple[Attachment, ...] = before
+        """The attachments last read."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="upload-dialog"), Horizontal(id="upload-body"):
@@ -115,28 +124,36 @@ class UploadLinkDialog(CredxDialog[None]):
     def on_mount(self) -> None:
         self.localize()
         fit_dialog(self.query_one("#upload-dialog"), self.query_one(QrCode), self.app.size.height)
-        actor = self.credx.actor  # None: logged out under the dialog; nothing to read
-        found = (
-            None
-            if actor is None
-            else attachments_now(self.credx.services, actor, self.application_id)
-        )
-        self._seen = found
-        self.before = {a.sha256 for a in found or ()}
         self._show()
         self.query_one("#upload-open" if self.app.is_web else "#upload-close", Button).focus()
-        self.set_interval(POLL_SECONDS, self.poll)
+        # Read once now in a thread (LiveScreen.live_refresh): a file may have come
+        # between the link's making and this mount; then every change of the
+        # student's hot file reads it again.
+        self.live_refresh()
 
     def after_recompose(self) -> None:
         self._show()
 
-    def poll(self) -> None:
-        """Look for files that arrived; redraw only on a change."""
+    # -- live (issue 13, item 3) ------------------------------------------------------
+
+    def live_interest_for(self) -> Interest | None:
+        """The student's hot file (uploads by link land there), transcript and rules."""
         actor = self.credx.actor
-        if actor is None:
-            return
-        found = attachments_now(self.credx.services, actor, self.application_id)
-        if found is None or found == self._seen:
+        return None if actor is None else student_interest(self.credx.services, actor)
+
+    def live_read(self) -> tuple[Attachment, ...]:
+        """In a worker: the application's attachments as stored now."""
+        services, actor = self.credx.services, self.credx.actor
+        if actor is None:  # logged out meanwhile: LiveScreen.live_refresh asked first
+            return self._seen
+        if self.live_interest is None:
+            self.live_interest = student_interest(services, actor)
+        return tuple(services.application(actor, self.application_id).attachments)
+
+    def live_show(self, found: tuple[Attachment, ...]) -> None:
+        """List what arrived since the link was made, redrawn only on a change.  (A
+        refusal says nothing here: the screen below shows it on the next action.)"""
+        if found == self._seen:
             return
         self._seen = found
         self.arrived = [a for a in found if a.sha256 not in self.before]

@@ -7,6 +7,7 @@ The path picker (F6) is offered only on a workstation install (credx_tui/doors.p
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from credx_tui.screens.trail import TrailScreen
 from credx_tui.services import Services
 from credx_tui.services.links import accept_upload
 from credx_tui.settings import Settings
-from credx_tui.widgets.upload_link import POLL_SECONDS, UploadLinkDialog
+from credx_tui.widgets.upload_link import UploadLinkDialog
 
 from .conftest import (
     HAPPY_STUDENT,
@@ -56,9 +57,8 @@ def server_side(services: Services) -> Services:
 
 
 async def wait_for_poll(pilot, seen) -> None:
-    """Let the dialog's poll and the screens' store watcher run (no key is pressed)
-    until ``seen()``, at most 20 s (how fast is measured by benchmarks, never here)."""
-    await pilot.pause(POLL_SECONDS * 3)
+    """Let the screens' store watcher run (no key is pressed) until ``seen()``, at most
+    20 s (how fast is measured by benchmarks, never here)."""
     deadline = time.monotonic() + 20
     while not seen() and time.monotonic() < deadline:
         await pilot.pause(0.05)
@@ -104,7 +104,11 @@ async def test_ctrl_u_shows_a_link_that_scans_and_files_arrive(make, linked, siz
         # credx serve (another process) takes a file: the dialog lists it, no key pressed.
         token = dialog.url.rsplit("/", 1)[1]
         att = accept_upload(server_side(linked), token, png_bytes("phone"), "手机截图.png")
-        await wait_for_poll(pilot, lambda: bool(apply.attachments))
+        files = dialog.query_one("#upload-files", Static)
+        # The dialog and the screen behind it each read again when the watcher tells them.
+        await wait_for_poll(
+            pilot, lambda: bool(apply.attachments) and "手机截图.png" in str(files.render())
+        )
         assert app.screen is dialog
         assert "手机截图.png" in str(dialog.query_one("#upload-files", Static).render())
         # The 申请 screen behind it took it too.
@@ -121,6 +125,50 @@ async def test_ctrl_u_shows_a_link_that_scans_and_files_arrive(make, linked, siz
         await settle(pilot)
         stored = linked.application(me, apply.application_id).attachments
         assert [a.sha256 for a in stored] == [att.sha256]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_dialog_follows_the_watcher_and_never_reads_on_the_event_loop(
+    make, linked, size
+) -> None:
+    """Issue 13, item 3: the dialog no longer polls.  A file that credx serve's services
+    take in another thread appears in the open dialog with no key pressed, read when
+    the store watcher reports the student's hot file; meanwhile the services never
+    read the application on the event loop (the 0.5 s poll did, every half second)."""
+    app = make(svc=linked)
+    async with app.run_test(size=size) as pilot:
+        await open_apply(pilot)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, UploadLinkDialog)
+        files = dialog.query_one("#upload-files", Static)
+        assert "等待上传" in str(files.render())
+        on_loop: list[str] = []
+        read = linked.application
+
+        def application(actor, app_id, *args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                on_loop.append(app_id)
+            return read(actor, app_id, *args, **kwargs)
+
+        linked.application = application  # type: ignore[method-assign]
+        token = dialog.url.rsplit("/", 1)[1]
+        done: list[object] = []
+        # credx serve's side, in another thread: the services alone, as its process would.
+        sender = threading.Thread(
+            target=lambda: done.append(
+                accept_upload(server_side(linked), token, png_bytes("thread"), "线程截图.png")
+            )
+        )
+        sender.start()
+        await wait_for_poll(pilot, lambda: "线程截图.png" in str(files.render()))
+        sender.join(20)
+        assert done, "the upload did not finish"
+        assert app.screen is dialog
+        assert "线程截图.png" in str(files.render())
+        assert [a.filename for a in dialog.arrived] == ["线程截图.png"]
+        assert on_loop == []
 
 
 async def test_a_save_right_after_an_upload_keeps_it(make, linked) -> None:
