@@ -85,6 +85,7 @@ from policy.models import (
     Student,
     Transcript,
 )
+from policy.validation import first_error
 
 if TYPE_CHECKING:
     from credx_tui.store.admin import StoredRules
@@ -160,11 +161,9 @@ def _model(
     try:
         return cls.model_validate(doc)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        first, _ = first_error(exc)
         raise StoreError(
-            f"{path}: a {cls.__name__} document is invalid at field {field}: {first['msg']}; "
-            f"{unchanged}"
+            f"{path}: a {cls.__name__} document {first.invalid()}; {unchanged}"
         ) from None
 
 
