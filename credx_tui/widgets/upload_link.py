@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from credx_tui.services import ServiceError
-from credx_tui.ui import CredxDialog
+from credx_tui.ui_base import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 from policy.eligibility import fmt
 
