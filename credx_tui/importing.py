@@ -10,15 +10,25 @@ Writing the bundle into the store is the store's business.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from policy.grades import is_result
 from policy.models import (
@@ -37,6 +47,7 @@ from policy.models import (
     Transcript,
 )
 from policy.rules import Rules, load_rules
+from policy.validation import FieldError, field_errors, refusal
 
 if TYPE_CHECKING:
     from credx_tui.sheets import Mapping, SheetDocument
@@ -48,15 +59,8 @@ VERSION = 1
 """The one version of the format this module reads."""
 
 DOCUMENT_TYPES = ("programme", "student", "transcript", "account", "application")
-"""The values of a document's ``type``."""
+"""The values of a document's ``type``: the tags of :data:`Document` (a test checks)."""
 
-TOP_LEVEL_KEYS = ("format", "version", "documents", "description")
-"""Keys allowed at the top of a file; ``description`` is a free note for people."""
-
-ACCOUNT_STATE_FIELDS = ("failed_logins", "locked_until", "last_seen")
-"""Fields of :class:`Account` that credx keeps itself and an import may not set."""
-
-_ABSENT = object()
 _TRANSCRIPT_SOURCES = (SourceKind.GENERAL_ELECTIVE, SourceKind.PROFESSIONAL_EXTENSION)
 
 
@@ -126,7 +130,9 @@ class AccountSpec(Model):
 
     @model_validator(mode="after")
     def _one_secret(self) -> AccountSpec:
-        if (self.password is None) == (self.password_hash is None):
+        if self.password is not None and self.password_hash is not None:
+            raise ValueError("give either password or password_hash, not both")
+        if self.password is None and self.password_hash is None:
             raise ValueError("give either password or password_hash, exactly one of them")
         return self
 
@@ -338,55 +344,192 @@ def _decode(name: str, data: bytes, problems: list[ImportProblem]) -> Any | None
     return None
 
 
-def _documents(name: str, value: Any, problems: list[ImportProblem]) -> list[Any] | None:
-    """The ``documents`` list of a decoded file, after checking its envelope."""
-    envelope = (
-        f'the file must hold one JSON object: {{"format": "{FORMAT}", '
-        f'"version": {VERSION}, "documents": [...]}}'
+# --- the envelope and the documents, as pydantic models --------------------------------
+
+
+class Envelope(BaseModel):
+    """The top of an import file: ``{"format": "credx-import", "version": 1,
+    "documents": [...]}``, and ``description``, a free note for people.  Strict: a
+    version ``true`` or ``1.0`` is not version 1."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    format: Literal["credx-import"]
+    version: int = Field(ge=VERSION, le=VERSION)
+    documents: list[Any]
+    """Validated one by one (:func:`read_document`), so that a big file is let go
+    document by document and each problem names its document."""
+    description: str = ""
+
+
+TOP_LEVEL_KEYS = tuple(Envelope.model_fields)
+"""Keys allowed at the top of a file."""
+
+_NEEDED = {
+    "format": f'it must be "{FORMAT}"',
+    "version": f"this credx reads version {VERSION}",
+    "documents": "it must be a list of documents",
+}
+"""What each key of the envelope must be, for its problem's message; a problem with one
+of them makes the file unreadable."""
+
+_RANK = {"format": 0, "version": 1}
+"""The order problems of the envelope are told in: format, version, unknown keys (2),
+description (4), documents (5)."""
+
+
+def _refuse(reason: str) -> Callable[[Any], Any]:
+    def refuse(value: Any) -> Any:
+        raise refusal(reason)
+
+    return refuse
+
+
+def _require(kind: type, reason: str) -> Callable[[Any], Any]:
+    def require(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise refusal(reason)
+        return value
+
+    return require
+
+
+_LoginState = Annotated[
+    object, BeforeValidator(_refuse("is login state kept by credx; leave it out of imports"))
+]
+"""A field of :class:`Account` that credx keeps itself: an import may not set it."""
+
+
+class ProgrammeDocument(Programme):
+    type: Literal["programme"]
+
+
+class StudentDocument(Student):
+    type: Literal["student"]
+
+
+class TranscriptDocument(Transcript):
+    type: Literal["transcript"]
+
+
+class AccountDocument(AccountSpec):
+    """An account as a file gives it; the login state is named so that its refusal
+    says why (an unknown field would only say "check its spelling")."""
+
+    type: Literal["account"]
+    failed_logins: _LoginState = None
+    locked_until: _LoginState = None
+    last_seen: _LoginState = None
+
+
+class EventDocument(ReviewEvent):
+    """A review event listed in its application: its ``application_id`` is the
+    application's, filled in after validation, and may not be given."""
+
+    application_id: Annotated[
+        str,
+        BeforeValidator(
+            _refuse("leave it out: an event belongs to the application it is listed in")
+        ),
+    ] = ""
+
+
+_Event = Annotated[
+    EventDocument, BeforeValidator(_require(dict, "a review event must be a JSON object"))
+]
+
+
+class ApplicationDocument(ExchangeApplication):
+    type: Literal["application"]
+    events: Annotated[
+        list[_Event], BeforeValidator(_require(list, "must be a list of review events"))
+    ] = Field(default_factory=list)
+
+
+Document = Annotated[
+    Union[  # noqa: UP007 (the discriminated union of pydantic's documentation)
+        ProgrammeDocument,
+        StudentDocument,
+        TranscriptDocument,
+        AccountDocument,
+        ApplicationDocument,
+    ],
+    Field(discriminator="type"),
+]
+"""One document of an import file: its ``type`` chooses its model."""
+
+
+@functools.cache
+def _documents_adapter() -> TypeAdapter[Any]:
+    """The validator of :data:`Document`, built on first use (the models build theirs
+    lazily too: credx starts without them).  An application's fields name models of
+    :mod:`policy.models` that this module does not import: they are looked up there."""
+    import policy.models
+
+    ApplicationDocument.model_rebuild(_types_namespace=vars(policy.models))
+    return TypeAdapter(Document)
+
+
+def _stored(model: BaseModel, cls: type[BaseModel], **update: Any) -> Any:
+    """``model`` (a document class) as the plain ``cls`` the bundle and the store hold
+    (with ``update``), without validating again: the document's ``type`` and refused
+    fields dropped.  The store compares what it holds with what an import brings, and a
+    document class never equals its plain model."""
+    fields = cls.model_fields
+    values = {name: getattr(model, name) for name in fields}
+    return cls.model_construct(
+        (model.model_fields_set & fields.keys()) | update.keys(), **{**values, **update}
     )
+
+
+# --- reading the envelope -------------------------------------------------------------
+
+
+def _envelope_problem(name: str, error: ErrorDetails) -> tuple[int, ImportProblem]:
+    """A problem of the envelope, with its rank in the order they are reported."""
+    loc = error["loc"]
+    key = str(loc[0]) if loc else ""
+    if key in _NEEDED:
+        if error["type"] == "missing":
+            what = "is missing"
+        elif key == "documents":
+            what = "is not a list"
+        else:
+            what = f"is {error['input']!r}"
+        return _RANK.get(key, 5), ImportProblem(name, field=key, message=f"{what}; {_NEEDED[key]}")
+    if key == "description":
+        return 4, ImportProblem(name, field=key, message="must be a string")
+    return 2, ImportProblem(
+        name, field=key, message=f"unknown top-level key; allowed are {', '.join(TOP_LEVEL_KEYS)}"
+    )
+
+
+def _documents(name: str, value: Any, problems: list[ImportProblem]) -> list[Any] | None:
+    """The ``documents`` list of a decoded file, after checking its envelope
+    (:class:`Envelope`); None when the file cannot be read as import documents."""
     if not isinstance(value, dict):
-        problems.append(ImportProblem(name, message=envelope))
+        problems.append(
+            ImportProblem(
+                name,
+                message=f'the file must hold one JSON object: {{"format": "{FORMAT}", '
+                f'"version": {VERSION}, "documents": [...]}}',
+            )
+        )
         return None
     for key in getattr(value, "duplicates", ()):
         problems.append(ImportProblem(name, message=_twice(key)))
-    readable = True
-    fmt = value.get("format")
-    if fmt != FORMAT:
-        readable = False
-        what = "is missing" if "format" not in value else f"is {fmt!r}"
-        problems.append(
-            ImportProblem(name, field="format", message=f'{what}; it must be "{FORMAT}"')
+    try:
+        Envelope.model_validate(value)
+    except ValidationError as exc:
+        found = sorted(
+            (_envelope_problem(name, error) for error in exc.errors(include_url=False)),
+            key=lambda ranked: ranked[0],
         )
-    version = value.get("version")
-    if type(version) is not int or version != VERSION:
-        readable = False
-        what = "is missing" if "version" not in value else f"is {version!r}"
-        problems.append(
-            ImportProblem(
-                name, field="version", message=f"{what}; this credx reads version {VERSION}"
-            )
-        )
-    for key in value:
-        if key not in TOP_LEVEL_KEYS:
-            problems.append(
-                ImportProblem(
-                    name,
-                    field=str(key),
-                    message=f"unknown top-level key; allowed are {', '.join(TOP_LEVEL_KEYS)}",
-                )
-            )
-    if "description" in value and not isinstance(value["description"], str):
-        problems.append(ImportProblem(name, field="description", message="must be a string"))
-    documents = value.get("documents")
-    if not isinstance(documents, list):
-        what = "is missing" if "documents" not in value else "is not a list"
-        problems.append(
-            ImportProblem(
-                name, field="documents", message=f"{what}; it must be a list of documents"
-            )
-        )
-        return None
-    return documents if readable else None
+        problems.extend(problem for _, problem in found)
+        if any(problem.field in _NEEDED for _, problem in found):
+            return None
+    documents: list[Any] = value["documents"]  # not the model's copy: let go as it is read
+    return documents
 
 
 def _twice(key: str) -> str:
@@ -394,34 +537,6 @@ def _twice(key: str) -> str:
 
 
 # --- validating one document ---------------------------------------------------------
-
-
-def _field_path(loc: Iterable[int | str]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        elif part != "[key]":
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts)
-
-
-def _message(error: Any, doc_type: str) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return f"unknown field in a {doc_type} document (check its spelling)"
-    message = str(error["msg"])
-    if kind.startswith("value_error"):
-        message = message.removeprefix("Value error, ")
-    if error["loc"] and error["loc"][-1] == "[key]":
-        message = f"the key {error['input']!r} is wrong: {message}"
-    elif _scalar(error.get("input")) or isinstance(error.get("input"), float):
-        shown = repr(error["input"])
-        if len(shown) <= 40:
-            message = f"{message} (got {shown})"
-    return message
 
 
 @dataclass
@@ -450,110 +565,76 @@ class _Doc:
         return f"{self.file} document {self.index}"
 
 
+def _document_problem(doc: _Doc, error: FieldError) -> ImportProblem:
+    """A validation error of ``doc`` as an import problem.  The few errors about the
+    document as a whole are put where a registrar looks: the ``type`` that chose no
+    model, an account's password."""
+    if error.kind == "union_tag_not_found":
+        return doc.problem(f"is missing; use one of {', '.join(DOCUMENT_TYPES)}", "type")
+    if error.kind == "union_tag_invalid":
+        given = doc.raw.get("type")
+        return doc.problem(
+            f"{given!r} is not a document type; use one of {', '.join(DOCUMENT_TYPES)}", "type"
+        )
+    field = error.path or ("password" if doc.type == "account" else None)
+    return doc.problem(error.message, field)
+
+
+_STORED: dict[str, type[BaseModel]] = {
+    "programme": Programme,
+    "student": Student,
+    "transcript": Transcript,
+    "account": AccountSpec,
+}
+
+
 def _validate(doc: _Doc, problems: list[ImportProblem]) -> None:
-    """Validate ``doc.raw`` against its model; set ``doc.model`` if it is valid."""
-    fields = {k: v for k, v in doc.raw.items() if k != "type"}
-    before = len(problems)
-    events_raw: Any = []
-    if doc.type == "account":
-        for name in ACCOUNT_STATE_FIELDS:
-            if fields.pop(name, _ABSENT) is not _ABSENT:
-                problems.append(
-                    doc.problem("is login state kept by credx; leave it out of imports", name)
-                )
-        if "password" in fields and "password_hash" in fields:
-            problems.append(
-                doc.problem("give either password or password_hash, not both", "password")
-            )
-            fields.pop("password")
-    if doc.type == "application":
-        events_raw = fields.pop("events", [])
-        if not isinstance(events_raw, list):
-            problems.append(doc.problem("must be a list of review events", "events"))
-            events_raw = []
-    models: dict[str, type[BaseModel]] = {
-        "programme": Programme,
-        "student": Student,
-        "transcript": Transcript,
-        "account": AccountSpec,
-        "application": ExchangeApplication,
-    }
-    model_type = models[doc.type]
-    model: Any = None
+    """Validate ``doc.raw`` as a :data:`Document`; set ``doc.model`` (the plain model
+    the bundle holds) if it is valid, else add every problem it has."""
     try:
-        model = model_type.model_validate(fields)
+        found = _documents_adapter().validate_python(doc.raw)
     except ValidationError as exc:
-        for error in exc.errors():
-            field = _field_path(error["loc"]) or None
-            if field is None and doc.type == "account" and error["type"] == "value_error":
-                field = "password"
-            problems.append(doc.problem(_message(error, doc.type), field))
-    events = _validate_events(doc, events_raw, problems)
-    if len(problems) > before:
+
+        def kind(loc: tuple[int | str, ...]) -> str:
+            return "review event" if loc[:1] == ("events",) and len(loc) > 2 else doc.type
+
+        for error in field_errors(exc, document=kind, skip=1):
+            problems.append(_document_problem(doc, error))
         return
-    if doc.type == "application" and model.submitted_at is None:
+    if not isinstance(found, ApplicationDocument):
+        doc.model = _stored(found, _STORED[doc.type])
+        return
+    model: ExchangeApplication = _stored(found, ExchangeApplication)
+    events = [_stored(event, ReviewEvent, application_id=model.id) for event in found.events]
+    if model.submitted_at is None:
         # Older exports carry the submit only in the trail: 提交日期 is its first submit.
         first = min((e.at for e in events if e.action == ReviewAction.SUBMIT), default=None)
         if first is not None:
             model = model.model_copy(update={"submitted_at": first})
-    doc.model = (
-        ApplicationSpec(application=model, events=events) if doc.type == "application" else model
-    )
+    doc.model = ApplicationSpec(application=model, events=events)
 
 
-def _validate_events(
-    doc: _Doc, events_raw: list[Any], problems: list[ImportProblem]
-) -> list[ReviewEvent]:
-    events: list[ReviewEvent] = []
-    app_id = doc.raw.get("id")
-    for index, raw in enumerate(events_raw):
-        where = f"events[{index}]"
-        if not isinstance(raw, dict):
-            problems.append(doc.problem("a review event must be a JSON object", where))
-            continue
-        if "application_id" in raw:
-            problems.append(
-                doc.problem(
-                    "leave it out: an event belongs to the application it is listed in",
-                    f"{where}.application_id",
-                )
-            )
-            continue
-        try:
-            events.append(ReviewEvent.model_validate({**raw, "application_id": app_id}))
-        except ValidationError as exc:
-            for error in exc.errors():
-                if error["loc"] and error["loc"][0] == "application_id":
-                    continue  # reported on the application's own ``id``
-                field = f"{where}.{_field_path(error['loc'])}"
-                problems.append(doc.problem(_message(error, "review event"), field))
-    return events
+def read_document(name: str, index: int, raw: Any, problems: list[ImportProblem]) -> _Doc | None:
+    """Document ``index`` of file ``name``, validated (``model`` set when it is
+    valid), or None when it is no document at all (not an object, no known ``type``);
+    its problems go to ``problems``.  The JSON importer and the staged import read
+    every document through this."""
+    if not isinstance(raw, dict):
+        problems.append(ImportProblem(name, index, message="a document must be a JSON object"))
+        return None
+    doc_type = raw.get("type")
+    known = isinstance(doc_type, str) and doc_type in DOCUMENT_TYPES
+    doc = _Doc(name, index, str(doc_type), _raw_key(str(doc_type), raw) if known else None, raw)
+    if known:
+        for path, key in _duplicate_keys(raw):
+            problems.append(doc.problem(_twice(key), path or None))
+    _validate(doc, problems)
+    return doc if known else None
 
 
 def _read_documents(name: str, documents: list[Any], problems: list[ImportProblem]) -> list[_Doc]:
-    docs: list[_Doc] = []
-    for index, raw in enumerate(documents):
-        if not isinstance(raw, dict):
-            problems.append(ImportProblem(name, index, message="a document must be a JSON object"))
-            continue
-        doc_type = raw.get("type")
-        if doc_type not in DOCUMENT_TYPES:
-            what = "is missing" if "type" not in raw else f"{doc_type!r} is not a document type"
-            problems.append(
-                ImportProblem(
-                    name,
-                    index,
-                    field="type",
-                    message=f"{what}; use one of {', '.join(DOCUMENT_TYPES)}",
-                )
-            )
-            continue
-        doc = _Doc(name, index, doc_type, _raw_key(doc_type, raw), raw)
-        for path, key in _duplicate_keys(raw):
-            problems.append(doc.problem(_twice(key), path or None))
-        _validate(doc, problems)
-        docs.append(doc)
-    return docs
+    found = (read_document(name, index, raw, problems) for index, raw in enumerate(documents))
+    return [doc for doc in found if doc is not None]
 
 
 # --- checks across documents ---------------------------------------------------------
@@ -1140,11 +1221,14 @@ __all__ = [
     "VERSION",
     "AccountSpec",
     "ApplicationSpec",
+    "Document",
     "DocumentOrigin",
+    "Envelope",
     "ImportBundle",
     "ImportFailed",
     "ImportProblem",
     "parse_files",
     "parse_sources",
     "programme_key",
+    "read_document",
 ]

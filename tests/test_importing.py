@@ -591,3 +591,72 @@ def test_directory_stands_for_its_json_files(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an import file", encoding="utf-8")
     bundle = parse_files([tmp_path])
     assert len(bundle.students) == 2 and len(bundle.applications) == 1
+
+
+# --- the envelope and the documents as pydantic models (issue 14, item 1) ---------------
+
+
+def test_document_types_are_the_tags_of_the_union() -> None:
+    from typing import get_args
+
+    from credx_tui.importing import DOCUMENT_TYPES, Document
+
+    union, _ = get_args(Document)
+    tags = [get_args(model.model_fields["type"].annotation)[0] for model in get_args(union)]
+    assert tags == list(DOCUMENT_TYPES)
+
+
+def test_bundle_holds_the_plain_models(tmp_path: Path) -> None:
+    """The document classes (with their ``type``) never reach the bundle: what is
+    stored compares equal to what is read back."""
+    from policy.models import ExchangeApplication, Programme, Student, Transcript
+
+    bundle = parse_files(write(tmp_path, college()))
+    assert {type(m) for m in bundle.programmes} == {Programme}
+    assert {type(m) for m in bundle.students} == {Student}
+    assert {type(m) for m in bundle.transcripts} == {Transcript}
+    assert {type(m) for m in bundle.accounts} == {AccountSpec}
+    assert {type(a.application) for a in bundle.applications} == {ExchangeApplication}
+    assert {type(e) for e in bundle.events} == {ReviewEvent}
+    student = bundle.students[0]
+    assert Student.model_validate(student.model_dump()) == student
+    assert "type" not in student.model_dump()
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", 2, None])
+def test_version_is_the_integer_1(tmp_path: Path, version: object) -> None:
+    found = problems_of(tmp_path, {"x.json": {**envelope([]), "version": version}})
+    assert [(p.field, p.message) for p in found] == [
+        ("version", f"is {version!r}; this credx reads version 1")
+    ]
+
+
+def test_envelope_problems_in_their_order(tmp_path: Path) -> None:
+    found = problems_of(tmp_path, {"x.json": {"documents": 1, "zz": 0, "description": 5}})
+    assert [(p.field, p.message) for p in found] == [
+        ("format", 'is missing; it must be "credx-import"'),
+        ("version", "is missing; this credx reads version 1"),
+        ("zz", "unknown top-level key; allowed are format, version, documents, description"),
+        ("description", "must be a string"),
+        ("documents", "is not a list; it must be a list of documents"),
+    ]
+
+
+def test_events_of_an_application_are_checked_in_place(tmp_path: Path) -> None:
+    files = college()
+    application = doc(files, "people.json", "application")
+    application["events"][0]["application_id"] = "XF-9"
+    application["events"][1]["colour"] = "red"
+    application["events"].append("submit")
+    found = problems_of(tmp_path, files)
+    assert [(p.field, p.message) for p in found] == [
+        (
+            "events[0].application_id",
+            "leave it out: an event belongs to the application it is listed in",
+        ),
+        ("events[1].colour", "unknown field in a review event document (check its spelling)"),
+        ("events[2]", "a review event must be a JSON object"),
+    ]
+    application["events"] = {"not": "a list"}
+    (problem,) = problems_of(tmp_path, files)
+    assert (problem.field, problem.message) == ("events", "must be a list of review events")

@@ -101,6 +101,12 @@ class LiveScreen:
         """The services refused the re-read (override to say it on the screen)."""
 
     def on_store_changed(self, message: StoreChanged) -> None:
+        if not signed_in(self):
+            # A page passed on the way out, or parked by the trainer's role switch and
+            # put back before its account is signed in again: no one to read for (the
+            # decision screen's interest asks for the actor); it is read again when
+            # someone signs in.
+            return
         interest = self.live_interest
         if interest is None or interest.touches(message.paths):
             self.live_refresh()

@@ -65,6 +65,7 @@ from policy.offers import Offer, OfferCheck, Suggestion
 from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules, load_rules, parse_rules
 from policy.text import NOTE_MAX, PASSWORD_MAX, REASON_MAX, TextRefused, gate
+from policy.validation import first_error
 
 MAX_FAILED_LOGINS = 5
 """Failures in a row before each further attempt must wait (student journey, Login)."""
@@ -1095,10 +1096,10 @@ def _validated(model: _M) -> _M:
     try:
         return type(model).model_validate(model.model_dump())
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        first, _ = first_error(exc)
+        field = first.path or "(document)"
         raise BadText(
-            f"{field} 不符合要求：{first['msg']}", f"{field} is not acceptable: {first['msg']}"
+            f"{field} 不符合要求：{first.message}", f"{field} is not acceptable: {first.message}"
         ) from None
 
 

@@ -14,8 +14,8 @@ shape that streams:
   back from the spill (their stored form is enough, no second validation), and only the
   course records the import's applications name are kept for the applications' checks
   and summaries.
-- **the checks are the importer's own** (:mod:`credx_tui.importing`: ``_validate``,
-  ``_CrossCheck``), so every message is the one a small import gives; problems are
+- **the checks are the importer's own** (:mod:`credx_tui.importing`: ``read_document``,
+  ``_validate``, ``_CrossCheck``), so every message is the one a small import gives; problems are
   collected over both passes and reported all at once, in the same order.
 - **each shard is written once**: its new students and transcripts are merged into the
   file as it is on disk (documents kept as they are are checked with the readers'
@@ -54,12 +54,11 @@ from credx_tui.importing import (
     _decode,
     _Doc,
     _documents,
-    _duplicate_keys,
     _expand,
     _raw_key,
     _read,
-    _twice,
     _validate,
+    read_document,
 )
 from credx_tui.services.core import summarise
 from credx_tui.store import Store
@@ -721,11 +720,9 @@ class _StreamedImport:
                 continue
             for index, raw in enumerate(documents):
                 documents[index] = None  # what was read is let go as it goes
-                doc = self._doc(name, index, raw)
+                doc = read_document(name, index, raw, self.problems)
                 if doc is None:
                     continue
-                self._check_keys(doc)
-                _validate(doc, self.problems)
                 doc.raw = {}  # the checks read the model; the raw dicts were half the memory
                 if doc.type == "transcript":
                     self._transcript(doc, writer)
@@ -809,32 +806,6 @@ class _StreamedImport:
         self.sheet_problems.extend(later)
         if self.sheet_problems:
             self.complete = False
-
-    def _doc(self, name: str, index: int, raw: Any) -> _Doc | None:
-        from credx_tui.importing import DOCUMENT_TYPES
-
-        if not isinstance(raw, dict):
-            self.problems.append(
-                ImportProblem(name, index, message="a document must be a JSON object")
-            )
-            return None
-        doc_type = raw.get("type")
-        if doc_type not in DOCUMENT_TYPES:
-            what = "is missing" if "type" not in raw else f"{doc_type!r} is not a document type"
-            self.problems.append(
-                ImportProblem(
-                    name,
-                    index,
-                    field="type",
-                    message=f"{what}; use one of {', '.join(DOCUMENT_TYPES)}",
-                )
-            )
-            return None
-        return _Doc(name, index, doc_type, _raw_key(doc_type, raw), raw)
-
-    def _check_keys(self, doc: _Doc) -> None:
-        for where, key in _duplicate_keys(doc.raw):
-            self.problems.append(doc.problem(_twice(key), where or None))
 
     def cross_check(self, existing: ImportBundle) -> _CrossCheck:
         """The importer's cross-checks over the documents of the first pass."""

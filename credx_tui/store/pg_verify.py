@@ -31,6 +31,7 @@ from policy.models import (
     Student,
     Transcript,
 )
+from policy.validation import first_error
 
 if TYPE_CHECKING:
     from credx_tui.store.pg import PgStore
@@ -47,12 +48,8 @@ def verify_pg(store: PgStore, rules: Any = None) -> list[str]:
         try:
             return cls.model_validate(doc)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(document)"
-            damage.append(
-                f"table {table} row {key} ({cls.__name__}) is invalid at field {field}: "
-                f"{first['msg']}"
-            )
+            first, _ = first_error(exc)
+            damage.append(f"table {table} row {key} ({cls.__name__}) {first.invalid()}")
             return None
 
     def mismatch(table: str, key: str, column: str, found: Any, expected: Any) -> None:

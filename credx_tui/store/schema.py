@@ -26,6 +26,7 @@ from policy.models import (
     Student,
     Transcript,
 )
+from policy.validation import first_error
 
 
 class CollegeName(BaseModel):
@@ -125,12 +126,10 @@ def document_problems(path: Path, data: TinyData, tables: dict[str, type[BaseMod
             try:
                 model.model_validate(doc)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"]) or "(document)"
-                more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+                first, more = first_error(exc)
                 problems.append(
-                    f"{path}: table {table!r} document {doc_id} ({model.__name__}) is invalid "
-                    f"at field {field}: {first['msg']}{more}"
+                    f"{path}: table {table!r} document {doc_id} ({model.__name__}) "
+                    f"{first.invalid()}{f' (and {more} more)' if more else ''}"
                 )
     return problems
 

@@ -63,6 +63,16 @@ from credx_tui.store.files import (
     stat_signature,
     written_checked,
 )
+from credx_tui.store.layout import (
+    HOT_BUCKET_HEX,
+    INDEX_TABLE,
+    app_ids,
+    college_key,
+    hot_bucket,
+    index_document,
+    index_entries,
+    shard_key,
+)
 from credx_tui.store.ownership import check_opened_by_owner
 from credx_tui.store.queue import fresh_rows, rebuild_rows, rows_of, rows_path
 from credx_tui.store.schema import (
@@ -85,38 +95,18 @@ from policy.models import (
     Student,
     Transcript,
 )
+from policy.validation import first_error
 
 if TYPE_CHECKING:
     from credx_tui.store.admin import StoredRules
 
 MARKER = "credx-store.json"
-SHARD_HEX = 3
-"""Hex digits of the shard key: 16**3 = 4096 shards."""
-
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 
-def shard_key(key: str) -> str:
-    """The shard a student or account lives in (stable across machines)."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:SHARD_HEX]
-
-
 MODEL_MEMO = 128
 """Validated documents a store keeps (students, transcripts, programmes, accounts)."""
-
-HOT_BUCKET_HEX = 1
-"""Hex digits of the hot bucket: 16 hot files per college."""
-
-
-def hot_bucket(student_id: str) -> str:
-    """The hot file of a college that holds this student's applications."""
-    return shard_key(student_id)[:HOT_BUCKET_HEX]
-
-
-def college_key(college: str) -> str:
-    """File-system-safe name of a college's hot file (college names are Chinese)."""
-    return hashlib.sha1(college.encode("utf-8")).hexdigest()[:16]
 
 
 def _quiet_read(path: Path) -> TinyData | None:
@@ -160,11 +150,9 @@ def _model(
     try:
         return cls.model_validate(doc)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(document)"
+        first, _ = first_error(exc)
         raise StoreError(
-            f"{path}: a {cls.__name__} document is invalid at field {field}: {first['msg']}; "
-            f"{unchanged}"
+            f"{path}: a {cls.__name__} document {first.invalid()}; {unchanged}"
         ) from None
 
 
@@ -326,39 +314,6 @@ class HotTransaction:
         table = self._file.db.table("events")
         docs = table.all() if app_id is None else table.search(Query().application_id == app_id)
         return sorted((_model(self.path, ReviewEvent, d) for d in docs), key=lambda e: e.at)
-
-
-def app_ids(data: TinyData) -> dict[str, str]:
-    """Application id -> 学号 of one hot file's raw documents (nothing validated: an
-    index entry is only a hint, checked against the hot file when used)."""
-    found: dict[str, str] = {}
-    for doc in data.get("applications", {}).values():
-        app_id, sid = doc.get("id"), doc.get("student_id")
-        if isinstance(app_id, str) and isinstance(sid, str):
-            found[app_id] = sid
-    return found
-
-
-INDEX_TABLE = "index"
-"""The one table of an index file: one document ``{"college": name, "apps": {id: 学号}}``."""
-
-
-def index_entries(data: TinyData | None) -> dict[str, str] | None:
-    """The id -> 学号 map of a parsed index file; None when absent or not of our shape
-    (then the readers scan and rebuild it; ``credx verify`` reports it)."""
-    doc = (data or {}).get(INDEX_TABLE, {}).get("1")
-    apps = doc.get("apps") if isinstance(doc, dict) else None
-    if not isinstance(apps, dict) or not all(isinstance(v, str) for v in apps.values()):
-        return None
-    return apps
-
-
-def index_document(college: str | None, entries: dict[str, str]) -> TinyData:
-    """The content of an index file (``credx verify --repair`` writes the same)."""
-    doc: dict[str, Any] = {"apps": entries}
-    if college is not None:
-        doc = {"college": college, "apps": entries}
-    return {INDEX_TABLE: {"1": doc}}
 
 
 class AccountTransaction:

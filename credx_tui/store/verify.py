@@ -300,8 +300,8 @@ class _Walk:
         return out
 
     def references(self) -> None:
+        from credx_tui.store.layout import college_key, hot_bucket, shard_key
         from credx_tui.store.schema import UploadRecord
-        from credx_tui.store.store import college_key, hot_bucket, shard_key
 
         paths = sorted(self.data)
         students: dict[str, Student] = {}
@@ -393,7 +393,7 @@ class _Walk:
     def _index(self, path: Path) -> None:
         """An application index must name exactly the applications of its college's hot
         files; else it is stale (rebuilt with ``repair``)."""
-        from credx_tui.store.store import app_ids, index_document, index_entries
+        from credx_tui.store.layout import app_ids, index_document, index_entries
 
         key = path.stem
         expected: dict[str, str] = {}
@@ -458,7 +458,7 @@ class _Walk:
 
     def _account(self, path: Path, account: Account, students: dict[str, Student]) -> None:
         from credx_tui.passwords import hash_problem
-        from credx_tui.store.store import shard_key
+        from credx_tui.store.layout import shard_key
 
         shard = self.root / "bulk" / "students" / f"{shard_key(account.username)}.json"
         unreadable = os.path.lexists(shard) and shard not in self.data  # reported already

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credx_tui.screens.registry import ScreenName
+from policy.validation import problem_report
 
 SCENARIO_DIR = Path(str(files("credx_tui.training") / "scenarios"))
 """The scenarios shipped with credx (package data)."""
@@ -165,22 +166,11 @@ class Scenario(_Strict):
         return self.title_en if lang == "en" else self.title_zh
 
 
-def _where(loc: tuple[int | str, ...], raw: dict) -> str:
-    parts: list[str] = []
-    node: object = raw
-    for part in loc:
-        if isinstance(part, int):
-            label = f"[{part}]"
-            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
-                step_id = node[part].get("id")
-                if step_id:
-                    label = f"[{part}] (step {step_id})"
-            parts.append(label)
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-        else:
-            parts.append(("." if parts else "") + str(part))
-            node = node.get(part) if isinstance(node, dict) else None
-    return "".join(parts) or "(top level)"
+def _step_label(name: str, item: object) -> str | None:
+    """A step is named by its id beside its index: ``steps[3] (step apply-math)``."""
+    if name == "steps" and isinstance(item, dict) and item.get("id"):
+        return f"step {item['id']}"
+    return None
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -197,10 +187,8 @@ def load_scenario(path: Path | str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{file}: {exc.error_count()} problem(s) in the scenario:"]
-        for err in exc.errors():
-            lines.append(f"  field {_where(err['loc'], raw)}: {err['msg']}")
-        raise ScenarioError("\n".join(lines)) from None
+        report = problem_report(str(file), "the scenario", exc, raw=raw, label=_step_label)
+        raise ScenarioError(report) from None
 
 
 def shipped_scenarios() -> list[Path]:

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from credx_tui.ui import CredxDialog
+from credx_tui.ui_base import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from policy.models import Category, SourceKind
+from policy.validation import problem_report
 
 DEFAULT_RULES_PATH = Path(str(files(__name__) / "default.toml"))
 """The bundled rules (package data: a plain install carries them)."""
@@ -159,16 +160,6 @@ class Rules(_Strict):
         return next((c for c in self.excluded if c.matches(name, category)), None)
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + str(part))
-    return "".join(parts) or "(top level)"
-
-
 def parse_rules(text: str, source: str = "<rules>") -> Rules:
     """Parse a rules file's text; raise :class:`RulesError` naming ``source`` and keys."""
     try:
@@ -178,10 +169,7 @@ def parse_rules(text: str, source: str = "<rules>") -> Rules:
     try:
         return Rules.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{source}: {exc.error_count()} problem(s) in the rules file:"]
-        for err in exc.errors():
-            lines.append(f"  key {_key_path(err['loc'])}: {err['msg']}")
-        raise RulesError("\n".join(lines)) from None
+        raise RulesError(problem_report(source, "the rules file", exc)) from None
 
 
 def load_rules(path: Path | str | None = None) -> Rules:
