@@ -21,7 +21,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from credx_tui.screens.live import LiveScreen
-from credx_tui.services import ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui_base import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
