@@ -79,6 +79,9 @@ _YEAR = re.compile(r"^(\d{4})\s*[-－—~至/]\s*(\d{4})(?:学年)?$")
 _GRADE_YEAR = re.compile(r"^(\d{4})(?:级|年)?$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_KIND_RANK = {kind.value: rank for kind, rank in KIND_ORDER.items()}
+"""KIND_ORDER by the stored value of a sitting's 考试性质 (no enum built per sitting)."""
+_MISSING = object()
 _HEADER_NOISE = re.compile(r"[\s\u3000*＊]|[(（]必填[)）]")
 
 
@@ -657,6 +660,14 @@ class SheetDocument:
     """Field path (``records[2].credits``) -> the cell it was read from."""
     packed: bytes | None = None
     """The cells, compressed (:meth:`pack`)."""
+    rows_at: tuple[list[Any], list[Any]] | bytes | None = None
+    """A transcript's cells, not yet made (:meth:`locate` makes them): per record and
+    per certificate, in the document's order, (table index, row number, 1 when the
+    category is read from 课程类别 and 0 from 课程性质) of its first row, or None when
+    no row gave it.  Marshalled by :meth:`pack`.  A problem is rare; making 8 places
+    per course of every transcript cost a tenth of an import."""
+    tables: dict[int, Table] | None = field(default=None, repr=False, compare=False)
+    """The tables ``rows_at`` counts (shared by every document of one conversion)."""
 
     def pack(self) -> None:
         """Keep the cells compressed until a problem asks where it is: an import keeps
@@ -671,6 +682,8 @@ class SheetDocument:
         }
         self.packed = zlib.compress(marshal.dumps(cells), 1)
         self.cells = {}
+        if isinstance(self.rows_at, tuple):
+            self.rows_at = marshal.dumps(self.rows_at)
 
     def locate(self, path: str | None) -> Place:
         """The cell of a field path, or of its nearest parent, or the document's row."""
@@ -679,12 +692,41 @@ class SheetDocument:
                 k: Place(*v) for k, v in marshal.loads(zlib.decompress(self.packed)).items()
             }
             self.packed = None
+        if self.rows_at is not None:
+            self._make_cells()
         while path:
             if path in self.cells:
                 return self.cells[path]
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
         return self.place
+
+    def _make_cells(self) -> None:
+        """The cells of ``rows_at``: each record's 课程代码, 学分, 课程名称 and 课程类别
+        (or 课程性质), each certificate's 证书编号."""
+        at = self.rows_at
+        records, certificates = marshal.loads(at) if isinstance(at, bytes) else at
+        self.rows_at = None
+        tables = self.tables or {}
+
+        def place(index: int, number: int, name: str) -> Place:
+            table = tables[index]
+            if name not in table.columns:
+                return Place(table.sheet, number)
+            return Place(table.sheet, number, table.columns[name], table.headers[name])
+
+        for index, found in enumerate(records):
+            if found is None:
+                continue
+            table, number, by_category = found
+            self.cells[f"records[{index}]"] = place(table, number, "course_code")
+            self.cells[f"records[{index}].credits"] = place(table, number, "credits")
+            self.cells[f"records[{index}].name"] = place(table, number, "course_name")
+            category = "category" if by_category else "nature"
+            self.cells[f"records[{index}].category"] = place(table, number, category)
+        for index, found in enumerate(certificates):
+            if found is not None:
+                self.cells[f"certificates[{index}]"] = place(*found, "certificate_id")
 
 
 @dataclass
@@ -724,6 +766,13 @@ class _Converter:
         self._row_problems: list[tuple[tuple[int, int, int], int, SheetProblem]] = []
         """Problems of 成绩 and certificate rows, with (kind, table, row) to report them
         in the sheets' order although rows are converted a group of students at a time."""
+        self._valid: dict[tuple[str, object, object], Any] = {}
+        """What a 成绩 cell's value was found to mean, by (field, type, value), for values
+        that raised no problem: a college's 800,000 rows hold a few thousand distinct
+        学号, terms, credits and categories (:meth:`_sitting_fast`)."""
+        self._plans: dict[tuple[str, int], dict[str, Category] | None] = {}
+        """Per (major, 年级): the categories of its plan's courses by code."""
+        self._tables_by_index = {t.index: t for t in tables}
 
     def bad(self, table: Table, row: Row, name: str | None, message: str) -> None:
         problem = SheetProblem(table.file, row.place(name), message)
@@ -803,9 +852,13 @@ class _Converter:
         if match:
             y, m, d = (int(g) for g in match.groups())
             try:
-                return date(y, m, d).isoformat()
+                found = date(y, m, d).isoformat()
             except ValueError:
                 pass
+            else:
+                if name == "exam_date":
+                    self._valid[("exam_date", str, row.text(name))] = found
+                return found
         self.bad(table, row, name, f"{text!r} is not a date such as 2025-05-18")
         return ""
 
@@ -1064,12 +1117,141 @@ class _Converter:
             self._transcript(sid, sittings.get(sid, {}), certs.get(sid, []))
             sittings.pop(sid, None)  # each row's record is let go once it is built
 
+    def _sitting_fast(
+        self,
+        row: Row,
+        sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]],
+        table: Table,
+    ) -> bool:
+        """A 成绩 row whose every cell is one already read without a problem, turned
+        into its sitting from what those values were found to mean; False (nothing
+        done) for any other row, which :meth:`_sitting` then reads cell by cell and
+        reports.  The same record either way: this only remembers answers (the
+        conversion was about 50 us a row, most of it reading the same few thousand
+        values again)."""
+        values = row.values
+        columns = row.columns
+        valid = self._valid
+        raw = values.get("student_id")
+        sid = valid.get(("student_id", type(raw), raw))
+        if sid is None:
+            text = _text(raw)
+            found, why = restore_id(raw)
+            if not text or why is not None:
+                return False
+            sid = valid[("student_id", type(raw), raw)] = found
+        code = _text(values.get("course_code"))
+        if not code:
+            return False
+        name = _text(values.get("course_name")) if "course_name" in columns else code
+        if not name:
+            return False
+        raw = values.get("credits")
+        credits = valid.get(("credits", type(raw), raw))
+        if credits is None:
+            try:
+                credits = float(_text(raw))
+            except ValueError:
+                return False
+            if not 0 <= credits <= 40:
+                return False
+            valid[("credits", type(raw), raw)] = credits
+        year, semester = values.get("year"), values.get("semester")
+        term = valid.get(("term", (type(year), year), (type(semester), semester)))
+        if term is None:
+            term = self._term_of(_text(year), _text(semester))
+            if term is None:
+                return False
+            valid[("term", (type(year), year), (type(semester), semester))] = term
+        kind = AttemptKind.REGULAR
+        if "exam_kind" in columns:
+            text = _text(values.get("exam_kind"))
+            if text:
+                kind = self.ctx.mapping.exam_kind.get(text)
+                if kind is None:
+                    return False
+        result = _text(values.get("result"))
+        if not result or self._results.get(result, _MISSING) is not None:
+            return False
+        category = self._category_fast(values, sid, code)
+        if category is None:
+            return False
+        exam_date = None
+        if "exam_date" in columns:
+            text = _text(values.get("exam_date"))
+            if text:
+                exam_date = valid.get(("exam_date", str, text))
+                if exam_date is None:
+                    return False
+        name_text = _text(values.get("name"))
+        student = self.ctx.students.get(sid)
+        if name_text and student is not None and name_text != student.name:
+            return False
+        attempt: dict[str, Any] = {"kind": kind.value, "result": result, "term": term}
+        if exam_date:
+            attempt["date"] = exam_date
+        record = {
+            "code": code,
+            "name": name,
+            "category": category.value,
+            "credits": credits,
+            "attempt": attempt,
+        }
+        sittings.setdefault(sid, {}).setdefault(code, []).append((table, row, record))
+        return True
+
+    def _term_of(self, year_text: str, semester_text: str) -> dict[str, Any] | None:
+        """The term of a 学年 and 学期 text when both are valid (:meth:`term`'s answer
+        without a problem), else None."""
+        if not year_text or not semester_text:
+            return None
+        match = _YEAR.match(year_text)
+        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+            return None
+        semester = self.ctx.mapping.semester.get(semester_text)
+        if semester is None:
+            return None
+        return {"year": f"{match.group(1)}-{match.group(2)}", "semester": semester}
+
+    def _category_fast(self, values: dict[str, object], sid: str, code: str) -> Category | None:
+        """:meth:`_course_category` of a row that raises no problem, else None."""
+        text = _text(values.get("category"))
+        if text:
+            found = self.ctx.mapping.category.get(text)
+            if found is None:
+                try:
+                    found = Category(text)
+                except ValueError:
+                    return None
+            return found
+        nature = _text(values.get("nature"))
+        mapped = self.ctx.mapping.nature.get(nature) if nature else None
+        if mapped is None:
+            return None
+        if mapped != "plan":
+            return Category(mapped)
+        student = self.ctx.students.get(sid)
+        if student is None:
+            return None
+        key = (student.major, student.grade_year)
+        if key not in self._plans:
+            programme = self.ctx.programmes.get(key)
+            self._plans[key] = (
+                None
+                if programme is None
+                else {c.code: c.category for c in reversed(programme.courses)}
+            )
+        plan = self._plans[key]
+        return None if plan is None else plan.get(code)
+
     def _sitting(
         self,
         table: Table,
         row: Row,
         sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]],
     ) -> None:
+        if self._sitting_fast(row, sittings, table):
+            return
         sid = self.student_id(table, row)
         code = self.required(table, row, "course_code")
         name = self.required(table, row, "course_name") if "course_name" in row.columns else code
@@ -1220,6 +1402,7 @@ class _Converter:
         first = next(iter(courses.values()), None) or certs
         table, row, _ = first[0]
         doc = SheetDocument(table.file, "transcript", {}, row.place())
+        at: dict[str, tuple[int, int, int]] = {}
         for code, rows in courses.items():
             _head_table, head_row, head = rows[0]
             for other_table, other_row, other in rows[1:]:
@@ -1251,12 +1434,13 @@ class _Converter:
                 if (a["kind"], a["term"]["year"], a["term"]["semester"]) not in given
             ]
             attempts = kept + [r[2]["attempt"] for r in rows]
-            attempts.sort(
-                key=lambda a: (
-                    (a["term"]["year"], a["term"]["semester"]),
-                    KIND_ORDER[AttemptKind(a["kind"])],
+            if len(attempts) > 1:
+                attempts.sort(
+                    key=lambda a: (
+                        (a["term"]["year"], a["term"]["semester"]),
+                        _KIND_RANK[a["kind"]],
+                    )
                 )
-            )
             regular = [a for a in attempts if a["kind"] == AttemptKind.REGULAR.value]
             term = old.get("term") or (regular or attempts)[0]["term"]
             if regular and not old:
@@ -1270,23 +1454,29 @@ class _Converter:
                 "term": term,
                 "attempts": attempts,
             }
-            doc.cells[f"@{code}"] = head_row.place("course_code")
-            doc.cells[f"@{code}.credits"] = head_row.place("credits")
-            doc.cells[f"@{code}.name"] = head_row.place("course_name")
-            doc.cells[f"@{code}.category"] = head_row.place(
-                "category" if head_row.text("category") else "nature"
+            at[code] = (
+                _head_table.index,
+                head_row.number,
+                1 if head_row.text("category") else 0,
             )
         certificates: dict[str, dict[str, Any]] = {c["id"]: c for c in base.get("certificates", [])}
-        for c_table, c_row, cert in certs:
-            if cert["id"] in doc.cells or f"#{cert['id']}" in doc.cells:
-                self.bad(
-                    c_table,
-                    c_row,
-                    "certificate_id",
-                    f"certificate {cert['id']} of student {sid} is given twice",
-                )
-            certificates[cert["id"]] = cert
-            doc.cells[f"#{cert['id']}"] = c_row.place("certificate_id")
+        cert_at: dict[str, tuple[int, int]] = {}
+        if certs:
+            # The keys the cells were once kept under, so a certificate numbered like
+            # one of them is still "given twice", as before.
+            taken = {f"@{code}{end}" for code in at for end in ("", ".credits", ".name")}
+            taken |= {f"@{code}.category" for code in at}
+            for c_table, c_row, cert in certs:
+                if cert["id"] in taken or f"#{cert['id']}" in taken:
+                    self.bad(
+                        c_table,
+                        c_row,
+                        "certificate_id",
+                        f"certificate {cert['id']} of student {sid} is given twice",
+                    )
+                certificates[cert["id"]] = cert
+                taken.add(f"#{cert['id']}")
+                cert_at[cert["id"]] = (c_table.index, c_row.number)
         ordered = list(records.values())
         ordered.sort(key=lambda r: ((r["term"]["year"], r["term"]["semester"]), r["code"]))
         doc.raw = {
@@ -1296,16 +1486,13 @@ class _Converter:
             "level_exams": base.get("level_exams", []),
             "certificates": list(certificates.values()),
         }
-        # Field paths of the import's checks are by index: point them at the rows.
-        for index, record in enumerate(ordered):
-            for suffix in ("", ".credits", ".name", ".category"):
-                place = doc.cells.get(f"@{record['code']}{suffix}")
-                if place is not None:
-                    doc.cells[f"records[{index}]{suffix}"] = place
-        for index, cert in enumerate(doc.raw["certificates"]):
-            place = doc.cells.get(f"#{cert['id']}")
-            if place is not None:
-                doc.cells[f"certificates[{index}]"] = place
+        # Field paths of the import's checks are by index: each record and certificate
+        # points at its first row, made into cells only if a problem asks (locate).
+        doc.rows_at = (
+            [at.get(record["code"]) for record in ordered],
+            [cert_at.get(cert["id"]) for cert in doc.raw["certificates"]],
+        )
+        doc.tables = self._tables_by_index
         doc.cells["student_id"] = doc.place if not courses else rows_place(courses)
         (self.ctx.sink or self.docs.append)(doc)
 
