@@ -776,6 +776,25 @@ class Context:
     memory holds a shard's students, never the sheet (issue 12, item 1)."""
 
 
+_ROW_GROUPS = (
+    ("student_id", "name"),
+    ("course_code", "course_name", "credits", "category", "nature"),
+    ("year", "semester", "exam_kind", "result", "exam_date"),
+)
+"""The cells of a 成绩 row that :meth:`_Converter._sitting_fast` remembers together."""
+
+
+def _group_getters(columns: dict[str, int]) -> tuple[Callable[[tuple[object, ...]], Any], ...]:
+    """For each of :data:`_ROW_GROUPS`, a getter of its cells from a row's values in
+    the order of ``columns`` followed by one None (what a column the table lacks reads
+    as, as ``values.get`` would)."""
+    order = {name: index for index, name in enumerate(columns)}
+    absent = len(order)
+    return tuple(
+        operator.itemgetter(*(order.get(name, absent) for name in group)) for group in _ROW_GROUPS
+    )
+
+
 class _Converter:
     def __init__(
         self, tables: list[Table], context: Context, spill: RowSpill | None = None
@@ -798,6 +817,9 @@ class _Converter:
         self._plans: dict[tuple[str, int], dict[str, str] | None] = {}
         """Per (major, 年级): the categories of its plan's courses by code."""
         self._tables_by_index = {t.index: t for t in tables}
+        self._getters: dict[int, tuple[Callable[[tuple[object, ...]], Any], ...]] = {}
+        """Per table: the cells of a 成绩 row's student, course and sitting, in one call
+        each (:func:`_group_getters`)."""
 
     def bad(self, table: Table, row: Row, name: str | None, message: str) -> None:
         problem = SheetProblem(table.file, row.place(name), message)
@@ -1153,10 +1175,13 @@ class _Converter:
         parts (the student, the course, the sitting), each a few thousand distinct
         values in a college's 800,000 rows (the conversion was about 50 us a row,
         most of it reading the same values again)."""
-        get = row.values.get
         valid = self._valid
+        getters = self._getters.get(table.index)
+        if getters is None:
+            getters = self._getters[table.index] = _group_getters(table.columns)
+        cells = (*row.values.values(), None)  # the table's columns in order, then "absent"
         try:
-            who = (get("student_id"), get("name"))
+            who = getters[0](cells)
             key: tuple[Any, ...] = ("who", who, tuple(map(type, who)))
             sid = valid.get(key)
             if sid is None:
@@ -1164,13 +1189,7 @@ class _Converter:
                 if sid is None:
                     return False
                 self._remember(key, sid)
-            course = (
-                get("course_code"),
-                get("course_name"),
-                get("credits"),
-                get("category"),
-                get("nature"),
-            )
+            course = getters[1](cells)
             named = "course_name" in row.columns
             key = ("course", named, course, tuple(map(type, course)))
             found = valid.get(key)
@@ -1179,13 +1198,7 @@ class _Converter:
                 if found is None:
                     return False
                 self._remember(key, found)
-            sitting = (
-                get("year"),
-                get("semester"),
-                get("exam_kind"),
-                get("result"),
-                get("exam_date"),
-            )
+            sitting = getters[2](cells)
             key = ("sitting", sitting, tuple(map(type, sitting)))
             held = valid.get(key)
             if held is None:
