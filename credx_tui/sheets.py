@@ -730,6 +730,8 @@ class SheetDocument:
         """The cells of ``rows_at``: each record's 课程代码, 学分, 课程名称 and 课程类别
         (or 课程性质), each certificate's 证书编号."""
         at = self.rows_at
+        if at is None:
+            return
         records, certificates = marshal.loads(at) if isinstance(at, bytes) else at
         self.rows_at = None
         tables = self.tables or {}
@@ -743,15 +745,16 @@ class SheetDocument:
         for index, found in enumerate(records):
             if found is None:
                 continue
-            table, number, by_category = found
-            self.cells[f"records[{index}]"] = place(table, number, "course_code")
-            self.cells[f"records[{index}].credits"] = place(table, number, "credits")
-            self.cells[f"records[{index}].name"] = place(table, number, "course_name")
+            where, number, by_category = found
+            self.cells[f"records[{index}]"] = place(where, number, "course_code")
+            self.cells[f"records[{index}].credits"] = place(where, number, "credits")
+            self.cells[f"records[{index}].name"] = place(where, number, "course_name")
             category = "category" if by_category else "nature"
-            self.cells[f"records[{index}].category"] = place(table, number, category)
+            self.cells[f"records[{index}].category"] = place(where, number, category)
         for index, found in enumerate(certificates):
             if found is not None:
-                self.cells[f"certificates[{index}]"] = place(*found, "certificate_id")
+                where, number = found
+                self.cells[f"certificates[{index}]"] = place(where, number, "certificate_id")
 
 
 @dataclass
@@ -1290,15 +1293,15 @@ class _Converter:
         if student is None:
             return None
         key = (student.major, student.grade_year)
-        plan = self._plans.get(key, _MISSING)
-        if plan is _MISSING:
+        if key not in self._plans:
             programme = self.ctx.programmes.get(key)
-            plan = self._plans[key] = (
+            self._plans[key] = (
                 None
                 if programme is None
                 else {c.code: c.category.value for c in reversed(programme.courses)}
             )
-        return None if plan is None else plan.get(code)  # type: ignore[union-attr]
+        plan = self._plans[key]
+        return None if plan is None else plan.get(code)
 
     def _sitting_of(
         self, year: object, semester: object, exam_kind: object, result: object, exam_date: object
