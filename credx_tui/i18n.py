@@ -644,6 +644,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "queue.col.status": ("审核状态", "Status"),
     "queue.col.step": ("审核环节", "Step"),
     "queue.step.mine": ("（我）", " (me)"),
+    # -- imp12c: the queue marks a transcript changed after submission (issue 12) ----
+    "queue.changed.mark": (" !", " !"),
+    "queue.changed.key": (
+        "! 成绩已变：提交后成绩单有变动",
+        "! transcript changed after submission",
+    ),
     "key.review_open": ("审核", "Review"),
     "key.review_open.tip": ("打开当前申请进行审核", "Open the current application to decide it"),
     "key.review_filter": ("筛选", "Filter"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import marshal
+import operator
 import re
 import tempfile
 import tomllib
@@ -79,6 +80,13 @@ _YEAR = re.compile(r"^(\d{4})\s*[-－—~至/]\s*(\d{4})(?:学年)?$")
 _GRADE_YEAR = re.compile(r"^(\d{4})(?:级|年)?$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+REMEMBERED = 200_000
+"""Most answers a conversion remembers (:meth:`_Converter._sitting_fast`): a sheet of
+values that never repeat is converted cell by cell past that, in bounded memory."""
+_KIND_RANK = {kind.value: rank for kind, rank in KIND_ORDER.items()}
+"""KIND_ORDER by the stored value of a sitting's 考试性质 (no enum built per sitting)."""
+_MISSING = object()
+_REGULAR = AttemptKind.REGULAR.value
 _HEADER_NOISE = re.compile(r"[\s\u3000*＊]|[(（]必填[)）]")
 
 
@@ -336,6 +344,9 @@ SPILLED_KINDS = ("grades", "certificates")
 """Sheets whose rows go to the spill, grouped by student, when the caller asks for it:
 they are the big ones (one row per sitting)."""
 
+_PLAIN_TYPES = frozenset({str, float, int, bool, type(None)})
+"""Cell values marshal keeps as they are (anything else is spilled as its text)."""
+
 SPILL_ROWS = 20_000
 """Rows held in memory before they are appended to the spill file."""
 
@@ -360,13 +371,15 @@ class RowSpill:
         self._keys: dict[object, tuple[str, str]] = {}
         """学号 of the 成绩 rows, then of the certificate rows, in the order first seen."""
 
-    def add(self, table: Table, number: int, values: dict[str, object]) -> None:
+    def add(self, table: Table, number: int, cells: tuple[object, ...], sid_at: int | None) -> None:
+        """One row: ``cells`` of the table's columns, in their order; the 学号 at
+        ``sid_at`` (None: the sheet has no 学号 column)."""
         kind = SPILLED_KINDS.index(table.kind)
-        cells = tuple(
-            v if v is None or type(v) in (str, float, int, bool) else _text(v)
-            for v in values.values()
-        )
-        raw = values.get("student_id")
+        raw = None if sid_at is None else cells[sid_at]
+        if not _PLAIN_TYPES.issuperset(map(type, cells)):
+            cells = tuple(
+                v if v is None or type(v) in (str, float, int, bool) else _text(v) for v in cells
+            )
         found = self._keys.get(raw) if type(raw) in (str, float, int) else None
         if found is None:  # a student has 40 rows: their 学号 is read and hashed once
             sid = restore_id(raw)[0]
@@ -568,6 +581,10 @@ def _read_table(
     spilled = False
     kind = None
     seen_cells = False
+    where: tuple[int, ...] = ()
+    width = 0
+    pick: Callable[[list[object]], Any] = operator.itemgetter(0)
+    sid_at: int | None = None
     for number, cells in rows:
         if columns is None:
             if any(_text(c) for c in cells):
@@ -578,19 +595,30 @@ def _read_table(
                 headers = {f: _text(cells[i]) for f, i in found.items()}
                 table = Table(name, sheet_name, kind, number, [], columns, headers, index)
                 spilled = spill is not None and kind in SPILLED_KINDS
+                # A spilled row is taken as the tuple of its cells (one C call), not
+                # a dict: it is a dict again only when its group is converted.
+                where = tuple(columns.values())
+                width = max(where) + 1
+                pick = operator.itemgetter(*where)
+                sid_at = list(columns).index("student_id") if "student_id" in columns else None
                 _duplicate_headers(name, sheet_name, number, cells, mapping, problems)
                 continue
             if number >= HEADER_SEARCH_ROWS:
                 break
             continue
+        if spilled:
+            assert spill is not None
+            if len(cells) >= width and len(where) > 1:
+                picked = pick(cells)
+            else:
+                picked = tuple(cells[i] if i < len(cells) else "" for i in where)
+            if any(map(_text, picked)):  # else blank, or only columns credx does not read
+                spill.add(table, number, picked, sid_at)
+            continue
         values = {f: cells[i] if i < len(cells) else "" for f, i in columns.items()}
         if not any(_text(v) for v in values.values()):
             continue  # a blank row, or one with only columns credx does not read
-        if spilled:
-            assert spill is not None
-            spill.add(table, number, values)
-        else:
-            table.rows.append(Row(number, values, columns, headers, sheet_name))
+        table.rows.append(Row(number, values, columns, headers, sheet_name))
     if columns is None:
         if seen_cells:
             expected = "; ".join(
@@ -657,6 +685,14 @@ class SheetDocument:
     """Field path (``records[2].credits``) -> the cell it was read from."""
     packed: bytes | None = None
     """The cells, compressed (:meth:`pack`)."""
+    rows_at: tuple[list[Any], list[Any]] | bytes | None = None
+    """A transcript's cells, not yet made (:meth:`locate` makes them): per record and
+    per certificate, in the document's order, (table index, row number, 1 when the
+    category is read from 课程类别 and 0 from 课程性质) of its first row, or None when
+    no row gave it.  Marshalled by :meth:`pack`.  A problem is rare; making 8 places
+    per course of every transcript cost a tenth of an import."""
+    tables: dict[int, Table] | None = field(default=None, repr=False, compare=False)
+    """The tables ``rows_at`` counts (shared by every document of one conversion)."""
 
     def pack(self) -> None:
         """Keep the cells compressed until a problem asks where it is: an import keeps
@@ -671,6 +707,8 @@ class SheetDocument:
         }
         self.packed = zlib.compress(marshal.dumps(cells), 1)
         self.cells = {}
+        if isinstance(self.rows_at, tuple):
+            self.rows_at = marshal.dumps(self.rows_at)
 
     def locate(self, path: str | None) -> Place:
         """The cell of a field path, or of its nearest parent, or the document's row."""
@@ -679,12 +717,44 @@ class SheetDocument:
                 k: Place(*v) for k, v in marshal.loads(zlib.decompress(self.packed)).items()
             }
             self.packed = None
+        if self.rows_at is not None:
+            self._make_cells()
         while path:
             if path in self.cells:
                 return self.cells[path]
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
         return self.place
+
+    def _make_cells(self) -> None:
+        """The cells of ``rows_at``: each record's 课程代码, 学分, 课程名称 and 课程类别
+        (or 课程性质), each certificate's 证书编号."""
+        at = self.rows_at
+        if at is None:
+            return
+        records, certificates = marshal.loads(at) if isinstance(at, bytes) else at
+        self.rows_at = None
+        tables = self.tables or {}
+
+        def place(index: int, number: int, name: str) -> Place:
+            table = tables[index]
+            if name not in table.columns:
+                return Place(table.sheet, number)
+            return Place(table.sheet, number, table.columns[name], table.headers[name])
+
+        for index, found in enumerate(records):
+            if found is None:
+                continue
+            where, number, by_category = found
+            self.cells[f"records[{index}]"] = place(where, number, "course_code")
+            self.cells[f"records[{index}].credits"] = place(where, number, "credits")
+            self.cells[f"records[{index}].name"] = place(where, number, "course_name")
+            category = "category" if by_category else "nature"
+            self.cells[f"records[{index}].category"] = place(where, number, category)
+        for index, found in enumerate(certificates):
+            if found is not None:
+                where, number = found
+                self.cells[f"certificates[{index}]"] = place(where, number, "certificate_id")
 
 
 @dataclass
@@ -709,6 +779,25 @@ class Context:
     memory holds a shard's students, never the sheet (issue 12, item 1)."""
 
 
+_ROW_GROUPS = (
+    ("student_id", "name"),
+    ("course_code", "course_name", "credits", "category", "nature"),
+    ("year", "semester", "exam_kind", "result", "exam_date"),
+)
+"""The cells of a 成绩 row that :meth:`_Converter._sitting_fast` remembers together."""
+
+
+def _group_getters(columns: dict[str, int]) -> tuple[Callable[[tuple[object, ...]], Any], ...]:
+    """For each of :data:`_ROW_GROUPS`, a getter of its cells from a row's values in
+    the order of ``columns`` followed by one None (what a column the table lacks reads
+    as, as ``values.get`` would)."""
+    order = {name: index for index, name in enumerate(columns)}
+    absent = len(order)
+    return tuple(
+        operator.itemgetter(*(order.get(name, absent) for name in group)) for group in _ROW_GROUPS
+    )
+
+
 class _Converter:
     def __init__(
         self, tables: list[Table], context: Context, spill: RowSpill | None = None
@@ -724,6 +813,16 @@ class _Converter:
         self._row_problems: list[tuple[tuple[int, int, int], int, SheetProblem]] = []
         """Problems of 成绩 and certificate rows, with (kind, table, row) to report them
         in the sheets' order although rows are converted a group of students at a time."""
+        self._valid: dict[tuple[Any, ...], Any] = {}
+        """What the cells of a 成绩 row's student, course and sitting were found to mean,
+        by their values and types, for values that raised no problem: a college's
+        800,000 rows hold a few thousand of each (:meth:`_sitting_fast`)."""
+        self._plans: dict[tuple[str, int], dict[str, str] | None] = {}
+        """Per (major, 年级): the categories of its plan's courses by code."""
+        self._tables_by_index = {t.index: t for t in tables}
+        self._getters: dict[int, tuple[Callable[[tuple[object, ...]], Any], ...]] = {}
+        """Per table: the cells of a 成绩 row's student, course and sitting, in one call
+        each (:func:`_group_getters`)."""
 
     def bad(self, table: Table, row: Row, name: str | None, message: str) -> None:
         problem = SheetProblem(table.file, row.place(name), message)
@@ -803,9 +902,11 @@ class _Converter:
         if match:
             y, m, d = (int(g) for g in match.groups())
             try:
-                return date(y, m, d).isoformat()
+                found = date(y, m, d).isoformat()
             except ValueError:
                 pass
+            else:
+                return found
         self.bad(table, row, name, f"{text!r} is not a date such as 2025-05-18")
         return ""
 
@@ -1064,12 +1165,203 @@ class _Converter:
             self._transcript(sid, sittings.get(sid, {}), certs.get(sid, []))
             sittings.pop(sid, None)  # each row's record is let go once it is built
 
+    def _sitting_fast(
+        self,
+        row: Row,
+        sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]],
+        table: Table,
+    ) -> bool:
+        """A 成绩 row whose cells are values already read without a problem, turned
+        into its sitting from what those values were found to mean; False (nothing
+        done) for any other row, which :meth:`_sitting` then reads cell by cell and
+        reports.  The same record either way: this only remembers answers, in three
+        parts (the student, the course, the sitting), each a few thousand distinct
+        values in a college's 800,000 rows (the conversion was about 50 us a row,
+        most of it reading the same values again)."""
+        valid = self._valid
+        getters = self._getters.get(table.index)
+        if getters is None:
+            getters = self._getters[table.index] = _group_getters(table.columns)
+        cells = (*row.values.values(), None)  # the table's columns in order, then "absent"
+        try:
+            who = getters[0](cells)
+            key: tuple[Any, ...] = ("who", who, tuple(map(type, who)))
+            sid = valid.get(key)
+            if sid is None:
+                sid = self._who(*who)
+                if sid is None:
+                    return False
+                self._remember(key, sid)
+            course = getters[1](cells)
+            named = "course_name" in row.columns
+            key = ("course", named, course, tuple(map(type, course)))
+            found = valid.get(key)
+            if found is None:
+                found = self._course(*course, named=named)
+                if found is None:
+                    return False
+                self._remember(key, found)
+            sitting = getters[2](cells)
+            key = ("sitting", sitting, tuple(map(type, sitting)))
+            held = valid.get(key)
+            if held is None:
+                held = self._sitting_of(*sitting)
+                if held is None:
+                    return False
+                self._remember(key, held)
+        except TypeError:  # a cell value that cannot be remembered (unhashable)
+            return False
+        code, name, credits, category, by_category = found
+        if category is None:  # 课程性质 says: the category of the student's plan
+            category = self._plan_category_value(sid, code)
+            if category is None:
+                return False
+        kind, result, term, exam_date = held
+        attempt: dict[str, Any] = {"kind": kind, "result": result, "term": term}
+        if exam_date:
+            attempt["date"] = exam_date
+        record = {
+            "code": code,
+            "name": name,
+            "category": category,
+            "credits": credits,
+            "attempt": attempt,
+            "by_category": by_category,
+        }
+        sittings.setdefault(sid, {}).setdefault(code, []).append((table, row, record))
+        return True
+
+    def _remember(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self._valid) < REMEMBERED:
+            self._valid[key] = value
+
+    def _who(self, raw: object, name: object) -> str | None:
+        """The 学号 of a row's 学号 and 姓名 cells when :meth:`student_id` and
+        :meth:`_check_name` find no problem with them, else None."""
+        if not _text(raw):
+            return None
+        sid, why = restore_id(raw)
+        if why is not None:
+            return None
+        text = _text(name)
+        student = self.ctx.students.get(sid)
+        if text and student is not None and text != student.name:
+            return None
+        return sid
+
+    def _course(
+        self,
+        code: object,
+        name: object,
+        credits: object,
+        category: object,
+        nature: object,
+        *,
+        named: bool,
+    ) -> tuple[str, str, float, str | None, bool] | None:
+        """(课程代码, 课程名称, 学分, 课程类别 value or None when the plan says, whether
+        课程类别 gave it) of a row's course cells when they raise no problem, else None."""
+        code_text = _text(code)
+        name_text = _text(name) if named else code_text
+        if not code_text or not name_text:
+            return None
+        try:
+            value = float(_text(credits))
+        except ValueError:
+            return None
+        if not 0 <= value <= 40:
+            return None
+        text = _text(category)
+        if text:
+            found = self.ctx.mapping.category.get(text)
+            if found is None:
+                try:
+                    found = Category(text)
+                except ValueError:
+                    return None
+            return code_text, name_text, value, found.value, True
+        nature_text = _text(nature)
+        mapped = self.ctx.mapping.nature.get(nature_text) if nature_text else None
+        if mapped is None:
+            return None
+        category_value = None if mapped == "plan" else Category(mapped).value
+        return code_text, name_text, value, category_value, False
+
+    def _plan_category_value(self, sid: str, code: str) -> str | None:
+        """:meth:`_plan_category` when it finds the course, else None."""
+        student = self.ctx.students.get(sid)
+        if student is None:
+            return None
+        key = (student.major, student.grade_year)
+        if key not in self._plans:
+            programme = self.ctx.programmes.get(key)
+            self._plans[key] = (
+                None
+                if programme is None
+                else {c.code: c.category.value for c in reversed(programme.courses)}
+            )
+        plan = self._plans[key]
+        return None if plan is None else plan.get(code)
+
+    def _sitting_of(
+        self, year: object, semester: object, exam_kind: object, result: object, exam_date: object
+    ) -> tuple[str, str, dict[str, Any], str | None] | None:
+        """(考试性质 value, 成绩, term, 考试日期) of a row's sitting cells when
+        :meth:`term`, :meth:`_exam_kind`, :meth:`_result` and :meth:`date` find no
+        problem with them, else None."""
+        term = self._term_of(_text(year), _text(semester))
+        if term is None:
+            return None
+        text = _text(exam_kind)
+        kind = self.ctx.mapping.exam_kind.get(text) if text else AttemptKind.REGULAR
+        if kind is None:
+            return None
+        result_text = _text(result)
+        if not result_text:
+            return None
+        if result_text not in self._results:
+            try:
+                parse_result(result_text, self.ctx.rules.grades)
+                self._results[result_text] = None
+            except ValueError as exc:
+                self._results[result_text] = str(exc)
+        if self._results[result_text] is not None:
+            return None
+        day = None
+        text = _text(exam_date)
+        if text:
+            text = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
+            match = _DATE.match(text) or _COMPACT_DATE.match(text)
+            if not match:
+                return None
+            y, m, d = (int(g) for g in match.groups())
+            try:
+                day = date(y, m, d).isoformat()
+            except ValueError:
+                return None
+        return kind.value, result_text, term, day
+
+    def _term_of(self, year_text: str, semester_text: str) -> dict[str, Any] | None:
+        """The term of a 学年 and 学期 text when both are valid (:meth:`term`'s answer
+        without a problem), else None."""
+        if not year_text or not semester_text:
+            return None
+        match = _YEAR.match(year_text)
+        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+            return None
+        semester = self.ctx.mapping.semester.get(semester_text)
+        if semester is None:
+            return None
+        return {"year": f"{match.group(1)}-{match.group(2)}", "semester": semester}
+
     def _sitting(
         self,
         table: Table,
         row: Row,
         sittings: dict[str, dict[str, list[tuple[Table, Row, dict[str, Any]]]]],
     ) -> None:
+        if self._sitting_fast(row, sittings, table):
+            return
         sid = self.student_id(table, row)
         code = self.required(table, row, "course_code")
         name = self.required(table, row, "course_name") if "course_name" in row.columns else code
@@ -1220,6 +1512,7 @@ class _Converter:
         first = next(iter(courses.values()), None) or certs
         table, row, _ = first[0]
         doc = SheetDocument(table.file, "transcript", {}, row.place())
+        at: dict[str, tuple[int, int, int]] = {}
         for code, rows in courses.items():
             _head_table, head_row, head = rows[0]
             for other_table, other_row, other in rows[1:]:
@@ -1236,33 +1529,29 @@ class _Converter:
                             f"course {code} has {key} {other[key]} here but {head[key]} in "
                             f"{head_row.place(column if column in head_row.columns else None)}",
                         )
-            given = {
-                (
-                    r[2]["attempt"]["kind"],
-                    r[2]["attempt"]["term"]["year"],
-                    r[2]["attempt"]["term"]["semester"],
+            attempts = [r[2]["attempt"] for r in rows]
+            old = records.get(code)
+            if old:
+                # A term update: the stored sittings stay unless a row gives the same
+                # sitting (考试性质 and term) again.
+                given = {(a["kind"], a["term"]["year"], a["term"]["semester"]) for a in attempts}
+                kept = [
+                    a
+                    for a in old.get("attempts", [])
+                    if (a["kind"], a["term"]["year"], a["term"]["semester"]) not in given
+                ]
+                attempts = kept + attempts
+            if len(attempts) > 1:
+                attempts.sort(
+                    key=lambda a: (
+                        (a["term"]["year"], a["term"]["semester"]),
+                        _KIND_RANK[a["kind"]],
+                    )
                 )
-                for r in rows
-            }
-            old = records.get(code, {})
-            kept = [
-                a
-                for a in old.get("attempts", [])
-                if (a["kind"], a["term"]["year"], a["term"]["semester"]) not in given
-            ]
-            attempts = kept + [r[2]["attempt"] for r in rows]
-            attempts.sort(
-                key=lambda a: (
-                    (a["term"]["year"], a["term"]["semester"]),
-                    KIND_ORDER[AttemptKind(a["kind"])],
-                )
-            )
-            regular = [a for a in attempts if a["kind"] == AttemptKind.REGULAR.value]
-            term = old.get("term") or (regular or attempts)[0]["term"]
-            if regular and not old:
-                term = regular[0]["term"]
+            regular = next((a for a in attempts if a["kind"] == _REGULAR), None)
+            term = (old.get("term") if old else None) or (regular or attempts[0])["term"]
             records[code] = {
-                **{k: v for k, v in old.items() if k == "name_en"},
+                **({"name_en": old["name_en"]} if old and "name_en" in old else {}),
                 "code": code,
                 "name": head["name"],
                 "category": head["category"],
@@ -1270,23 +1559,28 @@ class _Converter:
                 "term": term,
                 "attempts": attempts,
             }
-            doc.cells[f"@{code}"] = head_row.place("course_code")
-            doc.cells[f"@{code}.credits"] = head_row.place("credits")
-            doc.cells[f"@{code}.name"] = head_row.place("course_name")
-            doc.cells[f"@{code}.category"] = head_row.place(
-                "category" if head_row.text("category") else "nature"
-            )
+            by_category = head.get("by_category")
+            if by_category is None:
+                by_category = bool(head_row.text("category"))
+            at[code] = (_head_table.index, head_row.number, 1 if by_category else 0)
         certificates: dict[str, dict[str, Any]] = {c["id"]: c for c in base.get("certificates", [])}
-        for c_table, c_row, cert in certs:
-            if cert["id"] in doc.cells or f"#{cert['id']}" in doc.cells:
-                self.bad(
-                    c_table,
-                    c_row,
-                    "certificate_id",
-                    f"certificate {cert['id']} of student {sid} is given twice",
-                )
-            certificates[cert["id"]] = cert
-            doc.cells[f"#{cert['id']}"] = c_row.place("certificate_id")
+        cert_at: dict[str, tuple[int, int]] = {}
+        if certs:
+            # The keys the cells were once kept under, so a certificate numbered like
+            # one of them is still "given twice", as before.
+            taken = {f"@{code}{end}" for code in at for end in ("", ".credits", ".name")}
+            taken |= {f"@{code}.category" for code in at}
+            for c_table, c_row, cert in certs:
+                if cert["id"] in taken or f"#{cert['id']}" in taken:
+                    self.bad(
+                        c_table,
+                        c_row,
+                        "certificate_id",
+                        f"certificate {cert['id']} of student {sid} is given twice",
+                    )
+                certificates[cert["id"]] = cert
+                taken.add(f"#{cert['id']}")
+                cert_at[cert["id"]] = (c_table.index, c_row.number)
         ordered = list(records.values())
         ordered.sort(key=lambda r: ((r["term"]["year"], r["term"]["semester"]), r["code"]))
         doc.raw = {
@@ -1296,16 +1590,13 @@ class _Converter:
             "level_exams": base.get("level_exams", []),
             "certificates": list(certificates.values()),
         }
-        # Field paths of the import's checks are by index: point them at the rows.
-        for index, record in enumerate(ordered):
-            for suffix in ("", ".credits", ".name", ".category"):
-                place = doc.cells.get(f"@{record['code']}{suffix}")
-                if place is not None:
-                    doc.cells[f"records[{index}]{suffix}"] = place
-        for index, cert in enumerate(doc.raw["certificates"]):
-            place = doc.cells.get(f"#{cert['id']}")
-            if place is not None:
-                doc.cells[f"certificates[{index}]"] = place
+        # Field paths of the import's checks are by index: each record and certificate
+        # points at its first row, made into cells only if a problem asks (locate).
+        doc.rows_at = (
+            [at.get(record["code"]) for record in ordered],
+            [cert_at.get(cert["id"]) for cert in doc.raw["certificates"]],
+        )
+        doc.tables = self._tables_by_index
         doc.cells["student_id"] = doc.place if not courses else rows_place(courses)
         (self.ctx.sink or self.docs.append)(doc)
 

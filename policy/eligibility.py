@@ -363,6 +363,22 @@ def verdicts(
     return [_verdict(dossier, r, rules, exclude_application_id) for r in dossier.transcript.records]
 
 
+def exchangeable_verdicts(
+    dossier: Dossier, rules: Rules, exclude_application_id: str | None = None
+) -> list[Verdict]:
+    """The exchangeable ones of :func:`verdicts`, in transcript order, without working
+    out the sources of a course its own reasons already rule out (a passed course, a
+    course the matrix does not cover ...): ``credx import --dry-run`` asks this twice
+    for every student of a term update, and the sources of every course were most of
+    its time."""
+    return [
+        verdict
+        for record in dossier.transcript.records
+        if not course_reasons(dossier, record, rules, exclude_application_id)
+        and (verdict := _verdict(dossier, record, rules, exclude_application_id)).exchangeable
+    ]
+
+
 def verdict_for(
     dossier: Dossier, code: str, rules: Rules, exclude_application_id: str | None = None
 ) -> Verdict:

@@ -16,8 +16,9 @@ transcript is no change.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -78,6 +79,50 @@ def transcript_digest(transcript: Transcript) -> str:
                 key=lambda v: str(v["id"]),
             ),
             "level_exams": sorted([e.name, e.result, e.date or ""] for e in transcript.level_exams),
+        }
+    )
+
+
+def _stored_credits(value: Any) -> Any:
+    # The model holds credits as a float; a stored document has them as its model
+    # dumped them, but a hand-made one may say 4 for 4.0: hash what the model would.
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def stored_transcript_digest(doc: Mapping[str, Any]) -> str:
+    """:func:`transcript_digest` of a transcript in its stored form (the JSON its
+    validated model dumped), without building the model again: an import that
+    rewrites thousands of transcripts marks their students' applications with it."""
+    records = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "category": r["category"],
+            "credits": _stored_credits(r["credits"]),
+            "attempts": sorted(
+                [a["kind"], a["result"], a["term"]["year"], a["term"]["semester"]]
+                for a in r.get("attempts", ())
+            ),
+        }
+        for r in doc.get("records", ())
+    ]
+    certificates = [
+        {
+            "id": c["id"],
+            "kind": c["kind"],
+            "title": c["title"],
+            "credits": _stored_credits(c["credits"]),
+            "date": c.get("date"),
+        }
+        for c in doc.get("certificates", ())
+    ]
+    return _digest(
+        {
+            "records": sorted(records, key=lambda v: str(v["code"])),
+            "certificates": sorted(certificates, key=lambda v: str(v["id"])),
+            "level_exams": sorted(
+                [e["name"], e["result"], e.get("date") or ""] for e in doc.get("level_exams", ())
+            ),
         }
     )
 
@@ -153,6 +198,18 @@ def drift(kept: TranscriptFingerprint | None, transcript: Transcript) -> Transcr
             moved.append((then, now))
     changed = bool(moved) or transcript_digest(transcript) != kept.digest
     return TranscriptDrift(changed=changed, entries=moved)
+
+
+def marked(kept: TranscriptFingerprint, digest_now: str) -> TranscriptFingerprint:
+    """``kept`` with its ``changed`` flag as the transcript whose digest is
+    ``digest_now`` says: set when it is not the transcript fingerprinted at submit,
+    cleared when it is again.  Every entry the application rests on is part of the
+    whole transcript's digest, so this is what :func:`drift` calls ``changed`` (the
+    decision screen's note), decided without the transcript's model."""
+    changed = digest_now != kept.digest
+    if changed == kept.changed:
+        return kept
+    return kept.model_copy(update={"changed": changed})
 
 
 SUBMITTED = frozenset({Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED})

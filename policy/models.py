@@ -14,9 +14,18 @@ from __future__ import annotations
 import functools
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from policy.text import FILENAME_MAX, NOTE_MAX, REASON_MAX, gate_line, gate_paragraph
 
@@ -389,6 +398,23 @@ class TranscriptFingerprint(Model):
 
     digest: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the transcript")
     entries: list[SubmittedEntry] = Field(default_factory=list, max_length=64)
+    changed: bool = Field(
+        default=False,
+        description="the student's transcript is no longer the one fingerprinted here: "
+        "set or cleared by every import that writes the transcript "
+        "(policy.fingerprint.marked), so the reviewer's queue marks the application "
+        "without reading transcripts; a new submit takes a new fingerprint",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unchanged(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Stored only when set: a fingerprint of an unchanged transcript is stored
+        # exactly as before the flag existed, so re-importing the same files still
+        # finds every application unchanged, and older rows files still match.
+        data = handler(self)
+        if not self.changed and isinstance(data, dict):
+            data.pop("changed", None)
+        return data
 
 
 class ApplicationSummary(Model):

@@ -298,7 +298,10 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
                 app.student_id,
                 clip(summary.student_name, caps["name"], CUT),
                 clip(summary.course_name, caps["course"], CUT),
-                self.t(f"status.{app.status.value}"),
+                # "!": the transcript changed after submission (issue 12); the
+                # pager line says so, the decision screen says what moved.
+                self.t(f"status.{app.status.value}")
+                + (self.t("queue.changed.mark") if item.transcript_changed else ""),
                 step,
                 fmt(summary.course_credits),
                 clip(summary.class_name, caps["class"], CUT),
@@ -370,6 +373,8 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
             )
         )
         pager = self.t("queue.pager", shown=len(self.shown), page=self.page + 1, pages=self.pages)
+        if any(i.transcript_changed for i in self.shown):
+            pager += "  " + self.t("queue.changed.key")
         if not self.shown:
             pager = self.t("queue.empty")
         self.query_one("#queue-pager", Static).update(pager)

@@ -147,6 +147,13 @@ class QueueItem:
     one-person-per-step check is the decision screen's)."""
 
     @property
+    def transcript_changed(self) -> bool:
+        """Whether the student's transcript changed after the application was
+        submitted (issue 12): what the decision screen then explains, marked in the
+        queue from the stored row (no transcript read per row)."""
+        return self.application.transcript_changed
+
+    @property
     def course_name(self) -> str:
         """校内课程名称 of the target."""
         return self.summary.course_name

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from credx_tui.importing import ImportBundle, ImportProblem
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
@@ -279,6 +281,7 @@ def _compare_planned(
     """:func:`compare` a shard of students at a time: the import's transcripts are
     read back from the writer's spill and the store's from their shard file, so a
     college's term update is compared in the memory of one shard."""
+    from credx_tui.services.staged_import import _differs, _student_of
     from credx_tui.store.files import read_file
     from credx_tui.store.store import shard_key
 
@@ -301,6 +304,15 @@ def _compare_planned(
     new_apps: dict[str, list[Any]] = {}
     for spec in writer.applications:
         new_apps.setdefault(shard_key(spec.application.student_id), []).append(spec)
+    # Only what the import changes is compared (work in proportion to the students that
+    # changed): a student or transcript given again as stored changes nothing, unless
+    # the import also gives that student's applications (their spent credits).
+    with_apps = {spec.application.student_id for spec in writer.applications}
+    stored_students = {s.id: s for s in existing.students}
+    for shard, found in list(new_students.items()):
+        new_students[shard] = [
+            s for s in found if s.id in with_apps or stored_students.get(s.id) != s
+        ]
     old_programmes = {(p.major, p.grade_year): p for p in existing.programmes}
     changed_programmes = {
         (p.major, p.grade_year)
@@ -315,7 +327,19 @@ def _compare_planned(
         if any((s.major, s.grade_year) in changed_programmes for s in found)
     }
     for shard, payloads in writer.shard_transcripts(touched | set(new_students) | set(new_apps)):
-        new_transcripts = [Transcript.model_validate_json(p) for p in payloads]
+        data = read_file(store.root / "bulk" / "students" / f"{shard}.json") or {}
+        stored = {
+            d.get("student_id"): d
+            for d in data.get("transcripts", {}).values()
+            if isinstance(d, dict)
+        }
+        new_transcripts = [
+            Transcript.model_validate_json(p)
+            for p in payloads
+            if (sid := _student_of(p)) in with_apps
+            or (held := stored.get(sid)) is None
+            or (_differs(held, p) and _in_order(held) != _in_order(orjson.loads(p)))
+        ]
         wanted = {s.id for s in new_students.get(shard, [])} | {
             t.student_id for t in new_transcripts
         }
@@ -326,11 +350,8 @@ def _compare_planned(
         }
         if not wanted:
             continue
-        data = read_file(store.root / "bulk" / "students" / f"{shard}.json") or {}
         old_transcripts = [
-            Transcript.model_validate(d)
-            for d in data.get("transcripts", {}).values()
-            if isinstance(d, dict) and d.get("student_id") in wanted
+            Transcript.model_validate(d) for sid, d in stored.items() if sid in wanted
         ]
         part = compare(
             _bundle(
@@ -363,6 +384,18 @@ def _compare_planned(
     if writer.applications:
         report.other["applications"] = len(writer.applications)
     return report
+
+
+def _in_order(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored transcript with its records by course code and its certificates by id:
+    the order a file lists them in changes nothing the comparison reports (records and
+    certificates are matched by code and id, and what is offered does not depend on
+    the order), so a transcript given again in another order is left out of it."""
+    return {
+        **doc,
+        "records": sorted(doc.get("records", []), key=lambda r: str(r.get("code"))),
+        "certificates": sorted(doc.get("certificates", []), key=lambda c: str(c.get("id"))),
+    }
 
 
 def _bundle(**given: Any) -> ImportBundle:
@@ -466,7 +499,7 @@ def _offered(
         transcript=transcript,
         applications=apps or [],
     )
-    return {v.code: v.course for v in eligibility.verdicts(dossier, rules) if v.exchangeable}
+    return {v.code: v.course for v in eligibility.exchangeable_verdicts(dossier, rules)}
 
 
 def _describe(record: CourseRecord) -> str:

@@ -17,7 +17,7 @@ from credx_tui.importing import ImportBundle, parse_files
 from credx_tui.services.core import summarise
 from credx_tui.services.staged_import import ImportReport
 from policy.dossier import Dossier
-from policy.fingerprint import SUBMITTED, fingerprint, for_import
+from policy.fingerprint import SUBMITTED, fingerprint, for_import, marked, transcript_digest
 from policy.models import (
     ExchangeApplication,
     Student,
@@ -40,8 +40,12 @@ def write_bundle_pg(store: PgStore, bundle: ImportBundle) -> ImportReport:
             report.count("programmes", tx.put_programme(programme))
         for student in bundle.students:
             report.count("students", tx.put_student(student))
+        rewritten: set[str] = set()
         for transcript in bundle.transcripts:
-            report.count("transcripts", tx.put_transcript(transcript))
+            changed = tx.put_transcript(transcript)
+            report.count("transcripts", changed)
+            if changed:
+                rewritten.add(transcript.student_id)
         for spec in bundle.accounts:
             current = tx.account(spec.username)
             account = spec.stored_over(current)
@@ -49,9 +53,36 @@ def write_bundle_pg(store: PgStore, bundle: ImportBundle) -> ImportReport:
             report.count("accounts", changed)
             if changed:
                 tx.put_account(account)
+        own: set[str] = set()
         if bundle.applications:
-            _applications(store, tx, bundle, transcripts, students, report)
+            own = _applications(store, tx, bundle, transcripts, students, report)
+        _mark(store, tx, rewritten | own, transcripts)
     return report
+
+
+def _mark(
+    store: PgStore,
+    tx: PgBulkTransaction,
+    student_ids: set[str],
+    transcripts: dict[str, Transcript],
+) -> None:
+    """Set or clear the ``changed`` mark of the applications of ``student_ids`` (their
+    transcript rewritten by this import, or a fingerprint given by the import file)
+    against the transcript they now meet (policy.fingerprint.marked), as the file
+    store's import does; nothing else of an application is changed."""
+    for college, student_id in tx.fingerprinted(sorted(student_ids)):
+        transcript = transcripts.get(student_id) or store.transcript(student_id)
+        if transcript is None:
+            continue
+        now = transcript_digest(transcript)
+        hot = tx.hot(college, student_id)
+        for app in hot.applications(student_id):
+            kept = app.submitted_transcript
+            if kept is None:
+                continue
+            mark = marked(kept, now)
+            if mark is not kept:
+                hot.put_application(app.model_copy(update={"submitted_transcript": mark}))
 
 
 def _applications(
@@ -61,7 +92,10 @@ def _applications(
     transcripts: dict[str, Transcript],
     students: dict[str, Student],
     report: ImportReport,
-) -> None:
+) -> set[str]:
+    """Write the bundle's applications; returns the 学号 of those whose fingerprint
+    the import file gave (to be marked against the transcript they meet)."""
+    own: set[str] = set()
     # Imported ids are kept; the numbering row lock keeps a save elsewhere from
     # numbering an id being imported now (issue 15), as the file store's import does.
     tx.lock_numbering()
@@ -70,6 +104,8 @@ def _applications(
     )
     for spec in specs:
         app = spec.application
+        if app.submitted_transcript is not None:
+            own.add(app.student_id)
         hot = tx.hot(app.college, app.student_id)
         stored = hot.application(app.id)
         app = _with_fingerprint(store, app, stored, transcripts)
@@ -86,6 +122,7 @@ def _applications(
                 hot.add_event(event)
                 known.add(event.id)
         tx.note_college(app.college)
+    return own
 
 
 def _with_fingerprint(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from credx_tui.store.base import DocumentStore
-from credx_tui.store.queue import ROW_FIELDS, SUMMARY_FIELDS
+from credx_tui.store.queue import CHANGED_AT, ROW_FIELDS, SUMMARY_FIELDS
 from policy.models import ApplicationSummary, ExchangeApplication, Status
 
 _SUMMARY_AT = len(ROW_FIELDS)
@@ -54,6 +54,7 @@ class ApplicationRow:
         "student_id",
         "submitted_at",
         "target",
+        "transcript_changed",
         "updated_at",
     )
 
@@ -68,6 +69,9 @@ class ApplicationRow:
         self.created_at = _instant(row[7])
         self.updated_at = _instant(row[8])
         self.submitted_at = None if row[9] is None else _instant(row[9])
+        self.transcript_changed = len(row) > CHANGED_AT and row[CHANGED_AT] is True
+        """The transcript changed after submission (issue 12): kept by the imports
+        that change transcripts, so the queue marks it without reading one."""
         self._store = store
         self._full: ExchangeApplication | None = None
 

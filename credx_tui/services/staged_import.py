@@ -81,7 +81,15 @@ from credx_tui.store.schema import (
 from credx_tui.store.staging import StagedFiles
 from credx_tui.store.store import hot_bucket, shard_key
 from policy.dossier import Dossier
-from policy.fingerprint import SUBMITTED, TranscriptFingerprint, fingerprint, for_import
+from policy.fingerprint import (
+    SUBMITTED,
+    TranscriptFingerprint,
+    fingerprint,
+    for_import,
+    marked,
+    stored_transcript_digest,
+    transcript_digest,
+)
 from policy.models import (
     Account,
     Category,
@@ -226,6 +234,12 @@ class _CheckedDocument:
         return self.doc
 
 
+_CATEGORIES = {c.value: c for c in Category}
+_SOURCE_KINDS = {k.value: k for k in SourceKind}
+"""By value: the stored form was validated, and the enum's call cost a tenth of the
+read back of 800,000 records."""
+
+
 class _Attempt:
     __slots__ = ("result",)
 
@@ -239,7 +253,7 @@ class _Record:
     def __init__(self, doc: dict[str, Any]) -> None:
         self.code: str = doc["code"]
         self.name: str = doc["name"]
-        self.category = Category(doc["category"])
+        self.category = _CATEGORIES[doc["category"]]
         self.credits: float = doc["credits"]
         self.attempts = [_Attempt(a) for a in doc["attempts"]]
 
@@ -249,7 +263,7 @@ class _Certificate:
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.id: str = doc["id"]
-        self.kind = SourceKind(doc["kind"])
+        self.kind = _SOURCE_KINDS[doc["kind"]]
         self.title: str = doc["title"]
         self.credits: float = doc["credits"]
 
@@ -336,6 +350,14 @@ class CollegeWriter:
         self.fingerprints: dict[str, TranscriptFingerprint] = {}
         """Per application id, the transcript fingerprint a submitted application that
         arrives without one keeps (policy.fingerprint.for_import, issue 12)."""
+        self.rewritten: dict[str, tuple[int, int]] = {}
+        """Per 学号 whose transcript this import changes, where the new one is in the
+        spill: their applications' ``changed`` marks are set against it."""
+        self._fresh: set[str] = set()
+        """Ids of applications fingerprinted by this import (nothing to mark)."""
+        self._own: set[str] = set()
+        """Ids of applications whose fingerprint the import file gives (marked against
+        the transcript they meet)."""
 
     def programme(self, programme: Programme) -> None:
         """A 人才培养方案 to insert or replace."""
@@ -458,6 +480,7 @@ class CollegeWriter:
         for sid in self.students:
             students_by_shard[shard_key(sid)].append(sid)
         shards = set(students_by_shard) | self._shards()
+        self._flush_spill()  # every transcript at a place in the spill (self.rewritten)
         spill = open(self._spill_path, "rb") if self._spilled else None  # noqa: SIM115
         try:
             for shard in sorted(shards):
@@ -473,13 +496,14 @@ class CollegeWriter:
         data = read_file(path) or {}
         dirty = False
         kept: TinyData = {}
+        transcripts = [(p, _student_of(p)) for p in self._transcripts_of(shard, spill)]
+        # The spill was flushed: one place per payload, in the same order.
+        places = dict(
+            zip((sid for _, sid in transcripts), self._spilled.get(shard, ()), strict=True)
+        )
         for table_name, docs, key in (
             ("students", [(self.students[s], s) for s in student_ids], "id"),
-            (
-                "transcripts",
-                [(p, _student_of(p)) for p in self._transcripts_of(shard, spill)],
-                "student_id",
-            ),
+            ("transcripts", transcripts, "student_id"),
         ):
             if not docs and table_name not in data:
                 continue
@@ -499,6 +523,8 @@ class CollegeWriter:
                     where[sid] = new_id
                     replaced.add(new_id)
                     dirty = True
+                    if table_name == "transcripts":
+                        self.rewritten[sid] = places[sid]
             kept[table_name] = {k: d for k, d in table.items() if k not in replaced}
         if dirty:
             # What the import did not give is written back as it is: checked with the
@@ -547,16 +573,20 @@ class CollegeWriter:
         for spec in self.applications:
             app = spec.application
             by_file[(app.college, hot_bucket(app.student_id))].append(spec)
+        for place in self._marked_files():
+            by_file.setdefault(place, [])
         _raise_open_files(len(by_file))
         if by_file:
             # Imported ids are kept as they are; the numbering lock (taken before each
             # hot lock, as a student's save does) keeps a save in another terminal from
             # numbering an application with an id being imported now (issue 15).
             locks.enter_context(self.store.numbering(keeps_ids=True))
+        spill = open(self._spill_path, "rb") if self.rewritten else None  # noqa: SIM115
+        locks.callback(lambda: spill.close() if spill is not None else None)
         for (college, bucket), specs in sorted(by_file.items()):
             from credx_tui.store.store import college_key
 
-            path = self.store.hot_path(college, specs[0].application.student_id)
+            path = self.store.hot_dir(college) / f"{bucket}.json"
             locks.enter_context(
                 locked(self.store.root / "locks" / f"hot-{college_key(college)}-{bucket}.lock")
             )
@@ -592,6 +622,8 @@ class CollegeWriter:
                         written["events"].add(str(next_event))
                         next_event += 1
                         dirty = True
+            if self._mark(apps, written["applications"], spill):
+                dirty = True
             if dirty:
                 names = _table(data, "college")
                 if not any(d.get("name") == college for d in names.values()):
@@ -622,9 +654,79 @@ class CollegeWriter:
         def transcript() -> Transcript | None:
             return self.store.transcript(app.student_id)
 
+        if app.submitted_transcript is not None:
+            self._own.add(app.id)
         if app.id in self.fingerprints and kept is None and app.submitted_transcript is None:
+            self._fresh.add(app.id)
             return app.model_copy(update={"submitted_transcript": self.fingerprints[app.id]})
-        return for_import(app, stored_app, transcript)
+        result = for_import(app, stored_app, transcript)
+        if stored_app is None and app.submitted_transcript is None:
+            self._fresh.add(app.id)  # None, or taken of the transcript as it is now
+        return result
+
+    # -- the queue's mark: the transcript changed after submission (issue 12) ----------
+
+    def _marked_files(self) -> set[tuple[str, str]]:
+        """(college, bucket) of every hot file that may hold an application of a
+        student whose transcript this import changes (whatever college it was filed
+        under): their ``changed`` marks are set or cleared with the new transcripts."""
+        if not self.rewritten:
+            return set()
+        from credx_tui.store.store import college_key
+
+        buckets = {hot_bucket(sid) for sid in self.rewritten}
+        names = {college_key(c): c for c in self.store.colleges()}
+        folder = self.store.root / "hot"
+        found = set()
+        for path in folder.glob("*/*.json") if folder.exists() else []:
+            college = names.get(path.parent.name)
+            if college is not None and path.stem in buckets:
+                found.add((college, path.stem))
+        return found
+
+    def _mark(self, apps: dict[str, Any], written: set[str], spill: Any) -> bool:
+        """Set or clear the ``changed`` mark of each application of a hot file whose
+        student's transcript this import rewrites, or whose fingerprint the import
+        file gave, against the transcript it will meet (policy.fingerprint.marked);
+        True when a document changed.  The rest of the application is left as it is
+        (no revision, no 更新时间: only the reviewer's queue reads the mark)."""
+        digests: dict[str, str | None] = {}
+        touched = False
+        for key, doc in apps.items():
+            kept = doc.get("submitted_transcript") if isinstance(doc, dict) else None
+            if not isinstance(kept, dict) or doc.get("id") in self._fresh:
+                continue
+            sid = doc.get("student_id")
+            own = key in written and doc.get("id") in self._own
+            if not isinstance(sid, str) or (sid not in self.rewritten and not own):
+                continue
+            if sid not in digests:
+                digests[sid] = self._digest_now(sid, spill)
+            now = digests[sid]
+            if now is None or not isinstance(kept.get("digest"), str):
+                continue  # no transcript to compare with; a damaged one is named below
+            fingerprint = TranscriptFingerprint.model_construct(
+                digest=kept["digest"], changed=kept.get("changed") is True
+            )
+            if marked(fingerprint, now) is fingerprint:
+                continue
+            update = dict(kept)
+            if fingerprint.changed:
+                update.pop("changed", None)
+            else:
+                update["changed"] = True
+            doc["submitted_transcript"] = update
+            touched = True
+        return touched
+
+    def _digest_now(self, student_id: str, spill: Any) -> str | None:
+        """The digest of the transcript ``student_id`` has once this import is in."""
+        place = self.rewritten.get(student_id)
+        if place is not None and spill is not None:
+            spill.seek(place[0])
+            return stored_transcript_digest(orjson.loads(spill.read(place[1])))
+        transcript = self.store.transcript(student_id)
+        return None if transcript is None else transcript_digest(transcript)
 
     def _with_summary(
         self, app: ExchangeApplication, summary_facts: Callable[[str], Any]

@@ -393,6 +393,19 @@ class PgBulkTransaction:
         """The hot bucket of a student inside this same transaction (imports)."""
         return _hot_in(self._conn, college, student_id)
 
+    def fingerprinted(self, student_ids: list[str]) -> list[tuple[str, str]]:
+        """(college, 学号) of the students among ``student_ids`` with an application
+        that keeps a transcript fingerprint, by college and 学号 (an import marks
+        them when it changes their transcript, issue 12)."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT college, student_id FROM applications "
+            "WHERE student_id = ANY(%s) "
+            "AND jsonb_typeof(doc->'submitted_transcript') = 'object' "
+            "ORDER BY college, student_id",
+            (student_ids,),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
 
 def _hot_in(conn: psycopg.Connection, college: str, student_id: str) -> PgHotTransaction:
     key, bucket = college_key(college), hot_bucket(student_id)

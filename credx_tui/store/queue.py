@@ -50,6 +50,10 @@ ROW_FIELDS = (
 """Fields of an application each row keeps, in order."""
 SUMMARY_FIELDS = ("student_name", "major", "class_name", "course_name", "course_credits")
 """Fields of its :class:`~policy.models.ApplicationSummary`, after them (None: none)."""
+CHANGED_AT = len(ROW_FIELDS) + len(SUMMARY_FIELDS)
+"""Where a row says ``true`` when the transcript changed after submission (the
+fingerprint's ``changed`` mark, issue 12); a row without it is one whose transcript did
+not, so rows of unmarked applications are the rows of before."""
 DRAFT = "draft"
 """Drafts (无流程) are never in a queue: no row."""
 
@@ -71,6 +75,9 @@ def rows_of(data: TinyData) -> list[list[Any]]:
             row.extend(summary.get(f) for f in SUMMARY_FIELDS)
         else:
             row.extend([None] * len(SUMMARY_FIELDS))
+        kept = doc.get("submitted_transcript")
+        if isinstance(kept, dict) and kept.get("changed") is True:
+            row.append(True)
         rows.append(row)
     return rows
 

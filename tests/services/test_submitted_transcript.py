@@ -106,7 +106,13 @@ def test_a_term_update_after_submit_is_told_and_the_application_untouched(
     app = _submit(demo)
     before = _stored(demo.store, app.id)
     import_paths(demo.store, [_grades(tmp_path / "next.xlsx", RETAKE_MATH)], rules)
-    assert _stored(demo.store, app.id) == before  # imports never touch applications
+    # An import never touches an application: the only difference is the mark that
+    # the transcript changed since (what the reviewer's queue shows), no new revision.
+    after = _stored(demo.store, app.id)
+    assert before.submitted_transcript is not None and not before.submitted_transcript.changed
+    assert after.submitted_transcript is not None and after.submitted_transcript.changed
+    marked = before.submitted_transcript.model_copy(update={"changed": True})
+    assert after == before.model_copy(update={"submitted_transcript": marked})
     moved = demo.review_file(demo.actor_for("rev_zn"), app.id).transcript_drift
     assert moved is not None and moved.changed
     assert len(moved.entries) == 1
@@ -174,7 +180,9 @@ def test_imported_applications_keep_what_was_kept(
     ]
     import_paths(demo.store, [_grades(tmp_path / "next.xlsx", retake)], rules)
     import_paths(demo.store, [DEMO_DIR / "applications.json"], rules)
-    assert _stored(demo.store, "XF2026-0002").submitted_transcript == first
+    kept = _stored(demo.store, "XF2026-0002").submitted_transcript
+    assert kept is not None and kept.changed  # marked: the transcript moved since
+    assert kept.model_copy(update={"changed": False}) == first
     moved = demo.review_file(demo.actor_for("rev_zn"), "XF2026-0002").transcript_drift
     assert moved is not None and [e.ref for e, _ in moved.entries] == ["YJ23111"]
 
