@@ -749,7 +749,7 @@ def _check(args: argparse.Namespace) -> int:
                 "course": v.course,
                 "category": v.category.value,
                 "credits": v.credits,
-                "term": v.term.label_zh(),
+                "term": v.term.label.zh,
                 "exchangeable": v.exchangeable,
                 "rule": v.rule,
                 "reason_zh": v.reason.zh,
@@ -1104,7 +1104,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.list:
         for path in shipped_scenarios():
             scenario = load_scenario(path)
-            print(f"{scenario.id}\t{scenario.title(lang)}")
+            print(f"{scenario.id}\t{scenario.title.text(lang)}")
         return 0
     if args.check:
         return _train_check(args)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
+from credx_tui.bilingual import BilingualError
 from credx_tui.describe import college_name
 from credx_tui.i18n import t, term
 from credx_tui.linebreak import wrap
@@ -63,16 +64,8 @@ class PrintOptions:
     """Also send the PDF to the college's ``lp`` destination (``[service] printer``)."""
 
 
-class PrinterError(Exception):
+class PrinterError(BilingualError):
     """``lp`` is missing or refused the job; ``zh`` and ``en`` say which, for the user."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang``."""
-        return self.zh if lang == "zh" else self.en
 
 
 def send_to_printer(path: Path, destination: str, timeout: float = 30.0) -> str:
@@ -145,7 +138,7 @@ def _attempt_kind(kind: AttemptKind, lang: str) -> str:
 def _shown(row: EffectiveRecord, rules: Rules, lang: str) -> str:
     if row.exchanged:
         ex = rules.exchange_record
-        return ex.result_en if lang == "en" and ex.result_en else ex.result
+        return ex.result_text.text(lang)
     return term(row.shown_result, lang)
 
 
@@ -206,7 +199,7 @@ def transcript_lines(
         ]
         if not courses:  # as the PDF: no heading over nothing
             continue
-        label = period.label_en() if lang == "en" else period.label_zh()
+        label = period.label.text(lang)
         heading = t("transcript.term", lang, term=label, gpa=format_gpa(gpa))
         if cell_len(heading) <= col_cells:
             rows.append(pad(heading, col_cells))

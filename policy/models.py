@@ -18,6 +18,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from policy.bilingual import Bilingual
 from policy.text import FILENAME_MAX, NOTE_MAX, REASON_MAX, gate_line, gate_paragraph
 
 STUDENT_ID_PATTERN = r"^[0-9A-Za-z]{4,20}$"
@@ -159,13 +160,13 @@ class Term(Model):
             raise ValueError("学年 must be two consecutive years, e.g. 2018-2019")
         return value
 
-    def label_zh(self) -> str:
-        """How the transcript heads a term: ``2018-2019学年 第1学期``."""
-        return f"{self.year}学年 第{self.semester}学期"
-
-    def label_en(self) -> str:
-        """English heading of a term."""
-        return f"{self.year} term {self.semester}"
+    @property
+    def label(self) -> Bilingual:
+        """How the transcript heads a term: ``2018-2019学年 第1学期`` (English
+        ``2018-2019 term 1``)."""
+        return Bilingual(
+            f"{self.year}学年 第{self.semester}学期", f"{self.year} term {self.semester}"
+        )
 
     def sort_key(self) -> tuple[str, int]:
         """Chronological order of terms."""

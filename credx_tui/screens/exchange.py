@@ -239,7 +239,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
             result = term(eff.shown_result, self.lang) if eff else ""
             if eff and eff.exchanged:
                 ex = self.services.rules.exchange_record
-                result = ex.result_en if self.lang == "en" and ex.result_en else ex.result
+                result = ex.result_text.text(self.lang)
             relation_cells = NARROW_RELATION_CELLS if self.app.size.width < 100 else RELATION_CELLS
             cells = [
                 "[x]" if app.id in self.marked else "[ ]",

@@ -336,7 +336,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 [
                     [
                         term(a.kind.value, self.lang),
-                        a.term.label_zh() if self.lang == "zh" else a.term.label_en(),
+                        a.term.label.text(self.lang),
                         term(a.result, self.lang),
                     ]
                     for a in f.attempts
@@ -439,9 +439,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         if then is not None and now is not None and then != now:
             text.append("\n  ")
             text.append(self.t("decision.rules_changed", then=then, now=now), style="bold yellow")
-        if not f.may_decide:
+        if f.refusal is not None:
             text.append("\n  ")
-            refusal = f.refusal_en if self.lang == "en" else f.refusal_zh
+            refusal = f.refusal.text(self.lang)
             text.append(self.t("decision.not_yours", reason=refusal), style="bold")
         return text
 

@@ -139,7 +139,7 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         colleges = joined(list(actor.colleges), self.lang) or self.t("queue.all_colleges")
         steps = ""
         if actor.review_steps:
-            names = [s.zh if self.lang == "zh" else s.en for s in self.services.rules.review_steps]
+            names = [s.name.text(self.lang) for s in self.services.rules.review_steps]
             ids = [s.id for s in self.services.rules.review_steps]
             mine = [names[ids.index(s)] if s in ids else s for s in actor.review_steps]
             steps = self.t("queue.who.steps", steps=joined(mine, self.lang))

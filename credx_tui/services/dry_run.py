@@ -487,7 +487,7 @@ def _transcript_change(
         elif old != record:
             change.records_changed.append(_describe(record))
             change.sittings_added.extend(
-                f"{record.code} {record.name} {a.kind.value} {a.result} {a.term.label_zh()}"
+                f"{record.code} {record.name} {a.kind.value} {a.result} {a.term.label.zh}"
                 for a in record.attempts
                 if a not in old.attempts
             )

@@ -165,7 +165,7 @@ def figure_tables(figures: Figures, rules: Rules, lang: str = "zh") -> list[Figu
         labels=[str(i) for i in range(1, len(KIND_ORDER) + 1)],
         series={"credits": [figures.credits.get(k, 0.0) for k in KIND_ORDER]},
     )
-    step_names = {s.id: (s.en if en else s.zh) for s in figures.steps}
+    step_names = {s.id: s.name.text(lang) for s in figures.steps}
     queues = FigureTable(
         "queues",
         t("stats.queues", lang),
@@ -209,7 +209,7 @@ def figure_sheet(
 ) -> Sheet:
     """One figure as a sheet for :func:`credx_tui.exporting.write_sheet` (the desk's
     export key): the college's name and the figure in the title row."""
-    name = rules.college.name_en if lang == "en" and rules.college.name_en else rules.college.name
+    name = rules.college.title.text(lang)
     return Sheet(
         name=table.key,
         title=f"{name} {table.title}",

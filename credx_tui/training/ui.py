@@ -420,7 +420,7 @@ class TrainerMode(AppMode):
                 + "\n"
                 + "\n".join(f"{r} {self.t(f'rule.{r}')}" for r in step.rules)
             )
-        text = step.text(lang)
+        text = step.body.text(lang)
         if step.highlight:
             text += "\n" + self.t("walk.highlight")
         if self.large_text:
@@ -430,7 +430,7 @@ class TrainerMode(AppMode):
         keys = "\n".join([*pairs, self.t("walk.keys.lang")])
         return WalkView(
             banner=self.t("walk.banner"),
-            scenario=walk.scenario.title(lang),
+            scenario=walk.scenario.title.text(lang),
             position=self.t(
                 "walk.position",
                 n=walk.index + 1,
@@ -438,7 +438,7 @@ class TrainerMode(AppMode):
                 procedure=step.procedure,
                 name=self.t(f"walk.proc.{step.procedure}"),
             ),
-            title=step.title(lang),
+            title=step.title.text(lang),
             role=f"{role}\n{now}",
             text=text,
             rules=rules,
@@ -620,7 +620,7 @@ class TrainerMode(AppMode):
         self._logins.clear()
         self.app.actor = None
         self.app.last_seen = None
-        self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
+        self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title.text(lang)))
 
     # -- showing a screen as a role -------------------------------------------------
 
@@ -847,8 +847,8 @@ class TrainerMode(AppMode):
                 scenario = load_scenario(path)
                 if scenario.id != self.walk.scenario.id:
                     yield SystemCommand(
-                        self.t("cmd.walk_scenario", title=scenario.title(self.lang)),
-                        scenario.summary_en if self.lang == "en" else scenario.summary_zh,
+                        self.t("cmd.walk_scenario", title=scenario.title.text(self.lang)),
+                        scenario.summary.text(self.lang),
                         partial(self.start_scenario, scenario),
                     )
 
