@@ -131,7 +131,7 @@ def nature(category: Category, lang: str) -> str:
 
 def _attempt_kind(kind: AttemptKind, lang: str) -> str:
     if lang == "en":
-        return {"补考": "make-up", "重修": "retake"}.get(kind.value, "exam")
+        return {AttemptKind.MAKEUP: "make-up", AttemptKind.RETAKE: "retake"}.get(kind, "exam")
     return kind.value
 
 

@@ -322,6 +322,10 @@ class Attachment(Model):
     size: int = Field(strict=True, ge=1)
 
 
+EXCHANGE_KIND = "学分兑换"
+"""申请类型 of a credit-exchange application (the guide's word; the only kind credx files)."""
+
+
 class ExchangeApplication(Model):
     """学分兑换 application: exactly one target course (R3) paid by ``sources``."""
 
@@ -337,7 +341,7 @@ class ExchangeApplication(Model):
         strict=True, default=0, ge=0, description="index of the review step waiting (R11)"
     )
     term: Term = Field(description="申请学年 and 申请学期")
-    kind: Line = Field(default="学分兑换", max_length=20, description="申请类型")
+    kind: Line = Field(default=EXCHANGE_KIND, max_length=20, description="申请类型")
     note: Paragraph = Field(default="", max_length=NOTE_MAX, description="备注")
     attachments: list[Attachment] = Field(default_factory=list)
     created_at: Instant

@@ -36,6 +36,7 @@ from textual.widgets import Input
 
 from credx_tui.i18n import t
 from credx_tui.linebreak import divide_line
+from credx_tui.localize import bind
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import name_of, names_of
 from credx_tui.services import LoginResult, ServiceError
@@ -197,15 +198,7 @@ class TrainerMode(AppMode):
         """The trainer's keys, as priority bindings of the app (hidden from the
         footer: the panel lists them)."""
         for key, action in WALK_KEYS:
-            yield Binding(
-                key,
-                f"mode('{action}')",
-                t(f"key.{action}", "zh"),
-                id=action,
-                priority=True,
-                show=False,
-                tooltip=t(f"key.{action}.tip", "zh"),
-            )
+            yield bind(key, f"mode('{action}')", action, priority=True, show=False)
 
     @property
     def lang(self) -> str:

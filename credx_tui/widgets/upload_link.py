@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.services import ServiceError
 from credx_tui.ui import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
@@ -78,7 +79,7 @@ class UploadLinkDialog(CredxDialog[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "关闭", id="close_upload", tooltip="关闭"),
+        bind("escape", "close", "close_upload"),
     ]
 
     def __init__(self, url: str, application_id: str, max_count: int) -> None:
