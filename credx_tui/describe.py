@@ -22,7 +22,7 @@ def source_name(dossier: Dossier, ref: SourceRef) -> tuple[str, float]:
 
 def joined(items: list[str], lang: str) -> str:
     """A list as a sentence lists it: 、 in Chinese, a comma in English."""
-    return ("、" if lang == "zh" else ", ").join(items)
+    return t("list.enumeration", lang).join(items)
 
 
 def relation(dossier: Dossier, app: ExchangeApplication, lang: str = "zh") -> str:

@@ -589,6 +589,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.withdraw.tip": ("撤回审核中的申请", "Withdraw the application under review"),
     # -- generic --------------------------------------------------------------------
     "lang.switched": ("界面语言：中文", "UI language: English"),
+    # -- text14: how a list is joined in a sentence (issue 14) ------------------------
+    "list.comma": ("，", ", "),
+    "list.enumeration": ("、", ", "),
     # -- rev15: Textual's own strings, in the UI language --------------------------
     "textual.dismiss_menu": ("收起菜单", "Dismiss menu"),
     "textual.no_matches": ("没有匹配的命令", "No matches found"),

@@ -19,6 +19,7 @@ from credx_tui.bilingual import BilingualError
 from credx_tui.describe import college_name
 from credx_tui.i18n import t, term
 from credx_tui.linebreak import wrap
+from policy.bilingual import Bilingual
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
@@ -129,10 +130,12 @@ def nature(category: Category, lang: str) -> str:
     return t("transcript.nature.required", lang)
 
 
+_ATTEMPT_EN = {AttemptKind.MAKEUP: "make-up", AttemptKind.RETAKE: "retake"}
+"""A sitting as the printed English transcript's narrow column names it."""
+
+
 def _attempt_kind(kind: AttemptKind, lang: str) -> str:
-    if lang == "en":
-        return {AttemptKind.MAKEUP: "make-up", AttemptKind.RETAKE: "retake"}.get(kind, "exam")
-    return kind.value
+    return Bilingual(kind.value, _ATTEMPT_EN.get(kind, "exam")).text(lang)
 
 
 def _shown(row: EffectiveRecord, rules: Rules, lang: str) -> str:

@@ -264,7 +264,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 == (now.name, now.credits, now.category)
             ):
                 # The usual term update: new sittings and nothing else.
-                sep = ", " if self.lang == "en" else "，"
+                sep = self.t("list.comma")
                 text.append(
                     self.t(
                         "decision.drift.added",
@@ -298,7 +298,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             parts.append(entry.date or "-")
         else:
             parts.extend(self._sitting(a) for a in entry.attempts)
-        return ", ".join(parts) if self.lang == "en" else "，".join(parts)
+        return self.t("list.comma").join(parts)
 
     @staticmethod
     def _sitting(attempt: Attempt) -> str:

@@ -97,7 +97,6 @@ def _num(value: float | None) -> Cell:
 
 def figure_tables(figures: Figures, rules: Rules, lang: str = "zh") -> list[FigureTable]:
     """The five figures as tables, in :data:`FIGURES` order, in ``lang``."""
-    en = lang == "en"
     statuses = [t(f"status.{s.value}", lang) for s in STATUS_ORDER]
     counts = FigureTable(
         "counts",
@@ -159,7 +158,7 @@ def figure_tables(figures: Figures, rules: Rules, lang: str = "zh") -> list[Figu
         t("stats.credits", lang),
         ["#", t("stats.col.kind", lang), t("stats.col.credits_spent", lang)],
         [
-            [i, t(f"kind.{k.name.lower()}", lang) if en else k.value, figures.credits.get(k, 0.0)]
+            [i, t(f"kind.{k.name.lower()}", lang), figures.credits.get(k, 0.0)]
             for i, k in enumerate(KIND_ORDER, start=1)
         ],
         labels=[str(i) for i in range(1, len(KIND_ORDER) + 1)],
