@@ -12,8 +12,9 @@ This module imports neither Textual nor Rich.
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
-"""The UI languages; the first is the default."""
+from policy.bilingual import LANGS, pick
+
+__all__ = ["CATALOGUE", "LANGS", "t", "term"]
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # -- app ------------------------------------------------------------------------
@@ -1150,10 +1151,8 @@ def term(value: str, lang: str = "zh") -> str:
     """A Chinese domain value of the guide (course category, source kind, sitting,
     grade level, 学生类别) as the UI shows it in ``lang``; anything else (a course or
     person name, a level the college added) is data and stays as it is (issue 15)."""
-    if lang != "en":
-        return value
     pair = CATALOGUE.get(f"term.{value}")
-    return pair[1] if pair is not None else value
+    return value if pair is None else pick(value, pair[1], lang)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:
@@ -1164,5 +1163,5 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
     pair = CATALOGUE.get(key)
     if pair is None:
         return key
-    text = pair[1] if lang == "en" else pair[0]
+    text = pick(pair[0], pair[1], lang)
     return text.format(**values) if values else text

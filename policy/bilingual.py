@@ -15,7 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LANGS = ("zh", "en")
-"""The languages, the default first (the catalogue's ``LANGS`` is the same pair)."""
+"""The languages, the default first (the catalogue reads them from here)."""
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """The one rule for which text a person reads: English for ``en``, Chinese for
+    anything else (the default language answers a language credx does not know).
+    :meth:`Bilingual.text` and the catalogue's ``t`` both ask it."""
+    return en if lang == "en" else zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,5 @@ class Bilingual:
     """The same text in English."""
 
     def text(self, lang: str = "zh") -> str:
-        """The text in ``lang``: English for ``en``, Chinese for anything else (the
-        default language answers a language credx does not know)."""
-        return self.en if lang == "en" else self.zh
+        """The text in ``lang`` (:func:`pick`)."""
+        return pick(self.zh, self.en, lang)
