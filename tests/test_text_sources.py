@@ -14,6 +14,7 @@ Two static scans of the source of ``credx_tui/`` and ``policy/`` (no app is star
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -87,6 +88,12 @@ def _python_files() -> list[Path]:
     return sorted(p for root in SOURCES for p in (ROOT / root).rglob("*.py"))
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed source of ``path`` (parsed once for all the scans of a run)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
@@ -118,7 +125,7 @@ def bilingual_types() -> frozenset[str]:
     policy/ that derives from one of them (by base-class name, statically)."""
     bases: dict[str, set[str]] = {}
     for path in _python_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ClassDef):
                 bases.setdefault(node.name, set()).update(
                     b.id if isinstance(b, ast.Name) else b.attr
@@ -160,7 +167,7 @@ def chinese_literals(
     """(line, literal) of each Chinese string literal of ``path`` that is neither a
     docstring, a field's ``description=`` (documentation of a data field) nor the
     Chinese half of a bilingual value."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     skip: set[int] = set()
     for cls in ast.walk(tree):  # super().__init__(zh, en) inside a bilingual type
         if isinstance(cls, ast.ClassDef) and cls.name in bilingual:
@@ -245,7 +252,7 @@ def _string_constants() -> set[str]:
     for path in _python_files():
         if _rel(path) == CATALOGUE_FILE:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 found.add(node.value)
     return found
@@ -257,7 +264,7 @@ def _binding_ids() -> set[str]:
     (credx_tui/localize.py)."""
     ids = {action for _, action in WALK_KEYS}
     for path in _python_files():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
