@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from textual import constants, events
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -42,8 +42,8 @@ from textual.widgets._header import HeaderTitle
 from textual.widgets._toast import Toast
 
 from credx_tui import terminal_safety
-from credx_tui.i18n import LANGS, t
-from credx_tui.localize import localize_bindings
+from credx_tui.i18n import CATALOGUE, LANGS, t
+from credx_tui.localize import bind, localize_bindings
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import screen_class
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
@@ -175,7 +175,7 @@ class CredxApp(App[int]):
     """学分兑换 for students: login, portal, transcript, 学分兑换, apply, 流程跟踪."""
 
     CSS_PATH = "app.tcss"
-    TITLE = "学分兑换"
+    TITLE = CATALOGUE["app.title"][0]
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (App types it so; ClassVar here fails mypy)
         (0, "-narrow"),
         (100, "-wide"),
@@ -189,25 +189,15 @@ class CredxApp(App[int]):
     """Screens under 30 rows get ``-short``: margins go, previews fold away."""
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "switch_lang", "English", id="lang", priority=True, tooltip="切换界面语言"),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "命令",
-            id="palette",
-            priority=True,
-            show=False,
-            tooltip="打开命令面板",
-        ),
-        Binding("ctrl+q", "quit", "退出", id="quit", priority=True, tooltip="退出程序"),
+        bind("f2", "switch_lang", "lang", priority=True),
+        bind("ctrl+p", "command_palette", "palette", priority=True, show=False),
+        bind("ctrl+q", "quit", "quit", priority=True),
         # Tab and Shift+Tab move focus here, while the app takes the key off its queue:
         # as the screen's (non-priority) binding the keys typed after a Tab in one burst
         # (a paste, typing ahead, a slow SSH link) were already queued to the old field,
         # and the password landed in clear in the 学号 field (issue 15).
-        Binding("tab", "focus_next", "下一项", id="focus_next", show=False, priority=True),
-        Binding(
-            "shift+tab", "focus_previous", "上一项", id="focus_previous", show=False, priority=True
-        ),
+        bind("tab", "focus_next", "focus_next", show=False, priority=True),
+        bind("shift+tab", "focus_previous", "focus_previous", show=False, priority=True),
     ]
 
     lang: reactive[str] = reactive("zh", init=False)

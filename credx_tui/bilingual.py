@@ -5,6 +5,7 @@ and the command line show ``text(lang)`` whatever refused."""
 
 from __future__ import annotations
 
+from policy.bilingual import Bilingual
 from policy.text import for_terminal
 
 
@@ -19,6 +20,11 @@ class BilingualError(Exception):
         self.zh = zh
         self.en = en
 
+    @property
+    def message(self) -> Bilingual:
+        """The message in both languages."""
+        return Bilingual(self.zh, self.en)
+
     def text(self, lang: str = "zh") -> str:
         """The message in ``lang``."""
-        return self.en if lang == "en" else self.zh
+        return self.message.text(lang)

@@ -749,7 +749,7 @@ def _check(args: argparse.Namespace) -> int:
                 "course": v.course,
                 "category": v.category.value,
                 "credits": v.credits,
-                "term": v.term.label_zh(),
+                "term": v.term.label.zh,
                 "exchangeable": v.exchangeable,
                 "rule": v.rule,
                 "reason_zh": v.reason.zh,
@@ -762,6 +762,7 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     from rich.cells import cell_len, set_cell_size  # rich comes with textual; widths only
 
+    from credx_tui.i18n import t
     from policy.text import for_terminal
 
     # Columns in terminal cells (CJK is two wide); a name wider than its column is cut
@@ -773,11 +774,18 @@ def _check(args: argparse.Namespace) -> int:
             text = set_cell_size(text, cells - 2) + ".."
         return set_cell_size(text, cells)
 
-    head = ("课程名称", "课程类别", "学分", "可否兑换", "规则与原因")
-    if lang == "en":
-        head = ("course", "category", "cr", "exch.", "rule and reason")
+    head = [
+        t(key, lang)
+        for key in (
+            "check.col.course",
+            "check.col.category",
+            "check.col.credits",
+            "check.col.exchangeable",
+            "check.col.reason",
+        )
+    ]
     print(f"{cell(head[0], width)} {cell(head[1], 10)} {head[2]:>4}  {cell(head[3], 8)} {head[4]}")
-    yes, no = ("可兑换", "不可") if lang == "zh" else ("yes", "no")
+    yes, no = t("check.yes", lang), t("check.no", lang)
     for v in verdicts:
         mark = yes if v.exchangeable else no
         # Escaped once more on the way to the terminal: the store's models refuse
@@ -1104,7 +1112,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.list:
         for path in shipped_scenarios():
             scenario = load_scenario(path)
-            print(f"{scenario.id}\t{scenario.title(lang)}")
+            print(f"{scenario.id}\t{scenario.title.text(lang)}")
         return 0
     if args.check:
         return _train_check(args)

@@ -22,7 +22,7 @@ def source_name(dossier: Dossier, ref: SourceRef) -> tuple[str, float]:
 
 def joined(items: list[str], lang: str) -> str:
     """A list as a sentence lists it: 、 in Chinese, a comma in English."""
-    return ("、" if lang == "zh" else ", ").join(items)
+    return t("list.enumeration", lang).join(items)
 
 
 def relation(dossier: Dossier, app: ExchangeApplication, lang: str = "zh") -> str:
@@ -50,17 +50,14 @@ def course_name(dossier: Dossier, code: str) -> str:
 
 def step_name(step: ReviewStep, lang: str) -> str:
     """A review step's name in ``lang`` (the rules carry both)."""
-    return step.en if lang == "en" else step.zh
+    return step.name.text(lang)
 
 
 def event_step_name(event: ReviewEvent, rules: Rules, lang: str) -> str:
     """The step an event names, in ``lang``: events keep the Chinese name they were
     decided under, so the English one is found in the rules by it (else kept)."""
-    if lang == "en" and event.step_name:
-        found = next((s for s in rules.review_steps if s.zh == event.step_name), None)
-        if found is not None:
-            return found.en
-    return event.step_name
+    found = next((s for s in rules.review_steps if s.zh == event.step_name), None)
+    return found.name.text(lang) if found is not None else event.step_name
 
 
 def status_text(app: ExchangeApplication, rules: Rules, lang: str) -> str:
@@ -96,6 +93,4 @@ def withdraw_hint(app: ExchangeApplication, rules: Rules, lang: str) -> str:
 
 def college_name(rules: Rules, lang: str) -> str:
     """The school's name in ``lang`` (the rules' ``name_en`` when it has one)."""
-    if lang == "en" and rules.college.name_en:
-        return rules.college.name_en
-    return rules.college.name
+    return rules.college.title.text(lang)

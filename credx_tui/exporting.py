@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credx_tui.bilingual import BilingualError
+from policy.bilingual import Bilingual
 
 EXPORT_MODE = 0o600
 """An export holds people's names and results: readable by the account that wrote it
@@ -50,6 +51,11 @@ class Column:
     en: str
     text: bool = True
 
+    @property
+    def name(self) -> Bilingual:
+        """The header in both languages."""
+        return Bilingual(self.zh, self.en)
+
 
 @dataclass
 class Sheet:
@@ -64,7 +70,7 @@ class Sheet:
 
     def header(self, lang: str = "zh") -> list[str]:
         """The header row in ``lang`` (files always carry the Chinese one)."""
-        return [c.en if lang == "en" else c.zh for c in self.columns]
+        return [c.name.text(lang) for c in self.columns]
 
 
 def check_target(out: Path) -> Path:

@@ -12,13 +12,13 @@ This module imports neither Textual nor Rich.
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
-"""The UI languages; the first is the default."""
+from policy.bilingual import LANGS, pick
+
+__all__ = ["CATALOGUE", "LANGS", "t", "term"]
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # -- app ------------------------------------------------------------------------
     "app.title": ("学分兑换", "Credit exchange"),
-    "app.subtitle": ("学生", "student"),
     "key.lang": ("English", "中文"),
     "key.lang.tip": ("切换界面语言（中文/英文）", "Switch the UI language (Chinese/English)"),
     "key.palette": ("命令", "Menu"),
@@ -109,8 +109,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "role.admin": ("管理员", "administrator"),
     "role.student": ("学生", "student"),
     # -- portal ---------------------------------------------------------------------
-    "portal.title": ("信息门户", "Portal"),
-    "portal.welcome": ("欢迎，{name}", "Welcome, {name}"),
     "portal.menu.query": ("信息查询", "Information"),
     "portal.menu.transcript": ("学生成绩总表打印", "Print transcript"),
     "portal.menu.apply": ("报名申请", "Applications"),
@@ -161,7 +159,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "transcript.nature.extension": ("专业拓展", "Ext."),
     "transcript.nature.general": ("通识选修", "Elec."),
     "transcript.attempt": ("  {kind} {term} {result}", "  {kind} {term} {result}"),
-    "transcript.exchanged": ("{result}", "{result}"),
     # -- stu15: spent sources on the transcript (issue 15, item 7) --------------------
     "transcript.spent": (
         "{mark} 已用于学分兑换（审核通过），不再计入上面的分类学分：{items}",
@@ -226,7 +223,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "print.cancel": ("取消", "Cancel"),
     "print.done": ("已打印到文件：{path}", "Printed to the file: {path}"),
     "print.failed": ("无法写入文件 {path}：{error}", "Cannot write {path}: {error}"),
-    "print.preview": ("打印预览", "Print preview"),
     # -- exchange page --------------------------------------------------------------
     "exchange.title": ("学分兑换", "Credit exchange"),
     "exchange.results": ("申请结果", "Applications"),
@@ -395,7 +391,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "R7: after this you have {after} of {required} {category} credits needed to graduate{short}",
     ),
     "apply.effect.short": ("，还差 {short} 学分", ", short by {short}"),
-    "apply.effect.none": ("R7：未知毕业学分要求", "R7: graduation requirement unknown"),
     "apply.attachments": (
         "附件（成绩截图：PNG、JPEG 或 PDF，最多 {count} 个，每个不超过 {mb} MB）",
         "Attachments (grade screenshots: PNG, JPEG or PDF, at most {count}, {mb} MB each)",
@@ -554,8 +549,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "attach.ok": ("添加", "Add"),
     "attach.cancel": ("取消", "Cancel"),
-    "refused.title": ("不能完成", "Not done"),
-    "refused.ok": ("知道了", "OK"),
     # -- trail ----------------------------------------------------------------------
     "trail.title": ("流程跟踪", "Review trail"),
     "trail.summary": (
@@ -596,8 +589,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.withdraw": ("撤回", "Withdraw"),
     "key.withdraw.tip": ("撤回审核中的申请", "Withdraw the application under review"),
     # -- generic --------------------------------------------------------------------
-    "error.service": ("{message}", "{message}"),
     "lang.switched": ("界面语言：中文", "UI language: English"),
+    # -- text14: how a list is joined in a sentence (issue 14) ------------------------
+    "list.comma": ("，", ", "),
+    "list.enumeration": ("、", ", "),
     # -- rev15: Textual's own strings, in the UI language --------------------------
     "textual.dismiss_menu": ("收起菜单", "Dismiss menu"),
     "textual.no_matches": ("没有匹配的命令", "No matches found"),
@@ -667,7 +662,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "（学生可修改后重新提交）",
         "(the student may correct and resubmit it)",
     ),
-    "decision.student": ("学生", "Student"),
     "decision.target": ("拟兑换课程", "Course to exchange"),
     "decision.target.line": (
         "{name}（{code}）  {category}  {credits} 学分  兑换比例 {factor}  需要 {needed} 学分",
@@ -677,7 +671,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "成绩单上已没有课程 {code}",
         "Course {code} is no longer on the transcript",
     ),
-    "decision.attempts": ("考试记录", "Sittings"),
     "decision.attempt.kind": ("考试性质", "Sitting"),
     "decision.attempt.term": ("学期", "Term"),
     "decision.attempt.result": ("成绩", "Result"),
@@ -1073,6 +1066,67 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "key.desk_queue": ("审核队列", "Review queue"),
     "key.desk_queue.tip": ("打开全部学院的审核队列", "Open the review queue of every college"),
+    # -- text14: credx check's table (issue 14: no Chinese literal outside here) -------
+    "check.col.course": ("课程名称", "course"),
+    "check.col.category": ("课程类别", "category"),
+    "check.col.credits": ("学分", "cr"),
+    "check.col.exchangeable": ("可否兑换", "exch."),
+    "check.col.reason": ("规则与原因", "rule and reason"),
+    "check.yes": ("可兑换", "yes"),
+    "check.no": ("不可", "no"),
+    # -- text14: the import dry run's report (credx import --dry-run, issue 12) --------
+    "dryrun.head": (
+        "试运行：以下为导入将做的更改，未写入任何内容",
+        "dry run: what the import would change; nothing was written",
+    ),
+    "dryrun.programmes": (
+        "人才培养方案：新增 {added}，变更 {changed}",
+        "programmes: {added} added, {changed} changed",
+    ),
+    "dryrun.students": (
+        "学生：新增 {added}，变更 {changed}",
+        "students: {added} added, {changed} changed",
+    ),
+    "dryrun.transcripts": (
+        "成绩单：{count} 名学生的成绩记录有变化",
+        "transcripts: records change for {count} students",
+    ),
+    "dryrun.transcript": (
+        "  {sid} {name}：新增课程记录 {added}，变更 {changed}，新增考试记录 {sittings}",
+        "  {sid} {name}: {added} records added, {changed} changed, {sittings} sittings added",
+    ),
+    "dryrun.certificates": ("    ~ 证书 {ids}", "    ~ certificates {ids}"),
+    "dryrun.exchangeable": (
+        "将变为可兑换的课程：{count}",
+        "courses that become exchangeable: {count}",
+    ),
+    "dryrun.affected": (
+        "提交后目标课程或认定来源有变化的申请：{count}",
+        "applications whose target or sources change since they were submitted: {count}",
+    ),
+    "dryrun.role.target": ("目标课程", "target"),
+    "dryrun.role.source": ("认定来源", "source"),
+    "dryrun.in_files.accounts": ("文件中的账号：{count}", "accounts in the files: {count}"),
+    "dryrun.in_files.applications": ("文件中的申请：{count}", "applications in the files: {count}"),
+    "dryrun.in_files.other": ("{kind} in the files：{count}", "{kind} in the files: {count}"),
+    "dryrun.summary.head": (
+        "== 汇总（试运行，未写入） ==",
+        "== summary (dry run, nothing written) ==",
+    ),
+    "dryrun.summary.records": (
+        "课程记录：新增 {records_added}，变更 {records_changed}"
+        "（新增考试记录 {sittings_added}，涉及 {transcripts_changed} 份成绩单）",
+        "course records: {records_added} added, {records_changed} changed "
+        "({sittings_added} sittings added, {transcripts_changed} transcripts)",
+    ),
+    "dryrun.summary.certificates": (
+        "证书：新增或变更 {certificates_changed}",
+        "certificates added or changed: {certificates_changed}",
+    ),
+    "dryrun.summary.affected": (
+        "受影响的已提交申请：{applications_affected}",
+        "submitted applications affected: {applications_affected}",
+    ),
     # -- reg12: the desk exports the approved sheet and the register (issue 12) --------
     "key.desk_export_approved": ("导出通过名单", "Export approved"),
     "key.desk_export_approved.tip": (
@@ -1103,10 +1157,8 @@ def term(value: str, lang: str = "zh") -> str:
     """A Chinese domain value of the guide (course category, source kind, sitting,
     grade level, 学生类别) as the UI shows it in ``lang``; anything else (a course or
     person name, a level the college added) is data and stays as it is (issue 15)."""
-    if lang != "en":
-        return value
     pair = CATALOGUE.get(f"term.{value}")
-    return pair[1] if pair is not None else value
+    return value if pair is None else pick(value, pair[1], lang)
 
 
 def t(key: str, lang: str = "zh", /, **values: object) -> str:
@@ -1117,5 +1169,5 @@ def t(key: str, lang: str = "zh", /, **values: object) -> str:
     pair = CATALOGUE.get(key)
     if pair is None:
         return key
-    text = pair[1] if lang == "en" else pair[0]
+    text = pick(pair[0], pair[1], lang)
     return text.format(**values) if values else text

@@ -1,14 +1,29 @@
 """Localized key bindings: each binding's footer text and tooltip come from the
-catalogue by the binding's id (``key.<id>`` and ``key.<id>.tip``).  The app and
-``credx_tui.ui.Localized`` (screens and dialogs) put them in the UI language."""
+catalogue by the binding's id (``key.<id>`` and ``key.<id>.tip``).  Bindings are
+declared with :func:`bind`, by id only, so their text is written once, in the
+catalogue; the app and ``credx_tui.ui.Localized`` (screens and dialogs) put it in
+the UI language."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from textual.binding import BindingsMap
+from textual.binding import Binding, BindingsMap
 
 from credx_tui.i18n import CATALOGUE, t
+
+
+def bind(key: str, action: str, id: str, **options: Any) -> Binding:
+    """The binding of ``key`` to ``action`` whose footer text and tooltip are the
+    catalogue's ``key.<id>`` and ``key.<id>.tip`` (Chinese until
+    :func:`localize_bindings` puts them in the UI language).  ``options`` are
+    :class:`~textual.binding.Binding`'s others (``show``, ``priority``, ...).  A
+    missing catalogue entry fails when the screen's module is imported, not on a
+    screen."""
+    text, tip = CATALOGUE[f"key.{id}"], CATALOGUE[f"key.{id}.tip"]
+    return Binding(key, action, text[0], id=id, tooltip=tip[0], **options)
+
 
 TEXTUAL_BINDINGS = {("escape", "dismiss"): "textual.dismiss_menu"}
 """Textual's own footer texts (key, action) -> catalogue key: Select's open menu says

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
+from credx_tui.bilingual import BilingualError
 from credx_tui.describe import college_name
 from credx_tui.i18n import t, term
 from credx_tui.linebreak import wrap
+from policy.bilingual import Bilingual
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import (
@@ -63,16 +65,8 @@ class PrintOptions:
     """Also send the PDF to the college's ``lp`` destination (``[service] printer``)."""
 
 
-class PrinterError(Exception):
+class PrinterError(BilingualError):
     """``lp`` is missing or refused the job; ``zh`` and ``en`` say which, for the user."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang``."""
-        return self.zh if lang == "zh" else self.en
 
 
 def send_to_printer(path: Path, destination: str, timeout: float = 30.0) -> str:
@@ -136,16 +130,18 @@ def nature(category: Category, lang: str) -> str:
     return t("transcript.nature.required", lang)
 
 
+_ATTEMPT_EN = {AttemptKind.MAKEUP: "make-up", AttemptKind.RETAKE: "retake"}
+"""A sitting as the printed English transcript's narrow column names it."""
+
+
 def _attempt_kind(kind: AttemptKind, lang: str) -> str:
-    if lang == "en":
-        return {"补考": "make-up", "重修": "retake"}.get(kind.value, "exam")
-    return kind.value
+    return Bilingual(kind.value, _ATTEMPT_EN.get(kind, "exam")).text(lang)
 
 
 def _shown(row: EffectiveRecord, rules: Rules, lang: str) -> str:
     if row.exchanged:
         ex = rules.exchange_record
-        return ex.result_en if lang == "en" and ex.result_en else ex.result
+        return ex.result_text.text(lang)
     return term(row.shown_result, lang)
 
 
@@ -206,7 +202,7 @@ def transcript_lines(
         ]
         if not courses:  # as the PDF: no heading over nothing
             continue
-        label = period.label_en() if lang == "en" else period.label_zh()
+        label = period.label.text(lang)
         heading = t("transcript.term", lang, term=label, gpa=format_gpa(gpa))
         if cell_len(heading) <= col_cells:
             rows.append(pad(heading, col_cells))

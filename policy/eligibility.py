@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from policy.bilingual import Bilingual
 from policy.dossier import Dossier
 from policy.grades import has_makeup_or_retake, record_passed
 from policy.models import Category, CourseRecord, SourceRef, Status, Term
@@ -272,9 +273,11 @@ def source_reasons(
     name = record.name
     kinds = "、".join(k.value for k in rules.allowed_sources(record.category))
     kinds_en = ", ".join(k.en for k in rules.allowed_sources(record.category))
-    spent_note_zh = "（已有的均已被审核中或已通过的申请占用）" if options else ""
-    spent_note_en = " (those you have are held by applications under review or approved)"
-    spent_note_en = spent_note_en if options else ""
+    spent_note = Bilingual(
+        "（已有的均已被审核中或已通过的申请占用）",
+        " (those you have are held by applications under review or approved)",
+    )
+    spent_note_zh, spent_note_en = (spent_note.zh, spent_note.en) if options else ("", "")
     if not unspent:
         if only_certificates(rules, record.category):
             return [

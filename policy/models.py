@@ -27,6 +27,7 @@ from pydantic import (
     model_serializer,
 )
 
+from policy.bilingual import Bilingual
 from policy.text import FILENAME_MAX, NOTE_MAX, REASON_MAX, gate_line, gate_paragraph
 
 STUDENT_ID_PATTERN = r"^[0-9A-Za-z]{4,20}$"
@@ -168,13 +169,13 @@ class Term(Model):
             raise ValueError("学年 must be two consecutive years, e.g. 2018-2019")
         return value
 
-    def label_zh(self) -> str:
-        """How the transcript heads a term: ``2018-2019学年 第1学期``."""
-        return f"{self.year}学年 第{self.semester}学期"
-
-    def label_en(self) -> str:
-        """English heading of a term."""
-        return f"{self.year} term {self.semester}"
+    @property
+    def label(self) -> Bilingual:
+        """How the transcript heads a term: ``2018-2019学年 第1学期`` (English
+        ``2018-2019 term 1``)."""
+        return Bilingual(
+            f"{self.year}学年 第{self.semester}学期", f"{self.year} term {self.semester}"
+        )
 
     def sort_key(self) -> tuple[str, int]:
         """Chronological order of terms."""
@@ -330,6 +331,10 @@ class Attachment(Model):
     size: int = Field(strict=True, ge=1)
 
 
+EXCHANGE_KIND = "学分兑换"
+"""申请类型 of a credit-exchange application (the guide's word; the only kind credx files)."""
+
+
 class ExchangeApplication(Model):
     """学分兑换 application: exactly one target course (R3) paid by ``sources``."""
 
@@ -345,7 +350,7 @@ class ExchangeApplication(Model):
         strict=True, default=0, ge=0, description="index of the review step waiting (R11)"
     )
     term: Term = Field(description="申请学年 and 申请学期")
-    kind: Line = Field(default="学分兑换", max_length=20, description="申请类型")
+    kind: Line = Field(default=EXCHANGE_KIND, max_length=20, description="申请类型")
     note: Paragraph = Field(default="", max_length=NOTE_MAX, description="备注")
     attachments: list[Attachment] = Field(default_factory=list)
     created_at: Instant

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
+from policy.bilingual import Bilingual
 from policy.dossier import Dossier, spent_by
 from policy.eligibility import (
     EPS,
@@ -105,8 +106,10 @@ def _kind_rule(kind: SourceKind) -> str:
 def _not_allowed(record: CourseRecord, kind: SourceKind, label: str, rules: Rules) -> Reason:
     """Why ``kind`` cannot pay for ``record``, citing the most specific rule."""
     cat = record.category.value
-    allowed = "、".join(k.value for k in rules.allowed_sources(record.category)) or "无"
-    allowed_en = ", ".join(k.en for k in rules.allowed_sources(record.category)) or "nothing"
+    kinds = rules.allowed_sources(record.category)
+    none = Bilingual("无", "nothing")
+    allowed = "、".join(k.value for k in kinds) or none.zh
+    allowed_en = ", ".join(k.en for k in kinds) or none.en
     cat_en = record.category.en
     if record.category in R4_TARGETS or only_certificates(rules, record.category):
         return Reason(

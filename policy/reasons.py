@@ -12,6 +12,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from policy.bilingual import Bilingual
+
 CLAUSE_ID = re.compile(r"\s?[（(]rules\.[A-Za-z0-9_.\-]+[）)]")
 """A clause id cited in a message, e.g. ``（rules.excluded.military）``."""
 
@@ -33,15 +35,22 @@ class Reason(BaseModel):
     staff_en: str | None = None
     """The same for ``en`` ("the student" where it says "you")."""
 
+    @property
+    def message(self) -> Bilingual:
+        """The message as the student reads it, in both languages."""
+        return Bilingual(self.zh, self.en)
+
+    @property
+    def staff_message(self) -> Bilingual:
+        """The message as staff read it: ``staff_zh``/``staff_en`` where given."""
+        return Bilingual(self.staff_zh or self.zh, self.staff_en or self.en)
+
     def text(self, lang: str = "zh", *, staff: bool = False) -> str:
         """The message in ``lang`` (``zh`` or ``en``), prefixed with its rule id: the one
         place a rule id is printed.  ``staff`` picks the wording for a reviewer, who
         reads about the student instead of being addressed as them."""
-        if lang == "en":
-            body = (self.staff_en if staff else None) or self.en
-            return f"{self.rule}: {body}"
-        body = (self.staff_zh if staff else None) or self.zh
-        return f"【{self.rule}】{body}"
+        body = self.staff_message if staff else self.message
+        return Bilingual(f"【{self.rule}】{body.zh}", f"{self.rule}: {body.en}").text(lang)
 
     def plain(self, lang: str = "zh") -> str:
         """:meth:`text` without clause ids of the rules file: what a student reads.

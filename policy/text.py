@@ -29,6 +29,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from policy.bilingual import Bilingual
+
 NOTE_MAX = 200
 """备注 of an application, in characters (model, apply screen counter, services)."""
 REASON_MAX = 500
@@ -53,17 +55,12 @@ LINE_SEPARATORS = frozenset("\u2028\u2029\x85")
 """Characters some terminals and viewers treat as a new line."""
 
 
-@dataclass(frozen=True)
-class TextProblem:
-    """Why a text was refused: the position (0-based, in characters) and the words."""
+@dataclass(frozen=True, slots=True)
+class TextProblem(Bilingual):
+    """Why a text was refused: the words (:class:`Bilingual`) and the position."""
 
-    position: int
-    zh: str
-    en: str
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang`` (``zh`` or ``en``)."""
-        return self.zh if lang == "zh" else self.en
+    position: int = 0
+    """Where the problem is, 0-based, in characters."""
 
 
 class TextRefused(ValueError):
@@ -113,21 +110,21 @@ def problem(
         index = found.start()
         what = _name(text[index])
         return TextProblem(
-            index,
-            f"第 {index + 1} 个字符是不可见的控制字符（{what}），请删去",
-            f"character {index + 1} is an invisible control character ({what}); remove it",
+            position=index,
+            zh=f"第 {index + 1} 个字符是不可见的控制字符（{what}），请删去",
+            en=f"character {index + 1} is an invisible control character ({what}); remove it",
         )
     if text and _ONLY_BLANK.fullmatch(text):
         return TextProblem(
-            0,
-            "内容只有空白或不可见字符",
-            "the text holds only blank or invisible characters",
+            position=0,
+            zh="内容只有空白或不可见字符",
+            en="the text holds only blank or invisible characters",
         )
     if max_length is not None and len(text) > max_length:
         return TextProblem(
-            max_length,
-            f"最多 {max_length} 个字符，现有 {len(text)} 个",
-            f"at most {max_length} characters; this has {len(text)}",
+            position=max_length,
+            zh=f"最多 {max_length} 个字符，现有 {len(text)} 个",
+            en=f"at most {max_length} characters; this has {len(text)}",
         )
     return None
 

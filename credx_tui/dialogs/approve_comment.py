@@ -12,10 +12,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 from policy.text import REASON_MAX
 
@@ -24,7 +25,7 @@ class ApproveDialog(CredxDialog[str | None]):
     """Dismisses the comment typed (possibly empty) to approve, or None to cancel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        bind("escape", "cancel", "cancel_dialog"),
     ]
 
     def __init__(self, application_id: str, question: str) -> None:

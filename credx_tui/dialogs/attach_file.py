@@ -7,10 +7,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 
 
@@ -18,7 +19,7 @@ class AttachDialog(CredxDialog[Path | None]):
     """Dismisses the chosen path (not yet checked: the services check it), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        bind("escape", "cancel", "cancel_dialog"),
     ]
 
     def __init__(self, start: Path) -> None:

@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 
 
@@ -17,7 +18,7 @@ class ConfirmDialog(CredxDialog[bool]):
     """Asks a question; dismisses True for 确定, False for 取消."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        bind("escape", "cancel", "cancel_dialog"),
     ]
 
     def __init__(self, question: str) -> None:

@@ -14,13 +14,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from credx_tui.describe import joined
 from credx_tui.i18n import term
 from credx_tui.linebreak import wrap
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 from policy.eligibility import Verdict, fmt
 
@@ -34,8 +35,8 @@ class HiddenCoursesDialog(CredxDialog[None]):
     """Lists every course not offered: the deciding reason, the others folded."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "关闭", id="close_dialog", tooltip="关闭"),
-        Binding("f4", "fold", "展开/收起", id="fold_reasons", tooltip="展开或收起其他原因"),
+        bind("escape", "close", "close_dialog"),
+        bind("f4", "fold", "fold_reasons"),
     ]
 
     def __init__(self, verdicts: list[Verdict], passed: set[str] | None = None) -> None:

@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.printing import PrintOptions
 from credx_tui.ui import CredxDialog
 from credx_tui.widgets.plain import PlainCheckbox
@@ -19,8 +20,8 @@ class PrintDialog(CredxDialog[PrintOptions | None]):
     """Dismisses the chosen :class:`PrintOptions`, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
-        Binding("f6", "print", "打印", id="print", tooltip="打印"),
+        bind("escape", "cancel", "cancel_dialog"),
+        bind("f6", "print", "print"),
     ]
 
     def __init__(self, options: PrintOptions, printer: str = "") -> None:

@@ -8,10 +8,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 from policy.reasons import Reason
 
@@ -20,7 +21,7 @@ class RatioDialog(CredxDialog[None]):
     """Says why the offer fails (every reason, R8 first); dismisses None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "重新选择", id="close_dialog", tooltip="关闭"),
+        bind("escape", "close", "close_dialog"),
     ]
 
     def __init__(self, reasons: list[Reason]) -> None:

@@ -6,11 +6,12 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 from policy.text import REASON_MAX
 
@@ -26,7 +27,7 @@ class ReturnReasonDialog(CredxDialog[str | None]):
     """Dismisses the reason typed or picked (never empty), or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        bind("escape", "cancel", "cancel_dialog"),
     ]
 
     def __init__(self, application_id: str) -> None:

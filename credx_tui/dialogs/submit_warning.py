@@ -8,10 +8,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
 from policy.reasons import Reason
 
@@ -21,7 +22,7 @@ class SubmitWarningDialog(CredxDialog[bool]):
     the form with nothing sent."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "取消", id="cancel_dialog", tooltip="取消"),
+        bind("escape", "cancel", "cancel_dialog"),
     ]
 
     def __init__(self, warnings: list[Reason]) -> None:

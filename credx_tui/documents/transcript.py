@@ -126,7 +126,7 @@ def transcript_rows(dossier: Dossier, rules: Rules, options: PrintOptions) -> li
         ]
         if not courses:
             continue
-        head = Row("term", (f"{term.label_zh()} 学期平均学分绩点: {format_gpa(gpa)}",))
+        head = Row("term", (f"{term.label.zh} 学期平均学分绩点: {format_gpa(gpa)}",))
         rows.append(head)
         for row in courses:
             record = row.record

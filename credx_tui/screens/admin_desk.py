@@ -16,13 +16,14 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from credx_tui.exporting import ExportError, Sheet, check_target, write_sheet
+from credx_tui.localize import bind
 from credx_tui.services import ServiceError
 from credx_tui.services.exports import approved_sheet, record_export, register_sheet
 from credx_tui.services.stats import (
@@ -82,24 +83,12 @@ class AdminDeskScreen(CredxScreen):
     """The college at a glance, for the 教务处."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+e", "export", "导出", id="desk_export", tooltip="导出当前统计表"),
-        Binding(
-            "f8",
-            "export_approved",
-            "导出通过名单",
-            id="desk_export_approved",
-            tooltip="导出审核通过名单（回录教务系统）",
-        ),
-        Binding(
-            "f9",
-            "export_register",
-            "导出申请总表",
-            id="desk_export_register",
-            tooltip="导出全部申请的登记表",
-        ),
-        Binding("f7", "queue", "审核队列", id="desk_queue", tooltip="打开全部学院的审核队列"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("f10", "logout", "注销", id="logout", tooltip="注销并回到登录页"),
+        bind("ctrl+e", "export", "desk_export"),
+        bind("f8", "export_approved", "desk_export_approved"),
+        bind("f9", "export_register", "desk_export_register"),
+        bind("f7", "queue", "desk_queue"),
+        bind("f5", "refresh", "refresh"),
+        bind("f10", "logout", "logout"),
     ]
 
     def __init__(self) -> None:

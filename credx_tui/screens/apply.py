@@ -15,7 +15,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -26,6 +26,7 @@ from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
+from credx_tui.localize import bind
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
@@ -56,22 +57,16 @@ class ApplyScreen(LiveScreen, CredxScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Save and submit first: at 80 columns the footer shows what fits (issue 15).
-        Binding("f7", "save", "保存", id="save", tooltip="保存为无流程"),
-        Binding("f8", "submit", "提交", id="submit", tooltip="提交审核"),
-        Binding("f6", "attach", "附件", id="attach", tooltip="从磁盘选择成绩截图作为附件"),
-        Binding("ctrl+r", "detach", "删附件", id="detach", tooltip="移除最后一个附件"),
-        Binding(
-            "ctrl+u",
-            "upload",
-            "上传链接",
-            id="upload",
-            tooltip="用手机或浏览器上传成绩截图（显示上传链接和二维码）",
-        ),
-        Binding("f4", "suggest", "建议方案", id="suggest", tooltip="按建议选择兑换来源"),
-        Binding("f3", "hidden", "不显示的课程", id="hidden", tooltip="查看不能兑换的课程及其原因"),
+        bind("f7", "save", "save"),
+        bind("f8", "submit", "submit"),
+        bind("f6", "attach", "attach"),
+        bind("ctrl+r", "detach", "detach"),
+        bind("ctrl+u", "upload", "upload"),
+        bind("f4", "suggest", "suggest"),
+        bind("f3", "hidden", "hidden"),
         # F5 still reads again; not in the footer, which keeps room at 80 columns.
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
-        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+        bind("f5", "refresh", "refresh", show=False),
+        bind("escape", "back", "back"),
     ]
 
     def __init__(

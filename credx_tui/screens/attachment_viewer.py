@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Static
 from textual_image.widget import HalfcellImage
 from textual_image.widget import Image as AutoImage
 
+from credx_tui.localize import bind
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.attachment_preview import (
     Pages,
@@ -40,16 +41,16 @@ class AttachmentViewerScreen(CredxScreen):
     """Full-screen view of one attachment's pages."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("plus,equals_sign", "zoom(1)", "放大", id="zoom_in", tooltip="放大"),
-        Binding("minus", "zoom(-1)", "缩小", id="zoom_out", tooltip="缩小"),
-        Binding("0", "zoom(0)", "适合宽度", id="zoom_fit", tooltip="整页宽度"),
-        Binding("left", "pan(-1, 0)", "左", id="pan_left", show=False),
-        Binding("right", "pan(1, 0)", "右", id="pan_right", show=False),
-        Binding("up", "pan(0, -1)", "上", id="pan_up", show=False),
-        Binding("down", "pan(0, 1)", "下", id="pan_down", show=False),
-        Binding("pageup", "page(-1)", "上一页", id="page_prev", tooltip="PDF 上一页"),
-        Binding("pagedown", "page(1)", "下一页", id="page_next", tooltip="PDF 下一页"),
-        Binding("escape", "back", "返回", id="back", tooltip="返回"),
+        bind("plus,equals_sign", "zoom(1)", "zoom_in"),
+        bind("minus", "zoom(-1)", "zoom_out"),
+        bind("0", "zoom(0)", "zoom_fit"),
+        bind("left", "pan(-1, 0)", "pan_left", show=False),
+        bind("right", "pan(1, 0)", "pan_right", show=False),
+        bind("up", "pan(0, -1)", "pan_up", show=False),
+        bind("down", "pan(0, 1)", "pan_down", show=False),
+        bind("pageup", "page(-1)", "page_prev"),
+        bind("pagedown", "page(1)", "page_next"),
+        bind("escape", "back", "back"),
     ]
 
     DEFAULT_CSS = """

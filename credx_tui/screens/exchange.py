@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Footer, Header, Static
@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from credx_tui.describe import course_name, offered_credits, relation, status_text
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.i18n import term
+from credx_tui.localize import bind
 from credx_tui.printing import clip
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
@@ -27,7 +28,7 @@ from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import effective_records, paid_sources
-from policy.models import ExchangeApplication, ReviewAction, Role, Status
+from policy.models import EXCHANGE_KIND, ExchangeApplication, ReviewAction, Role, Status
 
 PAGE_SIZE = 15
 """Rows of 申请结果 per page, as the portal pages them."""
@@ -83,14 +84,14 @@ class ExchangeScreen(LiveScreen, CredxScreen):
     """报名申请 -> 学分兑换."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f7", "apply", "申请", id="apply", tooltip="申请兑换一门课程"),
-        Binding("f8", "delete", "删除", id="delete", tooltip="删除所选申请"),
-        Binding("space", "toggle_mark", "选择", id="select", tooltip="勾选或取消当前行"),
-        Binding("f9", "open_trail", "流程跟踪", id="open_trail", tooltip="查看流程跟踪"),
-        Binding("ctrl+f", "next_page", "下一页", id="next_page", tooltip="下一页"),
-        Binding("ctrl+b", "prev_page", "上一页", id="prev_page", tooltip="上一页"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+        bind("f7", "apply", "apply"),
+        bind("f8", "delete", "delete"),
+        bind("space", "toggle_mark", "select"),
+        bind("f9", "open_trail", "open_trail"),
+        bind("ctrl+f", "next_page", "next_page"),
+        bind("ctrl+b", "prev_page", "prev_page"),
+        bind("f5", "refresh", "refresh"),
+        bind("escape", "back", "back"),
     ]
 
     def __init__(self) -> None:
@@ -239,7 +240,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
             result = term(eff.shown_result, self.lang) if eff else ""
             if eff and eff.exchanged:
                 ex = self.services.rules.exchange_record
-                result = ex.result_en if self.lang == "en" and ex.result_en else ex.result
+                result = ex.result_text.text(self.lang)
             relation_cells = NARROW_RELATION_CELLS if self.app.size.width < 100 else RELATION_CELLS
             cells = [
                 "[x]" if app.id in self.marked else "[ ]",
@@ -247,7 +248,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
                 status_text(app, self.services.rules, self.lang),
                 app.term.year,
                 str(app.term.semester),
-                self.t("kind.exchange") if app.kind == "学分兑换" else app.kind,
+                self.t("kind.exchange") if app.kind == EXCHANGE_KIND else app.kind,
                 fmt(offered_credits(dossier, app)),
                 clip(relation(dossier, app, self.lang), relation_cells),
                 app.target,

@@ -6,11 +6,12 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from credx_tui.describe import college_name
+from credx_tui.localize import bind
 from credx_tui.services import LoginFailed
 from credx_tui.ui import CredxScreen
 from credx_tui.working import LoggedIn, ServiceRefused
@@ -20,7 +21,7 @@ class LoginScreen(CredxScreen):
     """The first screen: who are you?"""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "app.quit", "退出", id="quit", tooltip="退出程序"),
+        bind("ctrl+q", "app.quit", "quit"),
     ]
 
     def __init__(self) -> None:

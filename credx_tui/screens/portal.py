@@ -8,13 +8,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from credx_tui.describe import event_action, event_step_name, status_text
 from credx_tui.linebreak import wrap
+from credx_tui.localize import bind
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.live import Interest, student_interest
@@ -27,18 +28,10 @@ class PortalScreen(LiveScreen, CredxScreen):
     """信息门户: where a signed-in student starts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "f3",
-            "app.open_transcript",
-            "成绩总表",
-            id="transcript",
-            tooltip="信息查询 - 学生成绩总表打印",
-        ),
-        Binding(
-            "f4", "app.open_exchange", "学分兑换", id="exchange", tooltip="报名申请 - 学分兑换"
-        ),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("f10", "app.logout", "注销", id="logout", tooltip="注销并回到登录页"),
+        bind("f3", "app.open_transcript", "transcript"),
+        bind("f4", "app.open_exchange", "exchange"),
+        bind("f5", "refresh", "refresh"),
+        bind("f10", "app.logout", "logout"),
     ]
 
     def __init__(self) -> None:

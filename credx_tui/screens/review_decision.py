@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -20,6 +20,7 @@ from credx_tui.describe import event_action, event_step_name, step_name
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.i18n import term
+from credx_tui.localize import bind
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import Conflict, Refused, ServiceError
@@ -59,15 +60,15 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
     """One application of the queue, to approve or return."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f8", "approve", "通过", id="review_approve", tooltip="审核通过"),
-        Binding("f9", "return", "退回", id="review_return", tooltip="退回并说明原因"),
-        Binding("f6", "previous", "上一条", id="review_prev", tooltip="上一条申请"),
-        Binding("f7", "next", "下一条", id="review_next", tooltip="下一条申请"),
-        Binding("f3", "save_attachment", "存附件", id="att_save", tooltip="保存附件副本"),
-        Binding("f4", "open_attachment", "看附件", id="att_open", tooltip="打开附件"),
-        Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("escape", "back", "返回", id="back", tooltip="返回审核队列"),
+        bind("f8", "approve", "review_approve"),
+        bind("f9", "return", "review_return"),
+        bind("f6", "previous", "review_prev"),
+        bind("f7", "next", "review_next"),
+        bind("f3", "save_attachment", "att_save"),
+        bind("f4", "open_attachment", "att_open"),
+        bind("ctrl+e", "print_form", "print_form"),
+        bind("f5", "refresh", "refresh"),
+        bind("escape", "back", "back"),
     ]
 
     def __init__(self, application_ids: list[str], index: int) -> None:
@@ -263,7 +264,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 == (now.name, now.credits, now.category)
             ):
                 # The usual term update: new sittings and nothing else.
-                sep = ", " if self.lang == "en" else "，"
+                sep = self.t("list.comma")
                 text.append(
                     self.t(
                         "decision.drift.added",
@@ -297,7 +298,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
             parts.append(entry.date or "-")
         else:
             parts.extend(self._sitting(a) for a in entry.attempts)
-        return ", ".join(parts) if self.lang == "en" else "，".join(parts)
+        return self.t("list.comma").join(parts)
 
     @staticmethod
     def _sitting(attempt: Attempt) -> str:
@@ -336,7 +337,7 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
                 [
                     [
                         term(a.kind.value, self.lang),
-                        a.term.label_zh() if self.lang == "zh" else a.term.label_en(),
+                        a.term.label.text(self.lang),
                         term(a.result, self.lang),
                     ]
                     for a in f.attempts
@@ -439,9 +440,9 @@ class ReviewDecisionScreen(LiveScreen, CredxScreen):
         if then is not None and now is not None and then != now:
             text.append("\n  ")
             text.append(self.t("decision.rules_changed", then=then, now=now), style="bold yellow")
-        if not f.may_decide:
+        if f.refusal is not None:
             text.append("\n  ")
-            refusal = f.refusal_en if self.lang == "en" else f.refusal_zh
+            refusal = f.refusal.text(self.lang)
             text.append(self.t("decision.not_yours", reason=refusal), style="bold")
         return text
 

@@ -10,12 +10,13 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from credx_tui.describe import joined, step_name
+from credx_tui.localize import bind
 from credx_tui.printing import clip
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
@@ -73,12 +74,12 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
     """Where a reviewer (or admin) starts: the applications to decide."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "审核", id="review_open", tooltip="打开当前申请进行审核"),
-        Binding("f6", "focus_filter", "筛选", id="review_filter", tooltip="输入筛选条件"),
-        Binding("ctrl+f", "next_page", "下一页", id="next_page", tooltip="下一页"),
-        Binding("ctrl+b", "prev_page", "上一页", id="prev_page", tooltip="上一页"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("f10", "logout", "注销", id="logout", tooltip="注销并回到登录页"),
+        bind("enter", "open", "review_open"),
+        bind("f6", "focus_filter", "review_filter"),
+        bind("ctrl+f", "next_page", "next_page"),
+        bind("ctrl+b", "prev_page", "prev_page"),
+        bind("f5", "refresh", "refresh"),
+        bind("f10", "logout", "logout"),
     ]
 
     def __init__(self) -> None:
@@ -139,7 +140,7 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         colleges = joined(list(actor.colleges), self.lang) or self.t("queue.all_colleges")
         steps = ""
         if actor.review_steps:
-            names = [s.zh if self.lang == "zh" else s.en for s in self.services.rules.review_steps]
+            names = [s.name.text(self.lang) for s in self.services.rules.review_steps]
             ids = [s.id for s in self.services.rules.review_steps]
             mine = [names[ids.index(s)] if s in ids else s for s in actor.review_steps]
             steps = self.t("queue.who.steps", steps=joined(mine, self.lang))

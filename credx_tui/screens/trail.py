@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.widgets.data_table import ColumnKey
@@ -26,6 +26,7 @@ from credx_tui.describe import (
 )
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.linebreak import wrap
+from credx_tui.localize import bind
 from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
@@ -66,23 +67,17 @@ class TrailScreen(LiveScreen, CredxScreen):
     """流程跟踪 of one application."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f7", "edit", "修改", id="edit", tooltip="修改被退回或无流程的申请"),
-        Binding("f8", "resubmit", "提交", id="resubmit", tooltip="提交或重新提交此申请"),
-        Binding("f9", "withdraw", "撤回", id="withdraw", tooltip="撤回审核中的申请"),
-        Binding(
-            "ctrl+u",
-            "upload",
-            "上传链接",
-            id="upload",
-            tooltip="用手机或浏览器上传成绩截图（显示上传链接和二维码）",
-        ),
-        Binding("ctrl+e", "print_form", "打印", id="print_form", tooltip="打印申请表（PDF）"),
-        Binding("f4", "view_attachment", "看附件", id="trail_att_view", tooltip="全屏查看附件"),
-        Binding("f3", "save_attachment", "存附件", id="trail_att_save", tooltip="下载附件"),
-        Binding("f6", "next_attachment", "下一附件", id="trail_att_next", tooltip="下一个附件"),
+        bind("f7", "edit", "edit"),
+        bind("f8", "resubmit", "resubmit"),
+        bind("f9", "withdraw", "withdraw"),
+        bind("ctrl+u", "upload", "upload"),
+        bind("ctrl+e", "print_form", "print_form"),
+        bind("f4", "view_attachment", "trail_att_view"),
+        bind("f3", "save_attachment", "trail_att_save"),
+        bind("f6", "next_attachment", "trail_att_next"),
         # F5 still reads again; off the footer so f2 and ^q stay on it at 80 columns.
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据", show=False),
-        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+        bind("f5", "refresh", "refresh", show=False),
+        bind("escape", "back", "back"),
     ]
 
     def __init__(self, application_id: str) -> None:

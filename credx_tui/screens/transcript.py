@@ -12,12 +12,13 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.linebreak import wrap
+from credx_tui.localize import bind
 from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
@@ -42,9 +43,9 @@ class TranscriptScreen(LiveScreen, CredxScreen):
     """信息查询 -> 学生成绩总表打印."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f6", "print", "打印", id="print", tooltip="打印学业成绩单"),
-        Binding("f5", "refresh", "刷新", id="refresh", tooltip="重新读取数据"),
-        Binding("escape", "back", "返回", id="back", tooltip="返回上一页"),
+        bind("f6", "print", "print"),
+        bind("f5", "refresh", "refresh"),
+        bind("escape", "back", "back"),
     ]
 
     def __init__(self) -> None:

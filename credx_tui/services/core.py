@@ -44,6 +44,7 @@ from credx_tui.store import AccountTransaction, HotTransaction, Store, StoreErro
 from credx_tui.store.base import DocumentStore
 from credx_tui.store.schema import UploadRecord
 from policy import eligibility, offers, workflow
+from policy.bilingual import Bilingual
 from policy.dossier import Dossier
 from policy.eligibility import SourceOption, Verdict
 from policy.fingerprint import fingerprint
@@ -487,7 +488,7 @@ class Services:
         the draft before the upload never drops it.  One the caller knew of and left
         out was removed on purpose.  Without it, ``attachments`` is the whole list."""
         student = self.student(actor)
-        note = _text(note, "备注", "note", multiline=True, max_length=NOTE_MAX)
+        note = _text(note, Bilingual("备注", "note"), multiline=True, max_length=NOTE_MAX)
         now = self.clock()
         with contextlib.ExitStack() as stack:
             # A new application is numbered under the numbering lock, taken before the
@@ -1060,27 +1061,29 @@ def _require_admin(actor: Actor) -> None:
         raise AccessDenied("只有管理员可以管理账号", "only admins manage accounts")
 
 
-def _text(
-    value: str, zh_field: str, en_field: str, *, multiline: bool = False, max_length: int
-) -> str:
-    """``value`` through the text gate, or a normal refusal naming the field (never a
-    pydantic ValidationError escaping to the screen)."""
+def _text(value: str, field: Bilingual, *, multiline: bool = False, max_length: int) -> str:
+    """``value`` through the text gate, or a normal refusal naming the ``field`` (never
+    a pydantic ValidationError escaping to the screen)."""
     try:
         return gate(value.strip(), multiline=multiline, max_length=max_length)
     except TextRefused as exc:
-        raise BadText(f"{zh_field}：{exc.problem.zh}", f"{en_field}: {exc.problem.en}") from None
+        raise BadText(f"{field.zh}：{exc.problem.zh}", f"{field.en}: {exc.problem.en}") from None
 
 
 def _reason_text(reason: str) -> str:
     """A reviewer's return reason through the gate (an empty one is refused by R11)."""
-    return _text(reason, "退回原因", "return reason", multiline=True, max_length=REASON_MAX)
+    return _text(
+        reason, Bilingual("退回原因", "return reason"), multiline=True, max_length=REASON_MAX
+    )
 
 
 def _comment_text(comment: str) -> str:
     """A reviewer's optional 审核意见 through the gate (empty is fine: it is optional)."""
     if not isinstance(comment, str):
         raise BadText("审核意见必须是文字", "the review comment must be text")
-    return _text(comment, "审核意见", "review comment", multiline=True, max_length=REASON_MAX)
+    return _text(
+        comment, Bilingual("审核意见", "review comment"), multiline=True, max_length=REASON_MAX
+    )
 
 
 def _password(password: str) -> str:

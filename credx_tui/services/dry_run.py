@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from credx_tui.i18n import t
 from credx_tui.importing import ImportBundle, ImportProblem
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
@@ -82,69 +83,54 @@ class DryRunReport:
 
     def lines(self, lang: str = "zh") -> list[str]:
         """The report for the terminal, in ``lang`` (zh or en)."""
-        zh = lang != "en"
-        out = [
-            "试运行：以下为导入将做的更改，未写入任何内容"
-            if zh
-            else "dry run: what the import would change; nothing was written"
-        ]
+        out = [t("dryrun.head", lang)]
         added, changed = self.programmes
         if added or changed:
-            out.append(
-                f"人才培养方案：新增 {added}，变更 {changed}"
-                if zh
-                else f"programmes: {added} added, {changed} changed"
-            )
+            out.append(t("dryrun.programmes", lang, added=added, changed=changed))
         out.append(
-            f"学生：新增 {len(self.students_added)}，变更 {len(self.students_changed)}"
-            if zh
-            else f"students: {len(self.students_added)} added, {len(self.students_changed)} changed"
+            t(
+                "dryrun.students",
+                lang,
+                added=len(self.students_added),
+                changed=len(self.students_changed),
+            )
         )
         for sid, name in self.students_added:
             out.append(f"  + {sid} {name}")
         for sid, name in self.students_changed:
             out.append(f"  ~ {sid} {name}")
-        out.append(
-            f"成绩单：{len(self.transcripts)} 名学生的成绩记录有变化"
-            if zh
-            else f"transcripts: records change for {len(self.transcripts)} students"
-        )
+        out.append(t("dryrun.transcripts", lang, count=len(self.transcripts)))
         for change in self.transcripts:
             out.append(
-                f"  {change.student_id} {change.name}：新增课程记录 {len(change.records_added)}，"
-                f"变更 {len(change.records_changed)}，新增考试记录 {change.sittings}"
-                if zh
-                else f"  {change.student_id} {change.name}: {len(change.records_added)} records "
-                f"added, {len(change.records_changed)} changed, {change.sittings} "
-                "sittings added"
+                t(
+                    "dryrun.transcript",
+                    lang,
+                    sid=change.student_id,
+                    name=change.name,
+                    added=len(change.records_added),
+                    changed=len(change.records_changed),
+                    sittings=change.sittings,
+                )
             )
             out.extend(f"    + {r}" for r in change.records_added)
             out.extend(f"    ~ {r}" for r in change.records_changed)
             out.extend(f"    + {r}" for r in change.sittings_added)
             if change.certificates:
-                out.append(
-                    f"    ~ {'证书' if zh else 'certificates'} {', '.join(change.certificates)}"
-                )
-        out.append(
-            f"将变为可兑换的课程：{len(self.becomes_exchangeable)}"
-            if zh
-            else f"courses that become exchangeable: {len(self.becomes_exchangeable)}"
-        )
+                out.append(t("dryrun.certificates", lang, ids=", ".join(change.certificates)))
+        out.append(t("dryrun.exchangeable", lang, count=len(self.becomes_exchangeable)))
         out.extend(f"  {sid} {code} {name}" for sid, code, name in self.becomes_exchangeable)
-        out.append(
-            f"提交后目标课程或认定来源有变化的申请：{len(self.applications_affected)}"
-            if zh
-            else "applications whose target or sources change since they were submitted: "
-            f"{len(self.applications_affected)}"
-        )
-        words = {"target": "目标课程", "source": "认定来源"} if zh else {}
+        out.append(t("dryrun.affected", lang, count=len(self.applications_affected)))
+        words = {"target": t("dryrun.role.target", lang), "source": t("dryrun.role.source", lang)}
         for app_id, sid, status, what in self.applications_affected:
             parts = ", ".join(f"{words.get(role, role)} {ref}" for role, ref in what)
             out.append(f"  {app_id} {sid} {status} {parts}")
-        in_files = {"accounts": "文件中的账号", "applications": "文件中的申请"} if zh else {}
+        in_files = {
+            "accounts": "dryrun.in_files.accounts",
+            "applications": "dryrun.in_files.applications",
+        }
         for kind, count in sorted(self.other.items()):
-            label = in_files.get(kind, f"{kind} in the files")
-            out.append(f"{label}：{count}" if zh else f"{label}: {count}")
+            key = in_files.get(kind, "dryrun.in_files.other")
+            out.append(t(key, lang, kind=kind, count=count))
         out.append("")
         out.extend(self.summary_lines(lang))
         return out
@@ -168,26 +154,19 @@ class DryRunReport:
     def summary_lines(self, lang: str = "zh") -> list[str]:
         """The counts at a glance, the block a registrar reads first (issue 12)."""
         c = self.counts()
-        if lang == "en":
-            return [
-                "== summary (dry run, nothing written) ==",
-                f"students: {c['students_added']} added, {c['students_changed']} changed",
-                f"course records: {c['records_added']} added, {c['records_changed']} changed "
-                f"({c['sittings_added']} sittings added, {c['transcripts_changed']} transcripts)",
-                f"certificates added or changed: {c['certificates_changed']}",
-                f"programmes: {c['programmes_added']} added, {c['programmes_changed']} changed",
-                f"courses that become exchangeable: {c['courses_become_exchangeable']}",
-                f"submitted applications affected: {c['applications_affected']}",
-            ]
         return [
-            "== 汇总（试运行，未写入） ==",
-            f"学生：新增 {c['students_added']}，变更 {c['students_changed']}",
-            f"课程记录：新增 {c['records_added']}，变更 {c['records_changed']}"
-            f"（新增考试记录 {c['sittings_added']}，涉及 {c['transcripts_changed']} 份成绩单）",
-            f"证书：新增或变更 {c['certificates_changed']}",
-            f"人才培养方案：新增 {c['programmes_added']}，变更 {c['programmes_changed']}",
-            f"将变为可兑换的课程：{c['courses_become_exchangeable']}",
-            f"受影响的已提交申请：{c['applications_affected']}",
+            t("dryrun.summary.head", lang),
+            t("dryrun.students", lang, added=c["students_added"], changed=c["students_changed"]),
+            t("dryrun.summary.records", lang, **c),
+            t("dryrun.summary.certificates", lang, **c),
+            t(
+                "dryrun.programmes",
+                lang,
+                added=c["programmes_added"],
+                changed=c["programmes_changed"],
+            ),
+            t("dryrun.exchangeable", lang, count=c["courses_become_exchangeable"]),
+            t("dryrun.summary.affected", lang, **c),
         ]
 
     def to_json(self) -> dict[str, object]:
@@ -520,7 +499,7 @@ def _transcript_change(
         elif old != record:
             change.records_changed.append(_describe(record))
             change.sittings_added.extend(
-                f"{record.code} {record.name} {a.kind.value} {a.result} {a.term.label_zh()}"
+                f"{record.code} {record.name} {a.kind.value} {a.result} {a.term.label.zh}"
                 for a in record.attempts
                 if a not in old.attempts
             )

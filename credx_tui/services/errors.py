@@ -9,6 +9,7 @@ from datetime import datetime
 
 from credx_tui.bilingual import BilingualError
 from credx_tui.store.files import StoreError
+from policy.bilingual import Bilingual
 from policy.reasons import Reason
 
 
@@ -81,8 +82,8 @@ class StorageFailed(ServiceError, StoreError):
     def of(cls, error: StoreError) -> StorageFailed:
         """The bilingual form of a store error (its Chinese text when it has one)."""
         en = str(error)
-        zh = error.zh or f"存储出错，未做任何更改：{en}"
-        return cls(zh, en)
+        said = Bilingual(zh=f"存储出错，未做任何更改：{en}", en=en)
+        return cls(error.zh or said.zh, said.en)
 
 
 class BadText(ServiceError):

@@ -307,7 +307,7 @@ def _day(at: datetime | None) -> str:
 def _scope(college: str | None, term: Term | None, extra: str = "") -> str:
     parts = [college or "全部学院"]
     if term is not None:
-        parts.append(term.label_zh())
+        parts.append(term.label.zh)
     if extra:
         parts.append(extra)
     return "，".join(parts)

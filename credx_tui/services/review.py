@@ -95,15 +95,14 @@ class ReviewFile:
     the sources found on the transcript add up to."""
     transcript_drift: TranscriptDrift | None = None
     """How the transcript moved since the last submit (None: no fingerprint was kept)."""
-    refusal_zh: str = ""
-    refusal_en: str = ""
+    refusal: Reason | None = None
     """Why this reviewer may not decide it now (another step's, or not under review);
-    empty when they may."""
+    None when they may."""
 
     @property
     def may_decide(self) -> bool:
         """Whether approve and return are offered to this reviewer now."""
-        return not self.refusal_zh
+        return self.refusal is None
 
 
 def source_line(dossier: Dossier, ref: SourceRef, rules: Rules) -> SourceLine:
@@ -167,7 +166,6 @@ def build_review_file(
             dossier, Offer(target=app.target, sources=app.sources, application_id=app.id), rules
         )
     sources = [source_line(dossier, ref, rules) for ref in app.sources]
-    zh, en = (refusal.text("zh"), refusal.text("en")) if refusal is not None else ("", "")
     return ReviewFile(
         application=app,
         student=dossier.student,
@@ -188,6 +186,5 @@ def build_review_file(
         needed=needed_credits(target, rules) if target is not None else 0.0,
         offered=check.offered if check is not None else sum(s.credits for s in sources if s.found),
         transcript_drift=drift(app.submitted_transcript, dossier.transcript),
-        refusal_zh=zh,
-        refusal_en=en,
+        refusal=refusal,
     )

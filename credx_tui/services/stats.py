@@ -97,7 +97,6 @@ def _num(value: float | None) -> Cell:
 
 def figure_tables(figures: Figures, rules: Rules, lang: str = "zh") -> list[FigureTable]:
     """The five figures as tables, in :data:`FIGURES` order, in ``lang``."""
-    en = lang == "en"
     statuses = [t(f"status.{s.value}", lang) for s in STATUS_ORDER]
     counts = FigureTable(
         "counts",
@@ -159,13 +158,13 @@ def figure_tables(figures: Figures, rules: Rules, lang: str = "zh") -> list[Figu
         t("stats.credits", lang),
         ["#", t("stats.col.kind", lang), t("stats.col.credits_spent", lang)],
         [
-            [i, t(f"kind.{k.name.lower()}", lang) if en else k.value, figures.credits.get(k, 0.0)]
+            [i, t(f"kind.{k.name.lower()}", lang), figures.credits.get(k, 0.0)]
             for i, k in enumerate(KIND_ORDER, start=1)
         ],
         labels=[str(i) for i in range(1, len(KIND_ORDER) + 1)],
         series={"credits": [figures.credits.get(k, 0.0) for k in KIND_ORDER]},
     )
-    step_names = {s.id: (s.en if en else s.zh) for s in figures.steps}
+    step_names = {s.id: s.name.text(lang) for s in figures.steps}
     queues = FigureTable(
         "queues",
         t("stats.queues", lang),
@@ -209,7 +208,7 @@ def figure_sheet(
 ) -> Sheet:
     """One figure as a sheet for :func:`credx_tui.exporting.write_sheet` (the desk's
     export key): the college's name and the figure in the title row."""
-    name = rules.college.name_en if lang == "en" and rules.college.name_en else rules.college.name
+    name = rules.college.title.text(lang)
     return Sheet(
         name=table.key,
         title=f"{name} {table.title}",

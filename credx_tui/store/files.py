@@ -67,6 +67,11 @@ class StoreError(RuntimeError):
 
     zh: str | None = None
 
+    def __init__(self, en: str, zh: str | None = None) -> None:
+        super().__init__(en)
+        if zh is not None:
+            self.zh = zh
+
 
 class StoreWriteError(StoreError):
     """The machine refused a write: ``kind`` is disk_full, read_only, permission, busy

@@ -972,16 +972,13 @@ def _newer(location: str, version: int) -> str:
 
 def _unreachable(location: str, exc: BaseException) -> StoreError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    err = StoreError(
+    return StoreError(
         f"{location}: the database connection failed ({reason}); a change that was not "
         "confirmed was either written whole or not at all: look before doing it again. Check "
-        "that PostgreSQL is running, then try again (credx reconnects by itself)."
-    )
-    err.zh = (
+        "that PostgreSQL is running, then try again (credx reconnects by itself).",
         f"{location}：数据库连接失败（{reason}）。未确认的更改要么完整写入，要么完全没有写入，"
-        "请先查看再重做。请确认 PostgreSQL 正在运行后重试（credx 会自动重新连接）。"
+        "请先查看再重做。请确认 PostgreSQL 正在运行后重试（credx 会自动重新连接）。",
     )
-    return err
 
 
 def dumps(doc: Any) -> bytes:

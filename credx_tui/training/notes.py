@@ -78,13 +78,13 @@ def walk_state(walk: Walk, lang: str) -> dict[str, object]:
     steps = walk.scenario.steps
     following = steps[walk.index + 1] if walk.index + 1 < len(steps) else None
     return {
-        "scenario": walk.scenario.title(lang),
+        "scenario": walk.scenario.title.text(lang),
         "n": walk.index + 1,
         "total": len(steps),
         "step": walk.step.id,
-        "title": walk.step.title(lang),
+        "title": walk.step.title.text(lang),
         "notes": walk.step.notes,
-        "next": following.title(lang) if following else "",
+        "next": following.title.text(lang) if following else "",
         "lang": lang,
     }
 

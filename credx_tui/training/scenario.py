@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from credx_tui.screens.registry import ScreenName
+from policy.bilingual import Bilingual
 from policy.validation import problem_report
 
 SCENARIO_DIR = Path(str(files("credx_tui.training") / "scenarios"))
@@ -128,13 +129,15 @@ class Step(_Strict):
             raise ValueError(f"rules must be R1 ... R11, not {bad}")
         return self
 
-    def title(self, lang: str) -> str:
-        """The step's title in ``lang``."""
-        return self.title_en if lang == "en" else self.title_zh
+    @property
+    def title(self) -> Bilingual:
+        """The step's title (``title_zh``/``title_en`` of the file)."""
+        return Bilingual(self.title_zh, self.title_en)
 
-    def text(self, lang: str) -> str:
-        """What to do and why, in ``lang``."""
-        return self.text_en if lang == "en" else self.text_zh
+    @property
+    def body(self) -> Bilingual:
+        """What to do and why (``text_zh``/``text_en`` of the file)."""
+        return Bilingual(self.text_zh, self.text_en)
 
 
 class Scenario(_Strict):
@@ -161,9 +164,15 @@ class Scenario(_Strict):
             seen.add(step.id)
         return self
 
-    def title(self, lang: str) -> str:
-        """The scenario's title in ``lang``."""
-        return self.title_en if lang == "en" else self.title_zh
+    @property
+    def title(self) -> Bilingual:
+        """The scenario's title (``title_zh``/``title_en`` of the file)."""
+        return Bilingual(self.title_zh, self.title_en)
+
+    @property
+    def summary(self) -> Bilingual:
+        """What the walk shows (``summary_zh``/``summary_en``; may be empty)."""
+        return Bilingual(self.summary_zh, self.summary_en)
 
 
 def _step_label(name: str, item: object) -> str | None:

@@ -36,6 +36,7 @@ from textual.widgets import Input
 
 from credx_tui.i18n import t
 from credx_tui.linebreak import divide_line
+from credx_tui.localize import bind
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import name_of, names_of
 from credx_tui.services import LoginResult, ServiceError
@@ -197,15 +198,7 @@ class TrainerMode(AppMode):
         """The trainer's keys, as priority bindings of the app (hidden from the
         footer: the panel lists them)."""
         for key, action in WALK_KEYS:
-            yield Binding(
-                key,
-                f"mode('{action}')",
-                t(f"key.{action}", "zh"),
-                id=action,
-                priority=True,
-                show=False,
-                tooltip=t(f"key.{action}.tip", "zh"),
-            )
+            yield bind(key, f"mode('{action}')", action, priority=True, show=False)
 
     @property
     def lang(self) -> str:
@@ -420,7 +413,7 @@ class TrainerMode(AppMode):
                 + "\n"
                 + "\n".join(f"{r} {self.t(f'rule.{r}')}" for r in step.rules)
             )
-        text = step.text(lang)
+        text = step.body.text(lang)
         if step.highlight:
             text += "\n" + self.t("walk.highlight")
         if self.large_text:
@@ -430,7 +423,7 @@ class TrainerMode(AppMode):
         keys = "\n".join([*pairs, self.t("walk.keys.lang")])
         return WalkView(
             banner=self.t("walk.banner"),
-            scenario=walk.scenario.title(lang),
+            scenario=walk.scenario.title.text(lang),
             position=self.t(
                 "walk.position",
                 n=walk.index + 1,
@@ -438,7 +431,7 @@ class TrainerMode(AppMode):
                 procedure=step.procedure,
                 name=self.t(f"walk.proc.{step.procedure}"),
             ),
-            title=step.title(lang),
+            title=step.title.text(lang),
             role=f"{role}\n{now}",
             text=text,
             rules=rules,
@@ -620,7 +613,7 @@ class TrainerMode(AppMode):
         self._logins.clear()
         self.app.actor = None
         self.app.last_seen = None
-        self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title(lang)))
+        self._say(lambda lang: t("walk.scenario.started", lang, title=scenario.title.text(lang)))
 
     # -- showing a screen as a role -------------------------------------------------
 
@@ -847,8 +840,8 @@ class TrainerMode(AppMode):
                 scenario = load_scenario(path)
                 if scenario.id != self.walk.scenario.id:
                     yield SystemCommand(
-                        self.t("cmd.walk_scenario", title=scenario.title(self.lang)),
-                        scenario.summary_en if self.lang == "en" else scenario.summary_zh,
+                        self.t("cmd.walk_scenario", title=scenario.title.text(self.lang)),
+                        scenario.summary.text(self.lang),
                         partial(self.start_scenario, scenario),
                     )
 

@@ -11,10 +11,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.ui_base import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog
 
@@ -50,7 +51,7 @@ class DownloadLinkDialog(CredxDialog[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "关闭", id="close_download", tooltip="关闭"),
+        bind("escape", "close", "close_download"),
     ]
 
     def __init__(self, url: str, name: str, saved: str = "") -> None:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.localize import bind
 from credx_tui.screens.live import LiveScreen
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui_base import CredxDialog
@@ -79,7 +80,7 @@ class UploadLinkDialog(LiveScreen, CredxDialog[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "关闭", id="close_upload", tooltip="关闭"),
+        bind("escape", "close", "close_upload"),
     ]
 
     def __init__(

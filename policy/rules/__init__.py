@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from policy.bilingual import Bilingual
 from policy.models import Category, SourceKind
 from policy.validation import problem_report
 
@@ -33,6 +34,11 @@ class CollegeInfo(_Strict):
 
     name: str = Field(min_length=1)
     name_en: str = ""
+
+    @property
+    def title(self) -> Bilingual:
+        """The name in both languages (the Chinese one where no ``name_en`` is given)."""
+        return Bilingual(self.name, self.name_en or self.name)
 
 
 class ExclusionClause(_Strict):
@@ -94,6 +100,13 @@ class ExchangeRecordRules(_Strict):
 
     result: str = Field(default="兑换", min_length=1, max_length=10)
     result_en: str = "Exchanged"
+
+    @property
+    def result_text(self) -> Bilingual:
+        """The recorded result in both languages (the Chinese where ``result_en`` is
+        empty)."""
+        return Bilingual(self.result, self.result_en or self.result)
+
     grants_credits: bool = True
     grade_point: float = Field(default=0.0, ge=0, le=5)
     counts_in_gpa: bool = False
@@ -105,6 +118,11 @@ class ReviewStep(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @property
+    def name(self) -> Bilingual:
+        """The step's name in both languages (``zh``/``en`` of the file)."""
+        return Bilingual(self.zh, self.en)
 
 
 class AttachmentRules(_Strict):

@@ -77,7 +77,7 @@ def test_every_course_term_gpa_and_total_is_printed(demo: Services, tmp_path: Pa
         cells = f"{r.name}{nature(r.category, 'zh')}{fmt(r.credits)}{row.shown_result}"
         assert flat(cells) in text, r.name
     for term, gpa in term_gpas(dossier, rules).items():
-        assert flat(f"{term.label_zh()} 学期平均学分绩点: {format_gpa(gpa)}") in text
+        assert flat(f"{term.label.zh} 学期平均学分绩点: {format_gpa(gpa)}") in text
     for exam in dossier.transcript.level_exams:
         assert flat(f"{exam.name}{exam.result}") in text
     totals = transcript_totals(dossier, rules)

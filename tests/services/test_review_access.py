@@ -87,7 +87,7 @@ def test_decided_application_is_shown_but_not_offered(services: Services) -> Non
     rev = login(services, "rev")
     services.approve(rev, app.id, expected_revision=app.revision)
     f = services.review_file(rev, app.id)
-    assert f.check is None and not f.may_decide and "R11" in f.refusal_en
+    assert f.check is None and not f.may_decide and "R11" in f.refusal.text("en")
 
 
 # -- refusals ------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def test_three_steps_each_with_its_reviewers(store: Store, tmp_path: Path) -> No
         ("office", "教务处审核"),
     ]
     # An unbound reviewer of the college may decide any step (rules file comment).
-    assert services.review_file(login(services, "rev"), app.id).refusal_zh  # decided: closed
+    assert services.review_file(login(services, "rev"), app.id).refusal  # decided: closed
 
 
 def test_return_at_a_later_step_goes_back_to_the_student(store: Store, tmp_path: Path) -> None:
@@ -296,8 +296,8 @@ def test_the_same_person_never_decides_two_steps(store: Store, tmp_path: Path) -
         assert "one person never decides two steps" in refused.value.en
     assert services.application(me, app.id).revision == first.revision  # nothing written
     said = services.review_file(rev, app.id)
-    assert not said.may_decide and "同一人不能审核" in said.refusal_zh
-    assert "two steps" in said.refusal_en
+    assert not said.may_decide and "同一人不能审核" in said.refusal.text("zh")
+    assert "two steps" in said.refusal.text("en")
     # Someone else may; then the first reviewer may not take the third step either.
     second = services.approve(admin, app.id, expected_revision=first.revision)
     assert second.step == 2

@@ -375,7 +375,7 @@ def test_policy_gpas_of_the_guides_student_match_the_printed_transcript(tmp_path
         "2020-2021学年 第1学期": "1.97",
         "2020-2021学年 第2学期": "1.16",
     }
-    gpas = {t.label_zh(): format_gpa(g) for t, g in term_gpas(services.dossier(me), rules).items()}
+    gpas = {t.label.zh: format_gpa(g) for t, g in term_gpas(services.dossier(me), rules).items()}
     assert gpas == printed
 
 
