@@ -463,7 +463,7 @@ def record_export(services: Services, actor: Actor, which: str, path: Path, rows
     import os
     import pwd
 
-    from credx_tui.store.admin import AuditEvent, append_audit
+    from credx_tui.store.admin import AuditEvent
 
     require_registrar(services, actor)
     uid = os.geteuid()
@@ -471,8 +471,7 @@ def record_export(services: Services, actor: Actor, which: str, path: Path, rows
         os_user = pwd.getpwuid(uid).pw_name
     except KeyError:  # a uid without a passwd entry (a container)
         os_user = str(uid)
-    append_audit(
-        services.store,  # type: ignore[arg-type]  # a database store refuses exports first (cli_pg)
+    services.store.append_audit(
         AuditEvent(
             at=services.clock(),
             action=f"export.{which}",

@@ -42,7 +42,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import BaseModel
 
-from credx_tui.store.admin import StoredRules
+from credx_tui.store.admin import AuditEvent, StoredRules
 from credx_tui.store.files import StoreError
 from credx_tui.store.queue import rows_of
 from credx_tui.store.schema import LinkRecord, UploadRecord
@@ -63,7 +63,7 @@ from policy.models import (
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the database schema this credx writes; a newer one is refused."""
 
 SCHEMA_V1 = """
@@ -104,7 +104,13 @@ CREATE TABLE attachments (sha256 text PRIMARY KEY, payload bytea NOT NULL);
 CREATE TABLE rules (version integer PRIMARY KEY, doc jsonb NOT NULL);
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
+SCHEMA_V2 = """
+CREATE TABLE audit (seq bigserial PRIMARY KEY, doc jsonb NOT NULL);
+"""
+"""Version 2: the audit log of admin changes (``credx audit``), as the file store's
+``audit/admin.jsonl``: appended, never rewritten."""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
 """SQL that brings the schema from version ``n - 1`` to ``n`` (1: from nothing)."""
 
 POOL_MAX = 8
@@ -475,7 +481,8 @@ class PgStore:
             ):
                 conn.execute("SELECT pg_advisory_xact_lock(4711160)")
                 if _schema_version(conn) is None:
-                    conn.execute(SCHEMA_V1)
+                    for step in range(1, SCHEMA_VERSION + 1):
+                        conn.execute(MIGRATIONS[step])
                     created = {"format": "credx", "created": datetime.now(UTC).isoformat()}
                     conn.execute(
                         "INSERT INTO credx_meta VALUES ('schema', %s), ('store', %s)",
@@ -852,8 +859,47 @@ class PgStore:
 
     def owned_by_this_process(self) -> bool:
         """The database decides who connects (its roles and ``pg_hba.conf``): whoever
-        reaches it with the store's credentials administers it."""
-        return True
+        reaches it with the store's credentials administers it, from the service
+        account (:meth:`service_account`) when the deployment names one."""
+        from credx_tui.store.ownership import effective_account
+
+        return self.service_account() == effective_account()
+
+    def service_account(self) -> str:
+        """The OS account credx runs as on this machine (SSH keys in its home, the
+        ``--os-user`` mapping file it may own): ``CREDX_SERVICE_ACCOUNT``, else the
+        account running this process.  The database's own roles decide who connects,
+        so this names only what lives on the machine, not in the database."""
+        from credx_tui.store.ownership import effective_account, named_service_account
+
+        return named_service_account() or effective_account()
+
+    # -- the audit log of admin changes ------------------------------------------------
+
+    def append_audit(self, event: AuditEvent) -> None:
+        """Append one admin change to the ``audit`` table (never rewritten)."""
+        with self._conn() as conn:
+            conn.execute("INSERT INTO audit (doc) VALUES (%s)", (_dump(event),))
+
+    def audit_events(self) -> list[AuditEvent]:
+        """Every admin change, oldest first; a damaged one is named by its number."""
+        rows = self._fetch("SELECT seq, doc FROM audit ORDER BY seq")
+        return [_model(f"audit event {r[0]}", AuditEvent, r[1]) for r in rows]
+
+    def empty(self) -> None:
+        """Remove every document, account, attachment, rules version and audit event
+        in one transaction (``credx demo --reset``); the schema stays, the database is
+        never dropped.  Every live screen is told to reload."""
+        from credx_tui.watch import OVERFLOW
+
+        with self._tx() as conn:
+            conn.execute("SELECT 1 FROM numbering WHERE name = 'bulk' FOR UPDATE")
+            conn.execute(
+                "TRUNCATE programmes, students, transcripts, accounts, colleges, hot_locks, "
+                "applications, events, uploads, links, attachments, rules, audit"
+            )
+            _notify(conn, OVERFLOW)
+        self._noted.clear()
 
     # -- health -----------------------------------------------------------------------
 
