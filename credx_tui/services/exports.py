@@ -149,8 +149,10 @@ class Facts:
         cache: 10,000 approved exchanges held 900 MB and spent seconds in TinyDB
         queries.  Every document kept is validated as the store's readers do."""
         from credx_tui.store.files import read_file
-        from credx_tui.store.store import _model
+        from credx_tui.store.store import Store, _model
 
+        if not isinstance(self.store, Store):
+            return  # a database store: each student and transcript is one indexed row
         by_path: dict[object, list[ExchangeApplication]] = defaultdict(list)
         for app in apps:
             by_path[self.store.student_path(app.student_id)].append(app)
