@@ -98,3 +98,15 @@ def load_demo(
     store = open_store(root, create=True)
     report = import_paths(store, [DEMO_DIR], rules)  # type: ignore[arg-type]
     return store, report
+
+
+def _remove_store(root: Path) -> None:
+    """Delete a store folder's content, only if it is really a credx store (the
+    benchmarks' generators start afresh with it)."""
+    import shutil
+
+    for child in root.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()

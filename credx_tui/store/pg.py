@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -59,6 +60,23 @@ from policy.models import (
     Student,
     Transcript,
 )
+
+
+class _PipelineEndFilter(logging.Filter):
+    """psycopg logs a warning when a pipeline ends while an error of the block is on its
+    way out (a refused write, a lost server): that error is raised and said in one
+    line already, and a warning on stderr would scribble over the terminal UI."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (
+            record.msg == "error ignored terminating %r: %s"
+            and bool(args)
+            and isinstance(args[0], psycopg.Pipeline)
+        )
+
+
+logging.getLogger("psycopg").addFilter(_PipelineEndFilter())
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -138,13 +156,52 @@ class PgHotTransaction:
     """One hot bucket (a college's bucket of students) inside one transaction, its row
     locked: the PostgreSQL twin of :class:`credx_tui.store.store.HotTransaction`."""
 
-    def __init__(self, conn: psycopg.Connection, college: str | None, key: str, bucket: str):
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        college: str | None,
+        key: str,
+        bucket: str,
+        student_id: str | None = None,
+    ):
         self._conn = conn
         self.college = college
         self.key = key
         self.bucket = bucket
         self.dirty = False
         self._where = f"applications of college {college or key}, bucket {bucket}"
+        self._student = student_id
+        """The student the transaction was opened for: their applications are read
+        once, in the round trip that takes the lock (:meth:`_prefetch`)."""
+        self._pending: psycopg.Cursor[Any] | None = None
+        self._mine: list[ExchangeApplication] | None = None
+
+    def _prefetch(self) -> None:
+        """Queue the read of the student's applications right behind the lock (in
+        pipeline mode both go in one round trip).  The server runs the read after the
+        lock is granted, with a snapshot taken then, so it sees every write committed
+        before: the same as reading after the lock in a round trip of its own."""
+        self._pending = self._conn.execute(
+            "SELECT doc FROM applications WHERE key = %s AND bucket = %s "
+            "AND student_id = %s ORDER BY seq",
+            (self.key, self.bucket, self._student),
+        )
+
+    def _student_apps(self) -> list[ExchangeApplication]:
+        """The applications of :attr:`_student`, read once under the lock and kept up
+        to date by this transaction's own writes (nobody else writes them: they wait
+        for the lock)."""
+        if self._mine is None:
+            if self._pending is not None:
+                rows, self._pending = self._pending.fetchall(), None
+            else:
+                rows = self._rows(
+                    "SELECT doc FROM applications WHERE key = %s AND bucket = %s "
+                    "AND student_id = %s ORDER BY seq",
+                    (self.key, self.bucket, self._student),
+                )
+            self._mine = [_model(self._where, ExchangeApplication, r[0]) for r in rows]
+        return self._mine
 
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         return self._conn.execute(sql, params).fetchall()
@@ -160,6 +217,8 @@ class PgHotTransaction:
 
     def applications(self, student_id: str | None = None) -> list[ExchangeApplication]:
         """Every application of the bucket, or of one student."""
+        if student_id is not None and student_id == self._student:
+            return list(self._student_apps())
         if student_id is None:
             rows = self._rows(
                 "SELECT doc FROM applications WHERE key = %s AND bucket = %s ORDER BY seq",
@@ -175,6 +234,10 @@ class PgHotTransaction:
 
     def application(self, app_id: str) -> ExchangeApplication | None:
         """One application by id."""
+        if self._student is not None:
+            for app in self._student_apps():
+                if app.id == app_id:
+                    return app
         rows = self._rows(
             "SELECT doc FROM applications WHERE key = %s AND bucket = %s AND id = %s",
             (self.key, self.bucket, app_id),
@@ -201,6 +264,14 @@ class PgHotTransaction:
             ),
         )
         self.dirty = True
+        if self._student is not None and app.student_id == self._student:
+            mine = self._student_apps()
+            for i, known in enumerate(mine):
+                if known.id == app.id:
+                    mine[i] = app
+                    break
+            else:
+                mine.append(app)
 
     def delete_application(self, app_id: str) -> None:
         """Remove an application; its events stay (the trail of a deletion is kept)."""
@@ -209,6 +280,8 @@ class PgHotTransaction:
             (self.key, self.bucket, app_id),
         )
         self.dirty = True
+        if self._student is not None:
+            self._mine = [a for a in self._student_apps() if a.id != app_id]
 
     def insert_many(
         self, apps: list[ExchangeApplication], events: list[ReviewEvent] | None = None
@@ -226,6 +299,7 @@ class PgHotTransaction:
             "(%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (upload.student_id, upload.sha256, self.key, self.bucket, _dump(upload)),
         )
+        _sync(self._conn)
         if cur.rowcount:
             self.dirty = True
 
@@ -269,6 +343,7 @@ class PgHotTransaction:
             "DELETE FROM links WHERE key = %s AND bucket = %s AND expires_at < %s",
             (self.key, self.bucket, before),
         )
+        _sync(self._conn)
         if cur.rowcount:
             self.dirty = True
 
@@ -400,16 +475,29 @@ class PgBulkTransaction:
         return _hot_in(self._conn, college, student_id)
 
 
-def _hot_in(conn: psycopg.Connection, college: str, student_id: str) -> PgHotTransaction:
+def _hot_in(
+    conn: psycopg.Connection, college: str, student_id: str, prefetch: bool = False
+) -> PgHotTransaction:
     key, bucket = college_key(college), hot_bucket(student_id)
-    # One round trip: the upsert creates the bucket's row on first use and, like
+    # One statement: the upsert creates the bucket's row on first use and, like
     # SELECT ... FOR UPDATE, holds its row lock until the transaction ends.
     conn.execute(
         "INSERT INTO hot_locks (key, bucket) VALUES (%s, %s) "
         "ON CONFLICT (key, bucket) DO UPDATE SET bucket = EXCLUDED.bucket",
         (key, bucket),
     )
-    return PgHotTransaction(conn, college, key, bucket)
+    tx = PgHotTransaction(conn, college, key, bucket, student_id if prefetch else None)
+    if prefetch:
+        tx._prefetch()
+    return tx
+
+
+def _sync(conn: psycopg.Connection) -> None:
+    """In pipeline mode: send what is queued and wait for its results (a row count
+    is needed now); outside it, nothing to do."""
+    pipeline = conn._pipeline
+    if pipeline is not None:
+        pipeline.sync()
 
 
 def _note_college(conn: psycopg.Connection, college: str) -> None:
@@ -543,10 +631,40 @@ class PgStore:
             self._pool.check()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[psycopg.Connection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._conn() as conn, conn.transaction():
-            yield conn
+    def _tx(self, pipelined: bool = False) -> Iterator[psycopg.Connection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        ``pipelined``: in libpq's pipeline mode, statements whose results are not read
+        at once (BEGIN, the lock, the writes, NOTIFY, COMMIT) are queued and sent
+        with the next read or at the end, so a use case costs a round trip per read it
+        waits for, not one per statement (issue 16, item 2): a submit's transaction
+        is two, the lock with the student's applications, then the writes with COMMIT.
+        An error in a queued statement is raised at the next read or at the end, and
+        nothing of the transaction is kept."""
+        with self._conn() as conn:
+            if not pipelined:
+                with conn.transaction():
+                    yield conn
+                return
+            # BEGIN and COMMIT by hand: psycopg's transaction() waits for BEGIN, and
+            # for the writes before it sends COMMIT, two round trips more.  Queued
+            # behind a failed statement, COMMIT is skipped by the server and the
+            # error is raised when the pipeline ends; the transaction is then rolled
+            # back below, so the pool never gets a connection inside one.
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    conn.execute("COMMIT")
+            except BaseException:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
 
     def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of one read.  A read is tried once more on a fresh connection when the
@@ -716,8 +834,8 @@ class PgStore:
     def hot(self, college: str, student_id: str) -> Iterator[PgHotTransaction]:
         """Lock the student's hot bucket row and hand out its transaction; committed
         when the block ends without an exception."""
-        with self._tx() as conn:
-            tx = _hot_in(conn, college, student_id)
+        with self._tx(pipelined=True) as conn:
+            tx = _hot_in(conn, college, student_id, prefetch=True)
             yield tx
             if tx.dirty:
                 if college not in self._noted:
@@ -734,7 +852,7 @@ class PgStore:
             c in "0123456789abcdef" for c in key + bucket
         ):
             raise StoreError(f"no hot file {key}/{bucket}")
-        with self._tx() as conn:
+        with self._tx(pipelined=True) as conn:
             found = conn.execute(
                 "SELECT 1 FROM hot_locks WHERE key = %s AND bucket = %s FOR UPDATE", (key, bucket)
             ).fetchone()
@@ -769,7 +887,7 @@ class PgStore:
     @contextlib.contextmanager
     def account_tx(self, username: str) -> Iterator[PgAccountTransaction]:
         """One account's row locked for a read-modify-write, in one transaction."""
-        with self._tx() as conn:
+        with self._tx(pipelined=True) as conn:
             yield PgAccountTransaction(conn)
 
     @contextlib.contextmanager
