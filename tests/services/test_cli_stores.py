@@ -407,3 +407,22 @@ def test_serve_starts_the_app_on_the_store(location: str, tmp_path: Path, capsys
         assert any(f"CREDX_DB={location}\0" in e for e in environs)
     else:
         assert any(location in c for c in commands)
+
+
+def test_migrate_carries_the_audit_log(
+    tmp_path: Path, request: pytest.FixtureRequest, capsys
+) -> None:
+    """`credx migrate` both ways keeps the admin changes `credx audit` lists."""
+    folder = str(tmp_path / "db")
+    assert run(capsys, "demo", "--db", folder)[0] == 0
+    assert run(capsys, "user", "disable", "rev_zn", "--db", folder)[0] == 0
+    url = new_location("pg", tmp_path, request)
+    code, out, err = run(capsys, "migrate", "--from", folder, "--to", url)
+    assert code == 0, err
+    assert "audit: 3" in out
+    before = run(capsys, "audit", "--db", folder, "--json")[1]
+    assert run(capsys, "audit", "--db", url, "--json")[1] == before
+    back = str(tmp_path / "back")
+    assert run(capsys, "migrate", "--from", url, "--to", back)[0] == 0
+    assert run(capsys, "audit", "--db", back, "--json")[1] == before
+    assert audit_actions(capsys, back) == ["rules.apply", "demo", "user.disable"]
