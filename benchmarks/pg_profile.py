@@ -160,7 +160,9 @@ def main() -> None:
             print(f"  {n:3d}  {label}")
         times = []
         profiler = cProfile.Profile() if os.environ.get("CREDX_PROFILE") else None
+        pause = float(os.environ.get("CREDX_PROFILE_PAUSE", "0"))
         for me, app_id in drafts:
+            time.sleep(pause)  # CREDX_PROFILE_PAUSE=0.2: paced as benchmarks.pg
             start = time.perf_counter()
             if profiler is not None:
                 profiler.enable()

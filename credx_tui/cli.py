@@ -776,7 +776,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from credx_tui.services import NotFound
 
-    store = getattr(args, "_store", None) or _open_store(args)
+    store = _open_store(args)
     services = _services(args, store)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     try:
