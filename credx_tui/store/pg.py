@@ -631,7 +631,9 @@ class PgStore:
             self._pool.check()
 
     @contextlib.contextmanager
-    def _tx(self, pipelined: bool = False) -> Iterator[psycopg.Connection]:
+    def _tx(
+        self, pipelined: bool = False, announce: list[str] | None = None
+    ) -> Iterator[psycopg.Connection]:
         """One transaction: committed when the block ends, rolled back on any error.
 
         ``pipelined``: in libpq's pipeline mode, statements whose results are not read
@@ -639,8 +641,8 @@ class PgStore:
         with the next read or at the end, so a use case costs a round trip per read it
         waits for, not one per statement (issue 16, item 2): a submit's transaction
         is two, the lock with the student's applications, then the writes with COMMIT.
-        An error in a queued statement is raised at the next read or at the end, and
-        nothing of the transaction is kept."""
+        An error in a queued statement is raised at the next read or at the end,
+        nothing of the transaction is kept, and the connection is not used again."""
         with self._conn() as conn:
             if not pipelined:
                 with conn.transaction():
@@ -660,10 +662,17 @@ class PgStore:
                         conn.execute("ROLLBACK")
                         raise
                     conn.execute("COMMIT")
-            except BaseException:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute("ROLLBACK")
+                    if announce:
+                        _announce(conn, announce)
+            except BaseException as exc:
+                if (
+                    isinstance(exc, psycopg.Error)
+                    or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+                ):
+                    # The server skipped what was queued behind the error, prepared
+                    # statements psycopg believes made among them; a fresh connection
+                    # (the pool replaces a closed one) is the only sure state.
+                    conn.close()
                 raise
 
     def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -834,13 +843,14 @@ class PgStore:
     def hot(self, college: str, student_id: str) -> Iterator[PgHotTransaction]:
         """Lock the student's hot bucket row and hand out its transaction; committed
         when the block ends without an exception."""
-        with self._tx(pipelined=True) as conn:
+        announce: list[str] = []
+        with self._tx(pipelined=True, announce=announce) as conn:
             tx = _hot_in(conn, college, student_id, prefetch=True)
             yield tx
             if tx.dirty:
                 if college not in self._noted:
                     _note_college(conn, college)
-                _notify(conn, f"hot/{tx.key}/{tx.bucket}.json")
+                announce.append(f"hot/{tx.key}/{tx.bucket}.json")
         if tx.dirty:
             self._noted.add(college)
 
@@ -852,7 +862,8 @@ class PgStore:
             c in "0123456789abcdef" for c in key + bucket
         ):
             raise StoreError(f"no hot file {key}/{bucket}")
-        with self._tx(pipelined=True) as conn:
+        announce: list[str] = []
+        with self._tx(pipelined=True, announce=announce) as conn:
             found = conn.execute(
                 "SELECT 1 FROM hot_locks WHERE key = %s AND bucket = %s FOR UPDATE", (key, bucket)
             ).fetchone()
@@ -861,7 +872,7 @@ class PgStore:
             tx = PgHotTransaction(conn, None, key, bucket)
             yield tx
             if tx.dirty:
-                _notify(conn, f"hot/{key}/{bucket}.json")
+                announce.append(f"hot/{key}/{bucket}.json")
 
     # -- live screens: the file store's relative names, sent with NOTIFY --------------
 
@@ -1044,6 +1055,21 @@ def _notify(conn: psycopg.Connection, name: str) -> None:
     """Announce ``name`` (a file store's relative name) when the transaction commits;
     PostgreSQL folds repeats of one payload in a transaction into one."""
     conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, name))
+
+
+def _announce(conn: psycopg.Connection, names: list[str]) -> None:
+    """Queue, right behind a use case's COMMIT and in the same round trip, a small
+    transaction of its own announcing ``names``.  PostgreSQL serialises the commits of
+    transactions that NOTIFY (a database-wide lock held through the commit's flush),
+    so a NOTIFY inside the writes would queue every writer of the college behind
+    each other's disk flush; this one waits for no flush (``synchronous_commit``
+    off: a screen that misses an announcement after a crash reloads anyway), and it
+    is sent only once the writes committed, so a listener reads them."""
+    conn.execute("BEGIN")
+    conn.execute("SET LOCAL synchronous_commit = off")
+    for name in names:
+        _notify(conn, name)
+    conn.execute("COMMIT")
 
 
 class PgWatcher:
