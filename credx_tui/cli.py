@@ -329,14 +329,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _database_command(args: argparse.Namespace) -> int | None:
-    """``credx migrate``, and any command on a PostgreSQL store (``--db postgresql://``
-    or ``CREDX_DB``, issue 16): run here, past the folder-owner checks (the database
-    decides who connects); None for a command on a store folder."""
+    """``credx migrate``, and the commands with their own PostgreSQL version
+    (``import``, ``verify``; issue 16): run here, past the folder-owner checks (the
+    database decides who connects); None for every other command, which works on
+    either store through :class:`credx_tui.store.base.DocumentStore`."""
     from credx_tui import cli_pg
     from credx_tui.store import StoreError
 
     url = None if args.command == "migrate" else cli_pg.database_of(args)
-    if args.command != "migrate" and url is None:
+    if args.command != "migrate" and (url is None or args.command not in cli_pg.OWN_COMMANDS):
         return None
     try:
         if args.command == "migrate":
@@ -380,10 +381,31 @@ def _guard(args: argparse.Namespace) -> None:
         return  # its own sandbox, never the store
     if args.owner and not args.as_owner:
         raise CliError("--owner goes with --as-owner (root creating a store for an account)")
+    if _is_database(args):
+        if args.as_owner:
+            raise CliError(
+                "--as-owner: a PostgreSQL store has no folder owner; run credx as the "
+                "service account (README, PostgreSQL)"
+            )
+        return  # the database's roles and pg_hba.conf decide who connects
     try:
         enforce_owner(resolve_db(args.db), as_owner=args.as_owner, owner=args.owner)
     except OwnershipError as exc:
         raise CliError(str(exc)) from None
+
+
+def _is_database(args: argparse.Namespace) -> bool:
+    """Whether ``--db`` or ``CREDX_DB`` names a PostgreSQL store (issue 16)."""
+    from credx_tui.cli_pg import database_of
+
+    return database_of(args) is not None
+
+
+def _location(args: argparse.Namespace) -> str | Path:
+    """The store ``--db`` or ``CREDX_DB`` names: a PostgreSQL URL or a folder."""
+    from credx_tui.cli_pg import database_of
+
+    return database_of(args) or resolve_db(args.db)
 
 
 def _os_name(uid: int) -> str:
@@ -409,13 +431,27 @@ def require_owner(args: argparse.Namespace, via: str | None = None) -> Admin:
     """Admin commands are the store owner's (issue 9): refuse anyone else with one line,
     and say who is acting.  ``via`` overrides what is read from the environment
     (``CREDX_KEY_USER``, set for an SSH key's forced command, and ``SSH_CONNECTION``)."""
-    from credx_tui.store.ownership import is_owner_process
+    from credx_tui.store.ownership import (
+        effective_account,
+        is_owner_process,
+        named_service_account,
+    )
 
-    root = resolve_db(args.db)
-    if root.exists() and not is_owner_process(root):
-        raise CliError(
-            f"{args.command}: only the store's owner (or root with --as-owner) may do this"
-        )
+    if _is_database(args):
+        # The database decides who connects; on this machine, the service account
+        # the deployment names (when it names one) runs the admin commands.
+        service = named_service_account()
+        if service is not None and service != effective_account():
+            raise CliError(
+                f"{args.command}: only the service account {service} "
+                "(CREDX_SERVICE_ACCOUNT) may do this"
+            )
+    else:
+        root = resolve_db(args.db)
+        if root.exists() and not is_owner_process(root):
+            raise CliError(
+                f"{args.command}: only the store's owner (or root with --as-owner) may do this"
+            )
     uid = os.geteuid()
     invoked = getattr(args, "invoked_by", _os_name(uid))
     if invoked != _os_name(uid) and os.environ.get("SUDO_USER"):
@@ -451,10 +487,9 @@ def audit(store, admin: Admin, action: str, target: str = "", **detail: object) 
     """Record one admin change in the store's audit log (``credx audit`` lists it)."""
     from datetime import UTC, datetime
 
-    from credx_tui.store.admin import AuditEvent, append_audit
+    from credx_tui.store.admin import AuditEvent
 
-    append_audit(
-        store,
+    store.append_audit(
         AuditEvent(
             at=datetime.now(UTC),
             action=action,
@@ -480,10 +515,9 @@ def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
         if args.command == "train":
             return load_rules()  # the sandbox is the demo college; never the store
         if store is None:
-            from credx_tui.store import Store
+            from credx_tui.store.base import store_exists
 
-            root = resolve_db(args.db)
-            store = Store(root) if Store.exists(root) else None
+            store = _open_store(args) if store_exists(_location(args)) else None
         return load_rules() if store is None else rules_of_store(store)[0]
     except RulesError as exc:
         raise CliError(str(exc)) from None
@@ -501,9 +535,17 @@ def _services(args: argparse.Namespace, store):  # -> Services
         raise CliError(str(exc)) from None
 
 
-def _open_store(args: argparse.Namespace):  # -> Store
+def _open_store(args: argparse.Namespace):  # -> DocumentStore
+    """The store ``--db`` names, a folder or a PostgreSQL database, or one line."""
+    from credx_tui import cli_pg
     from credx_tui.store import Store, StoreError
 
+    url = cli_pg.database_of(args)
+    if url is not None:
+        try:
+            return cli_pg.open_pg(url)
+        except (cli_pg.PgCliError, StoreError) as exc:
+            raise CliError(str(exc)) from None
     root = resolve_db(args.db)
     if not Store.exists(root):
         raise CliError(f"no credx store at {root}; create one with `credx demo` or `credx import`")
@@ -558,14 +600,13 @@ def _demo(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.demo import PackageDataMissing
     from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import load_demo
-    from credx_tui.store import Store
-    from credx_tui.store.admin import put_rules, stored_rules
+    from credx_tui.store.base import store_exists
     from policy.rules import DEFAULT_RULES_PATH
 
-    root = resolve_db(args.db)
-    if args.if_empty and Store.exists(root):
+    root = _location(args)
+    if args.if_empty and store_exists(root):
         return 0
-    kept = None if args.reset or not Store.exists(root) else stored_rules(Store(root))
+    kept = None if args.reset or not store_exists(root) else _open_store(args).stored_rules()
     try:
         store, report = load_demo(
             root, _rules(args) if kept else _default_rules(), reset=args.reset
@@ -573,10 +614,10 @@ def _demo(args: argparse.Namespace, admin: Admin) -> int:
     except (ImportFailed, PackageDataMissing) as exc:
         raise CliError(str(exc)) from None
     if kept is None:  # a new or reset store decides with the bundled rules, stored
-        stored = put_rules(store, DEFAULT_RULES_PATH.read_text(encoding="utf-8"), "bundled default")
+        stored = store.put_rules(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), "bundled default")
         audit(store, admin, "rules.apply", f"version {stored.version}", source="bundled default")
-    audit(store, admin, "demo", str(root), reset=args.reset, summary=report.summary())
-    print(f"demo college loaded into {root}")
+    audit(store, admin, "demo", store.location, reset=args.reset, summary=report.summary())
+    print(f"demo college loaded into {store.location}")
     print(report.summary())
     return 0
 
@@ -735,7 +776,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from credx_tui.services import NotFound
 
-    store = getattr(args, "_store", None) or _open_store(args)
+    store = _open_store(args)
     services = _services(args, store)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     try:
@@ -897,12 +938,11 @@ def _verify(args: argparse.Namespace, admin: Admin) -> int:
 def _rules_command(args: argparse.Namespace, admin: Admin) -> int:
     """`credx rules apply FILE` validates and stores the next version; `show` says
     which version the store decides with."""
-    from credx_tui.store.admin import put_rules, stored_rules
     from policy.rules import RulesError, load_rules
 
     store = _open_store(args)
     if args.rules_command == "show":
-        found = stored_rules(store)
+        found = store.stored_rules()
         if found is None:
             print("no rules stored: the bundled default applies (credx rules apply FILE)")
         else:
@@ -915,10 +955,10 @@ def _rules_command(args: argparse.Namespace, admin: Admin) -> int:
     try:
         load_rules(path)  # names the file and the key that is wrong
         text = path.read_text(encoding="utf-8")
-    except RulesError as exc:
-        raise CliError(str(exc)) from None
-    before = stored_rules(store)
-    stored = put_rules(store, text, str(path.resolve()))
+    except (OSError, RulesError) as exc:
+        raise CliError(f"{path}: {exc}" if isinstance(exc, OSError) else str(exc)) from None
+    before = store.stored_rules()
+    stored = store.put_rules(text, str(path.resolve()))
     if before is not None and before.version == stored.version:
         print(f"rules unchanged: version {stored.version} (sha256 {stored.sha256[:12]})")
         return 0
@@ -942,10 +982,8 @@ def _audit(args: argparse.Namespace, admin: Admin) -> int:
     """List the admin changes, oldest first (the last ``--limit``)."""
     import orjson
 
-    from credx_tui.store.admin import audit_events
-
     store = _open_store(args)
-    events = audit_events(store)
+    events = store.audit_events()
     shown = events[-args.limit :] if args.limit > 0 else events
     for e in shown:
         if args.json:
@@ -1084,7 +1122,7 @@ def _print(args: argparse.Namespace) -> int:
             if args.document == "transcript"
             else f"application {args.id}"
         )
-        raise CliError(f"no {what} in {store.root}") from None
+        raise CliError(f"no {what} in {store.location}") from None
     except (ServiceError, DocumentError) as exc:
         raise CliError(exc.en) from None
     print(f"wrote {path}")
@@ -1186,15 +1224,17 @@ def _run_app(args: argparse.Namespace) -> int:
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
     store = _open_store(args)
     services = _services(args, store)
-    account = _os_account(args, store.root, lang) if args.os_user else None
+    account = _os_account(args, store, lang) if args.os_user else None
     trusted = args.os_user
     if args.ssh or args.key_user:
-        account = _ssh_account(args, store.root)
+        account = _ssh_account(args, store)
         trusted = account is not None
     from credx_tui.doors import runs_as_the_person
 
     local = runs_as_the_person(ssh=bool(args.ssh or args.key_user))
-    settings = Settings(db=store.root, rules=None, lang=lang, os_user=account, local_files=local)
+    settings = Settings(
+        db=Path(store.location), rules=None, lang=lang, os_user=account, local_files=local
+    )
     from credx_tui.app import run_app
 
     return run_app(settings, store, services.rules, os_user=trusted, services=services)
@@ -1203,58 +1243,65 @@ def _run_app(args: argparse.Namespace) -> int:
 # -- the SSH front door (issue 9, item 2; README: Deployment) -------------------------
 
 
-def _owner_name(root: Path) -> str:
-    import pwd
+def _owner_name(store) -> str:
+    from credx_tui.store import StoreError
 
     try:
-        return pwd.getpwuid(root.stat().st_uid).pw_name
-    except (OSError, KeyError):
+        return store.service_account()
+    except StoreError:
         return "?"
 
 
-def _authorized_keys(root: Path) -> Path:
-    """The service account's authorized_keys: the store owner's home."""
+def _authorized_keys(store) -> Path:
+    """The service account's authorized_keys: in its home (the store folder's owner,
+    or on PostgreSQL the account credx runs as, ``CREDX_SERVICE_ACCOUNT``)."""
     import pwd
 
     from credx_tui.ssh_keys import authorized_keys_of
+    from credx_tui.store import StoreError
 
     try:
-        home = Path(pwd.getpwuid(root.stat().st_uid).pw_dir)
-    except (OSError, KeyError):
-        raise CliError(f"the owner of {root} is no OS account; see README, Deployment") from None
-    if home.resolve() == root.resolve():
+        home = Path(pwd.getpwnam(store.service_account()).pw_dir)
+    except (StoreError, KeyError):
+        raise CliError(
+            f"the service account of {store.location} is no OS account; see README, Deployment"
+        ) from None
+    root = getattr(store, "root", None)  # a folder store: the home must be elsewhere
+    if root is not None and home.resolve() == Path(root).resolve():
         raise CliError(f"the service account's home must not be the store ({root})")
     return authorized_keys_of(home)
 
 
-def _credx_command(root: Path) -> list[str]:
-    """How sshd starts this credx: the installed script, else this interpreter."""
+def _credx_command(store) -> list[str]:
+    """How sshd starts this credx: the installed script, else this interpreter.  On
+    PostgreSQL the URL is written as given (the password, if any, then sits in the
+    service account's own authorized_keys; README advises ~/.pgpass instead)."""
+    where = getattr(store, "url", None) or store.location
     script = Path(sys.argv[0])
     if script.name == "credx" and script.exists():
-        return [str(script.resolve() if not script.is_absolute() else script), "--db", str(root)]
-    return [sys.executable, "-m", "credx_tui.cli", "--db", str(root)]
+        return [str(script.resolve() if not script.is_absolute() else script), "--db", where]
+    return [sys.executable, "-m", "credx_tui.cli", "--db", where]
 
 
-def _ssh_account(args: argparse.Namespace, root: Path) -> str | None:
+def _ssh_account(args: argparse.Namespace, store) -> str | None:
     """The account of an SSH key login (None: the login screen of a password login).
 
     ``--key-user`` and the ``$SSH_USER_AUTH`` key are trusted only when sshd started
     this process (``SSH_CONNECTION``) as the store's owner: the account's key lines are
     written by credx alone, and the service account has no shell."""
     from credx_tui.ssh_keys import credx_keys, key_user_from_auth_info
-    from credx_tui.store.ownership import is_owner_process
 
     flag = "--key-user" if args.key_user else "--ssh"
     if not os.environ.get("SSH_CONNECTION"):
         raise CliError(f"{flag} is for sshd's logins only (README, Deployment)")
-    if not is_owner_process(root):
-        raise CliError(f"{flag}: this process is not the store's owner ({_owner_name(root)})")
+    if not store.owned_by_this_process():
+        raise CliError(f"{flag}: this process is not the store's owner ({_owner_name(store)})")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             "credx needs a terminal: connect with `ssh -t` (commands, forwarding and "
             "file transfer are not offered)"
         )
-    keys = _authorized_keys(root)
+    keys = _authorized_keys(store)
     if args.key_user:
         if not any(k.account == args.key_user for k in credx_keys(keys)):
             raise CliError(f"--key-user {args.key_user}: no key of that account in {keys}")
@@ -1270,7 +1317,7 @@ def _keys(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.ssh_keys import SshKeyError, add_keys, credx_keys, read_key_file, remove_keys
 
     store = _open_store(args)
-    path = _authorized_keys(store.root)
+    path = _authorized_keys(store)
     try:
         if args.keys_command == "list":
             for entry in credx_keys(path):
@@ -1282,7 +1329,7 @@ def _keys(args: argparse.Namespace, admin: Admin) -> int:
             except LoginFailed as exc:
                 raise CliError(f"{args.account}: {exc.en}") from None
             keys = read_key_file(Path(args.keyfile))
-            added = add_keys(path, _credx_command(store.root), args.account, keys)
+            added = add_keys(path, _credx_command(store), args.account, keys)
             audit(store, admin, "keys.add", args.account, keys=added, file=str(path))
             print(f"keys add: {added} key(s) of {args.account} written to {path}")
             return 0
@@ -1296,8 +1343,9 @@ def _keys(args: argparse.Namespace, admin: Admin) -> int:
         raise CliError(exc.en) from None
 
 
-def _os_account(args: argparse.Namespace, store_root: Path, lang: str) -> str:
-    """The credx account bound to this OS user by the administrator's mapping file."""
+def _os_account(args: argparse.Namespace, store, lang: str) -> str:
+    """The credx account bound to this OS user by the administrator's mapping file
+    (owned by root or the store's service account)."""
     from credx_tui.os_users import (
         OsUserError,
         account_for_os_user,
@@ -1307,9 +1355,21 @@ def _os_account(args: argparse.Namespace, store_root: Path, lang: str) -> str:
 
     try:
         path = resolve_os_users_file(args.os_users)
-        return account_for_os_user(path, os_user_name(), store_root)
+        return account_for_os_user(path, os_user_name(), _service_uid(store))
     except OsUserError as exc:
         raise CliError(exc.text(lang)) from None
+
+
+def _service_uid(store) -> int | None:
+    """The uid of the store's service account (None: it has none on this machine)."""
+    import pwd
+
+    from credx_tui.store import StoreError
+
+    try:
+        return pwd.getpwnam(store.service_account()).pw_uid
+    except (StoreError, KeyError):
+        return None
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -1335,7 +1395,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.max_sessions < 1:
         raise CliError("--max-sessions must be at least 1", EXIT_USAGE)
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
-    command = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root), "--lang", lang]
+    command = [sys.executable, "-m", "credx_tui.cli", "--lang", lang]
+    url = getattr(store, "url", None)
+    if url is not None:
+        # A database URL reaches each tab's process through its environment, never its
+        # command line (which every account on the machine may read with ps).
+        from credx_tui.settings import ENV_DB
+
+        os.environ[ENV_DB] = url
+    else:
+        command[3:3] = ["--db", str(store.root)]
     where = (
         "loopback only"
         if args.host in LOOPBACK

@@ -20,7 +20,6 @@ The OS user is the real user id of the process (``pwd``), not ``$USER`` or
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import stat
@@ -50,7 +49,7 @@ def os_user_name() -> str:
     return pwd.getpwuid(os.getuid()).pw_name
 
 
-def _check_trusted(path: Path, store_root: Path | None) -> None:
+def _check_trusted(path: Path, owner_uid: int | None) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -64,9 +63,8 @@ def _check_trusted(path: Path, store_root: Path | None) -> None:
             f"--os-user: cannot read the mapping file {path}: {exc.strerror}",
         ) from None
     owners = {0}
-    if store_root is not None:
-        with contextlib.suppress(OSError):
-            owners.add(store_root.stat().st_uid)
+    if owner_uid is not None:
+        owners.add(owner_uid)
     if info.st_uid not in owners:
         raise OsUserError(
             f"--os-user：映射文件 {path} 必须属于 root 或数据库目录的所有者，拒绝使用",
@@ -80,9 +78,10 @@ def _check_trusted(path: Path, store_root: Path | None) -> None:
         )
 
 
-def load_os_users(path: Path, store_root: Path | None = None) -> dict[str, str]:
-    """The ``[users]`` table of the mapping file, checked for ownership and mode."""
-    _check_trusted(path, store_root)
+def load_os_users(path: Path, owner_uid: int | None = None) -> dict[str, str]:
+    """The ``[users]`` table of the mapping file, checked for ownership (root, or
+    ``owner_uid``: the store's service account) and mode."""
+    _check_trusted(path, owner_uid)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -101,9 +100,9 @@ def load_os_users(path: Path, store_root: Path | None = None) -> dict[str, str]:
     return dict(users)
 
 
-def account_for_os_user(path: Path, os_name: str, store_root: Path | None = None) -> str:
+def account_for_os_user(path: Path, os_name: str, owner_uid: int | None = None) -> str:
     """The credx account the OS user ``os_name`` is bound to; refuses when unmapped."""
-    users = load_os_users(path, store_root)
+    users = load_os_users(path, owner_uid)
     account = users.get(os_name)
     if account is None:
         raise OsUserError(

@@ -9,7 +9,6 @@ keeps its stored hash, and events already present are not added again.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from credx_tui.demo import DEMO_SCREENSHOT, require_demo_data
@@ -17,7 +16,7 @@ from credx_tui.importing import ImportBundle
 from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
-from credx_tui.store.base import DocumentStore
+from credx_tui.store.base import DocumentStore, open_store, store_exists
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.rules import Rules
 
@@ -85,20 +84,27 @@ def apply_bundle(store: Store, bundle: ImportBundle) -> ImportReport:
     return write_bundle(store, bundle)
 
 
-def load_demo(root: Path, rules: Rules, reset: bool = False) -> tuple[Store, ImportReport]:
+def load_demo(
+    root: str | Path, rules: Rules, reset: bool = False
+) -> tuple[DocumentStore, ImportReport]:
     """Create (or with ``reset``, recreate) a store holding the bundled demo college;
     :class:`credx_tui.demo.PackageDataMissing` before anything is touched when the
     install lacks it."""
     require_demo_data()
-    if reset and Store.exists(root):
-        _remove_store(root)
-    store = Store.create(root)
-    report = import_paths(store, [DEMO_DIR], rules)
+    if reset and store_exists(root):
+        emptied = open_store(root)
+        emptied.empty()
+        getattr(emptied, "close", lambda: None)()  # a database store's connections
+    store = open_store(root, create=True)
+    report = import_paths(store, [DEMO_DIR], rules)  # type: ignore[arg-type]
     return store, report
 
 
 def _remove_store(root: Path) -> None:
-    """Delete a store folder's content, only if it is really a credx store."""
+    """Delete a store folder's content, only if it is really a credx store (the
+    benchmarks' generators start afresh with it)."""
+    import shutil
+
     for child in root.iterdir():
         if child.is_dir():
             shutil.rmtree(child)

@@ -30,7 +30,7 @@ from policy.models import (
 )
 
 if TYPE_CHECKING:
-    from credx_tui.store.admin import StoredRules
+    from credx_tui.store.admin import AuditEvent, StoredRules
     from credx_tui.store.schema import LinkRecord, UploadRecord
 
 R = TypeVar("R")
@@ -135,6 +135,20 @@ class DocumentStore(Protocol):
     def stored_rules(self) -> StoredRules | None: ...
     def put_rules(self, text: str, source: str) -> StoredRules: ...
     def owned_by_this_process(self) -> bool: ...
+    def service_account(self) -> str:
+        """The OS account credx runs as for this store: the folder's owner, or on
+        PostgreSQL the one the deployment names (the database's roles decide who
+        connects).  SSH keys live in its home; it may own the ``--os-user`` mapping."""
+        ...
+
+    # the audit log of admin changes (``credx audit``), appended, never rewritten
+    def append_audit(self, event: AuditEvent) -> None: ...
+    def audit_events(self) -> list[AuditEvent]: ...
+
+    def empty(self) -> None:
+        """Remove every document, account, attachment, rules version and audit event
+        (``credx demo --reset``); the store itself stays."""
+        ...
 
     # health
     def verify(self) -> list[str]: ...

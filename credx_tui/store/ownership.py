@@ -61,11 +61,24 @@ def is_owner_process(root: Path) -> bool:
         return False
 
 
-def _me() -> str:
+def effective_account() -> str:
+    """The name of the OS account this process acts as (its effective user)."""
     try:
         return pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:
         return f"uid {os.geteuid()}"
+
+
+_me = effective_account
+
+ENV_SERVICE_ACCOUNT = "CREDX_SERVICE_ACCOUNT"
+"""Names the OS account credx runs as with a PostgreSQL store (README, PostgreSQL):
+there is no store folder whose owner would say it."""
+
+
+def named_service_account() -> str | None:
+    """The service account the deployment names (``CREDX_SERVICE_ACCOUNT``), if any."""
+    return os.environ.get(ENV_SERVICE_ACCOUNT) or None
 
 
 def _stranger(root: Path, owner: str) -> OwnershipError:

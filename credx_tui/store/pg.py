@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -42,7 +43,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import BaseModel
 
-from credx_tui.store.admin import StoredRules
+from credx_tui.store.admin import AuditEvent, StoredRules
 from credx_tui.store.files import StoreError
 from credx_tui.store.queue import rows_of
 from credx_tui.store.schema import LinkRecord, UploadRecord
@@ -60,10 +61,27 @@ from policy.models import (
     Transcript,
 )
 
+
+class _PipelineEndFilter(logging.Filter):
+    """psycopg logs a warning when a pipeline ends while an error of the block is on its
+    way out (a refused write, a lost server): that error is raised and said in one
+    line already, and a warning on stderr would scribble over the terminal UI."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (
+            record.msg == "error ignored terminating %r: %s"
+            and bool(args)
+            and isinstance(args[0], psycopg.Pipeline)
+        )
+
+
+logging.getLogger("psycopg").addFilter(_PipelineEndFilter())
+
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the database schema this credx writes; a newer one is refused."""
 
 SCHEMA_V1 = """
@@ -104,7 +122,13 @@ CREATE TABLE attachments (sha256 text PRIMARY KEY, payload bytea NOT NULL);
 CREATE TABLE rules (version integer PRIMARY KEY, doc jsonb NOT NULL);
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
+SCHEMA_V2 = """
+CREATE TABLE audit (seq bigserial PRIMARY KEY, doc jsonb NOT NULL);
+"""
+"""Version 2: the audit log of admin changes (``credx audit``), as the file store's
+``audit/admin.jsonl``: appended, never rewritten."""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: SCHEMA_V2}
 """SQL that brings the schema from version ``n - 1`` to ``n`` (1: from nothing)."""
 
 POOL_MAX = 8
@@ -132,13 +156,52 @@ class PgHotTransaction:
     """One hot bucket (a college's bucket of students) inside one transaction, its row
     locked: the PostgreSQL twin of :class:`credx_tui.store.store.HotTransaction`."""
 
-    def __init__(self, conn: psycopg.Connection, college: str | None, key: str, bucket: str):
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        college: str | None,
+        key: str,
+        bucket: str,
+        student_id: str | None = None,
+    ):
         self._conn = conn
         self.college = college
         self.key = key
         self.bucket = bucket
         self.dirty = False
         self._where = f"applications of college {college or key}, bucket {bucket}"
+        self._student = student_id
+        """The student the transaction was opened for: their applications are read
+        once, in the round trip that takes the lock (:meth:`_prefetch`)."""
+        self._pending: psycopg.Cursor[Any] | None = None
+        self._mine: list[ExchangeApplication] | None = None
+
+    def _prefetch(self) -> None:
+        """Queue the read of the student's applications right behind the lock (in
+        pipeline mode both go in one round trip).  The server runs the read after the
+        lock is granted, with a snapshot taken then, so it sees every write committed
+        before: the same as reading after the lock in a round trip of its own."""
+        self._pending = self._conn.execute(
+            "SELECT doc FROM applications WHERE key = %s AND bucket = %s "
+            "AND student_id = %s ORDER BY seq",
+            (self.key, self.bucket, self._student),
+        )
+
+    def _student_apps(self) -> list[ExchangeApplication]:
+        """The applications of :attr:`_student`, read once under the lock and kept up
+        to date by this transaction's own writes (nobody else writes them: they wait
+        for the lock)."""
+        if self._mine is None:
+            if self._pending is not None:
+                rows, self._pending = self._pending.fetchall(), None
+            else:
+                rows = self._rows(
+                    "SELECT doc FROM applications WHERE key = %s AND bucket = %s "
+                    "AND student_id = %s ORDER BY seq",
+                    (self.key, self.bucket, self._student),
+                )
+            self._mine = [_model(self._where, ExchangeApplication, r[0]) for r in rows]
+        return self._mine
 
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         return self._conn.execute(sql, params).fetchall()
@@ -154,6 +217,8 @@ class PgHotTransaction:
 
     def applications(self, student_id: str | None = None) -> list[ExchangeApplication]:
         """Every application of the bucket, or of one student."""
+        if student_id is not None and student_id == self._student:
+            return list(self._student_apps())
         if student_id is None:
             rows = self._rows(
                 "SELECT doc FROM applications WHERE key = %s AND bucket = %s ORDER BY seq",
@@ -169,6 +234,10 @@ class PgHotTransaction:
 
     def application(self, app_id: str) -> ExchangeApplication | None:
         """One application by id."""
+        if self._student is not None:
+            for app in self._student_apps():
+                if app.id == app_id:
+                    return app
         rows = self._rows(
             "SELECT doc FROM applications WHERE key = %s AND bucket = %s AND id = %s",
             (self.key, self.bucket, app_id),
@@ -195,6 +264,14 @@ class PgHotTransaction:
             ),
         )
         self.dirty = True
+        if self._student is not None and app.student_id == self._student:
+            mine = self._student_apps()
+            for i, known in enumerate(mine):
+                if known.id == app.id:
+                    mine[i] = app
+                    break
+            else:
+                mine.append(app)
 
     def delete_application(self, app_id: str) -> None:
         """Remove an application; its events stay (the trail of a deletion is kept)."""
@@ -203,6 +280,8 @@ class PgHotTransaction:
             (self.key, self.bucket, app_id),
         )
         self.dirty = True
+        if self._student is not None:
+            self._mine = [a for a in self._student_apps() if a.id != app_id]
 
     def insert_many(
         self, apps: list[ExchangeApplication], events: list[ReviewEvent] | None = None
@@ -220,6 +299,7 @@ class PgHotTransaction:
             "(%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (upload.student_id, upload.sha256, self.key, self.bucket, _dump(upload)),
         )
+        _sync(self._conn)
         if cur.rowcount:
             self.dirty = True
 
@@ -263,6 +343,7 @@ class PgHotTransaction:
             "DELETE FROM links WHERE key = %s AND bucket = %s AND expires_at < %s",
             (self.key, self.bucket, before),
         )
+        _sync(self._conn)
         if cur.rowcount:
             self.dirty = True
 
@@ -407,16 +488,29 @@ class PgBulkTransaction:
         return [(r[0], r[1]) for r in rows]
 
 
-def _hot_in(conn: psycopg.Connection, college: str, student_id: str) -> PgHotTransaction:
+def _hot_in(
+    conn: psycopg.Connection, college: str, student_id: str, prefetch: bool = False
+) -> PgHotTransaction:
     key, bucket = college_key(college), hot_bucket(student_id)
-    # One round trip: the upsert creates the bucket's row on first use and, like
+    # One statement: the upsert creates the bucket's row on first use and, like
     # SELECT ... FOR UPDATE, holds its row lock until the transaction ends.
     conn.execute(
         "INSERT INTO hot_locks (key, bucket) VALUES (%s, %s) "
         "ON CONFLICT (key, bucket) DO UPDATE SET bucket = EXCLUDED.bucket",
         (key, bucket),
     )
-    return PgHotTransaction(conn, college, key, bucket)
+    tx = PgHotTransaction(conn, college, key, bucket, student_id if prefetch else None)
+    if prefetch:
+        tx._prefetch()
+    return tx
+
+
+def _sync(conn: psycopg.Connection) -> None:
+    """In pipeline mode: send what is queued and wait for its results (a row count
+    is needed now); outside it, nothing to do."""
+    pipeline = conn._pipeline
+    if pipeline is not None:
+        pipeline.sync()
 
 
 def _note_college(conn: psycopg.Connection, college: str) -> None:
@@ -488,7 +582,8 @@ class PgStore:
             ):
                 conn.execute("SELECT pg_advisory_xact_lock(4711160)")
                 if _schema_version(conn) is None:
-                    conn.execute(SCHEMA_V1)
+                    for step in range(1, SCHEMA_VERSION + 1):
+                        conn.execute(MIGRATIONS[step])
                     created = {"format": "credx", "created": datetime.now(UTC).isoformat()}
                     conn.execute(
                         "INSERT INTO credx_meta VALUES ('schema', %s), ('store', %s)",
@@ -549,10 +644,49 @@ class PgStore:
             self._pool.check()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[psycopg.Connection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._conn() as conn, conn.transaction():
-            yield conn
+    def _tx(
+        self, pipelined: bool = False, announce: list[str] | None = None
+    ) -> Iterator[psycopg.Connection]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        ``pipelined``: in libpq's pipeline mode, statements whose results are not read
+        at once (BEGIN, the lock, the writes, NOTIFY, COMMIT) are queued and sent
+        with the next read or at the end, so a use case costs a round trip per read it
+        waits for, not one per statement (issue 16, item 2): a submit's transaction
+        is two, the lock with the student's applications, then the writes with COMMIT.
+        An error in a queued statement is raised at the next read or at the end,
+        nothing of the transaction is kept, and the connection is not used again."""
+        with self._conn() as conn:
+            if not pipelined:
+                with conn.transaction():
+                    yield conn
+                return
+            # BEGIN and COMMIT by hand: psycopg's transaction() waits for BEGIN, and
+            # for the writes before it sends COMMIT, two round trips more.  Queued
+            # behind a failed statement, COMMIT is skipped by the server and the
+            # error is raised when the pipeline ends; the transaction is then rolled
+            # back below, so the pool never gets a connection inside one.
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    conn.execute("COMMIT")
+                    if announce:
+                        _announce(conn, announce)
+            except BaseException as exc:
+                if (
+                    isinstance(exc, psycopg.Error)
+                    or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+                ):
+                    # The server skipped what was queued behind the error, prepared
+                    # statements psycopg believes made among them; a fresh connection
+                    # (the pool replaces a closed one) is the only sure state.
+                    conn.close()
+                raise
 
     def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of one read.  A read is tried once more on a fresh connection when the
@@ -722,13 +856,14 @@ class PgStore:
     def hot(self, college: str, student_id: str) -> Iterator[PgHotTransaction]:
         """Lock the student's hot bucket row and hand out its transaction; committed
         when the block ends without an exception."""
-        with self._tx() as conn:
-            tx = _hot_in(conn, college, student_id)
+        announce: list[str] = []
+        with self._tx(pipelined=True, announce=announce) as conn:
+            tx = _hot_in(conn, college, student_id, prefetch=True)
             yield tx
             if tx.dirty:
                 if college not in self._noted:
                     _note_college(conn, college)
-                _notify(conn, f"hot/{tx.key}/{tx.bucket}.json")
+                announce.append(f"hot/{tx.key}/{tx.bucket}.json")
         if tx.dirty:
             self._noted.add(college)
 
@@ -740,7 +875,8 @@ class PgStore:
             c in "0123456789abcdef" for c in key + bucket
         ):
             raise StoreError(f"no hot file {key}/{bucket}")
-        with self._tx() as conn:
+        announce: list[str] = []
+        with self._tx(pipelined=True, announce=announce) as conn:
             found = conn.execute(
                 "SELECT 1 FROM hot_locks WHERE key = %s AND bucket = %s FOR UPDATE", (key, bucket)
             ).fetchone()
@@ -749,7 +885,7 @@ class PgStore:
             tx = PgHotTransaction(conn, None, key, bucket)
             yield tx
             if tx.dirty:
-                _notify(conn, f"hot/{key}/{bucket}.json")
+                announce.append(f"hot/{key}/{bucket}.json")
 
     # -- live screens: the file store's relative names, sent with NOTIFY --------------
 
@@ -775,7 +911,7 @@ class PgStore:
     @contextlib.contextmanager
     def account_tx(self, username: str) -> Iterator[PgAccountTransaction]:
         """One account's row locked for a read-modify-write, in one transaction."""
-        with self._tx() as conn:
+        with self._tx(pipelined=True) as conn:
             yield PgAccountTransaction(conn)
 
     @contextlib.contextmanager
@@ -865,8 +1001,47 @@ class PgStore:
 
     def owned_by_this_process(self) -> bool:
         """The database decides who connects (its roles and ``pg_hba.conf``): whoever
-        reaches it with the store's credentials administers it."""
-        return True
+        reaches it with the store's credentials administers it, from the service
+        account (:meth:`service_account`) when the deployment names one."""
+        from credx_tui.store.ownership import effective_account
+
+        return self.service_account() == effective_account()
+
+    def service_account(self) -> str:
+        """The OS account credx runs as on this machine (SSH keys in its home, the
+        ``--os-user`` mapping file it may own): ``CREDX_SERVICE_ACCOUNT``, else the
+        account running this process.  The database's own roles decide who connects,
+        so this names only what lives on the machine, not in the database."""
+        from credx_tui.store.ownership import effective_account, named_service_account
+
+        return named_service_account() or effective_account()
+
+    # -- the audit log of admin changes ------------------------------------------------
+
+    def append_audit(self, event: AuditEvent) -> None:
+        """Append one admin change to the ``audit`` table (never rewritten)."""
+        with self._conn() as conn:
+            conn.execute("INSERT INTO audit (doc) VALUES (%s)", (_dump(event),))
+
+    def audit_events(self) -> list[AuditEvent]:
+        """Every admin change, oldest first; a damaged one is named by its number."""
+        rows = self._fetch("SELECT seq, doc FROM audit ORDER BY seq")
+        return [_model(f"audit event {r[0]}", AuditEvent, r[1]) for r in rows]
+
+    def empty(self) -> None:
+        """Remove every document, account, attachment, rules version and audit event
+        in one transaction (``credx demo --reset``); the schema stays, the database is
+        never dropped.  Every live screen is told to reload."""
+        from credx_tui.watch import OVERFLOW
+
+        with self._tx() as conn:
+            conn.execute("SELECT 1 FROM numbering WHERE name = 'bulk' FOR UPDATE")
+            conn.execute(
+                "TRUNCATE programmes, students, transcripts, accounts, colleges, hot_locks, "
+                "applications, events, uploads, links, attachments, rules, audit"
+            )
+            _notify(conn, OVERFLOW)
+        self._noted.clear()
 
     # -- health -----------------------------------------------------------------------
 
@@ -893,6 +1068,21 @@ def _notify(conn: psycopg.Connection, name: str) -> None:
     """Announce ``name`` (a file store's relative name) when the transaction commits;
     PostgreSQL folds repeats of one payload in a transaction into one."""
     conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, name))
+
+
+def _announce(conn: psycopg.Connection, names: list[str]) -> None:
+    """Queue, right behind a use case's COMMIT and in the same round trip, a small
+    transaction of its own announcing ``names``.  PostgreSQL serialises the commits of
+    transactions that NOTIFY (a database-wide lock held through the commit's flush),
+    so a NOTIFY inside the writes would queue every writer of the college behind
+    each other's disk flush; this one waits for no flush (``synchronous_commit``
+    off: a screen that misses an announcement after a crash reloads anyway), and it
+    is sent only once the writes committed, so a listener reads them."""
+    conn.execute("BEGIN")
+    conn.execute("SET LOCAL synchronous_commit = off")
+    for name in names:
+        _notify(conn, name)
+    conn.execute("COMMIT")
 
 
 class PgWatcher:

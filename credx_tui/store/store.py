@@ -98,7 +98,7 @@ from policy.models import (
 from policy.validation import first_error
 
 if TYPE_CHECKING:
-    from credx_tui.store.admin import StoredRules
+    from credx_tui.store.admin import AuditEvent, StoredRules
 
 MARKER = "credx-store.json"
 M = TypeVar("M", bound=BaseModel)
@@ -966,6 +966,36 @@ class Store:
         from credx_tui.store.ownership import is_owner_process
 
         return is_owner_process(self.root)
+
+    def service_account(self) -> str:
+        """The OS account that owns the store folder: credx's service account."""
+        from credx_tui.store.ownership import owner_of
+
+        return owner_of(self.root).pw_name
+
+    def append_audit(self, event: AuditEvent) -> None:
+        """Append one admin change (:func:`credx_tui.store.admin.append_audit`)."""
+        from credx_tui.store.admin import append_audit
+
+        append_audit(self, event)
+
+    def audit_events(self) -> list[AuditEvent]:
+        """Every admin change, oldest first (:func:`credx_tui.store.admin.audit_events`)."""
+        from credx_tui.store.admin import audit_events
+
+        return audit_events(self)
+
+    def empty(self) -> None:
+        """Remove the store folder's whole content (``credx demo --reset``); the folder
+        stays, and :meth:`create` makes a store in it again."""
+        import shutil
+
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        self.cache.clear()
 
     def content_digest(self) -> str:
         """SHA-256 of every document in a canonical order (``credx migrate``)."""

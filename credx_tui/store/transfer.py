@@ -2,8 +2,8 @@
 (issue 16), all or nothing, proved by ``verify`` and a content digest on both sides.
 
 What moves is every document as the readers see it (programmes, students, transcripts,
-accounts, applications, review events, uploads, links), every attachment, and every
-rules version, each into the same place of the other layout (the hot bucket of its
+accounts, applications, review events, uploads, links), every attachment, every rules
+version and the audit log of admin changes, each into the same place of the other layout (the hot bucket of its
 student, under its college).  Derived data (the file store's indexes and queue rows,
 the database's index columns) is made by the destination.
 
@@ -42,8 +42,10 @@ KINDS = (
     "links",
     "attachments",
     "rules",
+    "audit",
 )
-"""What a store holds, in the order it is written."""
+"""What a store holds, in the order it is written (``audit``: the admin changes of
+``credx audit``, oldest first)."""
 
 
 @dataclass
@@ -90,6 +92,7 @@ def read_content(store: DocumentStore) -> Content:
         digests = [r[0] for r in store._fetch("SELECT sha256 FROM attachments ORDER BY 1")]  # type: ignore[attr-defined]
     for digest in digests:
         content.attachments[digest] = store.read_attachment(digest)  # checks the digest
+    content.docs["audit"] = [e.model_dump(mode="json") for e in store.audit_events()]
     return content
 
 
@@ -221,7 +224,7 @@ def _to_folder(root: Path, content: Content, digest: str) -> None:
 
 
 def _write_folder(store: Store, content: Content) -> None:
-    from credx_tui.store.admin import RULES_FILE
+    from credx_tui.store.admin import RULES_FILE, AuditEvent
     from policy.models import Account, Programme, Student, Transcript
 
     with store.bulk() as tx:
@@ -256,6 +259,8 @@ def _write_folder(store: Store, content: Content) -> None:
         atomic_write_bytes(store.root / RULES_FILE, encode(data))
     for payload in content.attachments.values():
         store.put_attachment(payload)
+    for doc in content.docs["audit"]:
+        store.append_audit(AuditEvent.model_validate(doc))
 
 
 def _to_database(url: str, content: Content, digest: str) -> None:
@@ -352,3 +357,4 @@ def _write_database(conn: Any, content: Content, jsonb: Any) -> None:
     )
     copy("attachments", "sha256, payload", content.attachments.items())
     copy("rules", "version, doc", ((int(d["version"]), jsonb(d)) for d in docs["rules"]))
+    copy("audit", "doc", ((jsonb(d),) for d in docs["audit"]))

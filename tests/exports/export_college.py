@@ -17,7 +17,7 @@ from pathlib import Path
 from credx_tui.importing import AccountSpec, ImportBundle
 from credx_tui.services import Services
 from credx_tui.services.loading import apply_bundle
-from credx_tui.store import Store
+from credx_tui.store.base import open_store
 from policy.models import (
     Attempt,
     AttemptKind,
@@ -91,9 +91,11 @@ class Clock:
         return self.now
 
 
-def build(root: Path) -> tuple[Services, Clock]:
-    """The college above in a new store at ``root``."""
-    store = Store.create(root)
+def build(root: Path | str, files: Path | None = None) -> tuple[Services, Clock]:
+    """The college above in a new store at ``root`` (a folder, or a PostgreSQL URL
+    with ``files`` the folder for the screenshots it attaches)."""
+    store = open_store(root, create=True)
+    files = files or Path(root).parent
     programmes = [
         Programme(
             major=f"{college}专业",
@@ -144,7 +146,7 @@ def build(root: Path) -> tuple[Services, Clock]:
     def filed(n: int, target: str, sources: list[SourceRef], at: datetime, submit: bool = True):
         clock.now = at
         me = services.actor_for(sid(n))
-        shot = root.parent / f"shot{n}.png"
+        shot = files / f"shot{n}.png"
         shot.write_bytes(png(str(n).encode()))
         app = services.save(me, target, sources, attachments=[services.attach(me, shot)])
         return services.submit(me, app.id) if submit else app

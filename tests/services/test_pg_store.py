@@ -146,3 +146,84 @@ def test_a_damaged_source_is_not_migrated(pg_store: PgStore, tmp_path: Path) -> 
         migrate(location(pg_store), tmp_path / "copy")
     assert not (tmp_path / "copy").exists()
     assert [p for p in tmp_path.iterdir() if "migrate" in p.name] == []
+
+
+def test_a_failed_statement_in_a_pipelined_transaction_keeps_nothing(
+    pg_store: PgStore, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The hot transaction runs in pipeline mode (issue 16, item 2): a statement the
+    server refuses, queued behind writes, is raised at the end as one StoreError, none
+    of the writes stays, nothing is printed, and the pooled connection serves again."""
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    for _ in range(7):  # past psycopg's prepare threshold (5) on one connection
+        with (
+            pytest.raises(StoreError, match="the database refused the change"),
+            pg_store.hot(COLLEGE, STUDENT) as tx,
+        ):
+            tx.put_application(app("A2"))
+            tx.delete_application("A1")
+            tx._conn.execute("SELECT 1 / 0")  # queued, refused by the server
+        assert [a.id for a in pg_store.applications(COLLEGE)] == ["A1"]
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        assert [a.id for a in tx.applications(STUDENT)] == ["A1"]
+        tx.put_application(app("A3"))
+    assert [r[0] for r in sql(pg_store, "SELECT id FROM applications ORDER BY id")] == ["A1", "A3"]
+    assert sql(pg_store, "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in%'") == [
+        (0,)
+    ]
+    out, err = capfd.readouterr()
+    assert "error ignored" not in out + err and "rolling back" not in out + err
+
+
+def test_the_students_applications_are_read_once_and_follow_the_writes(
+    pg_store: PgStore,
+) -> None:
+    """Inside a hot transaction the student's applications come from the read that
+    went with the lock; the transaction's own writes and deletes show in them, and an
+    application of another student of the bucket is still found by id."""
+    from credx_tui.store.store import hot_bucket
+
+    neighbour = next(  # another student whose applications share STUDENT's bucket
+        sid
+        for sid in (f"2099{n:06d}" for n in range(100_000))
+        if sid != STUDENT and hot_bucket(sid) == hot_bucket(STUDENT)
+    )
+    other = app("B1").model_copy(update={"student_id": neighbour})
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+    with pg_store.hot(COLLEGE, neighbour) as tx:
+        tx.put_application(other)
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        assert [a.id for a in tx.applications(STUDENT)] == ["A1"]
+        tx.put_application(app("A2"))
+        changed = app("A1").model_copy(update={"note": "changed"})
+        tx.put_application(changed)
+        assert [(a.id, a.note) for a in tx.applications(STUDENT)] == [
+            ("A1", "changed"),
+            ("A2", ""),
+        ]
+        tx.delete_application("A2")
+        assert [a.id for a in tx.applications(STUDENT)] == ["A1"]
+        assert tx.application("A2") is None
+        found = tx.application("B1")
+        assert found is not None and found.student_id == neighbour
+        assert [a.id for a in tx.applications()] == ["A1", "B1"]
+    assert [(a.id, a.note) for a in pg_store.applications(COLLEGE, STUDENT)] == [("A1", "changed")]
+
+
+def test_an_older_schema_is_brought_up_to_date(pg_cluster: Cluster) -> None:
+    """A database of schema 1 (before the audit table) is migrated when opened, in one
+    transaction; the audit log then works."""
+    pg_cluster.sql("DROP DATABASE IF EXISTS schema_one")
+    pg_cluster.sql("CREATE DATABASE schema_one")
+    url = pg_cluster.url("schema_one")
+    PgStore.create(url).close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE audit")
+        conn.execute("UPDATE credx_meta SET value = '1' WHERE key = 'schema'")
+    with closing(PgStore(url)) as store:
+        assert store.audit_events() == []
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT value FROM credx_meta WHERE key = 'schema'").fetchone()
+        assert row == (SCHEMA_VERSION,)
