@@ -571,7 +571,7 @@ class CredxApp(App[int]):
             future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             future.set_result(None)
             return future
-        if isinstance(screen, Screen) and screen.id is not None and self._leaving(screen.id):
+        if isinstance(screen, Screen) and screen.id is not None and self._leaving(screen):
             # Escape then Enter in one burst: the old copy was popped but Textual has
             # not yet removed it from the app, and a second widget with its id would
             # kill the app (DuplicateIds).  Push once the old copy is gone.
@@ -590,12 +590,14 @@ class CredxApp(App[int]):
             self.mode.screen_pushed(screen)
         return pushed
 
-    def _leaving(self, screen_id: str) -> bool:
-        """A screen of this id is still a child of the app though on no stack: popped,
-        and its removal not yet done."""
+    def _leaving(self, screen: Screen) -> bool:
+        """Another screen of this one's id is still a child of the app though on no
+        stack: popped, and its removal not yet done.  The screen itself is not counted:
+        an installed screen (the trainer's parked pages, issue 15) is a child of the
+        app on no stack, and pushing it again is what installing it is for."""
         # App.get_child_by_id looks in the current screen, not among the app's own
         # children (the screens), so they are walked here.
-        leaving = [child for child in self._nodes if child.id == screen_id]
+        leaving = [child for child in self._nodes if child.id == screen.id and child is not screen]
         return bool(leaving) and all(
             child not in stack for child in leaving for stack in self._screen_stacks.values()
         )
