@@ -49,11 +49,14 @@ from credx_tui.screens.registry import screen_class
 from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
+from credx_tui.terminal_answers import AnswerFilter
 from credx_tui.widgets import footer, glyphs, line_breaking, overlay_cuts
 from policy.models import Role
 from policy.rules import Rules
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from credx_tui.screens.live import StoreChanged
     from credx_tui.training.session import Training
     from credx_tui.watch import StoreWatcher
@@ -244,6 +247,13 @@ class CredxApp(App[int]):
         self.watch_terminal = False
         """Exit when the terminal goes away (issue 17); set by :func:`run_app` for a
         real terminal or browser, left off under Pilot."""
+        self.answers: AnswerFilter[events.Key] = AnswerFilter(
+            character=lambda key: key.character,
+            time=lambda key: key.time,
+            alt=lambda key: key.key.startswith("alt+"),
+        )
+        """Keeps the terminal's answers, handed on as keys, out of every field (issue 15)."""
+        self._answers_timer: Timer | None = None
         self.mode = mode if mode is not None else AppMode()
         """What the app runs as: the plain app, or the trainer (issue 14)."""
         for binding in self.mode.bindings():
@@ -432,9 +442,40 @@ class CredxApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = self.idle_clock()
-        if isinstance(event, events.Key) and not event.is_forwarded and self.mode.key(event):
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            for key in self.answers.offer(event):
+                await self._act_on_key(key)
+            self._time_answers()
+            return
+        if isinstance(event, (events.MouseDown, events.Paste)) and not event.is_forwarded:
+            for key in self.answers.flush():  # what was typed goes in before the click
+                await self._act_on_key(key)
+            self._time_answers()
+        await super().on_event(event)
+
+    async def _act_on_key(self, event: events.Key) -> None:
+        """A key that is not part of an answer of the terminal: to the mode, then to
+        the bindings and the focused widget."""
+        if self.mode.key(event):
             return
         await super().on_event(event)
+
+    def _time_answers(self) -> None:
+        """Let held keys through once no answer of the terminal came of them."""
+        if self._answers_timer is not None:
+            self._answers_timer.stop()
+            self._answers_timer = None
+        due = self.answers.due()
+        if due is not None:
+            wait = max(0.0, due - time.monotonic())
+            self._answers_timer = self.set_timer(wait, self._answers_due, name="answers")
+
+    async def _answers_due(self) -> None:
+        self._answers_timer = None
+        # A stopped timer's call may already be queued: expire looks at the time itself.
+        for key in self.answers.expire(time.monotonic() + 0.005):
+            await self._act_on_key(key)
+        self._time_answers()
 
     def _check_idle(self) -> None:
         """Log a signed-in session out after the college's idle timeout (rules
@@ -520,7 +561,7 @@ class CredxApp(App[int]):
             future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             future.set_result(None)
             return future
-        if isinstance(screen, Screen) and screen.id is not None and self._leaving(screen.id):
+        if isinstance(screen, Screen) and screen.id is not None and self._leaving(screen):
             # Escape then Enter in one burst: the old copy was popped but Textual has
             # not yet removed it from the app, and a second widget with its id would
             # kill the app (DuplicateIds).  Push once the old copy is gone.
@@ -539,12 +580,14 @@ class CredxApp(App[int]):
             self.mode.screen_pushed(screen)
         return pushed
 
-    def _leaving(self, screen_id: str) -> bool:
-        """A screen of this id is still a child of the app though on no stack: popped,
-        and its removal not yet done."""
+    def _leaving(self, screen: Screen) -> bool:
+        """Another screen of this one's id is still a child of the app though on no
+        stack: popped, and its removal not yet done.  The screen itself is not counted:
+        an installed screen (the trainer's parked pages, issue 15) is a child of the
+        app on no stack, and pushing it again is what installing it is for."""
         # App.get_child_by_id looks in the current screen, not among the app's own
         # children (the screens), so they are walked here.
-        leaving = [child for child in self._nodes if child.id == screen_id]
+        leaving = [child for child in self._nodes if child.id == screen.id and child is not screen]
         return bool(leaving) and all(
             child not in stack for child in leaving for stack in self._screen_stacks.values()
         )

@@ -9,12 +9,14 @@ spell and shows only the rest.  An answer still arriving (its start seen, its en
 not yet) is held back, so it never flashes in part.
 
 This module imports neither Textual nor Rich: the app hands it a label and the
-character of each key."""
+character of each key.  The answers are recognised as :mod:`credx_tui.terminal_answers`
+recognises them for the whole app."""
 
 from __future__ import annotations
 
-import re
 from collections import deque
+
+from credx_tui.terminal_answers import REPLY, STARTED
 
 SHOWN = 8
 """How many of the last keys the echo shows."""
@@ -24,37 +26,6 @@ KEPT = 96
 
 OTHER = "\x00"
 """Stands for a key with no character of its own (F2, Ctrl+N, the arrows)."""
-
-_ESC = r"\^?"
-"""Textual hands on the ESC that starts an unknown sequence as ``^`` (or drops it)."""
-
-REPLY = re.compile(
-    "|".join(
-        (
-            # OSC: colour, palette, clipboard answers; ended by BEL or ST (ESC \).
-            _ESC + r"\][0-9]+;[^\x00\x07\\]*(?:\x07|\^?\\)",
-            # DCS: XTVERSION, DECRQSS, XTGETTCAP answers; ended by ST.
-            _ESC + r"P[>|!=+$0-9][^\x00\\]*\^?\\",
-            # CSI answers: device attributes (c), reports (n, R, t), modes ($y), keyboard (u).
-            _ESC + r"\[[?>=]?[0-9][0-9;:]*\$?[cnRtuy]",
-        )
-    )
-)
-"""An answer of the terminal, spelled by the keys Textual made of it."""
-
-STARTED = re.compile(
-    "(?:"
-    + "|".join(
-        (
-            _ESC + r"\][0-9]+(?:;[^\x00\x07\\]*)?",
-            r"\^P[>|!=+$0-9]?[^\x00\\]*",
-            r"\^\[[?>=]?[0-9;:]*\$?",
-            r"\[[?>=][0-9;:]*\$?",
-        )
-    )
-    + r")\Z"
-)
-"""The start of an answer still arriving, at the end of what the keys spell."""
 
 
 class KeyEcho:

@@ -245,3 +245,26 @@ async def test_a_screen_reopened_while_its_last_copy_is_still_leaving(make) -> N
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ExchangeScreen)
+
+
+async def test_an_installed_screen_pushed_again_is_not_taken_for_a_leaving_copy(make) -> None:
+    """The trainer's Ctrl+T parks pages as installed screens (children of the app on no
+    stack) and pushes the same objects back.  The wait for a leaving copy took such a
+    page for its own old copy and deferred it; Ctrl+T then died with ScreenStackError
+    (benchmarks/trainer.py).  The page is on the stack at once, as Textual puts it."""
+    from textual.screen import Screen
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        page = Screen(id="parked-page")
+        await app.push_screen(page)
+        app.install_screen(page, "walk-parked-test")  # parked: kept when popped
+        await app.pop_screen()
+        await settle(pilot)
+        assert page.is_attached and page not in app.screen_stack
+        app.uninstall_screen(page)  # as the trainer's _unpark does: still a child of the app
+        app.push_screen(page)  # no await: Textual stacks it at once
+        assert app.screen is page
+        await settle(pilot)
+        assert app.screen is page and app.is_running
