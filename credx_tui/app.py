@@ -587,7 +587,14 @@ class CredxApp(App[int]):
         app on no stack, and pushing it again is what installing it is for."""
         # App.get_child_by_id looks in the current screen, not among the app's own
         # children (the screens), so they are walked here.
-        leaving = [child for child in self._nodes if child.id == screen.id and child is not screen]
+        # An installed copy never leaves: waiting for it would wait for ever.
+        leaving = [
+            child
+            for child in self._nodes
+            if child.id == screen.id
+            and child is not screen
+            and not (isinstance(child, Screen) and self.is_screen_installed(child))
+        ]
         return bool(leaving) and all(
             child not in stack for child in leaving for stack in self._screen_stacks.values()
         )
