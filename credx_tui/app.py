@@ -57,7 +57,7 @@ from policy.rules import Rules
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from credx_tui.screens.live import StoreChanged
+    from credx_tui.live_screen import StoreChanged
     from credx_tui.training.session import Training
     from credx_tui.watch import StoreWatcher
 
@@ -329,8 +329,8 @@ class CredxApp(App[int]):
 
     def _watch_store(self) -> None:
         """Follow the store's files in one thread, so that every screen showing what
-        another process changed shows it without a key press (credx_tui.screens.live)."""
-        from credx_tui.screens.live import start_watching
+        another process changed shows it without a key press (credx_tui.live_screen)."""
+        from credx_tui.live_screen import start_watching
 
         start_watching(self)
 
@@ -341,13 +341,13 @@ class CredxApp(App[int]):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         """The watcher saw the store change: tell the screens that can be seen."""
-        from credx_tui.screens.live import forward
+        from credx_tui.live_screen import forward
 
         forward(self, message)
         self.mode.store_changed(message)
 
     def on_unmount(self) -> None:
-        from credx_tui.screens.live import stop_watching
+        from credx_tui.live_screen import stop_watching
 
         self.mode.unmounted()
         stop_watching(self)

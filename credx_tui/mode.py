@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from credx_tui.app import CredxApp
-    from credx_tui.screens.live import StoreChanged
+    from credx_tui.live_screen import StoreChanged
 
 
 class AppMode:

@@ -26,8 +26,8 @@ from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
 from credx_tui.dialogs.ratio import RatioDialog
 from credx_tui.dialogs.submit_warning import SubmitWarningDialog
 from credx_tui.i18n import term
+from credx_tui.live_screen import LiveScreen
 from credx_tui.localize import bind
-from credx_tui.screens.live import LiveScreen
 from credx_tui.services import BadAttachment, Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen

@@ -16,9 +16,9 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from credx_tui.describe import course_name, offered_credits, relation, status_text
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.i18n import term
+from credx_tui.live_screen import LiveScreen, kept_place
 from credx_tui.localize import bind
 from credx_tui.printing import clip
-from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen

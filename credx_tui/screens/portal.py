@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 
 from credx_tui.describe import event_action, event_step_name, status_text
 from credx_tui.linebreak import wrap
+from credx_tui.live_screen import LiveScreen
 from credx_tui.localize import bind
-from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen

@@ -20,9 +20,9 @@ from credx_tui.describe import event_action, event_step_name, step_name
 from credx_tui.dialogs.approve_comment import ApproveDialog
 from credx_tui.dialogs.return_reason import ReturnReasonDialog
 from credx_tui.i18n import term
+from credx_tui.live_screen import LiveScreen
 from credx_tui.localize import bind
 from credx_tui.screens.attachment_viewer import AttachmentViewerScreen
-from credx_tui.screens.live import LiveScreen
 from credx_tui.services import Conflict, Refused, ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, application_interest

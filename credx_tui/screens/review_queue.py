@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from credx_tui.describe import joined, step_name
+from credx_tui.live_screen import LiveScreen, kept_place
 from credx_tui.localize import bind
 from credx_tui.printing import clip
-from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
 from credx_tui.ui import CredxScreen

@@ -26,8 +26,8 @@ from credx_tui.describe import (
 )
 from credx_tui.dialogs.confirm import ConfirmDialog
 from credx_tui.linebreak import wrap
+from credx_tui.live_screen import LiveScreen, kept_place
 from credx_tui.localize import bind
-from credx_tui.screens.live import LiveScreen, kept_place
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_application_pdf
 from credx_tui.services.live import Interest, student_interest

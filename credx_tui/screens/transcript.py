@@ -18,9 +18,9 @@ from textual.widgets import Footer, Header, Static
 
 from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.linebreak import wrap
+from credx_tui.live_screen import LiveScreen
 from credx_tui.localize import bind
 from credx_tui.printing import PrintOptions, print_transcript, transcript_lines
-from credx_tui.screens.live import LiveScreen
 from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_transcript_pdf
 from credx_tui.services.live import Interest, student_interest

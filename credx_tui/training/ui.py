@@ -53,7 +53,7 @@ from policy.models import ExchangeApplication, Role, Status
 
 if TYPE_CHECKING:
     from credx_tui.app import CredxApp
-    from credx_tui.screens.live import StoreChanged
+    from credx_tui.live_screen import StoreChanged
 
 PROJECTOR_THEME = Theme(
     name="credx-projector",

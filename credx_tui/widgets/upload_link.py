@@ -3,7 +3,7 @@ item 1; S4): the student scans it with a phone (or opens it in a browser) and se
 the grade screenshots from there to ``credx serve``'s upload page.
 
 The dialog lists the files as the server accepts them: it follows the store watcher as
-the live screens do (credx_tui/screens/live.py; issue 13, item 3), and when the
+the live screens do (credx_tui/live_screen.py; issue 13, item 3), and when the
 student's hot file changes it asks the services for the application's attachments in a
 thread and redraws only when they changed.  It never polls and never reads the store
 on the event loop.  In the browser
@@ -20,8 +20,8 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from credx_tui.live_screen import LiveScreen
 from credx_tui.localize import bind
-from credx_tui.screens.live import LiveScreen
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui_base import CredxDialog
 from credx_tui.widgets.qr import QrCode, fit_dialog

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from credx_tui.screens.live import LiveScreen, StoreChanged
+from credx_tui.live_screen import LiveScreen, StoreChanged
 from credx_tui.services.live import Interest
 
 
