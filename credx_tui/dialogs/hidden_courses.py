@@ -22,6 +22,7 @@ from credx_tui.describe import joined
 from credx_tui.i18n import term
 from credx_tui.linebreak import wrap
 from credx_tui.ui import CredxDialog
+from credx_tui.working import gone
 from policy.eligibility import Verdict, fmt
 
 INDENT = "  "
@@ -118,6 +119,8 @@ class HiddenCoursesDialog(CredxDialog[None]):
         self.query_one("#hidden-text", Static).update(text)
 
     def on_mount(self) -> None:
+        if gone(self):
+            return  # closed in the same burst of keys that opened it: no widgets left
         self.localize()
         self.query_one("#hidden-list").focus()
         self.call_after_refresh(self._render_text)
