@@ -20,7 +20,7 @@ from credx_tui.i18n import t
 from credx_tui.localize import localize_bindings, localize_textual
 from credx_tui.services import Actor, ServiceError, Services
 from credx_tui.services.documents import default_pdf_name
-from credx_tui.working import LinkMade, LinkNotMade, Working, gone
+from credx_tui.working import LinkMade, LinkNotMade, Working
 
 if TYPE_CHECKING:
     from credx_tui.settings import Settings
@@ -92,16 +92,6 @@ class Localized:
         localize_bindings(self._bindings, self.lang)  # type: ignore[attr-defined]
         localize_textual(self, self.lang)
         self.refresh_bindings()  # type: ignore[attr-defined]
-
-    def call_after_refresh(self, callback: Callable[..., object], *args, **kwargs) -> bool:
-        """Call ``callback`` after the next refresh, unless this screen was closed by
-        then (:func:`credx_tui.working.gone`): Textual runs the callback whatever
-        became of the screen, whose widgets may be gone (a burst of keys)."""
-
-        def unless_gone() -> object:
-            return None if gone(self) else callback(*args, **kwargs)
-
-        return super().call_after_refresh(unless_gone)  # type: ignore[misc]
 
     async def language_changed(self) -> None:
         """Redraw in the new language (state lives on the screen, not in widgets)."""

@@ -106,6 +106,8 @@ class HiddenCoursesDialog(CredxDialog[None]):
         return out
 
     def _render_text(self) -> None:
+        if gone(self):
+            return  # closed before this refresh: no widgets left
         listing = self.query_one("#hidden-list", VerticalScroll)
         # The scroll area's width less its scroll bar: the lines never need Rich to
         # break them again.
