@@ -31,6 +31,7 @@ from textual.worker import get_current_worker
 from credx_tui.services import ServiceError
 from credx_tui.services.live import Interest
 from credx_tui.watch import StoreWatcher
+from credx_tui.working import gone
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -130,7 +131,7 @@ class LiveScreen:
             watched(self)
 
     def on_store_read(self, message: StoreRead) -> None:
-        if not self.is_mounted:  # type: ignore[attr-defined]
+        if not self.is_mounted or gone(self):  # type: ignore[attr-defined]
             return
         if message.error is not None:
             self.live_failed(message.error)

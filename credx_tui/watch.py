@@ -29,6 +29,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import functools
 import os
 import select
 import struct
@@ -180,7 +181,12 @@ class StoreWatcher:
             target = self._run_inotify
         else:
             self.backend = "stat"
-            target = self._run_stat
+            # The first baseline is taken here, not when the thread first runs: on a
+            # busy machine that may be after a commit, which the baseline would then
+            # absorb instead of reporting (the race of watch(), at the start).
+            with self._wanted_lock:
+                wanted = self._wanted
+            target = functools.partial(self._run_stat, wanted, self._signatures(wanted))
         self._thread = threading.Thread(target=target, name="credx-store-watch", daemon=True)
         self._thread.start()
 
@@ -355,10 +361,9 @@ class StoreWatcher:
             elif is_data_name(entry.name):
                 seen[f"{rel}{entry.name}"] = _signature(Path(entry.path))
 
-    def _run_stat(self) -> None:
-        with self._wanted_lock:
-            wanted = self._wanted
-        before = self._signatures(wanted)
+    def _run_stat(self, wanted: frozenset[str], before: dict[str, Signature | None]) -> None:
+        """Look every :attr:`interval` at the wanted files; ``before`` is what they were
+        when :meth:`start` was called (``wanted``)."""
         while not self._stop.wait(self.interval):
             with self._wanted_lock:
                 now_wanted = self._wanted

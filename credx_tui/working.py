@@ -93,6 +93,18 @@ class LinkNotMade(ServiceRefused):
     that makes links handles this one the same way, in ``CredxScreen``)."""
 
 
+def gone(screen: Any) -> bool:
+    """Whether ``screen`` was closed: on no screen stack (popped, its removal maybe not
+    yet begun) or being removed (Textual prunes its widgets first).  A callback that
+    reaches it then (a refresh, a worker's result, its own Mount in a burst of keys:
+    Esc right after the key that opened it) has no widgets to draw in, and a query
+    would kill the app (NoMatches, issue 15's key storms)."""
+    if getattr(screen, "_pruning", False) or not screen.is_attached:
+        return True
+    stacks = getattr(screen.app, "_screen_stacks", {}).values()
+    return all(screen not in stack for stack in stacks)
+
+
 class Working:
     """Mixin of a screen (put it before ``Screen``): service calls in a thread worker,
     a "working" line while one runs, the result as an event message."""
@@ -157,7 +169,7 @@ class Working:
 
     def _read_done(self, message: Message) -> None:
         screen: Any = self
-        if screen.is_attached:
+        if not gone(screen):
             screen.post_message(message)
 
     def _work_done(self, message: Message) -> None:
@@ -165,7 +177,7 @@ class Working:
         refusal reaches the app's notifications when the screen was closed meanwhile)."""
         screen: Any = self
         self._show_working("")
-        if screen.is_attached:
+        if not gone(screen):
             screen.post_message(message)
         elif isinstance(message, ServiceRefused):
             screen.app.notify(
@@ -175,7 +187,7 @@ class Working:
     def _show_working(self, doing: str) -> None:
         screen: Any = self
         self.working = doing
-        if not screen.is_attached:
+        if gone(screen):
             return
         lines = screen.query("#working-line")
         if lines:

@@ -40,7 +40,7 @@ class Reports:
             self.seen.append(paths)
             self.changed.notify_all()
 
-    def wait_for(self, path: str, timeout: float = 5.0) -> bool:
+    def wait_for(self, path: str, timeout: float = 20.0) -> bool:
         end = time.monotonic() + timeout
         with self.changed:
             while not any(path in s or OVERFLOW in s for s in self.seen):
@@ -141,6 +141,41 @@ def test_stat_fallback_looks_only_at_what_is_watched(root: Path) -> None:
         assert reports.seen == []
         atomic_write_bytes(root / "hot" / "k1" / "3.json", b'{"d": {}}')
         assert reports.wait_for("hot/k1/3.json")
+    finally:
+        watcher.stop()
+
+
+def test_stat_fallback_reports_a_commit_made_before_its_thread_first_looks(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stat fallback's thread may first run long after ``start()`` (a busy machine):
+    a commit in between must still be reported, not taken as the first baseline.  The
+    thread is held back here until the commit has landed: the order the race needs."""
+    real = threading.Thread
+    held: list[threading.Thread] = []
+
+    class Late(real):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            if self.name == "credx-store-watch" and not held:
+                held.append(self)
+            else:
+                super().start()
+
+    monkeypatch.setattr(threading, "Thread", Late)
+    reports = Reports()
+    watcher = StoreWatcher(root, reports, backend="stat", interval=0.05)
+    watcher.watch({"hot/k1/"})
+    watcher.start()
+    try:
+        assert len(held) == 1  # started, not running yet
+        atomic_write_bytes(root / "hot" / "k1" / "3.json", b'{"f": {}}')  # a commit
+        atomic_write_bytes(root / "hot" / "k1" / "8.json", b"{}")  # a new hot file
+    finally:
+        for thread in held:
+            real.start(thread)  # the thread's first look, only now
+    try:
+        assert reports.wait_for("hot/k1/3.json")
+        assert reports.wait_for("hot/k1/8.json")
     finally:
         watcher.stop()
 

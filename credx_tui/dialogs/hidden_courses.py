@@ -23,6 +23,7 @@ from credx_tui.i18n import term
 from credx_tui.linebreak import wrap
 from credx_tui.localize import bind
 from credx_tui.ui import CredxDialog
+from credx_tui.working import gone
 from policy.eligibility import Verdict, fmt
 
 INDENT = "  "
@@ -106,6 +107,8 @@ class HiddenCoursesDialog(CredxDialog[None]):
         return out
 
     def _render_text(self) -> None:
+        if gone(self):
+            return  # closed before this refresh: no widgets left
         listing = self.query_one("#hidden-list", VerticalScroll)
         # The scroll area's width less its scroll bar: the lines never need Rich to
         # break them again.
@@ -119,6 +122,8 @@ class HiddenCoursesDialog(CredxDialog[None]):
         self.query_one("#hidden-text", Static).update(text)
 
     def on_mount(self) -> None:
+        if gone(self):
+            return  # closed in the same burst of keys that opened it: no widgets left
         self.localize()
         self.query_one("#hidden-list").focus()
         self.call_after_refresh(self._render_text)

@@ -36,6 +36,7 @@ from credx_tui.working import (
     ApplicationSubmitted,
     AttachmentAdded,
     ServiceRefused,
+    gone,
 )
 from policy import workflow
 from policy.eligibility import SourceOption, Verdict, fmt
@@ -377,6 +378,8 @@ class ApplyScreen(LiveScreen, CredxScreen):
     def _toast_unless_seen(self, text: str) -> None:
         """Toast an error only where its line is out of sight or cut short: at 80x24
         the line shows it, and the toast covered the 保存/提交 buttons (ux15b item 6)."""
+        if gone(self):
+            return  # Esc closed 申请 before this refresh (a burst of keys): no line left
         line = self.query_one("#apply-message", Static)
         region = line.region
         whole = line.virtual_size.height <= region.height  # max-height may cut it

@@ -23,7 +23,7 @@ from credx_tui.services import Refused, ServiceError
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen
 from credx_tui.widgets.student_header import student_header
-from credx_tui.working import ApplicationsDeleted
+from credx_tui.working import ApplicationsDeleted, gone
 from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
@@ -186,6 +186,8 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         self.app.call_from_thread(self._loaded, dossier, apps)
 
     def _loaded(self, dossier: Dossier, apps: list[ExchangeApplication]) -> None:
+        if gone(self):
+            return  # Esc closed 学分兑换 while it loaded (a burst of keys): no table left
         self.dossier = dossier
         self.applications = apps
         ids = {a.id for a in apps}

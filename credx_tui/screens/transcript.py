@@ -25,6 +25,7 @@ from credx_tui.services import ServiceError
 from credx_tui.services.documents import render_transcript_pdf
 from credx_tui.services.live import Interest, student_interest
 from credx_tui.ui import CredxScreen
+from credx_tui.working import gone
 from policy.dossier import Dossier
 
 
@@ -107,8 +108,8 @@ class TranscriptScreen(LiveScreen, CredxScreen):
         self._draw()
 
     def _draw(self) -> None:
-        if self.dossier is None or not self.is_mounted:
-            return
+        if self.dossier is None or not self.is_mounted or gone(self):
+            return  # closed meanwhile (a print or a re-read that ends after Esc)
         scroll_width = self.query_one("#transcript-scroll").size.width
         if not scroll_width:
             return  # not laid out yet: the scroll area's first Resize draws it

@@ -224,9 +224,9 @@ def test_session_limit_idle_cpu_and_tab_close(serving, browser) -> None:
 
     first.context.close()
     closed = time.monotonic()
-    while alive(pid) and time.monotonic() - closed < 10:
+    while alive(pid) and time.monotonic() - closed < 30:  # bounded, generous: a busy CI
         time.sleep(0.05)
-    assert not alive(pid), "the session's credx outlived its closed tab by 10 s"
+    assert not alive(pid), "the session's credx outlived its closed tab by 30 s"
     # The place is free again.
     second.page.reload()
     second.wait_text("学分兑换 登录")

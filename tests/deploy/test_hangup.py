@@ -62,9 +62,9 @@ def test_killed_terminal_ends_credx(wrapper, service_store, system_credx, tmux_s
     pid = the_credx(account.uid, store)
     tmux("kill-session", "-t", "hup")
     killed = time.monotonic()
-    while alive(pid) and time.monotonic() - killed < 10:
+    while alive(pid) and time.monotonic() - killed < 30:  # bounded, generous: a busy CI
         time.sleep(0.05)
-    assert not alive(pid), "credx still runs 10 s after its terminal was killed"
+    assert not alive(pid), "credx still runs 30 s after its terminal was killed"
     verify = account.run(str(system_credx), "--db", str(store), "verify", check=False)
     assert verify.returncode == 0 and "store is sound" in verify.stdout, verify
 
@@ -101,7 +101,7 @@ def test_signal_ends_credx_even_when_ignored_by_the_wrapper(
     pid = the_credx(account.uid, store)
     os.kill(pid, signum)
     sent = time.monotonic()
-    while alive(pid) and time.monotonic() - sent < 10:
+    while alive(pid) and time.monotonic() - sent < 30:  # bounded, generous: a busy CI
         time.sleep(0.05)
     assert not alive(pid)
     wait_for(status.exists, 5, "the exit status")

@@ -184,18 +184,22 @@ def test_a_phone_upload_reaches_the_terminal(college, tmux_server) -> None:
 
     # A 6 MB file (over max_bytes, 5 MB), then an endless chunked body: both cut off
     # at the limit (413, or the connection dropped while we still wrote), nothing hangs.
+    sent = [0]
+
     def endless():
         for _ in range(100_000):  # 6 GB: far beyond anything the server may read
+            sent[0] += 1
             yield b"\0" * 65536
 
     for body in (b"\0" * (6 * 1024 * 1024), endless()):
-        started = time.monotonic()
         try:
             status, answer = post(port, token, body, "big.png")
             assert status == 413 and "MB" in answer["zh"]
         except (ConnectionError, http.client.HTTPException):
             pass
-        assert time.monotonic() - started < 30
+    # 5 MB read plus the loopback socket buffers (test_upload_route.py: about 140 chunks
+    # of 64 KiB): the server stopped reading at the limit (no time bound: a busy machine).
+    assert sent[0] < 400
 
     # Another student's token, presented for this draft.
     other = login(services, OTHER_STUDENT)

@@ -125,17 +125,15 @@ def test_only_the_good_screenshot_is_stored(served) -> None:
     sent = [0]
 
     def endless():
-        while True:
+        for _ in range(100_000):  # 6 GB: far beyond anything the server may read
             sent[0] += 1
             yield b"\0" * 65536
 
-    started = time.monotonic()
     try:
         status, answer = post(port, link.token, endless())
         assert status == 413
     except (ConnectionError, BrokenPipeError, http.client.HTTPException):
         pass  # the server closed the connection while we still wrote: also a refusal
-    assert time.monotonic() - started < 10
     # 5 MB read plus the loopback socket buffers (about 140 chunks of 64 KiB here):
     # the server stopped reading at the limit.
     assert sent[0] < 400

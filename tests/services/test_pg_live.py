@@ -37,13 +37,11 @@ def test_a_commit_is_announced_to_the_screens_that_show_it(pg_store: PgStore) ->
     rev = login(services, "rev")
     watcher, seen, arrived = _collecting(pg_store)
     try:
-        started = time.monotonic()
         services.save(me, "M1", [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")])
         assert arrived.wait(20), "no announcement of the save"
         names = frozenset().union(*seen)
         assert student_interest(services, me).touches(names)
         assert queue_interest(services, rev).touches(names)
-        assert time.monotonic() - started < 20
     finally:
         watcher.stop()
 

@@ -6,7 +6,6 @@ the skip-ahead actions are right on their own, and that the real store is untouc
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -68,7 +67,7 @@ def test_expectations_wait_for_the_trainer(sandbox: Sandbox) -> None:
     assert walk.step.id == "apply-math"
 
 
-def test_reset_is_fast_and_complete(sandbox: Sandbox) -> None:
+def test_reset_is_complete(sandbox: Sandbox) -> None:
     sandbox.reset()
     start_state = tree(sandbox.root)
     walk = Walk(
@@ -78,9 +77,7 @@ def test_reset_is_fast_and_complete(sandbox: Sandbox) -> None:
     walk.index = [s.id for s in walk.scenario.steps].index("apply-math")
     walk.perform()
     assert tree(sandbox.root) != start_state
-    began = time.perf_counter()
-    sandbox.reset()
-    assert time.perf_counter() - began < 1.0
+    sandbox.reset()  # no timed assert: speed is measured by make bench, not by a test
     assert tree(sandbox.root) == start_state
     assert walk.application("G0101") is None  # services see the reset at once
 

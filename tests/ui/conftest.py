@@ -178,6 +178,39 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def until(
+    pilot: Pilot,
+    predicate: Callable[[], object],
+    timeout: float = 20.0,
+    what: str | Callable[[], object] = "",
+    step: float = 0.05,
+) -> None:
+    """Let the app run until ``predicate()`` holds, for what happens asynchronously (a
+    refit after layout, a timer, a worker, a subprocess): a fixed pause is too short on
+    a busy machine (CI: 2 cores, 2 workers), and this returns as soon as it holds.
+    Fails after ``timeout`` seconds, naming what was awaited (``what``, or what it
+    returns when called: the state at the end, e.g. the screen's rows)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            said = what() if callable(what) else what
+            pytest.fail(f"not within {timeout:g} s: {said or predicate!r}")
+        await pilot.pause(step)
+    await pilot.pause()
+
+
+def palette_lists(app: CredxApp, words: str) -> bool:
+    """The command palette is open and its first hit is the command ``words``: it
+    searches in a worker, and Enter before its list shows does nothing."""
+    from textual.command import CommandList, CommandPalette
+
+    if not isinstance(app.screen, CommandPalette):
+        return False
+    hits = app.screen.query_one(CommandList)
+    return hits.option_count > 0 and words in str(hits.get_option_at_index(0).prompt)
+
+
 async def login(pilot: Pilot, username: str, password: str = PASSWORD) -> None:
     """Type the 学号 and password on the login screen, as a student would (after a
     failure the student goes back to the 学号 field: focus and clear it)."""

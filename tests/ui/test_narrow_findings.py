@@ -20,7 +20,7 @@ from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.widgets.student_header import student_header
 from credx_tui.widgets.text_table import text_table
 
-from .conftest import HAPPY_STUDENT, SIZES, login, settle
+from .conftest import HAPPY_STUDENT, SIZES, login, settle, until
 from .test_english import drawn
 from .test_journey import pick_target
 
@@ -49,16 +49,26 @@ async def test_a_toast_over_the_buttons_keeps_every_character(make, size) -> Non
         for shift in range(3):  # the toast's columns move: some edge falls inside it
             app.clear_notifications()
             app.notify("x" * shift + said, timeout=30)
-            await pilot.pause(0.3)
-            [toast] = app.screen.query(Toast)
-            rows = drawn(app)[toast.region.y : toast.region.bottom]
-            inside = "".join(
-                row[toast.region.x : toast.region.right].strip()
-                if cell_len(row) == len(row)
-                else _cells(row, toast.region.x, toast.region.right)
-                for row in rows
-            )
-            assert said in inside.replace(" ", ""), (shift, rows)
+            # the toast is mounted and laid out after a refresh or two
+            await until(pilot, lambda: _toast_text(app) is not None, what="the toast")
+            await until(pilot, lambda: said in (_toast_text(app) or ""), what=lambda: drawn(app))
+            assert said in (_toast_text(app) or ""), (shift, drawn(app))
+
+
+def _toast_text(app) -> str | None:
+    """The characters drawn inside the one toast's cells (None: no toast laid out)."""
+    toasts = list(app.screen.query(Toast))
+    if len(toasts) != 1 or not toasts[0].region.area:
+        return None
+    region = toasts[0].region
+    rows = drawn(app)[region.y : region.bottom]
+    inside = "".join(
+        row[region.x : region.right].strip()
+        if cell_len(row) == len(row)
+        else _cells(row, region.x, region.right)
+        for row in rows
+    )
+    return inside.replace(" ", "")
 
 
 def _cells(row: str, start: int, end: int) -> str:
@@ -80,8 +90,10 @@ async def test_an_error_on_apply_is_said_once_on_its_line(make) -> None:
         app.clear_notifications()
         await pilot.press("f8")
         await settle(pilot)
-        await pilot.pause(0.2)
         assert "【S4】" in screen.message
+        await until(
+            pilot, lambda: any(screen.message in row for row in drawn(app)), what=lambda: drawn(app)
+        )
         assert list(app.screen.query(Toast)) == []
         assert any(screen.message in row for row in drawn(app))
 
@@ -132,9 +144,13 @@ async def test_the_queue_refits_after_f2(make) -> None:
         await login(pilot, "rev_zn")
         await pilot.press("f2")
         await settle(pilot)
-        await pilot.pause(0.3)
-        row = next(r for r in drawn(app) if "2023110102" in r)
-        assert row.rstrip().endswith("二级学院审核"), row
+
+        def row() -> str:
+            return next((r for r in drawn(app) if "2023110102" in r), "")
+
+        # the refit to the new language's headers follows the layout (call_after_refresh)
+        await until(pilot, lambda: row().rstrip().endswith("二级学院审核"), what=row)
+        assert row().rstrip().endswith("二级学院审核"), row()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -153,7 +169,7 @@ async def test_the_trail_at_80_columns_ends_with_a_whole_column(make, lang) -> N
         await settle(pilot)
         assert isinstance(app.screen, TrailScreen)
         for _ in range(2):  # as opened, then in the other language
-            await pilot.pause(0.3)
+            await until(pilot, lambda: _trail_fitted(app), what=lambda: drawn(app))
             rows = [r for r in drawn(app) if "rev_zn" in r or "2023110106" in r]
             assert len(rows) == 3, drawn(app)
             for row in rows:
@@ -161,6 +177,15 @@ async def test_the_trail_at_80_columns_ends_with_a_whole_column(make, lang) -> N
                 assert "二级" not in row and "Sec" not in row, row
             await pilot.press("f2")
             await settle(pilot)
+
+
+def _trail_fitted(app) -> bool:
+    """The trail's three rows end with the 操作人 column, the next one not peeking in."""
+    rows = [r for r in drawn(app) if "rev_zn" in r or "2023110106" in r]
+    return len(rows) == 3 and all(
+        row.rstrip().endswith(("rev_zn", "2023110106")) and "二级" not in row and "Sec" not in row
+        for row in rows
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -173,6 +198,6 @@ async def test_the_queue_filter_says_its_whole_hint_at_80_columns(make, lang) ->
     async with app.run_test(size=NARROW) as pilot:
         await login(pilot, "rev_zn")
         await settle(pilot)
-        await pilot.pause(0.3)
         hint = t("queue.search.placeholder", lang)
+        await until(pilot, lambda: any(hint in row for row in drawn(app)), what=lambda: drawn(app))
         assert any(hint in row for row in drawn(app)), drawn(app)[:8]

@@ -268,3 +268,57 @@ async def test_an_installed_screen_pushed_again_is_not_taken_for_a_leaving_copy(
         assert app.screen is page
         await settle(pilot)
         assert app.screen is page and app.is_running
+
+
+async def test_a_dialog_closed_in_the_burst_that_opened_it(make) -> None:
+    """F3 then Esc in one burst on 申请: the dialog is popped before its own Mount
+    handler ran, and that handler's query found no widgets (NoMatches killed the app,
+    a key storm under load); a closed screen's callbacks now do nothing."""
+    from credx_tui.dialogs.hidden_courses import HiddenCoursesDialog
+    from credx_tui.screens.apply import ApplyScreen
+
+    from .conftest import open_exchange
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, HAPPY_STUDENT)
+        await pilot.press("f7")
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen)
+        apply.action_hidden()  # no await: pushed, not yet mounted ...
+        assert isinstance(app.screen, HiddenCoursesDialog)
+        app.pop_screen()  # ... and closed at once
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.is_running and app.return_code is None
+        assert app.screen is apply
+        await pilot.press("f3")  # and it opens again as ever
+        await settle(pilot)
+        assert isinstance(app.screen, HiddenCoursesDialog)
+        assert app.screen.query_one("#hidden-text")
+
+
+async def test_a_closed_screen_says_nothing_after_its_refresh(make) -> None:
+    """An error said on 申请 is toasted after the next refresh unless its line shows
+    it; when Esc closed 申请 in between, that callback found no line (NoMatches, a key
+    storm under load).  A screen on no stack is ``gone`` and its callbacks do nothing."""
+    from credx_tui.screens.apply import ApplyScreen
+    from credx_tui.working import gone
+
+    from .conftest import open_exchange
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_exchange(pilot, HAPPY_STUDENT)
+        await pilot.press("f7")
+        await settle(pilot)
+        apply = app.screen
+        assert isinstance(apply, ApplyScreen) and not gone(apply)
+        app.pop_screen()  # no await: its widgets are still there, it is leaving
+        assert gone(apply)
+        apply._say("【S4】", error=True)
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app.is_running and app.return_code is None
+        assert not gone(app.screen)

@@ -25,6 +25,7 @@ from .conftest import (
     login,
     screen_text,
     settle,
+    until,
 )
 from .test_journey import pick_target
 
@@ -268,18 +269,20 @@ async def test_toasts_are_small_in_the_corner_and_leave_the_rest_intact(make, tm
         await pilot.press("f6")
         await settle(pilot)
         await pilot.press("tab", "tab", "tab", "enter")
-        for _ in range(100):  # the PDF is written in a worker
-            await pilot.pause(0.1)
-            if len(app._notifications) >= 2:
-                break
-        await pilot.pause(0.3)
+        # the PDF is written in a worker; its toasts are mounted and laid out after it
+        await until(pilot, lambda: len(app._notifications) >= 2, 60, "two notifications")
+        await until(
+            pilot,
+            lambda: len([t for t in app.screen.query(Toast) if t.region.area]) >= 2,
+            what=lambda: [(str(t.render()), t.region) for t in app.screen.query(Toast)],
+        )
         toasts = list(app.screen.query(Toast))
         assert len(toasts) >= 2
         after = list(app.screen._compositor.render_strips())
         boxes = [t.region for t in toasts]
         notes = [str(t.render()) for t in toasts]  # what each toast draws
         app.clear_notifications()
-        await pilot.pause(0.3)
+        await until(pilot, lambda: not app.screen.query(Toast), what="the toasts gone")
         before = list(app.screen._compositor.render_strips())  # the same screen, bare
         width, height = size
         for box in boxes:

@@ -15,7 +15,7 @@ import pytest
 
 from credx_tui.app import CredxApp
 from credx_tui.training import launch
-from tests.ui.conftest import HAPPY_STUDENT, login, settle
+from tests.ui.conftest import HAPPY_STUDENT, login, palette_lists, settle, until
 
 
 def _messages(app: CredxApp) -> list[str]:
@@ -27,13 +27,9 @@ async def _run_palette_train(pilot, app: CredxApp, words: str) -> None:
     await pilot.press("ctrl+p")
     await settle(pilot)
     await pilot.press(*words)
-    await pilot.pause(0.3)
+    await until(pilot, lambda: palette_lists(app, words), what=f"the palette lists {words!r}")
     await pilot.press("enter")
     await settle(pilot)
-    for _ in range(100):  # the trainer process ends in a few seconds; bounded
-        if app._notifications:
-            break
-        await pilot.pause(0.1)
 
 
 @pytest.fixture
@@ -66,6 +62,7 @@ async def test_missing_package_data_is_said_before_anything_starts(
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, HAPPY_STUDENT)
         await _run_palette_train(pilot, app, words)
+        await until(pilot, lambda: _messages(app), what="a message of the palette")
         messages = _messages(app)
         assert any(str(empty) in m and said in m for m in messages), messages
         assert started == []  # the terminal was never handed over
@@ -84,6 +81,7 @@ async def test_a_refusal_of_credx_train_is_shown_in_the_app(make, monkeypatch, s
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, HAPPY_STUDENT)
         await _run_palette_train(pilot, app, "Trainer")
+        await until(pilot, lambda: _messages(app), what="the trainer's message", timeout=60)
         messages = _messages(app)
         assert any(
             "Trainer mode stopped (exit code 1)" in m and "no-such-scenario" in m for m in messages
@@ -102,6 +100,7 @@ async def test_a_crash_without_a_message_is_still_said(make, monkeypatch, suspen
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, HAPPY_STUDENT)
         await _run_palette_train(pilot, app, "培训模式")
+        await until(pilot, lambda: _messages(app), what="the trainer's message", timeout=60)
         messages = _messages(app)
         assert any("退出码 3" in m and "credx train" in m for m in messages), messages
 
@@ -120,6 +119,6 @@ async def test_quitting_the_trainer_says_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, HAPPY_STUDENT)
         await _run_palette_train(pilot, app, "培训模式")
-        await pilot.pause(0.5)
-        assert ran.exists()  # the trainer did run
+        # subprocess.run holds the event loop: once the file is seen, the launch is over
+        await until(pilot, ran.exists, what="the trainer ran", timeout=60)
         assert _messages(app) == []

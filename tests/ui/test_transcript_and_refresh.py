@@ -22,8 +22,10 @@ from .conftest import (
     actor,
     login,
     open_exchange,
+    palette_lists,
     screen_text,
     settle,
+    until,
 )
 
 
@@ -148,7 +150,7 @@ async def test_command_palette_is_localized_with_our_commands(make):
         commands = {c.title for c in app.get_system_commands(app.screen_stack[-2])}
         assert {"学分兑换", "学生成绩总表打印", "主题", "退出", "切换语言"} <= commands
         await pilot.press(*"学分兑换")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: palette_lists(app, "学分兑换"), what="the palette's hit")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ExchangeScreen)

@@ -21,7 +21,7 @@ from credx_tui.store.admin import put_rules
 from policy.models import Role, Status
 from policy.rules import DEFAULT_RULES_PATH
 
-from .conftest import HAPPY_STUDENT, SIZES, login, screen_text, settle
+from .conftest import HAPPY_STUDENT, SIZES, login, screen_text, settle, until
 
 ZN_UNDER_REVIEW = "XF2026-0002"
 
@@ -126,11 +126,8 @@ async def test_idle_session_logs_out_to_an_empty_login(store, services, tmp_path
         await pilot.pause(0.3)
         assert app.actor is not None
         now[0] += 2
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if app.actor is None:
-                break
-        await pilot.pause()
+        await until(pilot, lambda: app.actor is None, what="the idle logout")
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login")
         assert isinstance(app.screen, LoginScreen)
         assert login_fields(app) == ("", "", "")
         assert any("长时间未操作" in n for n in notes(app))
