@@ -22,6 +22,7 @@ from credx_tui.printing import clip
 from credx_tui.services import QueueItem, ServiceError
 from credx_tui.services.live import Interest, queue_interest
 from credx_tui.ui import CredxScreen
+from credx_tui.working import gone
 from policy.eligibility import fmt
 from policy.models import Status
 
@@ -208,6 +209,8 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         self.app.call_from_thread(self._loaded, items)
 
     def _loaded(self, items: list[QueueItem]) -> None:
+        if gone(self):  # logged out while the queue loaded: nothing to draw in
+            return
         self.items = items
         self.loaded = True
         if self.is_mounted:
