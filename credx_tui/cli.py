@@ -503,6 +503,18 @@ def audit(store, admin: Admin, action: str, target: str = "", **detail: object) 
     )
 
 
+def audit_import(store, admin: Admin, paths: list[str], summary: str) -> None:
+    """The audit line of an import, the same on both stores: the files it read (their
+    full paths, cut to 400 characters) and what it changed."""
+    audit(
+        store,
+        admin,
+        "import",
+        ", ".join(str(Path(p).resolve()) for p in paths)[:400],
+        summary=summary,
+    )
+
+
 def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
     """The rules to decide with: a dry run's ``--rules`` file (check, train), else the
     store's (the bundled default when the store has none yet)."""
@@ -661,13 +673,7 @@ def _import(args: argparse.Namespace, admin: Admin) -> int:
     except BaseException:
         created()
         raise
-    audit(
-        store,
-        admin,
-        "import",
-        ", ".join(str(Path(p).resolve()) for p in args.paths)[:400],
-        summary=report.summary(),
-    )
+    audit_import(store, admin, args.paths, report.summary())
     print(report.summary() or "nothing to import")
     return 0
 

@@ -64,7 +64,7 @@ def dispatch(args: argparse.Namespace, url: str) -> int:
 
 
 def _import(args: argparse.Namespace, url: str) -> int:
-    from credx_tui.cli import audit, require_owner
+    from credx_tui.cli import audit_import, require_owner
     from credx_tui.services.core import rules_of_store
     from credx_tui.services.loading import import_paths
     from credx_tui.sheets import load_mapping
@@ -74,13 +74,7 @@ def _import(args: argparse.Namespace, url: str) -> int:
     store = PgStore.create(url)
     mapping = load_mapping(Path(args.mapping)) if getattr(args, "mapping", None) else None
     report = import_paths(store, [Path(p) for p in args.paths], rules_of_store(store)[0], mapping)  # type: ignore[arg-type]
-    audit(
-        store,
-        admin,
-        "import",
-        ", ".join(str(Path(p).resolve()) for p in args.paths)[:400],
-        summary=report.summary(),
-    )
+    audit_import(store, admin, args.paths, report.summary())
     print(report.summary())
     return 0
 
