@@ -198,9 +198,10 @@ def decisions(root: Path, runs: int = RUNS) -> dict[str, list[float]]:
 import json, time
 from pathlib import Path
 from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store
 store = Store(Path({str(root)!r}))
-services = Services.for_store(store)
+services = make_services(store)
 me = services.actor_for({REVIEWER!r})
 apps = {APPS}
 step = max(1, apps // ({runs} + 1))
@@ -241,13 +242,14 @@ from pathlib import Path
 start = time.perf_counter()
 from credx_tui.app import make_app
 from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store
 from textual.widgets import DataTable
 
 async def main():
     store = Store(Path({str(root)!r}))
-    services = Services.for_store(store)
+    services = make_services(store)
     me = services.actor_for({REVIEWER!r})
     app = make_app(Settings(db=store.root), services, print_dir=Path(tempfile.mkdtemp()), actor=me)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -37,10 +37,10 @@ GIVE_UP = 10.0
 def worker(root: Path) -> None:
     """The second process: one line in (``return N`` or ``resubmit``), one write, one
     line out: ``done <monotonic time of the commit>``."""
-    from credx_tui.services import ServiceError, Services
+    from credx_tui.services import ServiceError, make_services
     from credx_tui.store import Store
 
-    services = Services.for_store(Store(root))
+    services = make_services(Store(root))
     student, reviewer = services.actor_for(STUDENT), services.actor_for(REVIEWER)
     print("ready", flush=True)
     for line in sys.stdin:
@@ -66,11 +66,11 @@ async def _measure(root: Path) -> list[float | None]:
 
     from credx_tui.app import make_app
     from credx_tui.screens.trail import TrailScreen
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from credx_tui.settings import Settings
     from credx_tui.store import Store
 
-    services = Services.for_store(Store(root))
+    services = make_services(Store(root))
     me = services.actor_for(STUDENT)
     app = make_app(Settings(db=root), services, print_dir=Path(tempfile.mkdtemp()), actor=me)
     second = subprocess.Popen(

@@ -28,12 +28,12 @@ def _rss_mb() -> float:
 def reviewer(base: str, opens: int) -> None:
     """Open ``opens`` applications of one college as its reviewer; print RSS samples."""
     from credx_tui.heap import settle
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from credx_tui.store import Store
     from policy.models import Account, Role
 
     store = Store(Path(base) / "store")
-    services = Services.for_store(store)
+    services = make_services(store)
     college = "写者学院00"
     with store.account_tx("mem_rev") as tx:
         tx.put(

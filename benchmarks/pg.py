@@ -40,12 +40,12 @@ def worker(location: str, first: int, count: int, rate: float, start_at: float) 
     """One writer process on the store at ``location``: ``count`` drafts saved
     (untimed), then submitted at ``rate`` a second from ``start_at``; prints JSON."""
     from credx_tui.demo import DEMO_SCREENSHOT
-    from credx_tui.services import Actor, Services, attachment_check
+    from credx_tui.services import Actor, attachment_check, make_services
     from credx_tui.store.base import open_store
     from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
-    services = Services(open_store(location), load_rules())
+    services = make_services(open_store(location), load_rules())
     payload = DEMO_SCREENSHOT.read_bytes()
     detected = attachment_check.check_content(payload, "shot.png", services.rules.attachments)
     sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]
@@ -100,12 +100,12 @@ def reads(location: str) -> str:
     """Decision open and the queue's first load, in a fresh process."""
     code = f"""
 import json, time
-from credx_tui.services import Actor, Services
+from credx_tui.services import Actor, make_services
 from credx_tui.store.base import open_store
 from policy.models import Role
 from policy.rules import load_rules
 t0 = time.perf_counter()
-services = Services(open_store({location!r}), load_rules())
+services = make_services(open_store({location!r}), load_rules())
 admin = Actor(username="os:bench", role=Role.REVIEWER, colleges=({writers._college(1, writers.STUDENTS)!r},))
 services.check_actor = lambda actor: None  # no account needed for a measurement
 t1 = time.perf_counter()

@@ -111,7 +111,7 @@ def main() -> None:
 
     from benchmarks import writers
     from credx_tui.demo import DEMO_SCREENSHOT
-    from credx_tui.services import Actor, Services, attachment_check
+    from credx_tui.services import Actor, attachment_check, make_services
     from credx_tui.store.pg import PgStore
     from credx_tui.store.transfer import migrate
     from policy.models import Account, Role, SourceKind, SourceRef
@@ -131,7 +131,7 @@ def main() -> None:
         migrate(work, url)
         shutil.rmtree(work, ignore_errors=True)
         store = PgStore(url)
-        services = Services(store, load_rules())
+        services = make_services(store, load_rules())
         payload = DEMO_SCREENSHOT.read_bytes()
         detected = attachment_check.check_content(payload, "shot.png", services.rules.attachments)
         sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]
@@ -147,7 +147,7 @@ def main() -> None:
         me, app_id = drafts.pop()
         traced, traces = traced_store(url)
         with counted() as during:
-            Services(traced, load_rules()).submit(me, app_id)
+            make_services(traced, load_rules()).submit(me, app_id)
         traced.close()  # closing the connections flushes their traces
         trips = sum(round_trips(t) for t in traces)
         print(f"one submit: {trips} round trips to the server (libpq's trace)")

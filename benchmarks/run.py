@@ -174,12 +174,12 @@ def submit_worker(first: int, count: int, rate: float, start_at: float = 0.0) ->
     submits per second from ``start_at`` (so that all writers start together, after
     their imports); prints the submit latencies as JSON."""
     from credx_tui.demo import DEMO_SCREENSHOT
-    from credx_tui.services import Actor, Services
+    from credx_tui.services import Actor, make_services
     from credx_tui.store import Store
     from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
-    services = Services(Store(DATA), load_rules())
+    services = make_services(Store(DATA), load_rules())
     latencies: list[float] = []
     sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]
     # Services check every actor against its account (issue 9): the students this
@@ -223,14 +223,14 @@ def session_memory(student_id: str) -> float:
 import asyncio, tempfile
 from pathlib import Path
 from credx_tui.app import make_app
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store
 from policy.rules import load_rules
 
 async def main():
     store = Store(Path({str(DATA)!r}))
-    services = Services(store, load_rules())
+    services = make_services(store, load_rules())
     me = services.actor_for({student_id!r})
     app = make_app(Settings(db=store.root), services, print_dir=Path(tempfile.mkdtemp()), actor=me)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -256,11 +256,11 @@ def reviewer_queue(college: str) -> tuple[float, int, float]:
     code = f"""
 import time
 from pathlib import Path
-from credx_tui.services import Services, Actor
+from credx_tui.services import Actor, make_services
 from credx_tui.store import Store
 from policy.models import Account, Role
 from policy.rules import load_rules
-services = Services(Store(Path({str(DATA)!r})), load_rules())
+services = make_services(Store(Path({str(DATA)!r})), load_rules())
 if services.store.account("bench") != (bench := Account(
     username="bench", role=Role.REVIEWER, colleges=[{college!r}], password_hash="-"
 )):
@@ -411,14 +411,14 @@ def transcript_pdf(repeats: int = 20) -> None:
     import tempfile
 
     from credx_tui.documents import DocumentError
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from credx_tui.services.documents import render_transcript_pdf
     from credx_tui.services.loading import load_demo
     from policy.rules import load_rules
 
     with tempfile.TemporaryDirectory(prefix="credx-bench-") as tmp:
         store, _ = load_demo(Path(tmp) / "store", load_rules())
-        services = Services(store, load_rules())
+        services = make_services(store, load_rules())
         admin = services.owner_actor("bench")
         largest = max(
             store.students(), key=lambda s: len(services.dossier(admin, s.id).transcript.records)

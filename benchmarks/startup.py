@@ -26,6 +26,7 @@ from pathlib import Path
 import credx_tui.app
 from credx_tui.app import CredxApp
 from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store
 
@@ -42,7 +43,7 @@ class Timed(CredxApp):
         self.exit()
 
 store = Store({db!r})
-app = Timed(Settings(db=store.root), Services.for_store(store))
+app = Timed(Settings(db=store.root), make_services(store))
 app.run(headless=True, size=(120, 40))
 """
 

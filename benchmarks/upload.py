@@ -75,7 +75,7 @@ def measure(repeats: int = 10) -> tuple[list[float], list[float], float]:
 
     from credx_tui.app import make_app
     from credx_tui.screens.apply import ApplyScreen
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from credx_tui.services.links import make_upload_link
     from credx_tui.services.loading import load_demo
     from credx_tui.settings import Settings
@@ -88,7 +88,7 @@ def measure(repeats: int = 10) -> tuple[list[float], list[float], float]:
         text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
         text = text.replace('public_url = ""', f'public_url = "http://127.0.0.1:{port}/"')
         put_rules(store, text, "bench")
-        services = Services.for_store(store)
+        services = make_services(store)
         me = services.actor_for(STUDENT)
         target = next(v.code for v in services.verdicts(me) if v.exchangeable)
         draft = services.save(me, target, [])
@@ -118,7 +118,7 @@ def measure(repeats: int = 10) -> tuple[list[float], list[float], float]:
                 visible: list[float] = []
                 app = make_app(
                     Settings(db=store.root, local_files=False),
-                    Services.for_store(store),
+                    make_services(store),
                     actor=services.actor_for(STUDENT),
                 )
                 async with app.run_test(size=(120, 40)) as pilot:

@@ -238,12 +238,12 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
 
 def _credx_side(base: Path, students: list[str]):
     from credx_tui.demo import DEMO_SCREENSHOT
-    from credx_tui.services import Actor, Services, attachment_check
+    from credx_tui.services import Actor, attachment_check, make_services
     from credx_tui.store import Store
     from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
-    services = Services(Store(base / "store"), load_rules())
+    services = make_services(Store(base / "store"), load_rules())
     payload = DEMO_SCREENSHOT.read_bytes()
     detected = attachment_check.check_content(payload, "shot.png", services.rules.attachments)
     sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=f"C{j:02d}") for j in (2, 3)]

@@ -46,7 +46,7 @@ from credx_tui.i18n import CATALOGUE, LANGS, t
 from credx_tui.localize import bind, localize_bindings
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import screen_class
-from credx_tui.services import Actor, LoginFailed, Services, SessionEnded
+from credx_tui.services import Actor, LoginFailed, Services, SessionEnded, make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store, StoreError
 from credx_tui.terminal_answers import AnswerFilter
@@ -747,7 +747,7 @@ def run_app(
     """Run the app on a store; with ``os_user`` the operating-system account logs in
     (sshd already authenticated it).  Returns the exit code: non-zero when the app
     ended with an error."""
-    services = services or Services(store, rules)
+    services = services or make_services(store, rules)
     actor: Actor | None = None
     if os_user:
         # settings.os_user is the credx account the CLI found for the OS user in the

@@ -518,7 +518,7 @@ def audit_import(store, admin: Admin, paths: list[str], summary: str) -> None:
 def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
     """The rules to decide with: a dry run's ``--rules`` file (check, train), else the
     store's (the bundled default when the store has none yet)."""
-    from credx_tui.services.core import rules_of_store
+    from credx_tui.services.context import rules_of_store
     from policy.rules import RulesError, load_rules
 
     try:
@@ -537,12 +537,12 @@ def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
 
 def _services(args: argparse.Namespace, store):  # -> Services
     """Services on the stored rules, or a dry run's rules file for check."""
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
 
     if args.command in DRY_RUN_COMMANDS and resolve_rules(args.rules) is not None:
-        return Services(store, _rules(args, store))
+        return make_services(store, _rules(args, store))
     try:
-        return Services.for_store(store)
+        return make_services(store)
     except ValueError as exc:  # RulesError: the stored rules no longer load
         raise CliError(str(exc)) from None
 
@@ -1319,7 +1319,7 @@ def _ssh_account(args: argparse.Namespace, store) -> str | None:
 @owner_command
 def _keys(args: argparse.Namespace, admin: Admin) -> int:
     """``credx keys add|list|remove``: the staff's SSH keys (owner only)."""
-    from credx_tui.services import LoginFailed, Services
+    from credx_tui.services import LoginFailed, make_services
     from credx_tui.ssh_keys import SshKeyError, add_keys, credx_keys, read_key_file, remove_keys
 
     store = _open_store(args)
@@ -1331,7 +1331,7 @@ def _keys(args: argparse.Namespace, admin: Admin) -> int:
             return 0
         if args.keys_command == "add":
             try:
-                Services(store, _rules(args)).actor_for(args.account)
+                make_services(store, _rules(args)).actor_for(args.account)
             except LoginFailed as exc:
                 raise CliError(f"{args.account}: {exc.en}") from None
             keys = read_key_file(Path(args.keyfile))

@@ -65,7 +65,7 @@ def dispatch(args: argparse.Namespace, url: str) -> int:
 
 def _import(args: argparse.Namespace, url: str) -> int:
     from credx_tui.cli import audit_import, require_owner
-    from credx_tui.services.core import rules_of_store
+    from credx_tui.services.context import rules_of_store
     from credx_tui.services.loading import import_paths
     from credx_tui.sheets import load_mapping
     from credx_tui.store.pg import PgStore

@@ -218,7 +218,7 @@ def test_malformed_rules_file_names_file_and_key(demo_db: Path, tmp_path: Path, 
 def test_user_add_and_login(demo_db: Path, monkeypatch, capsys) -> None:
     import io
 
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from credx_tui.store import Store
     from policy.rules import load_rules
 
@@ -239,7 +239,7 @@ def test_user_add_and_login(demo_db: Path, monkeypatch, capsys) -> None:
         )
         == 0
     )
-    services = Services(Store(demo_db), load_rules())
+    services = make_services(Store(demo_db), load_rules())
     assert services.login("rev_new", "s3cret").actor.colleges == ("智能制造学院",)
     assert main(["user", "list", "--db", str(demo_db)]) == 0
     listed = capsys.readouterr().out

@@ -16,7 +16,7 @@ import openpyxl
 
 from credx_tui import cli
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store
 from policy.rules import load_rules
 
@@ -100,7 +100,7 @@ def _apply_and_approve(root: Path, monkeypatch, capsys) -> None:
     assert cli.main([*argv, "--college", "智能制造学院"]) == 0, capsys.readouterr().err
     capsys.readouterr()
     spring = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-    services = Services(Store(root), load_rules(), clock=lambda: spring)
+    services = make_services(Store(root), load_rules(), clock=lambda: spring)
     me = services.actor_for("2025110101")
     suggestion = services.suggest(me, "G0101")
     assert suggestion is not None

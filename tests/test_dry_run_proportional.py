@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from credx_tui.services import Services
 from credx_tui.services import dry_run as dry_run_module
+from credx_tui.services import make_services
 from credx_tui.services.dry_run import dry_run
 from credx_tui.services.loading import load_demo
 from credx_tui.store import Store
@@ -105,7 +105,7 @@ def test_exchangeable_verdicts_are_the_verdicts_that_are_exchangeable(
     demo: Store, rules: Rules
 ) -> None:
     """The short cut of the dry run says what verdicts says, for every demo student."""
-    services = Services(demo, rules)
+    services = make_services(demo, rules)
     admin = services.actor_for("admin")
     students = list(demo.students())
     assert students

@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.services.loading import load_demo
 from policy.eligibility import available_sources, verdicts
 from policy.offers import Offer, evaluate_offer
@@ -21,7 +21,7 @@ def ambiguous(text: str) -> set[str]:
 def test_policy_messages_have_no_ambiguous_glyphs(tmp_path: Path) -> None:
     rules = load_rules()
     store, _ = load_demo(tmp_path / "db", rules)
-    services = Services(store, rules)
+    services = make_services(store, rules)
     seen = 0
     for student in store.students():
         dossier = services.dossier(services.actor_for(student.id))

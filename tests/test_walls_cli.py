@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from credx_tui.cli import main
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store
 from credx_tui.store.admin import audit_events, stored_rules
 from policy.rules import DEFAULT_RULES_PATH
@@ -54,7 +54,7 @@ def test_rules_apply_validates_then_stores_the_next_version(db: Path, tmp_path, 
     stricter = rules_file(tmp_path, DEFAULT_TEXT.replace("default = 1.0", "default = 2.0"))
     assert main(["rules", "apply", str(stricter), "--db", str(db)]) == 0
     assert "rules version 2 stored" in capsys.readouterr().out
-    services = Services.for_store(Store(db))
+    services = make_services(Store(db))
     assert services.rules_version == 2 and services.rules.ratio.default == 2.0
     # The same file again is not a new version.
     assert main(["rules", "apply", str(stricter), "--db", str(db)]) == 0
@@ -67,7 +67,7 @@ def test_every_process_decides_with_the_stored_rules(db: Path, tmp_path, capsys)
     """`check` without --rules uses the store's rules; a running Services follows a new
     version at its next call."""
     student = "2018110101"
-    running = Services.for_store(Store(db))
+    running = make_services(Store(db))
     assert main(["check", "--db", str(db), "--student", student, "--json"]) == 0
     before = json.loads(capsys.readouterr().out)
     assert any(r["exchangeable"] for r in before)
@@ -146,7 +146,7 @@ def test_the_app_exits_non_zero_after_an_error_without_locals(db: Path, capsys) 
     from credx_tui.app import make_app
     from credx_tui.settings import Settings
 
-    services = Services.for_store(Store(db))
+    services = make_services(Store(db))
     secret = "password_hash-of-someone"
 
     async def crash() -> None:
@@ -175,7 +175,7 @@ def test_run_app_returns_the_apps_error_code(db: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(app_module.CredxApp, "run", failed_run)
     store = Store(db)
-    assert app_module.run_app(Settings(db=db), store, Services.for_store(store).rules) == 1
+    assert app_module.run_app(Settings(db=db), store, make_services(store).rules) == 1
 
 
 def test_verify_reports_files_open_to_other_accounts(db: Path, capsys) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from credx_tui.services import AccessDenied, Services
+from credx_tui.services import AccessDenied, make_services
 from credx_tui.services.live import (
     Interest,
     application_interest,
@@ -228,7 +228,7 @@ def test_interest_matches_files_and_folders() -> None:
 def test_services_say_what_each_screen_depends_on(tmp_path: Path) -> None:
     rules = load_rules()
     store, _ = load_demo(tmp_path / "db", rules)
-    services = Services(store, rules)
+    services = make_services(store, rules)
     student = services.actor_for("2023110102")
     mine = student_interest(services, student)
     hot = store.hot_path("智能制造学院", "2023110102").relative_to(store.root).as_posix()

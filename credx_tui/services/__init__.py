@@ -1,6 +1,8 @@
 """Use cases: the only layer that writes (architecture.md, "Layers")."""
 
-from credx_tui.services.core import Actor, LoginResult, QueueItem, Services, current_term
+from credx_tui.services.accounts import LoginResult
+from credx_tui.services.applications import current_term
+from credx_tui.services.context import Actor
 from credx_tui.services.errors import (
     AccessDenied,
     BadAttachment,
@@ -14,6 +16,8 @@ from credx_tui.services.errors import (
     SessionEnded,
     StorageFailed,
 )
+from credx_tui.services.factory import Services, make_services
+from credx_tui.services.reviewing import QueueItem
 
 __all__ = [
     "AccessDenied",
@@ -32,6 +36,7 @@ __all__ = [
     "SessionEnded",
     "StorageFailed",
     "current_term",
+    "make_services",
 ]
 
 # credx_tui/__init__.py held the garbage collector while the modules loaded; every

@@ -1,5 +1,7 @@
 """What an attachment must be before the store keeps it: the one content check shared by
-the local file path (:meth:`Services.attach`) and the upload link.
+the local file path (:meth:`Services.attach`) and the upload link; and what the list of
+attachments an application names must be before a save writes it (count, the same
+content twice, proof that this student stored each).
 
 A screenshot of grades reaches a reviewer, who opens it with a viewer; so the bytes
 must really be the PNG, JPEG or PDF they claim, judged by content, never by name: a file
@@ -20,8 +22,10 @@ import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from credx_tui.services.errors import BadAttachment
+from credx_tui.services.errors import BadAttachment, DuplicateAttachment
+from policy.models import Attachment
 from policy.rules import AttachmentRules
 from policy.text import FILENAME_MAX, INVISIBLE, for_terminal, has_terminal_controls
 
@@ -37,6 +41,10 @@ _PDF_HEADER = re.compile(rb"^%PDF-[12]\.[0-9]")
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
 _PDF_END = re.compile(rb"startxref\s+\d+\s+%%EOF\s*$")
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+if TYPE_CHECKING:
+    from credx_tui.store import HotTransaction
+    from credx_tui.store.base import DocumentStore
 
 
 @dataclass(frozen=True)
@@ -191,3 +199,63 @@ def read_local(path: Path, rules: AttachmentRules) -> bytes:
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+# -- the attachments an application names (checked by a save) ----------------------
+
+
+def same_content(attachments: list[Attachment], new: Attachment) -> Attachment | None:
+    """The attachment of ``attachments`` with the bytes of ``new`` (its SHA-256), if
+    any: the same file under another name proves nothing more (S4)."""
+    return next((a for a in attachments if a.sha256 == new.sha256), None)
+
+
+def refuse_same_content(attachments: list[Attachment]) -> None:
+    """Refuse a list that names the same bytes twice (issue 15): a reviewer would see
+    one screenshot as two pieces of evidence, and the store keeps each content once."""
+    for index, att in enumerate(attachments):
+        first = same_content(attachments[:index], att)
+        if first is not None:
+            raise DuplicateAttachment(
+                f"附件《{att.filename}》与《{first.filename}》内容相同（同一文件），"
+                "请只保留一个（S4）",
+                f"attachment {att.filename} has the same content as {first.filename} "
+                "(the same file); keep only one (S4)",
+            )
+
+
+def check_list(attachments: list[Attachment], rules: AttachmentRules) -> None:
+    """Refuse more attachments than the rules allow, or the same content twice."""
+    limit = rules.max_count
+    if len(attachments) > limit:
+        raise BadAttachment(
+            f"附件最多 {limit} 个，现有 {len(attachments)} 个",
+            f"at most {limit} attachments; this has {len(attachments)}",
+        )
+    refuse_same_content(attachments)
+
+
+def check_proof(
+    store: DocumentStore,
+    tx: HotTransaction,
+    student_id: str,
+    application_id: str | None,
+    attachments: list[Attachment],
+) -> None:
+    """Refuse an attachment reference this student did not store: another student's
+    file named by its digest, or a made-up one (S4)."""
+    current = tx.application(application_id) if application_id else None
+    kept = {a.sha256: a for a in current.attachments} if current else {}
+    stored = {u.sha256: u for u in tx.uploads(student_id)}
+    for att in attachments:
+        proof = kept.get(att.sha256) or stored.get(att.sha256)
+        if (
+            proof is None
+            or proof.media_type != att.media_type
+            or proof.size != att.size
+            or not store.has_attachment(att.sha256)
+        ):
+            raise BadAttachment(
+                "附件不是你上传的文件，请重新添加",
+                "an attachment is not a file you uploaded; add it again",
+            )

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from credx_tui.documents.errors import DocumentError
-from credx_tui.services.core import Actor, Services
+from credx_tui.services.context import Actor
+from credx_tui.services.factory import Services
 
 if TYPE_CHECKING:
     from credx_tui.documents.fonts import CheckedFont

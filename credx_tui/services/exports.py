@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from credx_tui.exporting import Cell, Column, Sheet
-from credx_tui.services.core import Actor, Services
+from credx_tui.services.context import Actor
 from credx_tui.services.errors import AccessDenied, NotFound, ServiceError
+from credx_tui.services.factory import Services
 from credx_tui.store import StoreError
 from policy import workflow
 from policy.eligibility import fmt

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from credx_tui.services import attachment_check
-from credx_tui.services.core import Actor, Services, same_content
+from credx_tui.services.context import Actor
 from credx_tui.services.errors import (
     AccessDenied,
     DuplicateAttachment,
@@ -30,6 +30,7 @@ from credx_tui.services.errors import (
     NotFound,
     ServiceError,
 )
+from credx_tui.services.factory import Services
 from credx_tui.store.files import StoreError
 from credx_tui.store.schema import LinkRecord
 from credx_tui.store.store import college_key, hot_bucket
@@ -267,7 +268,7 @@ def accept_upload(
         if app is None or app.student_id != actor.username:
             raise _unknown()
         _editable(app)
-        same = same_content(app.attachments, attachment)
+        same = attachment_check.same_content(app.attachments, attachment)
         if same is not None:  # said, as 申请 says it; the link is not spent (issue 15)
             raise DuplicateAttachment(
                 f"申请中已有内容相同的附件《{same.filename}》，未再添加（S4）",

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from credx_tui.services.core import Actor, Services
+from credx_tui.services.context import Actor
+from credx_tui.services.factory import Services
 from credx_tui.store.admin import RULES_FILE
 from credx_tui.watch import OVERFLOW
 from policy.models import ExchangeApplication, Role

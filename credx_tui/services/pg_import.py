@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from credx_tui.importing import ImportBundle, parse_files
-from credx_tui.services.core import summarise
+from credx_tui.services.rows import summarise
 from credx_tui.services.staged_import import ImportReport
 from policy.dossier import Dossier
 from policy.fingerprint import SUBMITTED, fingerprint, for_import, marked, transcript_digest

@@ -15,6 +15,7 @@ from typing import Any
 
 from credx_tui.store.base import DocumentStore
 from credx_tui.store.queue import CHANGED_AT, ROW_FIELDS, SUMMARY_FIELDS
+from policy.dossier import Dossier
 from policy.models import ApplicationSummary, ExchangeApplication, Status
 
 _SUMMARY_AT = len(ROW_FIELDS)
@@ -115,3 +116,15 @@ def summary_of(row: list[Any]) -> ApplicationSummary | None:
     object.__setattr__(summary, "__pydantic_extra__", None)
     object.__setattr__(summary, "__pydantic_private__", None)
     return summary
+
+
+def summarise(dossier: Dossier, target: str) -> ApplicationSummary:
+    """The display facts an application carries for the reviewer's queue."""
+    record = dossier.transcript.record(target)
+    return ApplicationSummary(
+        student_name=dossier.student.name,
+        major=dossier.student.major,
+        class_name=dossier.student.class_name,
+        course_name=record.name if record else target,
+        course_credits=record.credits if record else 0,
+    )

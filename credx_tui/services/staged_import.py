@@ -60,7 +60,7 @@ from credx_tui.importing import (
     _validate,
     read_document,
 )
-from credx_tui.services.core import summarise
+from credx_tui.services.rows import summarise
 from credx_tui.store import Store
 from credx_tui.store.files import (
     StoreError,

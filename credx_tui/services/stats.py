@@ -12,7 +12,7 @@ from datetime import datetime
 
 from credx_tui.exporting import Cell, Column, Sheet
 from credx_tui.i18n import t
-from credx_tui.services.core import Actor, Services
+from credx_tui.services.context import Actor
 from credx_tui.services.exports import (
     Facts,
     bulk_read,
@@ -20,6 +20,7 @@ from credx_tui.services.exports import (
     read_registers,
     require_registrar,
 )
+from credx_tui.services.factory import Services
 from policy.figures import (
     KIND_ORDER,
     STATUS_ORDER,

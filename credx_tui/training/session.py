@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.training.sandbox import Sandbox
 from credx_tui.training.scenario import (
     Scenario,
@@ -66,7 +66,7 @@ class Training:
         """The throwaway store; the only store of the trainer's app."""
         self.owns_sandbox = sandbox is None
         """Whether :meth:`close` deletes the sandbox (tests share one across cases)."""
-        self.services = Services(self.sandbox.store, rules)
+        self.services = make_services(self.sandbox.store, rules)
         """The use cases on the sandbox."""
         self.walk = Walk(scenario, self.services)
         """Where the class is in the scenario."""

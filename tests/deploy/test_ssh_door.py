@@ -162,9 +162,9 @@ def test_key_login_goes_to_the_reviewers_queue(door, tmp_path: Path) -> None:
 
     # Somebody locks rev_zn's password by guessing; the key still gets in (issue 9, 7).
     lock = (
-        "import sys; from pathlib import Path; from credx_tui.services import Services, "
+        "import sys; from pathlib import Path; from credx_tui.services import make_services, "
         "LoginFailed; from credx_tui.store import Store; from policy.rules import load_rules\n"
-        "s = Services(Store(Path(sys.argv[1])), load_rules())\n"
+        "s = make_services(Store(Path(sys.argv[1])), load_rules())\n"
         "for _ in range(6):\n"
         "    try: s.login('rev_zn', 'wrong')\n"
         "    except LoginFailed as e: reason = e.kind\n"

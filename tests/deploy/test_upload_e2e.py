@@ -27,7 +27,7 @@ from tests.ui.qr_cells import decode_modules
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from service_college import OTHER_STUDENT, STUDENT, login, make_store, png_bytes
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.services.links import make_upload_link
 from credx_tui.store.admin import put_rules
 from deploy.test_upload_route import G1, G2, answer_sha, free_port, post
@@ -125,7 +125,7 @@ def college(tmp_path: Path):
     text = text.replace("max_count = 5", "max_count = 1")
     text = text.replace('public_url = ""', f'public_url = "http://127.0.0.1:{port}/"')
     put_rules(store, text, "test")
-    services = Services.for_store(store)
+    services = make_services(store)
     log = (tmp_path / "serve.log").open("wb")
     cli = [sys.executable, "-m", "credx_tui.cli", "--db", str(store.root)]
     server = subprocess.Popen([*cli, "serve", "--port", str(port)], stdout=log, stderr=log)

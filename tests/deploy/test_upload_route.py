@@ -22,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from service_college import OTHER_STUDENT, STUDENT, login, make_store, png_bytes
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.services.links import make_upload_link
 from credx_tui.store.admin import put_rules
 from policy.models import SourceKind, SourceRef
@@ -63,7 +63,7 @@ def served(tmp_path: Path):
     text = text.replace('public_url = ""', 'public_url = "http://127.0.0.1/"')
     assert "max_count = 1" in text
     put_rules(store, text, "test")
-    services = Services.for_store(store)
+    services = make_services(store)
     assert services.rules.attachments.max_count == 1
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")

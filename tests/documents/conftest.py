@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.loading import load_demo
 from policy.rules import Rules, load_rules
 
@@ -51,11 +51,11 @@ def demo(demo_root: Path, rules: Rules) -> Services:
     """Services over the shared demo store; tests that write use ``fresh_demo``."""
     from credx_tui.store import Store
 
-    return Services(Store(demo_root), rules)
+    return make_services(Store(demo_root), rules)
 
 
 @pytest.fixture
 def fresh_demo(tmp_path: Path, rules: Rules) -> Services:
     """A demo store of this test's own, for tests that write."""
     store, _ = load_demo(tmp_path / "store", rules)
-    return Services(store, rules)
+    return make_services(store, rules)

@@ -9,7 +9,7 @@ import pytest
 from document_helpers import ADMIN, flat, pdf_fonts, pdf_text
 
 from credx_tui.describe import source_name
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.documents import render_application_pdf
 from policy.eligibility import fmt
 
@@ -154,7 +154,7 @@ def test_the_signature_block_has_a_line_per_review_step(tmp_path: Path, rules) -
         update={"review_steps": [ReviewStep(id=i, zh=zh, en=en) for i, zh, en in CHAIN]}
     )
     store, _ = load_demo(tmp_path / "store", rules)
-    services = Services(store, chain)
+    services = make_services(store, chain)
     app = services.application(ADMIN, "XF2026-0002")
     rev = services.actor_for("rev_zn")
     services.approve(rev, app.id, expected_revision=app.revision, comment="材料齐全")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from credx_tui.importing import AccountSpec, ImportBundle
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.loading import apply_bundle
 from credx_tui.store.base import open_store
 from policy.models import (
@@ -139,7 +139,7 @@ def build(root: Path | str, files: Path | None = None) -> tuple[Services, Clock]
         ),
     )
     clock = Clock(SPRING)
-    services = Services(store, load_rules(), clock=clock)
+    services = make_services(store, load_rules(), clock=clock)
     rev = {A: services.actor_for("rev_a"), B: services.actor_for("rev_b")}
     g = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=r) for r in ("G1", "G2", "G3")]
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from service_college import make_store
 
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.store import Store
 from credx_tui.store.base import DocumentStore
 from policy.rules import Rules, load_rules
@@ -129,7 +129,7 @@ def pg_store(pg_college: str) -> Iterator[DocumentStore]:
 @pytest.fixture
 def services(store: DocumentStore, rules: Rules) -> Services:
     """Services over the test store."""
-    return Services(store, rules)
+    return make_services(store, rules)
 
 
 @pytest.fixture

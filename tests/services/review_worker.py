@@ -15,7 +15,7 @@ import time
 
 from service_college import shot
 
-from credx_tui.services import Conflict, Refused, Services
+from credx_tui.services import Conflict, Refused, make_services
 from credx_tui.store.base import open_store
 from policy.models import SourceKind, SourceRef, Status
 from policy.rules import load_rules
@@ -28,7 +28,7 @@ SOURCES = [
 
 
 def student(root: str, ids: list[str]) -> None:
-    services = Services(open_store(root), load_rules())
+    services = make_services(open_store(root), load_rules())
     actors = [services.actor_for(sid) for sid in ids]
     for me in actors:
         app = services.save(me, "M1", SOURCES, attachments=shot(services, me))
@@ -52,7 +52,7 @@ def student(root: str, ids: list[str]) -> None:
 
 
 def reviewer(root: str, count: int) -> None:
-    services = Services(open_store(root), load_rules())
+    services = make_services(open_store(root), load_rules())
     rev = services.actor_for("rev")
     returned: set[str] = set()
     approved = 0
@@ -79,7 +79,7 @@ def reviewer(root: str, count: int) -> None:
 def decide(root: str, username: str, app_id: str, revision: int, start: float) -> None:
     """At time ``start``, approve (``rev``) or return (anyone else) ``app_id`` as seen at
     ``revision``: prints ok, or lost and why (two reviewers, one decision)."""
-    services = Services(open_store(root), load_rules())
+    services = make_services(open_store(root), load_rules())
     me = services.actor_for(username)
     time.sleep(max(0.0, start - time.time()))
     try:

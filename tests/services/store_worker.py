@@ -14,7 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from credx_tui.services import Actor, Refused, Services
+from credx_tui.services import Actor, Refused, make_services
 from credx_tui.store.base import open_store
 from policy.models import ExchangeApplication, Role, Term
 from policy.rules import load_rules
@@ -74,7 +74,7 @@ def insert_retrying(root: str, prefix: str, count: int) -> None:
 
 
 def submit(root: str, app_id: str, start: float) -> None:
-    services = Services(open_store(root), load_rules())
+    services = make_services(open_store(root), load_rules())
     me = Actor(username=STUDENT, role=Role.STUDENT)
     time.sleep(max(0.0, start - time.time()))
     try:

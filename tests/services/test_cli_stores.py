@@ -57,7 +57,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's services tell time by this fixed clock (figures do not move)."""
-    monkeypatch.setattr("credx_tui.services.core._now", lambda: NOW)
+    monkeypatch.setattr("credx_tui.services.context.utc_now", lambda: NOW)
     monkeypatch.delenv("CREDX_SERVICE_ACCOUNT", raising=False)
     monkeypatch.delenv("CREDX_DB", raising=False)
 

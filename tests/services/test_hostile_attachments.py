@@ -55,10 +55,10 @@ ATTACH_IN_CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[3])
 from service_college import login
-from credx_tui.services import Services, ServiceError
+from credx_tui.services import ServiceError, make_services
 from credx_tui.store.base import open_store
 from policy.rules import load_rules
-services = Services(open_store(sys.argv[1]), load_rules())
+services = make_services(open_store(sys.argv[1]), load_rules())
 try:
     att = services.attach(login(services, "2099010101"), sys.argv[2])
     print(json.dumps({"ok": att.filename}))

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from service_college import STUDENT, login
 
 from credx_tui.cli import main
-from credx_tui.services import BadText, Services
+from credx_tui.services import BadText, Services, make_services
 from credx_tui.store import Store
 from policy.models import CourseRecord, SourceKind, SourceRef
 from policy.rules import load_rules
@@ -35,7 +35,7 @@ TEXT = st.lists(st.one_of(st.characters(), NASTY), max_size=70).map("".join)
 def college(tmp_path_factory: pytest.TempPathFactory) -> Services:
     from service_college import make_store
 
-    return Services(make_store(tmp_path_factory.mktemp("rt") / "db"), load_rules())
+    return make_services(make_store(tmp_path_factory.mktemp("rt") / "db"), load_rules())
 
 
 def _check_output(root: Path) -> str:

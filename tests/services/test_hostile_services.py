@@ -19,6 +19,7 @@ from credx_tui.services import (
     NotFound,
     Refused,
     Services,
+    make_services,
 )
 from credx_tui.store import Store
 from policy.models import SourceKind, SourceRef, Status
@@ -107,7 +108,7 @@ def test_four_step_chain_cannot_be_approved_twice_on_one_view(
     from policy.rules import ReviewStep
 
     steps = [ReviewStep(id=f"s{i}", zh=f"第{i}步", en=f"step {i}") for i in range(4)]
-    services = Services(store, rules.model_copy(update={"review_steps": steps}))
+    services = make_services(store, rules.model_copy(update={"review_steps": steps}))
     app = submitted(services)
     rev = login(services, "rev")
     first = services.approve(rev, app.id, expected_revision=app.revision)

@@ -18,7 +18,7 @@ import orjson
 import pytest
 from service_college import COLLEGE, STUDENT, login, shot
 
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.store import Store, StoreError
 from credx_tui.store.verify import TEMP_GARBAGE_AGE, verify_store
 from policy.models import SourceKind, SourceRef
@@ -100,7 +100,7 @@ def test_damaged_hot_file_is_named_and_never_rewritten(services: Services, damag
     before = path.read_bytes()
     found = verify_store(services.store.root)
     assert any(str(path) in p and words in p for p in found.damage), found.damage
-    fresh = Services(Store(services.store.root), services.rules)
+    fresh = make_services(Store(services.store.root), services.rules)
     me = login(fresh, STUDENT)
     rev = login(fresh, "rev")
     for read in (
@@ -158,7 +158,7 @@ def test_a_damaged_account_shard_stops_login_with_the_file(services: Services) -
     path = services.store.account_path(STUDENT)
     _edit(path, lambda d: d["accounts"].__setitem__("1", 42))
     before = path.read_bytes()
-    fresh = Services(Store(services.store.root), services.rules)
+    fresh = make_services(Store(services.store.root), services.rules)
     with pytest.raises(StoreError, match="not an object"):
         fresh.login(STUDENT, "pw")
     assert path.read_bytes() == before
@@ -178,11 +178,11 @@ def _swap(path: Path, kind: str, tmp: Path) -> None:
 
 READ_IN_CHILD = """
 import sys
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store, StoreError
 from policy.rules import load_rules
 try:
-    services = Services(Store(sys.argv[1]), load_rules())
+    services = make_services(Store(sys.argv[1]), load_rules())
     me = services.login(sys.argv[2], "pw").actor
     services.applications(me)
     print("read fine")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.loading import load_demo
 from credx_tui.store import Store
 from policy.rules import Rules
@@ -30,12 +30,12 @@ READY = [
 
 WORKER = """
 import sys, time
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store
 from policy.rules import load_rules
 
 root, student, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
-services = Services(Store(root), load_rules())
+services = make_services(Store(root), load_rules())
 me = services.actor_for(student)
 code = next(v.code for v in services.verdicts(me) if v.exchangeable)
 time.sleep(max(0.0, start - time.time()))
@@ -61,15 +61,15 @@ def _new(services: Services, student: str) -> str:
 
 
 def test_next_number_follows_the_demo_and_a_new_year_starts_again(demo, rules) -> None:
-    spring = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    spring = make_services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     assert _new(spring, "2018110101") == "XF2026-0008"
     assert _new(spring, "2023030102") == "XF2026-0009"  # one series for every college
-    winter = Services(demo, rules, clock=lambda: datetime(2027, 1, 5, 2, tzinfo=UTC))
+    winter = make_services(demo, rules, clock=lambda: datetime(2027, 1, 5, 2, tzinfo=UTC))
     assert _new(winter, "2023110103") == "XF2027-0001"
 
 
 def test_import_keeps_ids_and_numbers_continue_after_them(demo, rules, tmp_path) -> None:
-    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    services = make_services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     first = _new(services, "2018110101")
     load_demo(demo.root, rules)  # the same documents imported again
     ids = {a.id for c in demo.colleges() for a in demo.applications(c)}
@@ -78,7 +78,7 @@ def test_import_keeps_ids_and_numbers_continue_after_them(demo, rules, tmp_path)
 
 
 def test_a_deleted_applications_number_is_not_given_again(demo, rules) -> None:
-    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    services = make_services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     first = _new(services, "2018110101")
     services.delete(services.actor_for("2018110101"), first)
     assert _new(services, "2018110101") == "XF2026-0009"
@@ -113,7 +113,7 @@ def test_a_save_reads_the_counter_not_every_hot_file(demo, rules, monkeypatch) -
     """Issue 13: the next number comes from ``locks/numbering.json`` (the hot files of
     the whole store were read on every save, with the lock held); without the file,
     or with a damaged one, the hot files are scanned as before."""
-    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    services = make_services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     assert _new(services, "2018110101") == "XF2026-0008"  # no counter yet: scanned
     counter = demo.root / "locks" / "numbering.json"
     assert counter.exists()
@@ -132,7 +132,7 @@ def test_a_save_reads_the_counter_not_every_hot_file(demo, rules, monkeypatch) -
 def test_an_import_under_the_numbering_lock_counts_for_the_next_number(demo, rules) -> None:
     """Issue 13: an import keeps its ids; it drops the counter before writing, so
     the next save scans once and numbers after what it brought."""
-    services = Services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    services = make_services(demo, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     assert _new(services, "2018110101") == "XF2026-0008"
     with demo.numbering(keeps_ids=True):
         assert not (demo.root / "locks" / "numbering.json").exists()

@@ -10,7 +10,7 @@ import time
 import pytest
 from service_college import COLLEGE, STUDENT, login
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.services.live import queue_interest, student_interest
 from credx_tui.store.pg import PgStore
 from policy.models import SourceKind, SourceRef
@@ -32,7 +32,7 @@ def _collecting(store: PgStore):  # -> (watcher, seen, event)
 
 
 def test_a_commit_is_announced_to_the_screens_that_show_it(pg_store: PgStore) -> None:
-    services = Services(pg_store, load_rules())
+    services = make_services(pg_store, load_rules())
     me = login(services, STUDENT)
     rev = login(services, "rev")
     watcher, seen, arrived = _collecting(pg_store)

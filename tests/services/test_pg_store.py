@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from service_college import COLLEGE, STUDENT, location, login, png_bytes
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store import Store, StoreError
 from credx_tui.store.pg import SCHEMA_VERSION, PgStore
 from credx_tui.store.transfer import content_digest, migrate
@@ -54,7 +54,7 @@ def test_a_transaction_writes_on_success_only(pg_store: PgStore) -> None:
 
 
 def test_a_damaged_document_is_named_and_never_rewritten(pg_store: PgStore) -> None:
-    services = Services(pg_store, load_rules())
+    services = make_services(pg_store, load_rules())
     me = login(services, STUDENT)
     with pg_store.hot(COLLEGE, STUDENT) as tx:
         tx.put_application(app("A1"))

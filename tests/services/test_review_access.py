@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from service_college import COLLEGE, OTHER_COLLEGE, OTHER_STUDENT, STUDENT, login, shot
 
-from credx_tui.services import AccessDenied, Actor, NotFound, Refused, Services, SessionEnded
+from credx_tui.services import (
+    AccessDenied,
+    Actor,
+    NotFound,
+    Refused,
+    Services,
+    SessionEnded,
+    make_services,
+)
 from credx_tui.store import Store
 from policy.models import Account, Category, ReviewAction, Role, SourceKind, SourceRef, Status
 from policy.rules import Rules, load_rules
@@ -209,7 +217,7 @@ def three_steps(tmp_path: Path) -> Rules:
 
 
 def test_three_steps_each_with_its_reviewers(store: Store, tmp_path: Path) -> None:
-    services = Services(store, three_steps(tmp_path))
+    services = make_services(store, three_steps(tmp_path))
     admin = login(services, "admin")
     for name, step in (("sec", "secretary"), ("dean", "dean"), ("office", "office")):
         services.add_account(
@@ -258,7 +266,7 @@ def test_three_steps_each_with_its_reviewers(store: Store, tmp_path: Path) -> No
 
 
 def test_return_at_a_later_step_goes_back_to_the_student(store: Store, tmp_path: Path) -> None:
-    services = Services(store, three_steps(tmp_path))
+    services = make_services(store, three_steps(tmp_path))
     me = login(services, STUDENT)
     app = submitted(services, me)
     rev = login(services, "rev")  # no steps named: every step
@@ -278,7 +286,7 @@ def test_the_same_person_never_decides_two_steps(store: Store, tmp_path: Path) -
     """A reviewer who names no step may decide any step, but never two of one
     application: approving or returning the next step is refused, citing R11, in
     both languages, and nothing is written."""
-    services = Services(store, three_steps(tmp_path))
+    services = make_services(store, three_steps(tmp_path))
     me = login(services, STUDENT)
     app = submitted(services, me)
     rev, admin = login(services, "rev"), login(services, "admin")
@@ -311,7 +319,7 @@ def test_the_same_person_never_decides_two_steps(store: Store, tmp_path: Path) -
 def test_a_new_round_after_a_return_starts_afresh(store: Store, tmp_path: Path) -> None:
     """After a return and a resubmission the chain starts again at its first step: the
     earlier round's decisions no longer stand, so its reviewer may decide step 1 again."""
-    services = Services(store, three_steps(tmp_path))
+    services = make_services(store, three_steps(tmp_path))
     me = login(services, STUDENT)
     app = submitted(services, me)
     rev, admin = login(services, "rev"), login(services, "admin")

@@ -86,7 +86,7 @@ def test_two_reviewers_deciding_one_application_one_wins(store: Store) -> None:
 
     from service_college import STUDENT, login, shot
 
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
     from policy.models import SourceKind, SourceRef
     from policy.rules import load_rules
 
@@ -101,7 +101,7 @@ def test_two_reviewers_deciding_one_application_one_wins(store: Store) -> None:
         }
     )
     apply_bundle(store, second)
-    services = Services(store, load_rules())
+    services = make_services(store, load_rules())
     me = login(services, STUDENT)
     sources = [SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref=r) for r in ("G1", "G2")]
     app = services.save(me, "M1", sources, attachments=shot(services, me))

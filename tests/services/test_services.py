@@ -17,6 +17,7 @@ from credx_tui.services import (
     Refused,
     Services,
     SessionEnded,
+    make_services,
 )
 from policy.models import Role, SourceKind, SourceRef, Status
 
@@ -69,7 +70,7 @@ def test_unknown_account_costs_a_password_check(services: Services, monkeypatch)
 
 def test_failures_grow_a_delay_instead_of_a_lock(store, rules) -> None:
     now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
-    services = Services(store, rules, clock=lambda: now[0])
+    services = make_services(store, rules, clock=lambda: now[0])
     for _ in range(4):
         with pytest.raises(LoginFailed) as early:
             services.login(STUDENT, "bad")
@@ -95,7 +96,7 @@ def test_failures_grow_a_delay_instead_of_a_lock(store, rules) -> None:
 def test_trusted_login_never_waits(store, rules) -> None:
     """Key logins (and --os-user) are never subject to the password delays."""
     now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
-    services = Services(store, rules, clock=lambda: now[0])
+    services = make_services(store, rules, clock=lambda: now[0])
     for _ in range(8):
         with pytest.raises(LoginFailed):
             services.login(STUDENT, "bad")
@@ -365,7 +366,7 @@ def test_policy_gpas_of_the_guides_student_match_the_printed_transcript(tmp_path
 
     rules = load_rules()
     store, _ = load_demo(tmp_path / "demo", rules)
-    services = Services(store, rules)
+    services = make_services(store, rules)
     me = services.login("2018110101", "demo").actor
     printed = {
         "2018-2019学年 第1学期": "2.09",

@@ -9,7 +9,14 @@ import os
 import pytest
 from service_college import COLLEGE, OTHER_COLLEGE, STUDENT, login, shot
 
-from credx_tui.services import AccessDenied, Actor, Services, SessionEnded, StorageFailed
+from credx_tui.services import (
+    AccessDenied,
+    Actor,
+    Services,
+    SessionEnded,
+    StorageFailed,
+    make_services,
+)
 from policy.models import Role, SourceKind, SourceRef, Status
 
 G1 = SourceRef(kind=SourceKind.GENERAL_ELECTIVE, ref="G1")
@@ -80,7 +87,7 @@ def test_the_owner_actor_is_the_owners_and_cannot_be_forged(services: Services, 
     forged = Actor(username="os:root", role=Role.ADMIN, owner_key=object())
     with pytest.raises(SessionEnded):
         services.list_accounts(forged)
-    other = Services(services.store, services.rules)
+    other = make_services(services.store, services.rules)
     with pytest.raises(SessionEnded):  # an owner actor of another Services is not this one's
         services.list_accounts(other.owner_actor("root"))
     assert services.list_accounts(services.owner_actor("root"))

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from credx_tui.printing import SPENT_MARK, transcript_lines
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.loading import load_demo
 from policy.grades import effective_records, paid_sources, transcript_totals
 from policy.models import Category, Status
@@ -20,7 +20,7 @@ APPROVED_STUDENT = "2023110105"
 
 def _services(tmp_path: Path, rules: Rules) -> Services:
     store, _ = load_demo(tmp_path / "db", rules)
-    return Services(store, rules)
+    return make_services(store, rules)
 
 
 def test_approved_sources_are_listed_with_their_application(tmp_path, rules) -> None:

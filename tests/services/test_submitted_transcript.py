@@ -13,7 +13,7 @@ import pytest
 
 from credx_tui.cli import main
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.loading import import_paths, load_demo
 from credx_tui.store import Store
 from fixtures import DEMO_DIR
@@ -59,7 +59,7 @@ LATE_ELECTIVE = ["2020-2021", 2, STUDENT, "江浩宇", "T1899", "茶文化", "�
 @pytest.fixture
 def demo(tmp_path: Path, rules: Rules) -> Services:
     store, _ = load_demo(tmp_path / "db", rules)
-    return Services(store, rules)
+    return make_services(store, rules)
 
 
 def _submit(services: Services) -> ExchangeApplication:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.services.loading import load_demo
 from credx_tui.training.sandbox import Sandbox
 from credx_tui.training.scenario import ScenarioError, load_scenario, shipped_scenarios
@@ -41,7 +41,7 @@ def test_three_scenarios_ship() -> None:
 def test_each_scenario_skips_through_to_its_end(sandbox: Sandbox, path: Path) -> None:
     sandbox.reset()
     scenario = load_scenario(path)
-    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk = Walk(scenario, make_services(sandbox.store, RULES))
     for step in scenario.steps:
         walk.perform()
         if step.expect.kind == "application":
@@ -56,7 +56,7 @@ def test_each_scenario_skips_through_to_its_end(sandbox: Sandbox, path: Path) ->
 def test_expectations_wait_for_the_trainer(sandbox: Sandbox) -> None:
     sandbox.reset()
     scenario = load_scenario(shipped_scenarios()[0].with_name("guide-example.toml"))
-    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk = Walk(scenario, make_services(sandbox.store, RULES))
     walk.index = [s.id for s in scenario.steps].index("apply-math")
     assert not walk.done()
     walk.perform()
@@ -72,7 +72,7 @@ def test_reset_is_complete(sandbox: Sandbox) -> None:
     start_state = tree(sandbox.root)
     walk = Walk(
         load_scenario(shipped_scenarios()[0].with_name("guide-example.toml")),
-        Services(sandbox.store, RULES),
+        make_services(sandbox.store, RULES),
     )
     walk.index = [s.id for s in walk.scenario.steps].index("apply-math")
     walk.perform()
@@ -88,7 +88,7 @@ def test_the_real_store_is_untouched(tmp_path: Path) -> None:
     with Sandbox(RULES) as box:
         walk = Walk(
             load_scenario(shipped_scenarios()[0].with_name("guide-example.toml")),
-            Services(box.store, RULES),
+            make_services(box.store, RULES),
         )
         for _ in walk.scenario.steps:
             walk.perform()
@@ -140,7 +140,7 @@ def test_skip_ahead_attaches_the_sample_screenshot(sandbox: Sandbox) -> None:
 
     sandbox.reset()
     scenario = load_scenario(shipped_scenarios()[0].with_name("returned-resubmitted.toml"))
-    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk = Walk(scenario, make_services(sandbox.store, RULES))
     walk.index = [s.id for s in scenario.steps].index("correct")
     before = walk.application("G0301")
     assert before is not None and [a.filename for a in before.attachments] == ["成绩截图.png"]
@@ -187,7 +187,7 @@ def test_the_notes_terminal_follows_the_walk(sandbox: Sandbox, tmp_path: Path, m
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     sandbox.reset()
     scenario = load_scenario(shipped_scenarios()[0].with_name("guide-example.toml"))
-    walk = Walk(scenario, Services(sandbox.store, RULES))
+    walk = Walk(scenario, make_services(sandbox.store, RULES))
     out = io.StringIO()
     polls = iter(range(6))
 

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from credx_tui.app import CredxApp, make_app
-from credx_tui.services import Actor, Services
+from credx_tui.services import Actor, Services, make_services
 from credx_tui.services.loading import load_demo
 from credx_tui.settings import Settings
 from credx_tui.store import Store, files
@@ -137,7 +137,7 @@ def store(tmp_path: Path, rules: Rules) -> Store:
 @pytest.fixture
 def services(store: Store, rules: Rules) -> Services:
     """Services over the demo store (real clock)."""
-    return Services(store, rules)
+    return make_services(store, rules)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from credx_tui.demo import DEMO_SCREENSHOT
-from credx_tui.services import ServiceError, Services
+from credx_tui.services import ServiceError, Services, make_services
 from credx_tui.store import Store
 
 
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> None:
     if verb == "hold":
         hold(Store(root), argv[2])
         return
-    services = Services.for_store(Store(root))
+    services = make_services(Store(root))
     if verb != "serve":
         print(run(services, verb, argv[2:]), flush=True)
         return

@@ -330,9 +330,9 @@ async def test_a_submitted_application_is_numbered_like_the_portal(
     XF2026-0008 after the demo's seven; the toast and 流程跟踪 say it whole."""
     from datetime import UTC, datetime
 
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
 
-    services = Services(store, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
+    services = make_services(store, rules, clock=lambda: datetime(2026, 5, 1, 2, tzinfo=UTC))
     app = make(lang, svc=services)
     async with app.run_test(size=size) as pilot:
         await open_apply(pilot, HAPPY_STUDENT)

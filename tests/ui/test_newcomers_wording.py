@@ -12,7 +12,7 @@ from credx_tui.demo import DEMO_SCREENSHOT
 from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.review_queue import ReviewQueueScreen
 from credx_tui.screens.trail import TrailScreen
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from policy.models import Status, Term
 
 from .conftest import (
@@ -50,7 +50,7 @@ async def test_queue_date_is_the_submission_not_the_last_change(make, size) -> N
 
 def test_submitted_at_set_on_first_submit_and_kept_on_resubmission(store, rules) -> None:
     now = [datetime(2026, 7, 10, 2, tzinfo=UTC)]
-    services = Services(store, rules, clock=lambda: now[0])
+    services = make_services(store, rules, clock=lambda: now[0])
     me = actor(services, HAPPY_STUDENT)
     code = next(
         r.code for r in services.dossier(me).transcript.records if r.name == "高等数学(2-1)"
@@ -78,7 +78,7 @@ async def test_first_submit_says_submitted_resubmit_says_again(make, store, rule
     """A draft's first F8 says 已提交 and takes today's 申请学年 (saved in the spring
     term, submitted in the autumn); a returned one's F8 says 已重新提交."""
     now = [datetime(2026, 7, 10, 2, tzinfo=UTC)]  # 2025-2026, 第2学期
-    services = Services(store, rules, clock=lambda: now[0])
+    services = make_services(store, rules, clock=lambda: now[0])
     me = actor(services, HAPPY_STUDENT)
     code = next(
         r.code for r in services.dossier(me).transcript.records if r.name == "高等数学(2-1)"

@@ -12,7 +12,7 @@ import pytest
 from credx_tui.dialogs.print_options import PrintDialog
 from credx_tui.printing import PrinterError, send_to_printer
 from credx_tui.screens.transcript import TranscriptScreen
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.widgets.plain import PlainCheckbox
 from policy.rules import ServiceRules
 
@@ -59,7 +59,9 @@ async def test_print_dialog_sends_to_the_colleges_printer(
 ):
     bin_dir = fake_lp(tmp_path / "bin", status=status)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    services = Services(store, rules.model_copy(update={"service": ServiceRules(printer="lab1")}))
+    services = make_services(
+        store, rules.model_copy(update={"service": ServiceRules(printer="lab1")})
+    )
     app = make(svc=services)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, HAPPY_STUDENT)

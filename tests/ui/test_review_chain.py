@@ -15,7 +15,7 @@ from credx_tui.screens.exchange import ExchangeScreen
 from credx_tui.screens.portal import PortalScreen
 from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.trail import TrailScreen
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.settings import Settings
 from policy.models import Account, Role, Status
 
@@ -46,7 +46,7 @@ TEXT = {
 
 @pytest.fixture
 def chain(store, tmp_path) -> Services:
-    services = Services(store, three_step_rules(tmp_path))
+    services = make_services(store, three_step_rules(tmp_path))
     services.add_account(
         services.actor_for("admin"),
         Account(

@@ -18,7 +18,7 @@ from credx_tui.screens.login import LoginScreen
 from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.review_queue import ReviewQueueScreen
 from credx_tui.screens.trail import TrailScreen
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store
 from policy.models import Account, ReviewAction, Role, Status
@@ -335,7 +335,7 @@ async def test_two_reviewers_one_wins_the_other_is_told(
         ),
         "demo",
     )
-    other = Services(Store(store.root), rules)  # another process's view of the store
+    other = make_services(Store(store.root), rules)  # another process's view of the store
     first, second = make(), make(svc=other)
     async with first.run_test(size=size) as p1, second.run_test(size=size) as p2:
         await open_queue(p1)
@@ -447,7 +447,7 @@ def three_step_rules(tmp_path: Path):
 
 async def test_three_step_chain_and_the_student_sees_every_step(store, tmp_path):
     rules = three_step_rules(tmp_path)
-    services = Services(store, rules)
+    services = make_services(store, rules)
     admin = services.actor_for("admin")
     for name, step, colleges in (
         ("sec_zn", "secretary", ["智能制造学院"]),
@@ -502,7 +502,7 @@ async def test_three_step_chain_and_the_student_sees_every_step(store, tmp_path)
 
 async def test_a_step_not_yours_is_shown_not_offered(store, tmp_path):
     rules = three_step_rules(tmp_path)
-    services = Services(store, rules)
+    services = make_services(store, rules)
     services.add_account(
         services.actor_for("admin"),
         Account(

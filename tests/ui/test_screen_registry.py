@@ -44,9 +44,9 @@ def test_the_trainer_and_the_checker_take_their_lists_from_it() -> None:
 async def test_each_class_carries_the_registry_s_id(store, rules) -> None:
     """Built inside a running app (a screen's constructor may ask for it): each class
     the registry names has the id the registry gives it."""
-    from credx_tui.services import Services
+    from credx_tui.services import make_services
 
-    app = make_app(Settings(db=store.root), Services(store, rules))
+    app = make_app(Settings(db=store.root), make_services(store, rules))
     assert isinstance(app, CredxApp)
     async with app.run_test(size=(80, 24)):
         for entry in SCREENS:

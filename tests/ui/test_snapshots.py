@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from credx_tui.services import Services
+from credx_tui.services import make_services
 
 from .conftest import FIXED_NOW, HAPPY_STUDENT, RETURNED_STUDENT, login, settle
 
@@ -13,7 +13,7 @@ SIZE = (120, 40)
 
 
 def _app(make, store, rules):
-    return make(svc=Services(store, rules, clock=lambda: FIXED_NOW))
+    return make(svc=make_services(store, rules, clock=lambda: FIXED_NOW))
 
 
 async def _steady(pilot) -> None:

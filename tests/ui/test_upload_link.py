@@ -18,7 +18,7 @@ from credx_tui.app import make_app
 from credx_tui.dialogs.attach_file import AttachDialog
 from credx_tui.screens.apply import ApplyScreen
 from credx_tui.screens.trail import TrailScreen
-from credx_tui.services import Services
+from credx_tui.services import Services, make_services
 from credx_tui.services.links import accept_upload
 from credx_tui.settings import Settings
 from credx_tui.widgets.upload_link import UploadLinkDialog
@@ -53,7 +53,7 @@ def linked(services: Services) -> Services:
 
 def server_side(services: Services) -> Services:
     """Services of another process on the same store (credx serve's)."""
-    return Services(services.store, services.rules)
+    return make_services(services.store, services.rules)
 
 
 async def wait_for_poll(pilot, seen) -> None:

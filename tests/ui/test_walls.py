@@ -16,7 +16,7 @@ from credx_tui.screens.login import LoginScreen
 from credx_tui.screens.portal import PortalScreen
 from credx_tui.screens.review_decision import ReviewDecisionScreen
 from credx_tui.screens.review_queue import ReviewQueueScreen
-from credx_tui.services import Services
+from credx_tui.services import make_services
 from credx_tui.store.admin import put_rules
 from policy.models import Role, Status
 from policy.rules import DEFAULT_RULES_PATH
@@ -143,7 +143,7 @@ async def test_reviewer_sees_the_rules_changed_since_submission(make, store, siz
     """Item 5: an application records the stored rules version; a newer one is said."""
     text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
     put_rules(store, text, "test v1")
-    services = Services.for_store(store)
+    services = make_services(store)
     assert services.rules_version == 1
     student = services.actor_for("2023110102")
     [app_] = [a for a in services.applications(student) if a.id == ZN_UNDER_REVIEW]
