@@ -56,12 +56,12 @@ def test_unknown_account_and_wrong_password_say_the_same(services: Services) -> 
 
 def test_unknown_account_costs_a_password_check(services: Services, monkeypatch) -> None:
     """The same cost: an unknown account is checked against a dummy scrypt hash."""
-    from credx_tui.services import core
+    from credx_tui.services import accounts
 
     checked: list[str] = []
-    real = core.verify_password
+    real = accounts.verify_password
     monkeypatch.setattr(
-        core, "verify_password", lambda pw, stored: checked.append(stored) or real(pw, stored)
+        accounts, "verify_password", lambda pw, stored: checked.append(stored) or real(pw, stored)
     )
     with pytest.raises(LoginFailed):
         services.login("nobody", "pw")
