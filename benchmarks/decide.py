@@ -197,7 +197,6 @@ def decisions(root: Path, runs: int = RUNS) -> dict[str, list[float]]:
     code = f"""
 import json, time
 from pathlib import Path
-from credx_tui.services import Services
 from credx_tui.services import make_services
 from credx_tui.store import Store
 store = Store(Path({str(root)!r}))
@@ -241,7 +240,6 @@ import asyncio, tempfile, time
 from pathlib import Path
 start = time.perf_counter()
 from credx_tui.app import make_app
-from credx_tui.services import Services
 from credx_tui.services import make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store

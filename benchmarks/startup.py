@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 import credx_tui.app
 from credx_tui.app import CredxApp
-from credx_tui.services import Services
 from credx_tui.services import make_services
 from credx_tui.settings import Settings
 from credx_tui.store import Store
