@@ -48,7 +48,7 @@ from credx_tui.training.walk import Walk
 from credx_tui.ui import CredxScreen, Localized
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy import workflow
-from policy.models import ExchangeApplication, Role, Status
+from policy.models import ExchangeApplication, Role
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -554,7 +554,8 @@ class TrainerMode(AppMode):
         app = self.focus_application()
         if to_reviewer:
             role = "reviewer"
-            screen = "review_decision" if app and app.status != Status.DRAFT else "review_queue"
+            seen = app is not None and workflow.handed_in(app)
+            screen = "review_decision" if seen else "review_queue"
         else:
             role = "student"
             step = self.walk.step
@@ -735,7 +736,7 @@ class TrainerMode(AppMode):
             return []
         if role == "reviewer":
             plan = [Shown(("review-queue",), ReviewQueueScreen)]
-            if screen == "review_decision" and app is not None and app.status != Status.DRAFT:
+            if screen == "review_decision" and app is not None and workflow.handed_in(app):
                 app_id = app.id
                 plan.append(
                     Shown(("review-decision", app_id), lambda: ReviewDecisionScreen([app_id], 0))
