@@ -41,7 +41,7 @@ def worker(location: str, first: int, count: int, rate: float, start_at: float) 
     (untimed), then submitted at ``rate`` a second from ``start_at``; prints JSON."""
     from credx_tui.demo import DEMO_SCREENSHOT
     from credx_tui.services import Actor, attachment_check, make_services
-    from credx_tui.store.base import open_store
+    from credx_tui.store.opening import open_store
     from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
@@ -101,7 +101,7 @@ def reads(location: str) -> str:
     code = f"""
 import json, time
 from credx_tui.services import Actor, make_services
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.models import Role
 from policy.rules import load_rules
 t0 = time.perf_counter()

@@ -32,27 +32,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import getpass
 import os
 import pwd
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
+from credx_tui.cli_base import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    Admin,
+    CliError,
+    audit,
+    audit_import,
+    database_of,
+    owner_command,
+)
+from credx_tui.cli_base import is_database as _is_database
+from credx_tui.cli_base import os_name as _os_name
+from credx_tui.cli_base import require_owner as require_owner  # the admin commands' gate
 from credx_tui.settings import ENV_LANG, Settings, resolve_db, resolve_rules
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
-
-
-class CliError(Exception):
-    """A one-line error for the user; exit code attached."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -336,7 +336,7 @@ def _database_command(args: argparse.Namespace) -> int | None:
     from credx_tui import cli_pg
     from credx_tui.store import StoreError
 
-    url = None if args.command == "migrate" else cli_pg.database_of(args)
+    url = None if args.command == "migrate" else database_of(args)
     if args.command != "migrate" and (url is None or args.command not in cli_pg.OWN_COMMANDS):
         return None
     try:
@@ -394,125 +394,9 @@ def _guard(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from None
 
 
-def _is_database(args: argparse.Namespace) -> bool:
-    """Whether ``--db`` or ``CREDX_DB`` names a PostgreSQL store (issue 16)."""
-    from credx_tui.cli_pg import database_of
-
-    return database_of(args) is not None
-
-
 def _location(args: argparse.Namespace) -> str | Path:
     """The store ``--db`` or ``CREDX_DB`` names: a PostgreSQL URL or a folder."""
-    from credx_tui.cli_pg import database_of
-
     return database_of(args) or resolve_db(args.db)
-
-
-def _os_name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid{uid}"
-
-
-@dataclass(frozen=True)
-class Admin:
-    """Who runs an admin command, for its audit events: the OS account (the store's
-    owner), the account that became it (root with --as-owner, and who used sudo) and
-    what vouched for the connection (an SSH key user, the SSH client)."""
-
-    os_user: str
-    uid: int
-    invoked_by: str
-    via: str
-
-
-def require_owner(args: argparse.Namespace, via: str | None = None) -> Admin:
-    """Admin commands are the store owner's (issue 9): refuse anyone else with one line,
-    and say who is acting.  ``via`` overrides what is read from the environment
-    (``CREDX_KEY_USER``, set for an SSH key's forced command, and ``SSH_CONNECTION``)."""
-    from credx_tui.store.ownership import (
-        effective_account,
-        is_owner_process,
-        named_service_account,
-    )
-
-    if _is_database(args):
-        # The database decides who connects; on this machine, the service account
-        # the deployment names (when it names one) runs the admin commands.
-        service = named_service_account()
-        if service is not None and service != effective_account():
-            raise CliError(
-                f"{args.command}: only the service account {service} "
-                "(CREDX_SERVICE_ACCOUNT) may do this"
-            )
-    else:
-        root = resolve_db(args.db)
-        if root.exists() and not is_owner_process(root):
-            raise CliError(
-                f"{args.command}: only the store's owner (or root with --as-owner) may do this"
-            )
-    uid = os.geteuid()
-    invoked = getattr(args, "invoked_by", _os_name(uid))
-    if invoked != _os_name(uid) and os.environ.get("SUDO_USER"):
-        invoked = f"{invoked} (sudo by {os.environ['SUDO_USER']})"
-    if via is None:
-        parts = []
-        if os.environ.get("CREDX_KEY_USER"):
-            parts.append(f"key {os.environ['CREDX_KEY_USER']}")
-        if os.environ.get("SSH_CONNECTION"):
-            parts.append(f"ssh from {os.environ['SSH_CONNECTION'].split()[0]}")
-        via = ", ".join(parts)
-    return Admin(
-        os_user=_os_name(uid),
-        uid=uid,
-        invoked_by="" if invoked == _os_name(uid) else invoked,
-        via=via,
-    )
-
-
-def owner_command(
-    func: Callable[[argparse.Namespace, Admin], int],
-) -> Callable[[argparse.Namespace], int]:
-    """Decorator for an admin command ``func(args, admin)``: :func:`require_owner` first."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        return func(args, require_owner(args))
-
-    return wrapper
-
-
-def audit(store, admin: Admin, action: str, target: str = "", **detail: object) -> None:
-    """Record one admin change in the store's audit log (``credx audit`` lists it)."""
-    from datetime import UTC, datetime
-
-    from credx_tui.store.admin import AuditEvent
-
-    store.append_audit(
-        AuditEvent(
-            at=datetime.now(UTC),
-            action=action,
-            target=target,
-            os_user=admin.os_user,
-            uid=admin.uid,
-            invoked_by=admin.invoked_by,
-            via=admin.via,
-            detail=dict(detail),
-        ),
-    )
-
-
-def audit_import(store, admin: Admin, paths: list[str], summary: str) -> None:
-    """The audit line of an import, the same on both stores: the files it read (their
-    full paths, cut to 400 characters) and what it changed."""
-    audit(
-        store,
-        admin,
-        "import",
-        ", ".join(str(Path(p).resolve()) for p in paths)[:400],
-        summary=summary,
-    )
 
 
 def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
@@ -527,7 +411,7 @@ def _rules(args: argparse.Namespace, store=None):  # -> Rules, imported lazily
         if args.command == "train":
             return load_rules()  # the sandbox is the demo college; never the store
         if store is None:
-            from credx_tui.store.base import store_exists
+            from credx_tui.store.opening import store_exists
 
             store = _open_store(args) if store_exists(_location(args)) else None
         return load_rules() if store is None else rules_of_store(store)[0]
@@ -552,7 +436,7 @@ def _open_store(args: argparse.Namespace):  # -> DocumentStore
     from credx_tui import cli_pg
     from credx_tui.store import Store, StoreError
 
-    url = cli_pg.database_of(args)
+    url = database_of(args)
     if url is not None:
         try:
             return cli_pg.open_pg(url)
@@ -612,7 +496,7 @@ def _demo(args: argparse.Namespace, admin: Admin) -> int:
     from credx_tui.demo import PackageDataMissing
     from credx_tui.importing import ImportFailed
     from credx_tui.services.loading import load_demo
-    from credx_tui.store.base import store_exists
+    from credx_tui.store.opening import store_exists
     from policy.rules import DEFAULT_RULES_PATH
 
     root = _location(args)
@@ -1191,7 +1075,7 @@ def _train(args: argparse.Namespace) -> int:
             lang=lang,
             local_files=runs_as_the_person(ssh=False),
         )
-        from credx_tui.training.ui import run_trainer
+        from credx_tui.training.run import run_trainer
 
         return run_trainer(settings, training)
     finally:
@@ -1261,7 +1145,6 @@ def _owner_name(store) -> str:
 def _authorized_keys(store) -> Path:
     """The service account's authorized_keys: in its home (the store folder's owner,
     or on PostgreSQL the account credx runs as, ``CREDX_SERVICE_ACCOUNT``)."""
-    import pwd
 
     from credx_tui.ssh_keys import authorized_keys_of
     from credx_tui.store import StoreError
@@ -1368,7 +1251,6 @@ def _os_account(args: argparse.Namespace, store, lang: str) -> str:
 
 def _service_uid(store) -> int | None:
     """The uid of the store's service account (None: it has none on this machine)."""
-    import pwd
 
     from credx_tui.store import StoreError
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from credx_tui.store.base import is_database_url
-
 
 class PgCliError(Exception):
     """One line for the terminal; ``code`` is the exit code."""
@@ -28,16 +26,6 @@ OWN_COMMANDS = ("import", "verify")
 """Commands with a PostgreSQL version of their own (a folder's staged import and its
 file walk have no meaning in a database); every other command runs on either store
 through :class:`credx_tui.store.base.DocumentStore`."""
-
-
-def database_of(args: argparse.Namespace) -> str | None:
-    """The PostgreSQL URL ``--db`` or ``CREDX_DB`` names, else None (a folder)."""
-    import os
-
-    from credx_tui.settings import ENV_DB
-
-    value = args.db or os.environ.get(ENV_DB)
-    return value if value and is_database_url(value) else None
 
 
 def open_pg(url: str):  # -> PgStore
@@ -64,7 +52,7 @@ def dispatch(args: argparse.Namespace, url: str) -> int:
 
 
 def _import(args: argparse.Namespace, url: str) -> int:
-    from credx_tui.cli import audit_import, require_owner
+    from credx_tui.cli_base import audit_import, require_owner
     from credx_tui.services.context import rules_of_store
     from credx_tui.services.loading import import_paths
     from credx_tui.sheets import load_mapping
@@ -80,6 +68,7 @@ def _import(args: argparse.Namespace, url: str) -> int:
 
 
 def _verify(url: str) -> int:
+    from credx_tui.store.transfer import content_digest
     from policy.text import for_terminal
 
     store = open_pg(url)
@@ -89,7 +78,7 @@ def _verify(url: str) -> int:
     if damage:
         print(f"{len(damage)} problem(s)")
         return 1
-    print(f"store is sound (content sha256 {store.content_digest()})")
+    print(f"store is sound (content sha256 {content_digest(store)})")
     return 0
 
 

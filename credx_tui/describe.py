@@ -5,7 +5,7 @@ Pure functions over a dossier the services handed out; no Textual."""
 from __future__ import annotations
 
 from credx_tui.i18n import t
-from policy import workflow
+from policy import sources, workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, SourceRef
@@ -35,8 +35,8 @@ def relation(dossier: Dossier, app: ExchangeApplication, lang: str = "zh") -> st
 
 
 def offered_credits(dossier: Dossier, app: ExchangeApplication) -> float:
-    """Credits the application's sources add up to."""
-    return sum(source_name(dossier, ref)[1] for ref in app.sources)
+    """Credits the application's sources add up to (:func:`policy.sources.offered_credits`)."""
+    return sources.offered_credits(dossier.transcript, app.sources)
 
 
 def course_name(dossier: Dossier, code: str) -> str:

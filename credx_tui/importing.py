@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import ErrorDetails
@@ -114,6 +115,11 @@ class ImportFailed(Exception):
 # --- what a successful parse returns -------------------------------------------------
 
 
+_BOTH_SECRETS = object()
+"""Put in place of an account's ``password`` when ``password_hash`` is given too (the
+password itself never reaches an error message)."""
+
+
 class AccountSpec(Model):
     """An account as an import file gives it: :class:`Account` without the login state
     credx keeps itself, and with either a plain ``password`` (to be hashed by the
@@ -128,10 +134,30 @@ class AccountSpec(Model):
     password: str | None = Field(default=None, min_length=1, max_length=200, repr=False)
     password_hash: str | None = Field(default=None, min_length=1, repr=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_both(cls, data: Any) -> Any:
+        """Both secrets given: the password is refused in its own field (by
+        :meth:`_refused_password`), so that the account's other faults are told with it
+        in the same report.  Checked after the fields, it would be told only once every
+        other fault was fixed (an after-mode check runs on a valid model only)."""
+        if (
+            isinstance(data, dict)
+            and data.get("password") is not None
+            and data.get("password_hash") is not None
+        ):
+            return {**data, "password": _BOTH_SECRETS}
+        return data
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _refused_password(cls, value: Any) -> Any:
+        if value is _BOTH_SECRETS:
+            raise refusal("give either password or password_hash, not both")
+        return value
+
     @model_validator(mode="after")
     def _one_secret(self) -> AccountSpec:
-        if self.password is not None and self.password_hash is not None:
-            raise ValueError("give either password or password_hash, not both")
         if self.password is None and self.password_hash is None:
             raise ValueError("give either password or password_hash, exactly one of them")
         return self

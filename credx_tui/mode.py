@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from textual.content import Content
     from textual.screen import Screen
 
-    from credx_tui.app import CredxApp
     from credx_tui.live_screen import StoreChanged
+    from credx_tui.ui_base import ModeHost
 
 
 class AppMode:
@@ -35,16 +35,16 @@ class AppMode:
     offers_training: bool = True
     """Whether the palette offers to start ``credx train`` (not from inside it)."""
 
-    _app: CredxApp | None = None
+    _app: ModeHost | None = None
 
     @property
-    def app(self) -> CredxApp:
+    def app(self) -> ModeHost:
         """The app this mode was given to."""
         if self._app is None:
             raise RuntimeError("the mode was not given to an app yet")
         return self._app
 
-    def attach(self, app: CredxApp) -> None:
+    def attach(self, app: ModeHost) -> None:
         """The app was built with this mode (before it runs)."""
         self._app = app
 

@@ -10,9 +10,10 @@ import-linter contract in pyproject.toml keeps it so)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from textual.screen import ModalScreen
 
@@ -20,6 +21,15 @@ from credx_tui.i18n import t
 from credx_tui.localize import localize_bindings, localize_textual
 
 if TYPE_CHECKING:
+    from textual import Logger
+    from textual.await_complete import AwaitComplete
+    from textual.binding import BindingsMap
+    from textual.geometry import Size
+    from textual.screen import Screen
+    from textual.signal import Signal
+    from textual.theme import Theme
+    from textual.widget import Widget
+
     from credx_tui.services import Actor, Services
     from credx_tui.settings import Settings
 
@@ -68,6 +78,105 @@ class CredxHost(Protocol):
         ...
 
 
+class ModeHost(CredxHost, Protocol):
+    """What a mode (:class:`credx_tui.mode.AppMode`, the trainer's
+    ``credx_tui.training.ui.TrainerMode``) and the palette's way into the trainer
+    (``credx_tui.training.launch``) use of the app: the screens' part, and the part of
+    Textual's ``App`` they drive (the stack, the theme, the header, notifications).
+
+    A protocol rather than ``credx_tui.app.CredxApp``: the app is the composition
+    root and imports the trainer's mode, so the mode standing on the app's class would
+    close an import circle (issue 14).  Textual's methods are declared by name with
+    their arguments left to Textual."""
+
+    sub_title: str
+    theme: str
+    _thread_id: int
+    """Textual's own: the thread the app runs in (a store write from another thread
+    reaches the trainer's panel through ``call_from_thread``)."""
+    _bindings: BindingsMap
+    """Textual's own: the app's bindings, the trainer's among them as localized."""
+
+    def t(self, key: str, /, **values: object) -> str:
+        """The message ``key`` in the UI language."""
+        ...
+
+    @property
+    def screen(self) -> Screen[Any]:
+        """The screen on top of the stack."""
+        ...
+
+    @property
+    def screen_stack(self) -> list[Screen[Any]]:
+        """The screens of the current stack, bottom first."""
+        ...
+
+    @property
+    def size(self) -> Size:
+        """The terminal's size."""
+        ...
+
+    @property
+    def focused(self) -> Widget | None:
+        """The widget with the focus."""
+        ...
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the app has started and not closed."""
+        ...
+
+    @property
+    def log(self) -> Logger:
+        """Textual's log."""
+        ...
+
+    @property
+    def screen_change_signal(self) -> Signal[Screen[Any]]:
+        """Published when the screen on top changes."""
+        ...
+
+    def notify(self, *args: Any, **kwargs: Any) -> None:
+        """A toast (Textual's ``App.notify``)."""
+        ...
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Textual's ``App.push_screen``."""
+        ...
+
+    def pop_screen(self) -> AwaitComplete:
+        """Textual's ``App.pop_screen``."""
+        ...
+
+    def install_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Textual's ``App.install_screen``."""
+        ...
+
+    def uninstall_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Textual's ``App.uninstall_screen``."""
+        ...
+
+    def register_theme(self, theme: Theme) -> None:
+        """Textual's ``App.register_theme``."""
+        ...
+
+    def call_later(self, *args: Any, **kwargs: Any) -> bool:
+        """Textual's ``App.call_later``."""
+        ...
+
+    def call_from_thread(self, *args: Any, **kwargs: Any) -> Any:
+        """Textual's ``App.call_from_thread``."""
+        ...
+
+    def batch_update(self) -> AbstractContextManager[None]:
+        """Textual's ``App.batch_update``."""
+        ...
+
+    def suspend(self) -> AbstractContextManager[None]:
+        """Textual's ``App.suspend``."""
+        ...
+
+
 class Localized:
     """Mixin of screens and dialogs: ``self.t`` and bindings in the app's language."""
 
@@ -110,4 +219,4 @@ class CredxDialog(Localized, ModalScreen[ResultType]):
     caller a ``ResultType`` (e.g. ``CredxDialog[bool]`` for yes or no)."""
 
 
-__all__ = ["CredxDialog", "CredxHost", "Localized", "ResultType"]
+__all__ = ["CredxDialog", "CredxHost", "Localized", "ModeHost", "ResultType"]

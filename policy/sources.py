@@ -8,6 +8,7 @@ on paper, and the approved-credit totals all need its name and credits; they ask
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from policy.models import (
@@ -58,6 +59,13 @@ class SourceFacts:
         if self.record is not None:
             return self.record.category == SOURCE_CATEGORIES.get(self.ref.kind)
         return self.certificate is not None and self.certificate.kind == self.ref.kind
+
+
+def offered_credits(transcript: Transcript, refs: Iterable[SourceRef]) -> float:
+    """The credits ``refs`` add up to as ``transcript`` has them now: what 流程跟踪,
+    学分兑换's list, the reviewer's file and the printed form show as offered (the offer
+    check, :func:`policy.offers.evaluate_offer`, counts only the sources that may pay)."""
+    return sum(describe_source(transcript, ref).credits for ref in refs)
 
 
 def describe_source(transcript: Transcript, ref: SourceRef) -> SourceFacts:

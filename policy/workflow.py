@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from policy.fingerprint import SUBMITTED
 from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Role, Status
 from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules
@@ -163,6 +164,13 @@ def editable(app: ExchangeApplication) -> bool:
     无流程 or 被退回 one.  The trainer and the apply form ask this instead of listing
     the statuses again."""
     return ReviewAction.SAVE in available_actions(app, Role.STUDENT)
+
+
+def handed_in(app: AtStep) -> bool:
+    """Whether ``app`` was handed in (审核中, 审核通过, 被退回), so that it is the
+    college's to see: in the queue, as a reviewer's file, its trail and attachments.  A
+    无流程 draft is the student's own business (README, Reviewers)."""
+    return app.status in SUBMITTED
 
 
 def missing_evidence(app: ExchangeApplication, rules: Rules) -> Reason | None:

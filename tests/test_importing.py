@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from credx_tui.importing import (
     AccountSpec,
@@ -333,6 +334,35 @@ def test_account_needs_exactly_one_of_password_and_hash(tmp_path: Path) -> None:
         ("account admin", "password"),
     ]
     assert "not both" in found[0].message and "exactly one" in found[1].message
+
+
+def test_account_with_both_secrets_and_another_fault_is_told_everything_at_once(
+    tmp_path: Path,
+) -> None:
+    """ "Not both" is told with the account's other faults, not once they are fixed (it is
+    a field's refusal, not a check of the valid model); the password is never shown."""
+    files = college()
+    account = doc(files, "people.json", "account", 0)
+    account["password"] = "hunter2-secret"
+    account["password_hash"] = "scrypt$x"
+    account["role"] = "king"
+    account["display_name"] = "x" * 50
+    found = problems_of(tmp_path, files)
+    assert sorted((p.key, p.field) for p in found) == [
+        ("account 2023110101", "display_name"),
+        ("account 2023110101", "password"),
+        ("account 2023110101", "role"),
+    ]
+    said = {p.field: p.message for p in found}
+    assert said["password"] == "give either password or password_hash, not both"
+    assert "'king'" in said["role"] and "at most 40" in said["display_name"]
+    assert not any("hunter2" in str(p) for p in found)
+
+
+def test_account_spec_refuses_both_secrets_beside_its_other_faults() -> None:
+    with pytest.raises(ValidationError) as refused:
+        AccountSpec(username="", role="student", password="pw", password_hash="scrypt$x")
+    assert {e["loc"] for e in refused.value.errors()} == {("username",), ("password",)}
 
 
 def test_account_login_state_cannot_be_imported(tmp_path: Path) -> None:

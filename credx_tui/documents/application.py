@@ -33,7 +33,6 @@ from credx_tui.describe import (
     event_action,
     offered_credits,
     relation,
-    source_name,
     status_text,
 )
 from credx_tui.documents.fonts import CheckedFont, printable_markup
@@ -41,8 +40,9 @@ from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt, needed_credits, ratio_met
 from policy.grades import chronological, effective_records
-from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, SourceKind, Status
+from policy.models import ExchangeApplication, ReviewAction, ReviewEvent, Status
 from policy.rules import Rules
+from policy.sources import describe_source
 
 ROLE_NAMES = {"student": "学生", "reviewer": "审核人", "admin": "管理员"}
 
@@ -201,7 +201,6 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
     ]
 
     shown = {r.record.code: r.shown_result for r in effective_records(dossier, rules)}
-    certificates = {c.id: c for c in dossier.transcript.certificates}
     rows: list[list[object]] = [
         [
             _p(h, s.small)
@@ -209,12 +208,14 @@ def application_story(form: ApplicationForm, font: CheckedFont, width: float, to
         ]
     ]
     for n, ref in enumerate(app.sources, start=1):
-        name, credits = source_name(dossier, ref)
-        if ref.kind in (SourceKind.COMPETITION, SourceKind.AWARD):
-            cert = certificates.get(ref.ref)
-            detail = cert.date or "" if cert else ""
+        # The one lookup of a source (policy.sources): a certificate shows its date, a
+        # course its result as the transcript shows it.
+        source = describe_source(dossier.transcript, ref)
+        name, credits = source.name, source.credits
+        if source.certificate is not None:
+            detail = source.certificate.date or ""
         else:
-            detail = shown.get(ref.ref, "")
+            detail = shown.get(ref.ref, "") if source.record is not None else ""
         rows.append(
             [
                 _p(n, s.small),

@@ -28,7 +28,14 @@ from policy import workflow
 from policy.dossier import Dossier
 from policy.eligibility import fmt
 from policy.grades import effective_records, paid_sources
-from policy.models import EXCHANGE_KIND, ExchangeApplication, ReviewAction, Role, Status
+from policy.models import (
+    EXCHANGE_KIND,
+    LIVE_STATUSES,
+    ExchangeApplication,
+    ReviewAction,
+    Role,
+    Status,
+)
 
 PAGE_SIZE = 15
 """Rows of 申请结果 per page, as the portal pages them."""
@@ -270,7 +277,7 @@ class ExchangeScreen(LiveScreen, CredxScreen):
         self.refresh_bindings()
         # The credits that paid (approved) or are held (under review), each with its
         # application: spent once, so they are not counted again (issue 15, item 7).
-        paid = paid_sources(dossier, (Status.APPROVED, Status.UNDER_REVIEW))
+        paid = paid_sources(dossier, LIVE_STATUSES)
         spent = self.query_one("#exchange-spent", Static)
         spent.update(
             self.t(

@@ -16,7 +16,8 @@ from credx_tui.importing import ImportBundle
 from credx_tui.services.staged_import import ImportReport, import_files, write_bundle
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
-from credx_tui.store.base import DocumentStore, open_store, store_exists
+from credx_tui.store.base import DocumentStore
+from credx_tui.store.opening import open_store, store_exists
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.rules import Rules
 

@@ -152,29 +152,3 @@ class DocumentStore(Protocol):
 
     # health
     def verify(self) -> list[str]: ...
-    def content_digest(self) -> str: ...
-
-
-def open_store(location: str | Path, create: bool = False) -> DocumentStore:
-    """The store ``location`` names: a PostgreSQL URL or a folder (the default).
-
-    ``create`` makes an empty one (a folder, or the schema in an empty database)."""
-    if is_database_url(location):
-        from credx_tui.store.pg import PgStore
-
-        return PgStore.create(str(location)) if create else PgStore(str(location))
-    from credx_tui.store.store import Store
-
-    return Store.create(location) if create else Store(location)
-
-
-def store_exists(location: str | Path) -> bool:
-    """Whether ``location`` holds a store (a folder with its marker, or a database with
-    credx's schema)."""
-    if is_database_url(location):
-        from credx_tui.store.pg import PgStore
-
-        return PgStore.exists(str(location))
-    from credx_tui.store.store import Store
-
-    return Store.exists(location)

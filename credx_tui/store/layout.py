@@ -1,18 +1,44 @@
-"""Where a document lives in a store folder, and the index files' shape: the facts the
-file store (:mod:`credx_tui.store.store`) and its checker
-(:mod:`credx_tui.store.verify`) share.
+"""Where a document lives in a store folder, the index files' shape, the marker file's
+name and how a stored document is read into its model: the facts the file store
+(:mod:`credx_tui.store.store`), its checker (:mod:`credx_tui.store.verify`), its
+migrations (:mod:`credx_tui.store.migrate`) and the PostgreSQL store
+(:mod:`credx_tui.store.pg`, :mod:`credx_tui.store.pg_verify`) share.
 
-They once lived in ``store.py`` and ``verify.py`` imported them from there while
-``store.py`` imports ``verify`` (``Store.verify``): an import circle.  Both import them
-from here now, and an import-linter contract (pyproject.toml) keeps ``verify`` off
-``store.store``.  ``store.store`` still names them for its other users."""
+They once lived in ``store.py`` and the others imported them from there while
+``store.py`` imports ``verify`` and ``migrate``: import circles.  All import them from
+here now, and an import-linter contract (pyproject.toml) keeps the store's modules in
+layers.  ``store.store`` still names them for its other users."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from credx_tui.store.files import TinyData
+from pydantic import BaseModel, ValidationError
+
+from credx_tui.store.files import StoreError, TinyData
+from policy.validation import first_error
+
+M = TypeVar("M", bound=BaseModel)
+
+MARKER = "credx-store.json"
+"""The file that makes a folder a credx store (its format and schema version)."""
+
+
+def stored_model(
+    path: Path | str, cls: type[M], doc: Any, unchanged: str = "the file has not been changed"
+) -> M:
+    """``doc`` as a ``cls``, or a StoreError naming where, the first bad field and what
+    was left as it was (both stores read their documents through this)."""
+    try:
+        return cls.model_validate(doc)
+    except ValidationError as exc:
+        first, _ = first_error(exc)
+        raise StoreError(
+            f"{path}: a {cls.__name__} document {first.invalid()}; {unchanged}"
+        ) from None
+
 
 SHARD_HEX = 3
 """Hex digits of the shard key: 16**3 = 4096 shards."""

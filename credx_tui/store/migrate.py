@@ -30,6 +30,7 @@ from credx_tui.store.files import (
     locked,
     read_file,
 )
+from credx_tui.store.layout import MARKER
 from credx_tui.store.schema import HOT_TABLES, check_before_write
 from policy.fingerprint import SUBMITTED, fingerprint
 from policy.models import ExchangeApplication
@@ -51,8 +52,6 @@ def migrate(store: Store, marker_data: dict) -> list[str]:
     """Bring the store at ``store.root`` to :data:`SCHEMA_VERSION`; what was done, one
     sentence each (nothing when it is current).  Under the store lock, so two
     processes opening an old store at once migrate it once."""
-    from credx_tui.store.store import MARKER
-
     if store_version(marker_data) >= SCHEMA_VERSION:
         return []
     done: list[str] = []

@@ -45,10 +45,10 @@ from pydantic import BaseModel
 
 from credx_tui.store.admin import AuditEvent, StoredRules
 from credx_tui.store.files import StoreError
+from credx_tui.store.layout import HOT_BUCKET_HEX, college_key, hot_bucket, shard_key
+from credx_tui.store.layout import stored_model as _stored_model
 from credx_tui.store.queue import rows_of
 from credx_tui.store.schema import LinkRecord, UploadRecord
-from credx_tui.store.store import HOT_BUCKET_HEX, college_key, hot_bucket, shard_key
-from credx_tui.store.store import _model as _stored_model
 from policy.models import (
     Account,
     CourseRecord,
@@ -1051,13 +1051,6 @@ class PgStore:
         from credx_tui.store.pg_verify import verify_pg
 
         return verify_pg(self)
-
-    def content_digest(self) -> str:
-        """SHA-256 of every document in a canonical order (``credx migrate`` compares
-        both sides' digests)."""
-        from credx_tui.store.transfer import content_digest
-
-        return content_digest(self)
 
 
 NOTIFY_CHANNEL = "credx"

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from credx_tui.store.layout import college_key, hot_bucket
 from credx_tui.store.schema import LinkRecord, UploadRecord
-from credx_tui.store.store import college_key, hot_bucket
 from credx_tui.store.verify import application_damage
 from policy.models import (
     LIVE_STATUSES,

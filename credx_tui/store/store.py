@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -66,6 +66,7 @@ from credx_tui.store.files import (
 from credx_tui.store.layout import (
     HOT_BUCKET_HEX,
     INDEX_TABLE,
+    MARKER,
     app_ids,
     college_key,
     hot_bucket,
@@ -73,6 +74,7 @@ from credx_tui.store.layout import (
     index_entries,
     shard_key,
 )
+from credx_tui.store.layout import stored_model as _model
 from credx_tui.store.ownership import check_opened_by_owner
 from credx_tui.store.queue import fresh_rows, rebuild_rows, rows_of, rows_path
 from credx_tui.store.schema import (
@@ -95,12 +97,10 @@ from policy.models import (
     Student,
     Transcript,
 )
-from policy.validation import first_error
 
 if TYPE_CHECKING:
     from credx_tui.store.admin import AuditEvent, StoredRules
 
-MARKER = "credx-store.json"
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
@@ -140,20 +140,6 @@ class _MemoryStorage(Storage):
 
 def _db(data: TinyData | None, writable: bool = False) -> TinyDB:
     return TinyDB(storage=_MemoryStorage, data=data if data is not None else {}, writable=writable)
-
-
-def _model(
-    path: Path | str, cls: type[M], doc: Any, unchanged: str = "the file has not been changed"
-) -> M:
-    """``doc`` as a ``cls``, or a StoreError naming where, the first bad field and what
-    was left as it was (both stores read their documents through this)."""
-    try:
-        return cls.model_validate(doc)
-    except ValidationError as exc:
-        first, _ = first_error(exc)
-        raise StoreError(
-            f"{path}: a {cls.__name__} document {first.invalid()}; {unchanged}"
-        ) from None
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:
@@ -996,9 +982,3 @@ class Store:
             else:
                 child.unlink()
         self.cache.clear()
-
-    def content_digest(self) -> str:
-        """SHA-256 of every document in a canonical order (``credx migrate``)."""
-        from credx_tui.store.transfer import content_digest
-
-        return content_digest(self)

@@ -175,7 +175,7 @@ class MigrationReport:
 def migrate(source: str | Path, destination: str | Path) -> MigrationReport:
     """Copy the store at ``source`` to the empty ``destination`` (a folder or a
     PostgreSQL URL), all or nothing; raises StoreError naming what stopped it."""
-    from credx_tui.store.base import open_store
+    from credx_tui.store.opening import open_store
 
     if str(source) == str(destination):
         raise StoreError("--from and --to name the same store")

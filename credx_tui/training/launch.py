@@ -21,13 +21,13 @@ from credx_tui.training.scenario import SCENARIO_DIR
 from fixtures import DEMO_DIR
 
 if TYPE_CHECKING:
-    from credx_tui.app import CredxApp
+    from credx_tui.ui_base import ModeHost
 
 QUIT_CODES = frozenset({0, 130})
 """Exit codes of a trainer that ended as asked (quit, or Ctrl+C in the terminal)."""
 
 
-def train_command(app: CredxApp, error_file: Path | None = None) -> list[str]:
+def train_command(app: ModeHost, error_file: Path | None = None) -> list[str]:
     """The command line of ``credx train`` in the app's language and rules; with
     ``error_file`` the trainer writes there why it refused to start."""
     command = [sys.executable, "-m", "credx_tui.cli", "train", "--lang", app.lang]
@@ -38,7 +38,7 @@ def train_command(app: CredxApp, error_file: Path | None = None) -> list[str]:
     return command
 
 
-def start_training(app: CredxApp) -> None:
+def start_training(app: ModeHost) -> None:
     """Run the trainer's app in this terminal (not in a browser: there is no terminal
     to hand over); say so when it cannot, and say why when it stopped with an error."""
     try:  # what the trainer reads, checked before the app gives up its screen

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import SystemCommand
@@ -40,20 +40,21 @@ from credx_tui.localize import bind
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import name_of, names_of
 from credx_tui.services import LoginResult, ServiceError
-from credx_tui.settings import Settings
 from credx_tui.training.echo import KeyEcho
-from credx_tui.training.notes import announce, retract, walk_state, write_state
+from credx_tui.training.notes import walk_state, write_state
 from credx_tui.training.scenario import Scenario, load_scenario, shipped_scenarios
 from credx_tui.training.session import Training
 from credx_tui.training.walk import Walk
 from credx_tui.ui import CredxScreen, Localized
 from credx_tui.widgets.walk_panel import WalkPanel, WalkView
 from policy import workflow
-from policy.models import ExchangeApplication, Role, Status
+from policy.models import ExchangeApplication, Role
 
 if TYPE_CHECKING:
-    from credx_tui.app import CredxApp
+    from textual.dom import DOMNode
+
     from credx_tui.live_screen import StoreChanged
+    from credx_tui.ui_base import ModeHost
 
 PROJECTOR_THEME = Theme(
     name="credx-projector",
@@ -190,7 +191,7 @@ class TrainerMode(AppMode):
         self._relabel: weakref.WeakSet[Screen] = weakref.WeakSet()
         """Pages put back that were drawn in the other language."""
 
-    def attach(self, app: CredxApp) -> None:
+    def attach(self, app: ModeHost) -> None:
         super().attach(app)
         app.register_theme(PROJECTOR_THEME)
 
@@ -220,7 +221,10 @@ class TrainerMode(AppMode):
         # The app pushes the login screen right after, dressed by screen_pushed below.
         self.app.theme = PROJECTOR_THEME.name
         self.app.sub_title = self.t("walk.sandbox")
-        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
+        # The app is a Textual DOM node (ModeHost types only what the mode uses of it):
+        # the subscription lives as long as the app.
+        subscriber = cast("DOMNode", self.app)
+        self.app.screen_change_signal.subscribe(subscriber, self._screen_changed)
         # No timer reading the store: the sandbox says when it was written (only this
         # process writes it), and the screens and dialogs come by the signal above.
         self.training.sandbox.store.on_write = self._store_written
@@ -550,7 +554,8 @@ class TrainerMode(AppMode):
         app = self.focus_application()
         if to_reviewer:
             role = "reviewer"
-            screen = "review_decision" if app and app.status != Status.DRAFT else "review_queue"
+            seen = app is not None and workflow.handed_in(app)
+            screen = "review_decision" if seen else "review_queue"
         else:
             role = "student"
             step = self.walk.step
@@ -731,7 +736,7 @@ class TrainerMode(AppMode):
             return []
         if role == "reviewer":
             plan = [Shown(("review-queue",), ReviewQueueScreen)]
-            if screen == "review_decision" and app is not None and app.status != Status.DRAFT:
+            if screen == "review_decision" and app is not None and workflow.handed_in(app):
                 app_id = app.id
                 plan.append(
                     Shown(("review-decision", app_id), lambda: ReviewDecisionScreen([app_id], 0))
@@ -844,16 +849,3 @@ class TrainerMode(AppMode):
                         scenario.summary.text(self.lang),
                         partial(self.start_scenario, scenario),
                     )
-
-
-def run_trainer(settings: Settings, training: Training) -> int:
-    """Run the trainer's app on the session's sandbox; returns the exit code."""
-    from credx_tui.app import make_app
-
-    app = make_app(settings, training.services, training=training)
-    app.watch_terminal = True
-    announce(training.sandbox.folder)  # credx train --notes follows this session
-    try:
-        return app.run() or 0
-    finally:
-        retract(training.sandbox.folder)

@@ -17,7 +17,7 @@ from pathlib import Path
 from credx_tui.importing import AccountSpec, ImportBundle
 from credx_tui.services import Services, make_services
 from credx_tui.services.loading import apply_bundle
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.models import (
     Attempt,
     AttemptKind,

@@ -34,13 +34,14 @@ from policy.models import ReviewAction, ReviewEvent, Role, SourceRef, Status
 from policy.offers import Offer, double_spend, evaluate_offer
 from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules, load_rules
-from policy.sources import describe_source
+from policy.sources import describe_source, offered_credits
 from policy.workflow import (
     StepRefusal,
     available_actions,
     current_step,
     decision_refusal,
     editable,
+    handed_in,
     may_decide,
     next_step,
     reviews_step,
@@ -165,6 +166,13 @@ def test_available_actions_and_editable_agree(
     assert editable(application) == (status in (Status.DRAFT, Status.RETURNED))
 
 
+@pytest.mark.parametrize("status", list(Status))
+def test_handed_in_is_what_the_college_sees(status: Status) -> None:
+    """cyc14: the trainer asks it before opening a reviewer's file; a 无流程 draft is the
+    student's own, every other status was handed in (the fingerprint's SUBMITTED)."""
+    assert handed_in(app("a1", "MATH", status=status)) == (status != Status.DRAFT)
+
+
 def test_a_reviewer_is_offered_approve_and_return_only_under_review() -> None:
     under = app("a1", "MATH", status=Status.UNDER_REVIEW)
     assert set(available_actions(under, Role.REVIEWER)) == {A.APPROVE, A.RETURN}
@@ -184,6 +192,15 @@ def test_describe_source_finds_courses_and_certificates() -> None:
     award = describe_source(dossier.transcript, ref(COMP, "C1"))
     assert (award.name, award.credits, award.category) == ("数学建模", 2, None)
     assert award.found and award.held and award.record is None
+
+
+def test_offered_credits_add_up_what_describe_source_finds() -> None:
+    """cyc14: the one sum of 流程跟踪, 学分兑换's list and the printed form; a source
+    not on the transcript counts 0, as it shows."""
+    dossier = make_dossier(standard_records(), [cert("C1", 2, COMP)])
+    refs = [ref(GE, "GE3"), ref(COMP, "C1"), ref(GE, "NOPE")]
+    assert offered_credits(dossier.transcript, refs) == pytest.approx(3.5)
+    assert offered_credits(dossier.transcript, []) == 0
 
 
 def test_describe_source_missing_or_of_another_kind() -> None:

@@ -16,7 +16,7 @@ import time
 from service_college import shot
 
 from credx_tui.services import Conflict, Refused, make_services
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.models import SourceKind, SourceRef, Status
 from policy.rules import load_rules
 

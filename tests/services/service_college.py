@@ -109,7 +109,7 @@ def login(services: Services, username: str) -> Actor:
 def make_store(root: Path | str) -> Store:
     """A fresh store at ``root`` (a folder, or a PostgreSQL URL) holding the test
     college."""
-    from credx_tui.store.base import open_store
+    from credx_tui.store.opening import open_store
 
     store = open_store(root, create=True)
     apply_bundle(store, bundle())  # type: ignore[arg-type]
@@ -150,7 +150,7 @@ def location(store: object) -> str:
 
 def reopen(store: object) -> Store:
     """The same store opened again, as a second terminal would."""
-    from credx_tui.store.base import open_store
+    from credx_tui.store.opening import open_store
 
     return open_store(location(store))  # type: ignore[return-value]
 

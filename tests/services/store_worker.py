@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 
 from credx_tui.services import Actor, Refused, make_services
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.models import ExchangeApplication, Role, Term
 from policy.rules import load_rules
 

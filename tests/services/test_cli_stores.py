@@ -25,7 +25,7 @@ import pytest
 
 from credx_tui import cli
 from credx_tui.cli import main
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.models import Status
 from tests.exports.export_college import build, sid
 from tests.pg_cluster import Cluster

@@ -56,7 +56,7 @@ import json, sys
 sys.path.insert(0, sys.argv[3])
 from service_college import login
 from credx_tui.services import ServiceError, make_services
-from credx_tui.store.base import open_store
+from credx_tui.store.opening import open_store
 from policy.rules import load_rules
 services = make_services(open_store(sys.argv[1]), load_rules())
 try:

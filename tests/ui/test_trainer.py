@@ -611,7 +611,7 @@ async def test_large_text_from_the_start(sandbox: Sandbox) -> None:
 
 
 def test_train_large_flag_reaches_the_session(monkeypatch) -> None:
-    import credx_tui.training.ui as ui
+    import credx_tui.training.run as run
 
     seen = {}
 
@@ -619,7 +619,7 @@ def test_train_large_flag_reaches_the_session(monkeypatch) -> None:
         seen["large"] = training.large_text
         return 0
 
-    monkeypatch.setattr(ui, "run_trainer", fake_run)
+    monkeypatch.setattr(run, "run_trainer", fake_run)
     assert main(["train", "--large"]) == 0
     assert seen == {"large": True}
 
