@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from policy import workflow
 from policy.grades import is_result
 from policy.models import (
     LIVE_STATUSES,
@@ -890,7 +891,7 @@ class _CrossCheck:
                         )
                     )
         self._check_password_hash(doc, account)
-        steps = {step.id for step in self.rules.review_steps}
+        steps = set(workflow.step_ids(self.rules))
         for index, step in enumerate(account.review_steps):
             if step not in steps:
                 self.problems.append(

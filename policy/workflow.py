@@ -229,6 +229,26 @@ def reviews_step(role: Role, review_steps: Sequence[str], step: ReviewStep) -> b
     return role != Role.REVIEWER or not review_steps or step.id in review_steps
 
 
+def step_ids(rules: Chain) -> list[str]:
+    """The ids of the rules' review chain, in order (R11): what an account's or an
+    import's ``review_steps`` may name."""
+    return [step.id for step in _steps(rules)]
+
+
+def unknown_steps_refusal(rules: Chain, named: Sequence[str]) -> Reason | None:
+    """R11: an account bound to a step the rules do not have would be a reviewer who
+    may act on nothing; None when every step ``named`` is one of the chain's."""
+    known = step_ids(rules)
+    unknown = [s for s in named if s not in known]
+    if not unknown:
+        return None
+    return Reason(
+        rule="R11",
+        zh=f"审核环节 {'、'.join(unknown)} 不在规则中（可用：{'、'.join(known)}）",
+        en=f"review step {', '.join(unknown)} is not in the rules (known: {', '.join(known)})",
+    )
+
+
 def withdraw_until(rules: Rules) -> ReviewStep:
     """The step before whose decision a student may still withdraw (R11: withdrawing
     ends once any step has approved, so it is the chain's first step).  The screens

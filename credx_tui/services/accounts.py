@@ -16,6 +16,7 @@ from credx_tui.passwords import dummy_hash, hash_password, verify_password
 from credx_tui.services.context import Actor, ServiceContext, validated
 from credx_tui.services.errors import AccessDenied, BadText, LoginFailed, NotFound
 from credx_tui.store import AccountTransaction
+from policy import workflow
 from policy.models import Account, Role
 from policy.text import PASSWORD_MAX, TextRefused, gate
 
@@ -129,14 +130,9 @@ class Accounts(ServiceContext):
         the store: a typo (``deen``, ``智能制造``) would otherwise give a reviewer who
         silently sees nothing, or may act on no step at all."""
         _require_admin(actor)
-        known_steps = [s.id for s in self.rules.review_steps]
-        unknown = [s for s in account.review_steps if s not in known_steps]
-        if unknown:
-            raise BadText(
-                f"【R11】审核环节 {'、'.join(unknown)} 不在规则中（可用：{'、'.join(known_steps)}）",
-                f"R11: review step {', '.join(unknown)} is not in the rules "
-                f"(known: {', '.join(known_steps)})",
-            )
+        refusal = workflow.unknown_steps_refusal(self.rules, account.review_steps)
+        if refusal is not None:
+            raise BadText(refusal.text("zh"), refusal.text("en"))
         known_colleges = self.store.colleges()
         strange = [c for c in account.colleges if c not in known_colleges]
         if strange:

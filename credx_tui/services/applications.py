@@ -30,7 +30,6 @@ from policy.models import (
     ReviewAction,
     ReviewEvent,
     SourceRef,
-    Status,
     Student,
     Term,
 )
@@ -201,7 +200,7 @@ class Applications(ServiceContext):
             if not check.acceptable:
                 raise Refused(check.reasons)
             refuse(workflow.missing_evidence(app, self.rules))
-            handed_in = app.status == Status.DRAFT or app.submitted_at is None
+            handed_in = not workflow.handed_in(app) or app.submitted_at is None
             app = workflow.apply(ReviewAction.SUBMIT, app, self.rules, now)
             # The transcript as submitted: the reviewer is told when a term update
             # changes it afterwards (issue 12, item 2).

@@ -45,7 +45,6 @@ from policy.models import (
     ReviewAction,
     ReviewEvent,
     Role,
-    Status,
     Student,
     Transcript,
 )
@@ -234,7 +233,7 @@ class ServiceContext:
             # A draft is not yet for the college: a reviewer cannot open it (review
             # file, trail, attachments, print) any more than see it in the queue.
             # The admin (the store's operator, `credx print`) still can.
-            if found is not None and (actor.role != Role.REVIEWER or found.status != Status.DRAFT):
+            if found is not None and (actor.role != Role.REVIEWER or workflow.handed_in(found)):
                 return found
         raise NotFound(
             f"没有申请 {app_id}（或不属于您的学院）", f"no application {app_id} in your colleges"

@@ -29,7 +29,7 @@ from policy.models import (
 from policy.offers import Offer, OfferCheck
 from policy.reasons import Reason
 from policy.rules import ReviewStep, Rules
-from policy.sources import describe_source
+from policy.sources import describe_source, offered_credits
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,9 @@ def credit_lines(dossier: Dossier, app: ExchangeApplication, rules: Rules) -> li
     if target is not None:
         touched.append(target.category)
     for ref in app.sources:
-        record = dossier.transcript.record(ref.ref)
-        if record is not None and record.category not in touched:
-            touched.append(record.category)
+        category = describe_source(dossier.transcript, ref).category
+        if category is not None and category not in touched:
+            touched.append(category)
     graduation = dossier.programme.graduation if dossier.programme else {}
     return [
         CreditLine(
@@ -184,7 +184,9 @@ def build_review_file(
         ),
         factor=rules.ratio.factor(target.category) if target is not None else 0.0,
         needed=needed_credits(target, rules) if target is not None else 0.0,
-        offered=check.offered if check is not None else sum(s.credits for s in sources if s.found),
+        offered=(
+            check.offered if check is not None else offered_credits(dossier.transcript, app.sources)
+        ),
         transcript_drift=drift(app.submitted_transcript, dossier.transcript),
         refusal=refusal,
     )

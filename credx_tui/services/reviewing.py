@@ -80,7 +80,7 @@ class Reviewing(ServiceContext):
             for app, summary in self.store.queue_rows(college, self._row):
                 # Drafts (无流程) are the student's own business: never in a queue,
                 # whatever status is asked for (README, Reviewers).
-                if app.status == Status.DRAFT or (status is not None and app.status != status):
+                if not workflow.handed_in(app) or (status is not None and app.status != status):
                     continue
                 at = (app.status, app.step)
                 answer = answers.get(at)

@@ -15,7 +15,7 @@ from policy.dossier import Dossier
 from policy.eligibility import needed_credits
 from policy.models import ExchangeApplication, ReviewAction, Role
 from policy.rules import ReviewStep, Rules
-from policy.sources import describe_source
+from policy.sources import offered_credits
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,5 @@ def application_view(
         actions=frozenset(workflow.available_actions(app, role)),
         step=workflow.current_step(app, rules),
         needed=needed_credits(record, rules) if record is not None else None,
-        offered=sum(describe_source(dossier.transcript, ref).credits for ref in app.sources),
+        offered=offered_credits(dossier.transcript, app.sources),
     )
