@@ -30,7 +30,8 @@ from test_importing import college, doc, envelope, write
 
 from benchmarks.college import course_records
 from credx_tui.importing import ImportFailed, _fast_decode, parse_files
-from credx_tui.services.loading import existing_bundle, import_paths
+from credx_tui.services.existing import existing_bundle
+from credx_tui.services.loading import import_paths
 from credx_tui.services.staged_import import import_files
 from credx_tui.store import Store
 from credx_tui.store.staging import JOURNAL, STAGING, StagedFiles, recover

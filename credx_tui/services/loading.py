@@ -21,38 +21,7 @@ from credx_tui.store.opening import open_store, store_exists
 from fixtures import DEMO_DIR  # package data: present in a plain install too
 from policy.rules import Rules
 
-__all__ = ["ImportReport", "apply_bundle", "existing_bundle", "import_paths", "load_demo"]
-
-
-def existing_bundle(store: DocumentStore) -> ImportBundle:
-    """What the store holds, in the shape the cross-checks of the importer read."""
-    from credx_tui.importing import AccountSpec, ApplicationSpec
-
-    students = list(store.students())
-    return ImportBundle(
-        programmes=store.programmes(),
-        students=students,
-        transcripts=[t for s in students if (t := store.transcript(s.id)) is not None],
-        accounts=[
-            AccountSpec(
-                username=a.username,
-                role=a.role,
-                display_name=a.display_name,
-                colleges=a.colleges,
-                review_steps=a.review_steps,
-                disabled=a.disabled,
-                password_hash=a.password_hash,
-            )
-            for a in store.accounts()
-        ],
-        # Every stored application, so that an id another student already has is
-        # refused and credits spent by a stored application are not spent again.
-        applications=[
-            ApplicationSpec(application=app)
-            for college in store.colleges()
-            for app in store.applications(college)
-        ],
-    )
+__all__ = ["ImportReport", "apply_bundle", "import_paths", "load_demo"]
 
 
 def import_paths(

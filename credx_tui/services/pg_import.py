@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from credx_tui.importing import ImportBundle, parse_files
+from credx_tui.services.existing import existing_bundle
 from credx_tui.services.rows import summarise
 from credx_tui.services.staged_import import ImportReport
 from policy.dossier import Dossier
@@ -164,7 +165,6 @@ def import_files_pg(
 ) -> ImportReport:
     """Check import files and spreadsheets with the importer (every problem named,
     nothing written when one is found), then write them in one transaction."""
-    from credx_tui.services.loading import existing_bundle
 
     bundle = parse_files(paths, rules, existing=existing_bundle(store), mapping=mapping)
     return write_bundle_pg(store, bundle)
