@@ -178,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove provably-garbage temporary files of interrupted writes (nothing else)",
     )
+    verify.add_argument(
+        "--same-as",
+        metavar="STORE",
+        help="also verify STORE (a folder or postgresql://...) and prove it holds the same "
+        "content, audit log included (both sides of `credx migrate`)",
+    )
 
     rules = sub.add_parser("rules", parents=[common], help="the college's rules in the store")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
@@ -935,9 +941,36 @@ def _verify(args: argparse.Namespace, admin: Admin) -> int:
         print(for_terminal(line))
     if report.sound:
         print("store is sound")
-        return 0
+        return same_as(args, str(root))
     print(f"{len(report.damage)} problem(s), {len(report.garbage)} stray temporary file(s)")
     return 1
+
+
+def same_as(args: argparse.Namespace, here: str) -> int:
+    """``credx verify --same-as OTHER``: OTHER verifies too and holds the same content
+    as the sound store ``here`` (every kind, the audit log included); each difference
+    is one line naming the kind and the counts on both sides."""
+    from credx_tui.store.base import open_store
+    from credx_tui.store.transfer import differences
+    from policy.text import for_terminal
+
+    if not getattr(args, "same_as", None):
+        return 0
+    there = open_store(args.same_as)
+    damage = there.verify()
+    for line in damage:
+        print(for_terminal(line))
+    if damage:
+        print(f"{there.location}: {len(damage)} problem(s)")
+        return 1
+    found = differences(open_store(here), there)
+    for line in found:
+        print(for_terminal(line))
+    if found:
+        print(f"the content differs from {there.location} ({len(found)} kind(s))")
+        return 1
+    print(f"{there.location} is sound and holds the same content")
+    return 0
 
 
 @owner_command

@@ -59,7 +59,7 @@ def dispatch(args: argparse.Namespace, url: str) -> int:
     if args.command == "import":
         return _import(args, url)
     if args.command == "verify":
-        return _verify(url)
+        return _verify(args, url)
     raise PgCliError(f"`credx {args.command}` has no PostgreSQL version of its own")
 
 
@@ -79,7 +79,8 @@ def _import(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def _verify(url: str) -> int:
+def _verify(args: argparse.Namespace, url: str) -> int:
+    from credx_tui.cli import same_as
     from policy.text import for_terminal
 
     store = open_pg(url)
@@ -90,7 +91,7 @@ def _verify(url: str) -> int:
         print(f"{len(damage)} problem(s)")
         return 1
     print(f"store is sound (content sha256 {store.content_digest()})")
-    return 0
+    return same_as(args, url)
 
 
 def migrate_command(args: argparse.Namespace) -> int:
