@@ -952,25 +952,29 @@ def same_as(args: argparse.Namespace, here: str) -> int:
     is one line naming the kind and the counts on both sides."""
     from credx_tui.store.base import open_store
     from credx_tui.store.transfer import differences
-    from policy.text import for_terminal
 
     if not getattr(args, "same_as", None):
         return 0
     there = open_store(args.same_as)
-    damage = there.verify()
-    for line in damage:
-        print(for_terminal(line))
-    if damage:
-        print(f"{there.location}: {len(damage)} problem(s)")
+    if said(there.verify(), f"{there.location}: {{n}} problem(s)"):
         return 1
     found = differences(open_store(here), there)
-    for line in found:
-        print(for_terminal(line))
-    if found:
-        print(f"the content differs from {there.location} ({len(found)} kind(s))")
+    if said(found, f"the content differs from {there.location} ({{n}} kind(s))"):
         return 1
     print(f"{there.location} is sound and holds the same content")
     return 0
+
+
+def said(lines: list[str], summary: str) -> bool:
+    """Print ``lines`` (made safe for the terminal) and, when there are any,
+    ``summary`` with their number as ``{n}``; whether there were any."""
+    from policy.text import for_terminal
+
+    for line in lines:
+        print(for_terminal(line))
+    if lines:
+        print(summary.replace("{n}", str(len(lines))))
+    return bool(lines)
 
 
 @owner_command

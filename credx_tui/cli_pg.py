@@ -80,15 +80,10 @@ def _import(args: argparse.Namespace, url: str) -> int:
 
 
 def _verify(args: argparse.Namespace, url: str) -> int:
-    from credx_tui.cli import same_as
-    from policy.text import for_terminal
+    from credx_tui.cli import said, same_as
 
     store = open_pg(url)
-    damage = store.verify()
-    for line in damage:
-        print(for_terminal(line))
-    if damage:
-        print(f"{len(damage)} problem(s)")
+    if said(store.verify(), "{n} problem(s)"):
         return 1
     print(f"store is sound (content sha256 {store.content_digest()})")
     return same_as(args, url)
