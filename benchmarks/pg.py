@@ -323,7 +323,7 @@ def main(measure: bool = True) -> None:
             if kept is not None:
                 (base / "pg-bench-ready").write_text(made + "\n")
         else:
-            made += " (kept from an earlier run)"
+            made = f"copies kept from an earlier run ({made})"
         print(f"{writers.STUDENTS} students, {writers.STUDENTS // 2} applications: {made}")
         if not measure:
             return
