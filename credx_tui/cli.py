@@ -48,6 +48,7 @@ from credx_tui.cli_base import (
     audit_import,
     database_of,
     owner_command,
+    same_as,
 )
 from credx_tui.cli_base import is_database as _is_database
 from credx_tui.cli_base import os_name as _os_name
@@ -177,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
         "--repair",
         action="store_true",
         help="remove provably-garbage temporary files of interrupted writes (nothing else)",
+    )
+    verify.add_argument(
+        "--same-as",
+        metavar="STORE",
+        help="also verify STORE (a folder or postgresql://...) and prove it holds the same "
+        "content, audit log included (both sides of `credx migrate`)",
     )
 
     rules = sub.add_parser("rules", parents=[common], help="the college's rules in the store")
@@ -819,7 +826,7 @@ def _verify(args: argparse.Namespace, admin: Admin) -> int:
         print(for_terminal(line))
     if report.sound:
         print("store is sound")
-        return 0
+        return same_as(args, str(root))
     print(f"{len(report.damage)} problem(s), {len(report.garbage)} stray temporary file(s)")
     return 1
 

@@ -151,3 +151,34 @@ def audit_import(store, admin: Admin, paths: list[str], summary: str) -> None:
         ", ".join(str(Path(p).resolve()) for p in paths)[:400],
         summary=summary,
     )
+
+
+def same_as(args: argparse.Namespace, here: str) -> int:
+    """``credx verify --same-as OTHER``: OTHER verifies too and holds the same content
+    as the sound store ``here`` (every kind, the audit log included); each difference
+    is one line naming the kind and the counts on both sides."""
+    from credx_tui.store.opening import open_store
+    from credx_tui.store.transfer import differences
+
+    if not getattr(args, "same_as", None):
+        return 0
+    there = open_store(args.same_as)
+    if said(there.verify(), f"{there.location}: {{n}} problem(s)"):
+        return 1
+    found = differences(open_store(here), there)
+    if said(found, f"the content differs from {there.location} ({{n}} kind(s))"):
+        return 1
+    print(f"{there.location} is sound and holds the same content")
+    return 0
+
+
+def said(lines: list[str], summary: str) -> bool:
+    """Print ``lines`` (made safe for the terminal) and, when there are any,
+    ``summary`` with their number as ``{n}``; whether there were any."""
+    from policy.text import for_terminal
+
+    for line in lines:
+        print(for_terminal(line))
+    if lines:
+        print(summary.replace("{n}", str(len(lines))))
+    return bool(lines)

@@ -47,7 +47,7 @@ def dispatch(args: argparse.Namespace, url: str) -> int:
     if args.command == "import":
         return _import(args, url)
     if args.command == "verify":
-        return _verify(url)
+        return _verify(args, url)
     raise PgCliError(f"`credx {args.command}` has no PostgreSQL version of its own")
 
 
@@ -67,19 +67,15 @@ def _import(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def _verify(url: str) -> int:
+def _verify(args: argparse.Namespace, url: str) -> int:
+    from credx_tui.cli_base import said, same_as
     from credx_tui.store.transfer import content_digest
-    from policy.text import for_terminal
 
     store = open_pg(url)
-    damage = store.verify()
-    for line in damage:
-        print(for_terminal(line))
-    if damage:
-        print(f"{len(damage)} problem(s)")
+    if said(store.verify(), "{n} problem(s)"):
         return 1
     print(f"store is sound (content sha256 {content_digest(store)})")
-    return 0
+    return same_as(args, url)
 
 
 def migrate_command(args: argparse.Namespace) -> int:

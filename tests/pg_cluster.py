@@ -81,11 +81,15 @@ class Cluster:
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-            "-c max_connections=200 -c shared_buffers=32MB"
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c max_connections=200"
         )
         if not self.durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            options += (
+                " -c shared_buffers=32MB -c fsync=off -c synchronous_commit=off"
+                " -c full_page_writes=off"
+            )
+        else:  # a benchmark's server: room for a 200,000-student college's hot pages
+            options += " -c shared_buffers=512MB"
         self._run(
             self.bindir / "pg_ctl",
             "-D",
@@ -113,13 +117,17 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(durable: bool = False) -> Iterator[Cluster]:
+def running_cluster(durable: bool = False, keep: Path | None = None) -> Iterator[Cluster]:
     """A fresh cluster, stopped and removed when the block ends (``durable``: fsync on,
-    as in production)."""
+    as in production).  ``keep``: the cluster lives in that folder and outlives the
+    block (stopped, not removed); an existing one is started again, not recreated (a
+    benchmark loads 200,000 students once)."""
     bindir = pg_bin()
     if bindir is None:
         raise FileNotFoundError("initdb")
-    folder = Path(tempfile.mkdtemp(prefix="credx-pg-"))
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    folder = keep if keep is not None else Path(tempfile.mkdtemp(prefix="credx-pg-"))
     run_as = None
     if os.geteuid() == 0:
         run_as = "postgres"
@@ -127,20 +135,10 @@ def running_cluster(durable: bool = False) -> Iterator[Cluster]:
         os.chown(folder, account.pw_uid, account.pw_gid)
     cluster = Cluster(bindir, folder, _free_port(), run_as, durable)
     try:
-        cluster._run(
-            bindir / "initdb",
-            "-D",
-            cluster.data,
-            "-A",
-            "trust",
-            "-U",
-            USER,
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        )
-        cluster.start()
+        if keep is not None and (cluster.data / "PG_VERSION").exists():
+            cluster.start()
+        else:
+            _init(cluster)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -152,5 +150,26 @@ def running_cluster(durable: bool = False) -> Iterator[Cluster]:
                 time.sleep(0.2)
         yield cluster
     finally:
-        cluster.stop("immediate")
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is not None:
+            cluster.stop("fast")
+        else:
+            cluster.stop("immediate")
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _init(cluster: Cluster) -> None:
+    """initdb and the first start."""
+    cluster._run(
+        cluster.bindir / "initdb",
+        "-D",
+        cluster.data,
+        "-A",
+        "trust",
+        "-U",
+        USER,
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
+    cluster.start()

@@ -32,6 +32,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -135,6 +136,9 @@ POOL_MAX = 8
 """Connections a process keeps at most.  A save holds three at once (the numbering
 lock, the hot bucket, a read); two threads of one app saving together need six, and a
 pool too small for that would make them wait for each other until the timeout."""
+READ_AHEAD_SECONDS = 1.0
+"""How long the student read with an account (:meth:`PgStore.account`) may answer the
+next :meth:`PgStore.student` (a services call makes both within milliseconds)."""
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a connection (the server down, or the pool exhausted)."""
 
@@ -148,8 +152,14 @@ def _model(where: str, cls: type[M], doc: Any) -> M:
     return _stored_model(where, cls, doc, "nothing has been changed")
 
 
+def _model_json(model: BaseModel) -> str:
+    return model.model_dump_json()
+
+
 def _dump(model: BaseModel) -> Jsonb:
-    return Jsonb(model.model_dump(mode="json"))
+    """The model as ``jsonb``, serialised by pydantic itself (the same JSON as
+    ``model_dump(mode="json")`` through :func:`json.dumps`, without the dict)."""
+    return Jsonb(model, dumps=_model_json)
 
 
 class PgHotTransaction:
@@ -175,17 +185,64 @@ class PgHotTransaction:
         once, in the round trip that takes the lock (:meth:`_prefetch`)."""
         self._pending: psycopg.Cursor[Any] | None = None
         self._mine: list[ExchangeApplication] | None = None
+        self._dossier: psycopg.Cursor[Any] | None = None
+        self._transcript: Any = None
+        self._programme: Any = None
 
     def _prefetch(self) -> None:
-        """Queue the read of the student's applications right behind the lock (in
-        pipeline mode both go in one round trip).  The server runs the read after the
-        lock is granted, with a snapshot taken then, so it sees every write committed
-        before: the same as reading after the lock in a round trip of its own."""
+        """Queue the read of the student's applications, transcript and programme
+        right behind the lock (in pipeline mode all go in one round trip).  The server
+        runs the reads after the lock is granted, with a snapshot taken then, so they
+        see every write committed before: the same as reading after the lock in round
+        trips of their own (:meth:`PgStore.transcript` and :meth:`PgStore.programme`
+        answer from them inside the block, issue 16: a submit waits for the server
+        twice under the lock instead of four times)."""
         self._pending = self._conn.execute(
             "SELECT doc FROM applications WHERE key = %s AND bucket = %s "
             "AND student_id = %s ORDER BY seq",
             (self.key, self.bucket, self._student),
         )
+        # No cast in SQL: a damaged student document must not fail the transaction.
+        self._dossier = self._conn.execute(
+            "SELECT (SELECT doc FROM transcripts WHERE student_id = s.id), "
+            "(SELECT p.doc FROM programmes p WHERE p.major = s.doc->>'major' "
+            "AND p.grade_year::text = s.doc->>'grade_year') FROM students s WHERE s.id = %s",
+            (self._student,),
+        )
+
+    def _prefetched(self) -> tuple[Any, Any]:
+        """The transcript and programme documents read with the lock (None when
+        absent), fetched from the pipeline's results once."""
+        if self._dossier is not None:
+            row, self._dossier = self._dossier.fetchone(), None
+            self._transcript, self._programme = row if row is not None else (None, None)
+        return self._transcript, self._programme
+
+    def prefetched_transcript(self, student_id: str) -> tuple[bool, Transcript | None]:
+        """(True, this student's transcript as read under the lock, None when none is
+        stored), or (False, None) when the transaction did not read it (another
+        student, no prefetch): the caller reads it itself."""
+        if self._student is None or student_id != self._student:
+            return False, None
+        doc, _ = self._prefetched()
+        if doc is None:
+            return True, None
+        return True, _model(f"transcript of {student_id}", Transcript, doc)
+
+    def prefetched_programme(self, major: str, grade_year: int) -> tuple[bool, Programme | None]:
+        """(True, the programme read under the lock) when it is this one, else
+        (False, None): the caller reads it itself (an absent programme is read again,
+        rarely: a student without one)."""
+        if self._student is None:
+            return False, None
+        _, doc = self._prefetched()
+        if not (
+            isinstance(doc, dict)
+            and doc.get("major") == major
+            and doc.get("grade_year") == grade_year
+        ):
+            return False, None
+        return True, _model(f"programme {major} {grade_year}", Programme, doc)
 
     def _student_apps(self) -> list[ExchangeApplication]:
         """The applications of :attr:`_student`, read once under the lock and kept up
@@ -525,6 +582,9 @@ class PgStore:
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         self.url = url
+        self._local = threading.local()
+        """``hot``: the hot transaction open on this thread, whose reads made under
+        its lock answer :meth:`transcript` and :meth:`programme`."""
         self._noted: set[str] = set()
         """Colleges this process knows are in ``colleges`` (not inserted again)."""
         self._pool = ConnectionPool(
@@ -615,9 +675,15 @@ class PgStore:
                 "UPDATE credx_meta SET value = %s WHERE key = 'schema'", (Jsonb(SCHEMA_VERSION),)
             )
 
+    def _op(self) -> None:
+        """Count this thread's calls to the server (a read ahead is good only for the
+        very next one)."""
+        self._local.ops = getattr(self._local, "ops", 0) + 1
+
     @contextlib.contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
         """A pooled connection; a lost server becomes one clear StoreError."""
+        self._op()
         try:
             with self._pool.connection() as conn:
                 yield conn
@@ -692,6 +758,7 @@ class PgStore:
         """Rows of one read.  A read is tried once more on a fresh connection when the
         pooled one turns out dead (the server restarted since): connections are not
         checked before each use, which would cost a round trip per call."""
+        self._op()
         try:
             with self._pool.connection() as conn:
                 return conn.execute(sql, params).fetchall()
@@ -709,6 +776,11 @@ class PgStore:
 
     def programme(self, major: str, grade_year: int) -> Programme | None:
         """The programme of one major and year of entry."""
+        tx = getattr(self._local, "hot", None)
+        if tx is not None:
+            known, programme = tx.prefetched_programme(major, grade_year)
+            if known:
+                return programme
         rows = self._fetch(
             "SELECT doc FROM programmes WHERE major = %s AND grade_year = %s", (major, grade_year)
         )
@@ -716,8 +788,18 @@ class PgStore:
 
     def student(self, student_id: str) -> Student | None:
         """One student, or None."""
-        rows = self._fetch("SELECT doc FROM students WHERE id = %s", (student_id,))
-        return _model(f"student {student_id}", Student, rows[0][0]) if rows else None
+        ahead, self._local.ahead = getattr(self._local, "ahead", None), None
+        if (
+            ahead is not None
+            and ahead[0] == student_id
+            and ahead[2] == getattr(self._local, "ops", 0)
+            and time.monotonic() - ahead[3] < READ_AHEAD_SECONDS
+        ):
+            doc = ahead[1]
+        else:
+            rows = self._fetch("SELECT doc FROM students WHERE id = %s", (student_id,))
+            doc = rows[0][0] if rows else None
+        return None if doc is None else _model(f"student {student_id}", Student, doc)
 
     def students(self) -> Iterator[Student]:
         """Every student, by 学号."""
@@ -726,6 +808,11 @@ class PgStore:
 
     def transcript(self, student_id: str) -> Transcript | None:
         """One student's transcript, or None."""
+        tx = getattr(self._local, "hot", None)
+        if tx is not None:
+            known, transcript = tx.prefetched_transcript(student_id)
+            if known:
+                return transcript
         rows = self._fetch("SELECT doc FROM transcripts WHERE student_id = %s", (student_id,))
         return _model(f"transcript of {student_id}", Transcript, rows[0][0]) if rows else None
 
@@ -747,9 +834,21 @@ class PgStore:
         return found
 
     def account(self, username: str) -> Account | None:
-        """One account, or None."""
-        rows = self._fetch("SELECT doc FROM accounts WHERE username = %s", (username,))
-        return _model(f"account {username}", Account, rows[0][0]) if rows else None
+        """One account, or None.
+
+        The student of the same 学号 comes back in the same round trip and answers the
+        very next store call of this thread if it is :meth:`student` of that 学号 (the
+        services check a student's account, then read the student: one wait for the
+        server instead of two, issue 16).  Nothing decides on the student read outside
+        a transaction, so reading it a moment earlier changes nothing."""
+        rows = self._fetch(
+            "SELECT (SELECT doc FROM accounts WHERE username = %s), "
+            "(SELECT doc FROM students WHERE id = %s)",
+            (username, username),
+        )
+        account, student = rows[0]
+        self._local.ahead = (username, student, getattr(self._local, "ops", 0), time.monotonic())
+        return None if account is None else _model(f"account {username}", Account, account)
 
     def accounts(self) -> list[Account]:
         """Every account, by username."""
@@ -857,9 +956,14 @@ class PgStore:
         """Lock the student's hot bucket row and hand out its transaction; committed
         when the block ends without an exception."""
         announce: list[str] = []
+        outer = getattr(self._local, "hot", None)
         with self._tx(pipelined=True, announce=announce) as conn:
             tx = _hot_in(conn, college, student_id, prefetch=True)
-            yield tx
+            self._local.hot = tx
+            try:
+                yield tx
+            finally:
+                self._local.hot = outer
             if tx.dirty:
                 if college not in self._noted:
                     _note_college(conn, college)

@@ -145,6 +145,10 @@ def verify_pg(store: PgStore, rules: Any = None) -> list[str]:
             damage.append(f"upload {u.sha256[:12]} of {sid} has no attachment")
     for token, doc in rows("SELECT token_sha256, doc FROM links"):
         valid("links", token[:12], LinkRecord, doc)
+    from credx_tui.store.admin import AuditEvent
+
+    for seq, doc in rows("SELECT seq, doc FROM audit ORDER BY seq"):
+        valid("audit", str(seq), AuditEvent, doc)
     from credx_tui.passwords import hash_problem
 
     for username, doc in rows("SELECT username, doc FROM accounts"):

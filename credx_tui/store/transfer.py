@@ -136,22 +136,43 @@ def _folder_rules(store: Store) -> list[dict[str, Any]]:
     return sorted(docs, key=lambda d: int(d.get("version", 0)))
 
 
+def _items(content: Content, kind: str) -> list[bytes]:
+    """One kind's documents, canonical and sorted (independent of the layout)."""
+    if kind == "attachments":
+        items = [_canon([d, hashlib.sha256(p).hexdigest()]) for d, p in content.attachments.items()]
+    elif kind in content.hot:
+        items = [_canon([c, k, b, d]) for c, k, b, d in content.hot[kind]]
+    else:
+        items = [_canon(d) for d in content.docs.get(kind, [])]
+    return sorted(items)
+
+
 def digest_of(content: Content) -> str:
     """SHA-256 of the content in a canonical order (independent of the layout)."""
     sha = hashlib.sha256()
     for kind in KINDS:
-        if kind == "attachments":
-            items = [
-                _canon([d, hashlib.sha256(p).hexdigest()]) for d, p in content.attachments.items()
-            ]
-        elif kind in content.hot:
-            items = [_canon([c, k, b, d]) for c, k, b, d in content.hot[kind]]
-        else:
-            items = [_canon(d) for d in content.docs.get(kind, [])]
         sha.update(kind.encode() + b"\0")
-        for item in sorted(items):
+        for item in _items(content, kind):
             sha.update(item + b"\n")
     return sha.hexdigest()
+
+
+def differences(here: DocumentStore, there: DocumentStore) -> list[str]:
+    """What differs between two stores' content, one line per kind (empty: the same
+    content): ``credx verify --same-as`` on both sides of a migration, the audit log of
+    admin changes included (issue 16)."""
+    mine, theirs = read_content(here), read_content(there)
+    found = []
+    for kind in KINDS:
+        a, b = _items(mine, kind), _items(theirs, kind)
+        if a == b:
+            continue
+        only_here, only_there = len(set(a) - set(b)), len(set(b) - set(a))
+        found.append(
+            f"{kind}: {len(a)} here, {len(b)} in {there.location}; {only_here} only here, "
+            f"{only_there} only there"
+        )
+    return found
 
 
 def content_digest(store: DocumentStore) -> str:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from credx_tui.store import files
@@ -55,6 +56,7 @@ from policy.models import (
     Student,
     Transcript,
 )
+from policy.validation import first_error
 
 TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 """The name :func:`credx_tui.store.files.atomic_write_bytes` gives a temporary file."""
@@ -212,6 +214,27 @@ class _Walk:
         elif not known:
             self.damage(f"{path}: a folder credx does not know (not part of a store)")
 
+    def _audit(self, path: Path) -> None:
+        """Every line of the audit log of admin changes is one valid event (issue 16:
+        the log moves with ``credx migrate``, and both sides prove it)."""
+        from credx_tui.store.admin import AuditEvent
+
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.damage(f"{path}: cannot read it: {exc.strerror}")
+            return
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                AuditEvent.model_validate(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                self.damage(f"{path}: line {number} is not JSON; restore it from a backup")
+            except ValidationError as exc:
+                first, _ = first_error(exc)
+                self.damage(f"{path}: line {number} (AuditEvent) {first.invalid()}")
+
     def _check_entry(self, path: Path, st: os.stat_result, allowed: int) -> None:
         if st.st_uid != self.owner:
             self.damage(
@@ -233,8 +256,11 @@ class _Walk:
             return
         if rel[0] == "locks":
             return
-        if rel in (("audit", "admin.jsonl"), ("rules.json",)):
-            return  # the admin trail and the stored rules: read and checked by store.admin
+        if rel == ("audit", "admin.jsonl"):
+            self._audit(path)
+            return
+        if rel == ("rules.json",):
+            return  # the stored rules: read and checked by store.admin
         if rel[0] == "attachments":
             self.attachments[path.name] = path
             return

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from service_college import COLLEGE, STUDENT, location, login, png_bytes
+from service_college import (
+    COLLEGE,
+    OTHER_COLLEGE,
+    OTHER_STUDENT,
+    STUDENT,
+    location,
+    login,
+    png_bytes,
+)
 
 from credx_tui.services import make_services
 from credx_tui.store import Store, StoreError
@@ -227,3 +235,121 @@ def test_an_older_schema_is_brought_up_to_date(pg_cluster: Cluster) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             row = conn.execute("SELECT value FROM credx_meta WHERE key = 'schema'").fetchone()
         assert row == (SCHEMA_VERSION,)
+
+
+def test_reads_under_the_hot_lock_are_the_latest_and_only_the_students(pg_store: PgStore) -> None:
+    """Issue 16: the transcript and programme a hot transaction reads with its lock
+    (one round trip) answer the store's reads inside the block.  They are what was
+    committed when the lock was granted, a change made meanwhile on another
+    connection included; another student's, or another programme, is read as ever."""
+    sql(
+        pg_store,
+        "UPDATE transcripts SET doc = jsonb_set(doc, '{records,0,name_en}', '\"Changed\"') "
+        "WHERE student_id = %s",
+        STUDENT,
+    )
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+        mine = pg_store.transcript(STUDENT)
+        assert mine is not None and mine.records[0].name_en == "Changed"
+        programme = pg_store.programme("测试专业", 2024)
+        assert programme is not None and programme.major == "测试专业"
+        other = pg_store.programme("别的专业", 2024)
+        assert other is not None and other.college == OTHER_COLLEGE
+        theirs = pg_store.transcript(OTHER_STUDENT)
+        assert theirs is not None and theirs.student_id == OTHER_STUDENT
+        assert pg_store.programme("没有的专业", 2024) is None
+    # Outside the block the store reads as before (nothing is kept).
+    sql(pg_store, "DELETE FROM transcripts WHERE student_id = %s", STUDENT)
+    assert pg_store.transcript(STUDENT) is None
+
+
+def test_a_damaged_student_document_does_not_fail_the_hot_transaction(pg_store: PgStore) -> None:
+    """The read beside the lock joins the student's programme by text: a damaged
+    ``grade_year`` (not a number) is named by the model, not a failed transaction."""
+    sql(
+        pg_store,
+        "UPDATE students SET doc = jsonb_set(doc, '{grade_year}', '\"abc\"') WHERE id = %s",
+        STUDENT,
+    )
+    with pg_store.hot(COLLEGE, STUDENT) as tx:
+        tx.put_application(app("A1"))
+        assert pg_store.programme("测试专业", 2024) is not None
+    assert [a.id for a in pg_store.applications(COLLEGE)] == ["A1"]
+    with pytest.raises(StoreError, match="grade_year"):
+        pg_store.student(STUDENT)
+
+
+def _credx(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "credx_tui.cli", *args], capture_output=True, text=True, timeout=180
+    )
+
+
+def test_verify_proves_the_audit_log_on_both_sides_of_a_migration(
+    pg_cluster: Cluster, tmp_path: Path
+) -> None:
+    """Issue 16: ``credx migrate`` carries the audit log of admin changes; ``credx
+    verify --same-as`` proves both sides hold the same rows, says which kind differs
+    when they do not, and each side's verify names a damaged audit row or line."""
+    from credx_tui.services.loading import load_demo
+    from credx_tui.store.admin import AUDIT_FILE, AuditEvent
+
+    folder = tmp_path / "demo"
+    source, _ = load_demo(folder, load_rules())
+    for n in range(2):
+        source.append_audit(
+            AuditEvent(at=datetime.now(UTC), action="user.add", target=f"u{n}", os_user="t", uid=0)
+        )
+    pg_cluster.sql("DROP DATABASE IF EXISTS audited")
+    pg_cluster.sql("CREATE DATABASE audited")
+    url = pg_cluster.url("audited")
+    assert migrate(folder, url).counts["audit"] == 2
+    both = _credx("--db", str(folder), "verify", "--same-as", url)
+    assert both.returncode == 0 and "holds the same content" in both.stdout, both
+    back = _credx("--db", url, "verify", "--same-as", str(folder))
+    assert back.returncode == 0 and "holds the same content" in back.stdout, back
+
+    with closing(PgStore(url)) as pg:
+        sql(
+            pg,
+            "UPDATE audit SET doc = jsonb_set(doc, '{target}', '\"someone else\"') WHERE seq = 2",
+        )
+        assert pg.verify() == []  # a sound row, only not the source's
+    differs = _credx("--db", str(folder), "verify", "--same-as", url)
+    assert differs.returncode == 1, differs
+    assert "audit: 2 here, 2 in" in differs.stdout and "1 only here, 1 only there" in differs.stdout
+    assert "the content differs" in differs.stdout
+    assert "applications:" not in differs.stdout  # only the kind that differs is named
+
+    with closing(PgStore(url)) as pg:
+        sql(pg, "UPDATE audit SET doc = doc - 'uid' WHERE seq = 1")
+        assert any("table audit row 1 (AuditEvent)" in d and "uid" in d for d in pg.verify())
+    damaged = _credx("--db", url, "verify")
+    assert damaged.returncode == 1 and "table audit row 1" in damaged.stdout, damaged
+
+    log = folder / AUDIT_FILE
+    log.write_bytes(log.read_bytes() + b'{"at": "yesterday"}\n')
+    found = _credx("--db", str(folder), "verify")
+    assert found.returncode == 1 and "line 3 (AuditEvent)" in found.stdout, found
+
+
+def test_the_student_read_with_an_account_answers_only_the_next_call(pg_store: PgStore) -> None:
+    """Issue 16: :meth:`PgStore.account` brings the student of the same 学号 in its
+    round trip; it answers :meth:`PgStore.student` only as the very next store call
+    of the thread, so any other call in between means a fresh read."""
+    rename = "UPDATE students SET doc = jsonb_set(doc, '{name}', to_jsonb(%s::text)) WHERE id = %s"
+    assert pg_store.account(STUDENT) is not None
+    student = pg_store.student(STUDENT)
+    assert student is not None and student.name == "测试同学"
+    assert pg_store.account(STUDENT) is not None
+    sql(pg_store, rename, "改名一", STUDENT)
+    assert pg_store.programmes()  # another call: the read ahead is dropped
+    renamed = pg_store.student(STUDENT)
+    assert renamed is not None and renamed.name == "改名一"
+    assert pg_store.account(STUDENT) is not None
+    sql(pg_store, rename, "改名二", STUDENT)
+    assert pg_store.student(OTHER_STUDENT) is not None  # another student: read afresh
+    again = pg_store.student(STUDENT)  # and the read ahead is gone (one use)
+    assert again is not None and again.name == "改名二"
+    assert pg_store.account("nobody") is None and pg_store.student("nobody") is None
