@@ -568,7 +568,6 @@ def _open_store(args: argparse.Namespace):  # -> DocumentStore
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from credx_tui.services import ServiceError
     from credx_tui.store import StoreError
 
     try:
@@ -602,9 +601,22 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _train(args)
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    except ServiceError as exc:
-        raise CliError(exc.en) from None
+    except Exception as exc:
+        refusal = _service_refusal(exc)
+        if refusal is not None:
+            raise CliError(refusal) from None
+        raise
     raise CliError(f"unknown command {args.command}", EXIT_USAGE)
+
+
+def _service_refusal(exc: Exception) -> str | None:
+    """The English text of ``exc`` when it is a services' refusal (None otherwise),
+    found without importing the services: the app imports them only behind its login
+    screen (issue 13, item 4), and an error of theirs means they were imported."""
+    errors = sys.modules.get("credx_tui.services.errors")
+    if errors is not None and isinstance(exc, errors.ServiceError):
+        return str(exc.en)
+    return None
 
 
 @owner_command
@@ -1228,6 +1240,23 @@ def _train_check(args: argparse.Namespace) -> int:
 
 def _run_app(args: argparse.Namespace) -> int:
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    from credx_tui.doors import runs_as_the_person
+    from credx_tui.startup import ServicesBuild
+
+    local = runs_as_the_person(ssh=bool(args.ssh or args.key_user))
+    if not (args.os_user or args.ssh or args.key_user or _is_database(args)):
+        # The login screen of a folder store: drawn first, the store opened and the
+        # services built behind it (issue 13, item 4; credx_tui/startup.py).  A store
+        # that cannot be opened or whose rules no longer load is said on that screen.
+        root = resolve_db(args.db)
+        if not os.path.lexists(root / "credx-store.json"):  # store.store's MARKER
+            raise CliError(
+                f"no credx store at {root}; create one with `credx demo` or `credx import`"
+            )
+        settings = Settings(db=root, rules=None, lang=lang, os_user=None, local_files=local)
+        from credx_tui.app import run_app
+
+        return run_app(settings, None, None, services=ServicesBuild(lambda: _built(args, root)))
     store = _open_store(args)
     services = _services(args, store)
     account = _os_account(args, store, lang) if args.os_user else None
@@ -1235,15 +1264,20 @@ def _run_app(args: argparse.Namespace) -> int:
     if args.ssh or args.key_user:
         account = _ssh_account(args, store)
         trusted = account is not None
-    from credx_tui.doors import runs_as_the_person
-
-    local = runs_as_the_person(ssh=bool(args.ssh or args.key_user))
     settings = Settings(
         db=Path(store.location), rules=None, lang=lang, os_user=account, local_files=local
     )
     from credx_tui.app import run_app
 
     return run_app(settings, store, services.rules, os_user=trusted, services=services)
+
+
+def _built(args: argparse.Namespace, root: Path):  # -> Services, in the app's worker
+    """The services of ``credx``'s login screen, as :func:`_run_app` built them before
+    the app (in a thread worker now, after the first paint)."""
+    from credx_tui.store import Store
+
+    return _services(args, Store(root))
 
 
 # -- the SSH front door (issue 9, item 2; README: Deployment) -------------------------
