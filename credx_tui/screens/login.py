@@ -133,6 +133,7 @@ class LoginScreen(CredxScreen):
 
         exc = event.error
         if isinstance(exc.__cause__, StartFailed):
+            self.query_one("#password", Input).value = ""
             self._set_message("login.start_failed", {"detail": exc.__cause__})
             return
         if not isinstance(exc, LoginFailed):
