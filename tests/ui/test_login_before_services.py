@@ -34,8 +34,9 @@ WAIT = 30.0
 class Gate:
     """A services factory that blocks until :meth:`open` (bounded by :data:`WAIT`)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, idle_minutes: int | None = None) -> None:
         self.store = store
+        self.idle_minutes = idle_minutes
         self.entered = threading.Event()
         self.released = threading.Event()
 
@@ -43,7 +44,12 @@ class Gate:
         self.entered.set()
         if not self.released.wait(WAIT):
             raise RuntimeError("the test never opened the gate")
-        return Services.for_store(self.store)
+        services = Services.for_store(self.store)
+        if self.idle_minutes is None:
+            return services
+        rules = services.rules
+        session = rules.session.model_copy(update={"idle_timeout_minutes": self.idle_minutes})
+        return Services(self.store, rules.model_copy(update={"session": session}))
 
     def open(self) -> None:
         self.released.set()
@@ -92,16 +98,21 @@ async def test_login_is_typed_while_the_services_are_built(
 async def test_the_college_appears_once_built_and_login_is_direct(
     store: Store, tmp_path: Path
 ) -> None:
-    gate = Gate(store)
+    gate = Gate(store, idle_minutes=7)
     app = _app(store, ServicesBuild(gate), tmp_path)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, gate.entered.is_set, what="the build never started")
             college = app.screen.query_one("#login-college")
             assert str(college.render()) == ""
+            assert app.store_watcher is None  # it follows the services' store
             gate.open()
             await until(pilot, lambda: app.services_ready, what="services never built")
             await until(pilot, lambda: "示范职业技术学院" in str(college.render()))
+            # What waited for the services runs now: the rules' idle timeout, the
+            # store watcher of the live screens.
+            assert app.idle_timeout == 7 * 60.0
+            assert app.store_watcher is not None
             await pilot.press(*HAPPY_STUDENT, "enter", *PASSWORD, "enter")
             await until(pilot, lambda: app.screen.id == "portal", what=lambda: screen_text(app))
             await settle(pilot)
