@@ -46,20 +46,21 @@ from credx_tui.i18n import CATALOGUE, LANGS, t
 from credx_tui.localize import bind, localize_bindings
 from credx_tui.mode import AppMode
 from credx_tui.screens.registry import screen_class
-from credx_tui.services import Actor, LoginFailed, Services, SessionEnded, make_services
 from credx_tui.settings import Settings
-from credx_tui.store import Store, StoreError
+from credx_tui.startup import ServicesBuild, StartFailed
+from credx_tui.store import StoreError
 from credx_tui.terminal_answers import AnswerFilter
 from credx_tui.widgets import footer, glyphs, line_breaking, overlay_cuts
-from policy.models import Role
-from policy.rules import Rules
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
     from credx_tui.live_screen import StoreChanged
+    from credx_tui.services import Actor, Services, SessionEnded
+    from credx_tui.store import Store
     from credx_tui.training.session import Training
     from credx_tui.watch import StoreWatcher
+    from policy.rules import Rules
 
 # When textual was imported before us (a test run), the variable came too late; the
 # driver reads the constant at start-up, so set it as well.
@@ -209,7 +210,7 @@ class CredxApp(App[int]):
     def __init__(
         self,
         settings: Settings,
-        services: Services,
+        services: Services | ServicesBuild,
         print_dir: Path | None = None,
         actor: Actor | None = None,
         idle_timeout: float | None = None,
@@ -220,8 +221,12 @@ class CredxApp(App[int]):
         super().__init__()
         self.settings = settings
         """What this run was started with."""
-        self.services = services
-        """The use cases; the only way to the data."""
+        self._services: Services | None = None
+        self.services_build: ServicesBuild | None = (
+            services if isinstance(services, ServicesBuild) else None
+        )
+        """What builds the services when the app was handed that instead of built ones
+        (``credx``: issue 13, item 4); None when they came built (the tests)."""
         self.print_dir = print_dir or default_print_dir()
         """Folder for printed transcripts."""
         self.actor: Actor | None = actor
@@ -229,18 +234,19 @@ class CredxApp(App[int]):
         self.last_seen: datetime | None = None
         """When the student was last here, for the notices of the portal."""
         self.set_reactive(CredxApp.lang, settings.lang if settings.lang in LANGS else "zh")
-        self.idle_timeout = (
-            idle_timeout
-            if idle_timeout is not None
-            else services.rules.session.idle_timeout_minutes * 60.0
-        )
-        """Seconds without a key or a click before a signed-in session logs out."""
+        self._idle_timeout_given = idle_timeout
+        self.idle_timeout = idle_timeout if idle_timeout is not None else 15 * 60.0
+        """Seconds without a key or a click before a signed-in session logs out (the
+        rules' ``session.idle_timeout_minutes`` once the services are there)."""
         self.idle_clock = idle_clock
         """The clock of the idle timeout (injectable for tests)."""
         self.idle_check_every = max(0.05, min(5.0, self.idle_timeout / 6))
         """Seconds between two looks at the idle clock (set before the app runs)."""
         self._last_activity = idle_clock()
-        services.on_session_ended = self._session_ended_anywhere
+        self._closing = False
+        """Set when the app unmounts: a login still waiting for the services gives up."""
+        if self.services_build is None:
+            self._adopt(services)  # type: ignore[arg-type]  # built Services
         self._started = time.monotonic()
         self.store_watcher: StoreWatcher | None = None
         """The one thread following the store's files (None: not started or off)."""
@@ -265,6 +271,87 @@ class CredxApp(App[int]):
             # app.tcss's -colors16 block: borders and zebra stripes the 16-colour
             # palette keeps apart (issue 15: TERM=xterm, TERM=screen over SSH).
             self.add_class("-colors16")
+
+    # -- the services, built or being built (issue 13, item 4) ---------------------
+
+    @property
+    def services(self) -> Services:
+        """The use cases; the only way to the data.  Asked for only once they are
+        there: the login screen waits for them in a worker (:attr:`services_ready`)."""
+        if self._services is None:
+            raise RuntimeError("the services are still being built (issue 13: wait in a worker)")
+        return self._services
+
+    @property
+    def services_ready(self) -> bool:
+        """Whether the services are built (the login screen may read the rules)."""
+        return self._services is not None
+
+    def wait_for_services(self) -> Services:
+        """The services, waiting for their build if it is still running: call it in a
+        thread worker, never on the event loop.  Raises :class:`StartFailed` when the
+        build failed (the store unreadable, its rules not loading)."""
+        build = self.services_build
+        if self._services is not None or build is None:
+            return self.services
+        # In slices: a login waiting for a build that hangs (a dead network store) must
+        # not keep the app from quitting (its worker thread is joined at exit).
+        while not build.done:
+            if self._closing:
+                raise StartFailed("程序正在退出", "credx is quitting")
+            with contextlib.suppress(StartFailed):
+                return build.wait(0.2)
+        return build.wait()
+
+    def _adopt(self, services: Services) -> None:
+        """Take built services: the idle timeout of their rules, and their word that a
+        session ended (from any thread)."""
+        self._services = services
+        if self._idle_timeout_given is None:
+            self.idle_timeout = services.rules.session.idle_timeout_minutes * 60.0
+            self.idle_check_every = max(0.05, min(5.0, self.idle_timeout / 6))
+        services.on_session_ended = self._session_ended_anywhere
+
+    def _start_build(self) -> None:
+        threading.Thread(target=self._build_services, name="credx-services", daemon=True).start()
+
+    def _build_services(self) -> None:
+        """In its thread after the first paint: build, then hand the result to the event
+        loop.  A daemon thread rather than one of Textual's workers: those are joined
+        when the app ends, and Ctrl+Q during a build that hangs must still quit."""
+        build = self.services_build
+        assert build is not None
+        build.run()
+        if not self._closing:
+            with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                self.call_from_thread(self._services_built)
+
+    def _services_built(self) -> None:
+        """On the event loop: what waited for the services starts (the idle clock, the
+        network-store warning, the store watcher); the login screen shows the college,
+        or why the store could not be opened."""
+        build = self.services_build
+        assert build is not None
+        if build.services is not None and self._services is None:
+            self._adopt(build.services)
+            self._services_started()
+        if self.settle_heap:
+            # Start-up is over only now: the collector's full pass and freeze (heap.py)
+            # take in the services' objects too, and no longer delay the first paint.
+            from credx_tui.heap import settle
+
+            self.call_after_refresh(settle)
+        from credx_tui.screens.login import LoginScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                screen.services_built(build.failure)
+
+    def _services_started(self) -> None:
+        """What runs once the services are there (at mount when they came built)."""
+        self._warn_network_store()
+        self.set_interval(self.idle_check_every, self._check_idle)
+        self._watch_store()
 
     @property
     def download_links(self) -> bool:
@@ -303,7 +390,7 @@ class CredxApp(App[int]):
     def _handle_exception(self, error: Exception) -> None:
         # A damaged or unreadable store file stops credx with the message naming the
         # file (architecture.md, "Store"), never with a traceback over the screen.
-        if isinstance(error, StoreError):
+        if isinstance(error, StoreError):  # (credx_tui.store imports no model for this)
             from policy.text import for_terminal
 
             self.exit(return_code=1, message=f"credx: {for_terminal(str(error))}")
@@ -321,9 +408,8 @@ class CredxApp(App[int]):
             self.push_screen(self._home_screen(self.actor) or screen_class("portal")())
         else:
             self.push_screen(screen_class("login")())
-        self._warn_network_store()
-        self.set_interval(self.idle_check_every, self._check_idle)
-        self._watch_store()
+        if self._services is not None:
+            self._services_started()
 
     # -- live screens (issue 13, item 3) ------------------------------------------
 
@@ -347,10 +433,12 @@ class CredxApp(App[int]):
         self.mode.store_changed(message)
 
     def on_unmount(self) -> None:
-        from credx_tui.live_screen import stop_watching
-
+        self._closing = True
         self.mode.unmounted()
-        stop_watching(self)
+        if self.store_watcher is not None:  # (none before the services were built)
+            from credx_tui.live_screen import stop_watching
+
+            stop_watching(self)
 
     def on_resize(self) -> None:
         self.mode.resized()
@@ -368,6 +456,8 @@ class CredxApp(App[int]):
     def _home_screen(self, actor: Actor) -> Screen | None:
         """Reviewers start at the review queue (issue 4), admins at the 教务处 desk
         (issue 12; F7 opens the queue); students at the portal (None: the default)."""
+        from policy.models import Role
+
         if actor.role == Role.STUDENT:
             return None
         if actor.role == Role.ADMIN:
@@ -394,10 +484,14 @@ class CredxApp(App[int]):
 
     def on_ready(self) -> None:
         self.log.info(f"credx ready in {time.monotonic() - self._started:.3f}s")
+        if self._services is None and self.services_build is not None:
+            # Once the login screen is on the terminal: the store, the models, the rules.
+            self.call_after_refresh(self._start_build)
         if self.settle_heap:
             from credx_tui.heap import IDLE_BEFORE_FULL, settle
 
-            self.call_after_refresh(settle)
+            if self._services is not None:  # else once they are built (_services_built)
+                self.call_after_refresh(settle)
             self.set_interval(IDLE_BEFORE_FULL, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:
@@ -640,6 +734,7 @@ class CredxApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The mode's commands, ours, then Textual's own ones, all in the UI language."""
         from credx_tui.ui import CredxScreen
+        from policy.models import Role
 
         yield from self.mode.commands(screen)
         if (
@@ -713,7 +808,7 @@ class CredxApp(App[int]):
 
 def make_app(
     settings: Settings,
-    services: Services,
+    services: Services | ServicesBuild,
     print_dir: Path | None = None,
     actor: Actor | None = None,
     training: Training | None = None,
@@ -722,12 +817,15 @@ def make_app(
 
     With ``training`` it is the app in the trainer's mode on that session's sandbox
     (issue 5): ``services`` must then be the sandbox's (the trainer never gets the
-    real store), and prints go to the sandbox's folder."""
+    real store), and prints go to the sandbox's folder.
+
+    ``services`` may be a :class:`ServicesBuild` (``credx``'s login screen: they are
+    built in a worker after the first paint, issue 13); tests hand built ones."""
     if training is None:
         return CredxApp(settings, services, print_dir=print_dir, actor=actor)
     from credx_tui.training.ui import TrainerMode
 
-    if services.store is not training.sandbox.store:
+    if isinstance(services, ServicesBuild) or services.store is not training.sandbox.store:
         raise ValueError("the trainer's app runs on its sandbox's services only")
     return CredxApp(
         settings,
@@ -739,17 +837,34 @@ def make_app(
 
 def run_app(
     settings: Settings,
-    store: Store,
-    rules: Rules,
+    store: Store | None,
+    rules: Rules | None,
     os_user: bool = False,
-    services: Services | None = None,
+    services: Services | ServicesBuild | None = None,
 ) -> int:
     """Run the app on a store; with ``os_user`` the operating-system account logs in
     (sshd already authenticated it).  Returns the exit code: non-zero when the app
-    ended with an error."""
-    services = services or make_services(store, rules)
+    ended with an error.
+
+    ``services`` may be a :class:`ServicesBuild`: the login screen is drawn first and
+    the services built behind it (issue 13, item 4); a trusted login needs them before
+    the app, so it builds them here."""
+    if services is None:
+        from credx_tui.services import make_services
+
+        assert store is not None and rules is not None
+        services = make_services(store, rules)
     actor: Actor | None = None
     if os_user:
+        from credx_tui.services import LoginFailed
+
+        if isinstance(services, ServicesBuild):
+            services.run()
+            try:
+                services = services.wait()
+            except StartFailed as exc:
+                print(f"credx: {exc.text(settings.lang)}", file=sys.stderr)
+                return 1
         # settings.os_user is the credx account the CLI found for the OS user in the
         # administrator's mapping file (credx_tui/os_users.py); never $USER.
         if not settings.os_user:

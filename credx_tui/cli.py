@@ -37,6 +37,7 @@ import os
 import pwd
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from credx_tui.cli_base import (
@@ -459,7 +460,6 @@ def _open_store(args: argparse.Namespace):  # -> DocumentStore
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from credx_tui.services import ServiceError
     from credx_tui.store import StoreError
 
     try:
@@ -493,9 +493,22 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _train(args)
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    except ServiceError as exc:
-        raise CliError(exc.en) from None
+    except Exception as exc:
+        refusal = _service_refusal(exc)
+        if refusal is not None:
+            raise CliError(refusal) from None
+        raise
     raise CliError(f"unknown command {args.command}", EXIT_USAGE)
+
+
+def _service_refusal(exc: Exception) -> str | None:
+    """The English text of ``exc`` when it is a services' refusal (None otherwise),
+    found without importing the services: the app imports them only behind its login
+    screen (issue 13, item 4), and an error of theirs means they were imported."""
+    errors = sys.modules.get("credx_tui.services.errors")
+    if errors is not None and isinstance(exc, errors.ServiceError):
+        return str(exc.en)
+    return None
 
 
 @owner_command
@@ -1119,22 +1132,76 @@ def _train_check(args: argparse.Namespace) -> int:
 
 def _run_app(args: argparse.Namespace) -> int:
     lang = args.lang or os.environ.get(ENV_LANG, "zh")
+    from credx_tui.doors import runs_as_the_person
+    from credx_tui.startup import ServicesBuild
+
+    ssh = bool(args.ssh or args.key_user)
+    local = runs_as_the_person(ssh=ssh)
+    key_account: str | None = None
+    key_checked = False
+    if not (args.os_user or _is_database(args)):
+        # A folder store: its owner checks need no model, so an SSH key login is told
+        # apart first.  Then the login screen (at a terminal, or a password login over
+        # SSH) is drawn first and the store opened and the services built behind it
+        # (issue 13, item 4; credx_tui/startup.py): a store that cannot be opened or
+        # whose rules no longer load is said on that screen.
+        root = resolve_db(args.db)
+        if not os.path.lexists(root / "credx-store.json"):  # store.store's MARKER
+            raise CliError(
+                f"no credx store at {root}; create one with `credx demo` or `credx import`"
+            )
+        if ssh:
+            key_account, key_checked = _ssh_account(args, _FolderOwner(root)), True
+        if key_account is None:
+            settings = Settings(db=root, rules=None, lang=lang, os_user=None, local_files=local)
+            from credx_tui.app import run_app
+
+            build = ServicesBuild(lambda: _built(args, root))
+            return run_app(settings, None, None, services=build)
     store = _open_store(args)
     services = _services(args, store)
     account = _os_account(args, store, lang) if args.os_user else None
     trusted = args.os_user
-    if args.ssh or args.key_user:
-        account = _ssh_account(args, store)
+    if ssh:
+        account = key_account if key_checked else _ssh_account(args, store)
         trusted = account is not None
-    from credx_tui.doors import runs_as_the_person
-
-    local = runs_as_the_person(ssh=bool(args.ssh or args.key_user))
     settings = Settings(
         db=Path(store.location), rules=None, lang=lang, os_user=account, local_files=local
     )
     from credx_tui.app import run_app
 
     return run_app(settings, store, services.rules, os_user=trusted, services=services)
+
+
+def _built(args: argparse.Namespace, root: Path):  # -> Services, in the app's worker
+    """The services of ``credx``'s login screen, as :func:`_run_app` built them before
+    the app (in a thread worker now, after the first paint)."""
+    from credx_tui.store import Store
+
+    return _services(args, Store(root))
+
+
+@dataclass(frozen=True)
+class _FolderOwner:
+    """What the SSH door asks of a folder store (:func:`_ssh_account`): who owns it.
+    Answered as :class:`credx_tui.store.Store` answers it, without opening the store
+    (whose module builds every model), so that a password login's screen comes first."""
+
+    root: Path
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def owned_by_this_process(self) -> bool:
+        from credx_tui.store.ownership import is_owner_process
+
+        return is_owner_process(self.root)
+
+    def service_account(self) -> str:
+        from credx_tui.store.ownership import owner_of
+
+        return owner_of(self.root).pw_name
 
 
 # -- the SSH front door (issue 9, item 2; README: Deployment) -------------------------

@@ -105,6 +105,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Account {username} is a {role}. The reviewer desk is not in this build (issue 4); "
         "for now use `credx check --student ID` on the command line.",
     ),
+    # -- perf13: the login screen before the services are built (issue 13, item 4) ----
+    "working.opening": ("正在打开数据，随后登录...", "Opening the store, then signing in..."),
+    "login.start_failed": (
+        "{detail}。请联系管理员。",
+        "{detail}. Please tell the administrator.",
+    ),
     "role.reviewer": ("审核人", "reviewer"),
     "role.admin": ("管理员", "administrator"),
     "role.student": ("学生", "student"),

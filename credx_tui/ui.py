@@ -13,15 +13,18 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from credx_tui.documents.errors import DocumentError
-from credx_tui.services import Actor, ServiceError, Services
-from credx_tui.services.documents import default_pdf_name
 from credx_tui.ui_base import CredxDialog, CredxHost, Localized
 from credx_tui.working import LinkMade, LinkNotMade, Working
+
+if TYPE_CHECKING:
+    # Imported where used: the login screen stands on this module and is drawn before
+    # the services exist (issue 13, item 4).
+    from credx_tui.services import Actor, ServiceError, Services
 
 
 class CredxScreen(Working, Localized, Screen):
@@ -62,6 +65,8 @@ class CredxScreen(Working, Localized, Screen):
         """Redraw in the new language; the new footer is fitted as the old one was."""
         await super().language_changed()
         self._fit_footer()
+        if self.working:  # the recompose dropped the working line: again, in the new language
+            self._show_working(self.working)
 
     def on_screen_resume(self) -> None:
         # Another terminal (a reviewer, the same student elsewhere) may have changed
@@ -104,6 +109,10 @@ class CredxScreen(Working, Localized, Screen):
         (an lp destination) the PDF is then sent there too, and lp's answer or failure
         is said.  With ``document`` (a download link's document, e.g. ``transcript``)
         the PDF then reaches the person as ``name`` (:meth:`deliver`)."""
+        from credx_tui.documents.errors import DocumentError
+        from credx_tui.services import ServiceError
+        from credx_tui.services.documents import default_pdf_name
+
         out = self.credx.print_dir / default_pdf_name(kind, key)
 
         def work() -> None:

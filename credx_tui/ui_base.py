@@ -41,10 +41,24 @@ class CredxHost(Protocol):
     imported the app would close an import circle."""
 
     settings: Settings
-    services: Services
     print_dir: Path
     actor: Actor | None
     last_seen: datetime | None
+
+    @property
+    def services(self) -> Services:
+        """The use cases, once built (see :attr:`services_ready`)."""
+        ...
+
+    @property
+    def services_ready(self) -> bool:
+        """Whether the services are built: ``credx`` builds them after drawing the login
+        screen (issue 13, item 4), the tests hand them built."""
+        ...
+
+    def wait_for_services(self) -> Services:
+        """The services, waiting for their build (in a thread worker only)."""
+        ...
 
     @property
     def download_links(self) -> bool:

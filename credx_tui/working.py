@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.widgets import Static
 
-from credx_tui.services import ServiceError
+if TYPE_CHECKING:
+    from credx_tui.services import ServiceError
 
 WORK_GROUP = "store-work"
 """The worker group of every service call moved off the event loop."""
@@ -136,6 +137,10 @@ class Working:
         app = screen.app
 
         def run() -> None:
+            # Here, not at the top: the login screen is drawn before the services are
+            # imported (issue 13, item 4); in this thread they are there or on their way.
+            from credx_tui.services import ServiceError
+
             message: Message
             try:
                 message = event(call(), context)
@@ -157,6 +162,8 @@ class Working:
         app = screen.app
 
         def run() -> None:
+            from credx_tui.services import ServiceError
+
             message: Message
             try:
                 message = event(call(), context)

@@ -18,20 +18,21 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-from policy.models import (
-    Account,
-    CourseRecord,
-    CreditCertificate,
-    ExchangeApplication,
-    Programme,
-    ReviewEvent,
-    Student,
-    Transcript,
-)
-
 if TYPE_CHECKING:
+    # Annotations only: `credx --db X` asks is_database_url before any model is needed,
+    # and the login screen paints before pydantic is imported (issue 13, item 4).
     from credx_tui.store.admin import AuditEvent, StoredRules
     from credx_tui.store.schema import LinkRecord, UploadRecord
+    from policy.models import (
+        Account,
+        CourseRecord,
+        CreditCertificate,
+        ExchangeApplication,
+        Programme,
+        ReviewEvent,
+        Student,
+        Transcript,
+    )
 
 R = TypeVar("R")
 
