@@ -184,6 +184,8 @@ class _FileTx:
         self.path = path
         self.tables = tables
         trusted: bool | None = None
+        self.reused = False
+        """Whether the snapshot's parse was reused (its bytes were the file's)."""
         try:
             _, raw = read_regular(path)
         except FileNotFoundError:
@@ -193,6 +195,7 @@ class _FileTx:
                 # The very bytes parsed before the lock was taken: their parse is
                 # reused (a copy: this transaction changes its documents in place).
                 data, trusted = _own_copy(snapshot.data), snapshot.trusted
+                self.reused = True
             else:
                 data = decode(path, raw)
         self.storage_data: TinyData = data if data is not None else {}
@@ -249,6 +252,8 @@ class _Snapshot(NamedTuple):
     data: TinyData
     trusted: bool
     """:func:`~credx_tui.store.files.written_checked` of ``raw``."""
+    ids: dict[str, str]
+    """:func:`~credx_tui.store.layout.app_ids` of ``data``."""
 
 
 def _own_copy(data: TinyData) -> TinyData:
@@ -268,7 +273,12 @@ class HotTransaction:
     def __init__(self, path: Path, snapshot: _Snapshot | None = None) -> None:
         self._file = _FileTx(path, HOT_TABLES, track=True, snapshot=snapshot)
         self.path = path
-        self._ids_before = app_ids(self._file.storage_data)
+        if snapshot is not None and self._file.reused:
+            self._ids_before = snapshot.ids  # computed before the lock
+        else:
+            self._ids_before = app_ids(self._file.storage_data)
+        self.ids_after: dict[str, str] | None = None
+        """The applications' ids once :meth:`index_changes` ran (the next snapshot's)."""
 
     # The calls of every submit and decision work on the tables directly: TinyDB's
     # queries and its copy of the whole table at each update cost about 3 ms per
@@ -311,6 +321,7 @@ class HotTransaction:
         """(added id -> 学号, removed ids) of applications since the file was loaded: what
         the college's index must learn when this transaction is written."""
         after = app_ids(self._file.db.storage.data)  # type: ignore[attr-defined]
+        self.ids_after = after
         added = {i: sid for i, sid in after.items() if self._ids_before.get(i) != sid}
         return added, set(self._ids_before) - set(after)
 
@@ -1023,9 +1034,10 @@ class Store:
                     data = tx._file.db.storage.data  # type: ignore[attr-defined]
                     # Still under the lock: what was written is what the next read sees.
                     self.cache.written(path, data)
-                    if tx._file.payload is not None:
-                        self._keep_snapshot(path, _Snapshot(tx._file.payload, data, True))
                     self._update_index(key, tx)
+                    if tx._file.payload is not None and tx.ids_after is not None:
+                        kept = _Snapshot(tx._file.payload, data, True, tx.ids_after)
+                        self._keep_snapshot(path, kept)
         finally:
             if wrote:
                 fsync_dir(path.parent)
@@ -1048,7 +1060,7 @@ class Store:
             data = decode(path, raw)
         except StoreError:
             return None
-        snapshot = _Snapshot(raw, data, written_checked(raw, data))
+        snapshot = _Snapshot(raw, data, written_checked(raw, data), app_ids(data))
         self._keep_snapshot(path, snapshot)
         return snapshot
 
