@@ -375,6 +375,10 @@ def _sqlite_side(base: Path, students: list[str]):
             updated_at=now,
         )
         twin.save(sid, app)
+        # credx's save read and checked the student's dossier (its shard, transcript,
+        # programme, applications): SQLite reads the same rows once too, so that
+        # neither side meets them cold at its first timed submit.
+        twin._dossier(sid)
         drafts.append(app.id)
 
     def submit(sid: str, draft: str) -> None:
@@ -411,8 +415,13 @@ def run(kind: str, base: Path, writers: int, first: int, count: int) -> dict[str
     ``writers`` processes of ``kind`` started together, ``count`` submits each."""
     start_at = time.time() + 4.0 + writers  # after every process has made its drafts
     floor_too = kind == "credx" and writers == 1
+    # Each writer a fraction of a period after the previous one, as people who do not
+    # press their keys together: all eight starting at one instant made every first
+    # submit wait behind seven others (SQLite's busy handler then sleeps up to 100 ms
+    # at a time), which with rounds of ten submits was a tenth of the samples.
+    phase = 1.0 / (RATE * writers) if RATE else 0.0
     procs = [
-        _spawn(kind, base, first + w * count, count, RATE, start_at, floor_too)
+        _spawn(kind, base, first + w * count, count, RATE, start_at + w * phase, floor_too)
         for w in range(writers)
     ]
     pooled: dict[str, list[float]] = defaultdict(list)
