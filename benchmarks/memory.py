@@ -77,7 +77,7 @@ def savers(base: str, settle_heap: bool, first: int) -> None:
 
         settle()
     gc.callbacks.append(watch)
-    submit, drafts = _credx_side(Path(base), students)  # the saves
+    submit, drafts, _ = _credx_side(Path(base), students, [], [])  # the saves
     for sid, draft in zip(students, drafts, strict=True):
         submit(sid, draft)
     print(json.dumps({"pauses": pauses}))

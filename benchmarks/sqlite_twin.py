@@ -68,6 +68,10 @@ class Twin:
     """Save and submit for one process, on SQLite."""
 
     def __init__(self, path: Path) -> None:
+        # Imported here, not at the first submit: credx's services have imported the
+        # same policy modules before their first submit is timed (a first submit
+        # importing them took 250-500 ms on a loaded machine).
+        from policy import dossier, offers, workflow  # noqa: F401
         from policy.rules import load_rules
 
         self.db = connect(path)

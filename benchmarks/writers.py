@@ -9,6 +9,13 @@ by writing the documents directly (the services would take many minutes to load
 sets the size (default 200,000), ``CREDX_BENCH_SUBMITS`` the submits per writer
 (default 40) and ``CREDX_BENCH_RATE`` each writer's pace in submits a second (default
 5; 0: as fast as it can), so that ``CREDX_BENCH_STUDENTS=20000`` is a quick run.
+
+Side by side on a shared machine: the load of other jobs changes from one minute to
+the next, so each comparison is made in ``CREDX_BENCH_ROUNDS`` rounds (default 4),
+credx and SQLite taking turns to go first, and the samples pooled; the floor is
+measured inside the one-writer credx process, right after each of its submits, on
+a copy of the hot file that submit wrote.  The credx writers also time their waits
+for a hot file's lock and how long they hold it (where a tail comes from).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDENTS = int(os.environ.get("CREDX_BENCH_STUDENTS", "200000"))
 SUBMITS = int(os.environ.get("CREDX_BENCH_SUBMITS", "40"))
 RATE = float(os.environ.get("CREDX_BENCH_RATE", "5"))
+ROUNDS = max(1, int(os.environ.get("CREDX_BENCH_ROUNDS", "4")))
 COLLEGES = 10
 RECORDS = 40
 STAMP = "generated-v1"
@@ -198,10 +206,19 @@ def ensure(students: int = STUDENTS) -> Path:
     return base
 
 
-def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: float) -> None:
+def worker(
+    kind: str,
+    base: str,
+    first: int,
+    count: int,
+    rate: float,
+    start_at: float,
+    with_floor: bool = False,
+) -> None:
     """One writer process: ``count`` drafts saved (untimed), then each submitted at
     ``rate`` a second from ``start_at``; prints the submit latencies (and the garbage
-    collector's pauses in them) as JSON."""
+    collector's pauses in them) as JSON.  ``with_floor``: after each submit (outside
+    its timing), one rewrite of a copy of the hot file it wrote, timed as the floor."""
     pauses: list[float] = []
     began: list[float] = []
 
@@ -212,8 +229,10 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
             pauses.append(time.perf_counter() - began.pop())
 
     students = [_sid(((first + i) * 2) % STUDENTS) for i in range(count)]
+    waits: list[float] = []
+    holds: list[float] = []
     if kind == "credx":
-        submit, drafts = _credx_side(Path(base), students)
+        submit, drafts, hot_file = _credx_side(Path(base), students, waits, holds)
     else:
         submit, drafts = _sqlite_side(Path(base), students)
     if os.environ.get("CREDX_BENCH_NO_SETTLE") != "1":
@@ -224,6 +243,9 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
     time.sleep(max(0.0, start_at - time.time()))
     latencies: list[float] = []
     cpu: list[float] = []
+    floors: list[float] = []
+    waits.clear()
+    holds.clear()
     next_at = time.perf_counter()
     for sid, draft in zip(students, drafts, strict=True):
         if rate:
@@ -233,13 +255,36 @@ def worker(kind: str, base: str, first: int, count: int, rate: float, start_at: 
         submit(sid, draft)
         latencies.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    print(json.dumps({"latencies": latencies, "cpu": cpu, "gc": pauses}))
+        if with_floor and kind == "credx":
+            floors.append(_rewrite_copy(hot_file(sid)))
+    out = {"latencies": latencies, "cpu": cpu, "gc": pauses, "floor": floors}
+    print(json.dumps({**out, "lock_wait": waits, "lock_hold": holds}))
 
 
-def _credx_side(base: Path, students: list[str]):
+def _rewrite_copy(hot: Path) -> float:
+    """Seconds of one rewrite of a copy of ``hot`` as the store does it at its least:
+    read, parse, serialise, temp file, fsync, rename, fsync of the folder."""
+    import orjson
+
+    from credx_tui.store.files import atomic_write_bytes, read_regular
+
+    copy = hot.parent.parent / f"floor-{os.getpid()}.json"
+    shutil.copy(hot, copy)
+    start = time.perf_counter()
+    _, raw = read_regular(copy)
+    atomic_write_bytes(copy, orjson.dumps(orjson.loads(raw)))
+    took = time.perf_counter() - start
+    copy.unlink()
+    return took
+
+
+def _credx_side(base: Path, students: list[str], waits: list[float], holds: list[float]):
+    import contextlib
+
     from credx_tui.demo import DEMO_SCREENSHOT
     from credx_tui.services import Actor, attachment_check, make_services
     from credx_tui.store import Store
+    from credx_tui.store import store as store_module
     from policy.models import Account, Role, SourceKind, SourceRef
     from policy.rules import load_rules
 
@@ -260,7 +305,29 @@ def _credx_side(base: Path, students: list[str]):
     def submit(sid: str, draft: str) -> None:
         services.submit(Actor(username=sid, role=Role.STUDENT), draft)
 
-    return submit, drafts
+    def hot_file(sid: str) -> Path:
+        return services.store.hot_path(_college(int(sid[2:]), STUDENTS), sid)
+
+    plain = store_module.locked
+
+    @contextlib.contextmanager
+    def timed(lock_path: Path, timeout: float | None = None):
+        # Only the hot files' locks: the wait for one, and how long it is held.
+        if not lock_path.name.startswith("hot-"):
+            with plain(lock_path, timeout):
+                yield
+            return
+        asked = time.perf_counter()
+        with plain(lock_path, timeout):
+            got = time.perf_counter()
+            waits.append(got - asked)
+            try:
+                yield
+            finally:
+                holds.append(time.perf_counter() - got)
+
+    store_module.locked = timed  # type: ignore[assignment]
+    return submit, drafts, hot_file
 
 
 def _retried(call):
@@ -308,6 +375,10 @@ def _sqlite_side(base: Path, students: list[str]):
             updated_at=now,
         )
         twin.save(sid, app)
+        # credx's save read and checked the student's dossier (its shard, transcript,
+        # programme, applications): SQLite reads the same rows once too, so that
+        # neither side meets them cold at its first timed submit.
+        twin._dossier(sid)
         drafts.append(app.id)
 
     def submit(sid: str, draft: str) -> None:
@@ -316,10 +387,18 @@ def _sqlite_side(base: Path, students: list[str]):
     return submit, drafts
 
 
-def _spawn(kind: str, base: Path, first: int, count: int, rate: float, start_at: float):
+def _spawn(
+    kind: str,
+    base: Path,
+    first: int,
+    count: int,
+    rate: float,
+    start_at: float,
+    with_floor: bool = False,
+):
     code = (
         "from benchmarks.writers import worker; "
-        f"worker({kind!r}, {str(base)!r}, {first}, {count}, {rate}, {start_at})"
+        f"worker({kind!r}, {str(base)!r}, {first}, {count}, {rate}, {start_at}, {with_floor})"
     )
     return subprocess.Popen(
         [sys.executable, "-c", code],
@@ -330,44 +409,27 @@ def _spawn(kind: str, base: Path, first: int, count: int, rate: float, start_at:
     )
 
 
-def run(
-    kind: str, base: Path, writers: int, first: int
-) -> tuple[list[float], list[float], list[float]]:
-    """Latencies, their CPU times and the GC pauses of ``writers`` processes of
-    ``kind`` started together."""
+def run(kind: str, base: Path, writers: int, first: int, count: int) -> dict[str, list[float]]:
+    """Latencies (``latencies``), their CPU times (``cpu``), the GC pauses (``gc``),
+    the hot locks' waits and holds and (one credx writer) the floor samples of
+    ``writers`` processes of ``kind`` started together, ``count`` submits each."""
     start_at = time.time() + 4.0 + writers  # after every process has made its drafts
+    floor_too = kind == "credx" and writers == 1
+    # Each writer a fraction of a period after the previous one, as people who do not
+    # press their keys together: all eight starting at one instant made every first
+    # submit wait behind seven others (SQLite's busy handler then sleeps up to 100 ms
+    # at a time), which with rounds of ten submits was a tenth of the samples.
+    phase = 1.0 / (RATE * writers) if RATE else 0.0
     procs = [
-        _spawn(kind, base, first + w * SUBMITS, SUBMITS, RATE, start_at) for w in range(writers)
+        _spawn(kind, base, first + w * count, count, RATE, start_at + w * phase, floor_too)
+        for w in range(writers)
     ]
-    latencies: list[float] = []
-    cpu: list[float] = []
-    pauses: list[float] = []
+    pooled: dict[str, list[float]] = defaultdict(list)
     for proc in procs:
         out = json.loads(proc.communicate()[0].strip().splitlines()[-1])
-        latencies += out["latencies"]
-        cpu += out["cpu"]
-        pauses += out["gc"]
-    return latencies, cpu, pauses
-
-
-def floor(base: Path, repeats: int = 30) -> list[float]:
-    """The rewrite of one hot file as the store does it at its least: read, parse,
-    serialise, temp file, fsync, rename, fsync of the folder."""
-    import orjson
-
-    from credx_tui.store.files import atomic_write_bytes, read_regular
-
-    hot = sorted((base / "store" / "hot").glob("*/*.json"))[0]
-    copy = base / "floor.json"
-    shutil.copy(hot, copy)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        _, raw = read_regular(copy)
-        atomic_write_bytes(copy, orjson.dumps(orjson.loads(raw)))
-        times.append(time.perf_counter() - start)
-    copy.unlink()
-    return times
+        for key, samples in out.items():
+            pooled[key] += samples
+    return pooled
 
 
 def _ms(samples: list[float]) -> tuple[float, float]:
@@ -393,14 +455,20 @@ def main() -> None:
     twin = base / "twin.sqlite"
     twin_backup = base / "twin.sqlite.bench-backup"
     shutil.copy(twin, twin_backup)
+    per_round = max(1, SUBMITS // ROUNDS)
+    results: dict[tuple[str, int], dict[str, list[float]]] = {}
     try:
-        rewrite = _ms(floor(base))
-        results = {}
         first = 1000
         for writers in (1, 8):
-            for kind in ("credx", "sqlite"):
-                results[(kind, writers)] = run(kind, base, writers, first)
-                first += writers * SUBMITS
+            for r in range(ROUNDS):
+                # Taking turns to go first, so that neither always meets the same
+                # moment of the machine's other load.
+                for kind in ("credx", "sqlite") if r % 2 == 0 else ("sqlite", "credx"):
+                    found = run(kind, base, writers, first, per_round)
+                    first += writers * per_round
+                    pooled = results.setdefault((kind, writers), defaultdict(list))
+                    for key, samples in found.items():
+                        pooled[key] += samples
     finally:
         for src, dst in backups.items():
             shutil.rmtree(src, ignore_errors=True)
@@ -409,12 +477,18 @@ def main() -> None:
         for extra in ("twin.sqlite-wal", "twin.sqlite-shm"):
             (base / extra).unlink(missing_ok=True)
     pace = f"{RATE:g}/s each" if RATE else "unpaced"
-    print(f"  floor: one hot-file rewrite      p50 {rewrite[0]:6.1f} ms   p95 {rewrite[1]:6.1f} ms")
+    rounds = f"{ROUNDS} rounds of {per_round} submits per writer, taking turns"
+    print(f"  ({rounds})")
+    rewrite = _ms(results[("credx", 1)]["floor"])
+    print(
+        f"  floor: one hot-file rewrite      p50 {rewrite[0]:6.1f} ms   p95 {rewrite[1]:6.1f} ms"
+        "   (in the 1-writer process, after each submit)"
+    )
     for writers in (1, 8):
-        credx, credx_cpu, pauses = results[("credx", writers)]
-        sqlite, sqlite_cpu, _ = results[("sqlite", writers)]
-        c50, c95 = _ms(credx)
-        s50, s95 = _ms(sqlite)
+        credx = results[("credx", writers)]
+        sqlite = results[("sqlite", writers)]
+        c50, c95 = _ms(credx["latencies"])
+        s50, s95 = _ms(sqlite["latencies"])
         print(
             f"  submit, {writers} writer(s) ({pace}): credx p50 {c50:6.1f} ms p95 {c95:6.1f} ms"
             f" | SQLite WAL p50 {s50:6.1f} ms p95 {s95:6.1f} ms | ratio p95 {c95 / s95:4.2f}"
@@ -422,20 +496,25 @@ def main() -> None:
         )
         # CPU time of each submit: what the other jobs of a shared machine do not
         # stretch (the wall time above is what a student waits).
-        c50, c95 = _ms(credx_cpu)
-        s50, s95 = _ms(sqlite_cpu)
+        c50, c95 = _ms(credx["cpu"])
+        s50, s95 = _ms(sqlite["cpu"])
         print(
             f"    (their CPU time): credx p50 {c50:6.1f} ms p95 {c95:6.1f} ms"
             f" | SQLite WAL p50 {s50:6.1f} ms p95 {s95:6.1f} ms | ratio p95 {c95 / s95:4.2f}"
-            f"   target <= 1.5  {_verdict(c95 / s95 <= 1.5)}"
         )
-        worst = max(pauses, default=0.0) * 1000
+        w50, w95 = _ms(credx["lock_wait"])
+        h50, h95 = _ms(credx["lock_hold"])
         print(
-            f"    GC pauses in credx's submits: {len(pauses)}, longest {worst:.1f} ms"
+            f"    credx hot-file lock: wait p50 {w50:6.1f} ms p95 {w95:6.1f} ms,"
+            f" held p50 {h50:6.1f} ms p95 {h95:6.1f} ms"
+        )
+        worst = max(credx["gc"], default=0.0) * 1000
+        print(
+            f"    GC pauses in credx's submits: {len(credx['gc'])}, longest {worst:.1f} ms"
             f"   target <= 50 ms  {_verdict(worst <= 50)}"
         )
         if writers == 1:
-            credx_p50 = _ms(credx)[0]
+            credx_p50 = _ms(credx["latencies"])[0]
             print(
                 f"    one submit / floor (p50): {credx_p50 / rewrite[0]:4.2f}   target <= 3"
                 f"  {_verdict(credx_p50 / rewrite[0] <= 3)}"
