@@ -157,3 +157,80 @@ def test_early_checks_report_the_same_problems_of_spreadsheets(
     results = [_import(tmp_path, "sheet", paths, early, monkeypatch) for early in (False, True)]
     assert results[0][0] is None and results[0][1]
     assert results[0] == results[1]
+
+
+# --- files as a validating writer left them are not validated again ----------------------
+
+
+def _sheets_store(tmp_path: Path) -> tuple[Store, Path]:
+    """A store loaded from the spreadsheets of test_sheets, and a 成绩 update of one row."""
+    from test_sheets import GRADES, PLAN, STUDENTS, _book
+
+    first = _book(tmp_path / "college.xlsx", {"学生名单": STUDENTS, "方案": PLAN, "成绩": GRADES})
+    retake = ["2024-2025", 1, "2023110101", "林书远", "G0101", "高等数学", "必修", 4, 75, "重修"]
+    update = _book(tmp_path / "update.xlsx", {"成绩": [GRADES[1], retake]})
+    store = Store.create(tmp_path / "store")
+    import_files(store, [first], load_rules())
+    return store, update
+
+
+def test_every_file_an_import_writes_is_stamped_as_checked(tmp_path: Path) -> None:
+    from credx_tui.store.files import decode, written_checked
+
+    store = Store.create(tmp_path / "store")
+    import_files(store, write(tmp_path, college()), load_rules())
+    written = [p for p in store.root.glob("**/*.json") if p.parent.name != "staging"]
+    data_files = [p for p in written if {"bulk", "hot", "accounts"} & set(p.parts)]
+    assert len(data_files) > 3
+    for path in data_files:
+        raw = path.read_bytes()
+        assert written_checked(raw, decode(path, raw)), path
+
+
+def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_stored_transcript_edited_by_hand_is_named_not_merged(tmp_path: Path) -> None:
+    from credx_tui.store.files import StoreError
+
+    store, update = _sheets_store(tmp_path)
+    shard = store.student_path("2023110101")
+
+    def damage(data: dict[str, Any]) -> None:
+        for stored in data["transcripts"].values():
+            if stored["student_id"] == "2023110101":
+                stored["records"][0]["credits"] = "four"
+
+    _edit(shard, damage)
+    before = _store_hash(store.root)
+    with pytest.raises(StoreError, match=str(shard)):
+        import_files(store, [update], load_rules())
+    assert _store_hash(store.root) == before
+
+
+def test_a_stored_application_edited_by_hand_is_named_not_rewritten(tmp_path: Path) -> None:
+    from credx_tui.store.files import StoreError
+
+    files = college()
+    paths = write(tmp_path, files)
+    store = Store.create(tmp_path / "store")
+    import_files(store, paths, load_rules())
+    (hot,) = [p for p in (store.root / "hot").glob("*/*.json") if "XF-1" in p.read_text()]
+
+    def damage(data: dict[str, Any]) -> None:
+        next(iter(data["applications"].values()))["status"] = "批准"
+
+    _edit(hot, damage)
+    second = copy.deepcopy(doc(files, "people.json", "application"))
+    second.update(id="XF-2", target="P01", sources=[], status="无流程", events=[])
+    later = tmp_path / "later"
+    later.mkdir()
+    before = _store_hash(store.root)
+    with pytest.raises(StoreError, match=str(hot)):
+        import_files(store, write(later, {"more.json": [second]}), load_rules())
+    assert _store_hash(store.root) == before

@@ -66,10 +66,13 @@ from credx_tui.store import Store
 from credx_tui.store.files import (
     StoreError,
     TinyData,
-    encode,
+    decode,
+    encode_checked,
     locked,
     make_dirs,
     read_file,
+    read_regular,
+    written_checked,
 )
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
@@ -276,6 +279,7 @@ class _StoredTranscripts:
         self._shard: str | None = None
         self._path: Path | None = None
         self._docs: dict[str, dict[str, Any]] = {}
+        self._trusted = False
 
     @staticmethod
     def order(student_ids: list[str]) -> list[str]:
@@ -286,7 +290,7 @@ class _StoredTranscripts:
         shard = shard_key(student_id)
         if shard != self._shard:
             self._path = self.store.student_path(student_id)
-            data = read_file(self._path) or {}
+            data, self._trusted = _read_trusted(self._path)
             self._docs = {
                 d.get("student_id", ""): d
                 for d in data.get("transcripts", {}).values()
@@ -299,7 +303,8 @@ class _StoredTranscripts:
         from credx_tui.store.store import _model
 
         assert self._path is not None
-        _model(self._path, Transcript, doc)  # a damaged file is named, never merged
+        if not self._trusted:
+            _model(self._path, Transcript, doc)  # a damaged file is named, never merged
         return _CheckedDocument(doc)  # type: ignore[return-value]
 
 
@@ -380,6 +385,21 @@ class StoredTranscript:
 
 
 # --- the writer ------------------------------------------------------------------------
+
+
+def _read_trusted(path: Path) -> tuple[TinyData, bool]:
+    """A store file's data (empty when absent) and whether it is provably as a
+    validating writer left it (:func:`~credx_tui.store.files.written_checked`): then
+    the documents the import keeps need no second validation (a term update read every
+    stored transcript of the college through its model once more)."""
+    try:
+        _, raw = read_regular(path)
+    except FileNotFoundError:
+        return {}, True
+    data = decode(path, raw)
+    if data is None:
+        return {}, True
+    return data, written_checked(raw, data)
 
 
 def _table(data: TinyData, name: str) -> dict[str, Any]:
@@ -581,7 +601,7 @@ class CollegeWriter:
                 dirty = True
         if dirty:
             check_before_write(path, data, PROGRAMME_TABLES)
-            self.staged.put(path, encode(data))
+            self.staged.put(path, encode_checked(data))
 
     def _student_shards(self, report: ImportReport) -> None:
         students_by_shard: dict[str, list[str]] = defaultdict(list)
@@ -601,7 +621,7 @@ class CollegeWriter:
         self, report: ImportReport, shard: str, student_ids: list[str], spill: Any
     ) -> None:
         path = self.store.root / "bulk" / "students" / f"{shard}.json"
-        data = read_file(path) or {}
+        data, trusted = _read_trusted(path)
         dirty = False
         kept: TinyData = {}
         transcripts = [(p, _student_of(p)) for p in self._transcripts_of(shard, spill)]
@@ -636,11 +656,13 @@ class CollegeWriter:
             kept[table_name] = {k: d for k, d in table.items() if k not in replaced}
         if dirty:
             # What the import did not give is written back as it is: checked with the
-            # readers' models first, so a damaged file is never rewritten.
-            others = {t: d for t, d in data.items() if t not in STUDENT_TABLES}
-            tables = _with_unknown(data, STUDENT_TABLES)
-            _raise_damaged(path, document_problems(path, {**kept, **others}, tables))
-            self.staged.put(path, encode(data))
+            # readers' models first (unless the file is as a validating writer left
+            # it), so a damaged file is never rewritten.
+            if not trusted:
+                others = {t: d for t, d in data.items() if t not in STUDENT_TABLES}
+                tables = _with_unknown(data, STUDENT_TABLES)
+                _raise_damaged(path, document_problems(path, {**kept, **others}, tables))
+            self.staged.put(path, encode_checked(data))
 
     def _accounts(self, report: ImportReport, locks: contextlib.ExitStack) -> None:
         by_path: dict[Path, list[AccountSpec]] = defaultdict(list)
@@ -669,7 +691,7 @@ class CollegeWriter:
                     dirty = True
             if dirty:
                 check_before_write(path, data, ACCOUNT_TABLES)
-                self.staged.put(path, encode(data))
+                self.staged.put(path, encode_checked(data))
 
     def _hot_files(
         self,
@@ -698,7 +720,7 @@ class CollegeWriter:
             locks.enter_context(
                 locked(self.store.root / "locks" / f"hot-{college_key(college)}-{bucket}.lock")
             )
-            data = read_file(path) or {}
+            data, trusted = _read_trusted(path)
             apps = _table(data, "applications")
             events = _table(data, "events")
             app_ids = {d.get("id"): k for k, d in apps.items()}
@@ -730,7 +752,8 @@ class CollegeWriter:
                         written["events"].add(str(next_event))
                         next_event += 1
                         dirty = True
-            if self._mark(apps, written["applications"], spill):
+            marked_now: set[str] = set()
+            if self._mark(apps, written["applications"], spill, marked_now):
                 dirty = True
             if dirty:
                 names = _table(data, "college")
@@ -738,13 +761,18 @@ class CollegeWriter:
                     names[str(_next_id(names))] = {"name": college}
                 # The import's own documents were validated as they were read; what
                 # the file already held is checked as every writer checks it.
-                kept = {
-                    table: {k: d for k, d in docs.items() if k not in written.get(table, ())}
-                    for table, docs in data.items()
-                }
+                # A file as a validating writer left it: only the marks set now.
+                kept = (
+                    {"applications": {k: apps[k] for k in marked_now}}
+                    if trusted
+                    else {
+                        table: {k: d for k, d in docs.items() if k not in written.get(table, ())}
+                        for table, docs in data.items()
+                    }
+                )
                 tables = _with_unknown(data, HOT_TABLES)
                 _raise_damaged(path, document_problems(path, kept, tables))
-                self.staged.put(path, encode(data))
+                self.staged.put(path, encode_checked(data))
 
     def _with_fingerprint(
         self, app: ExchangeApplication, stored: dict[str, Any] | None
@@ -792,14 +820,13 @@ class CollegeWriter:
                 found.add((college, path.stem))
         return found
 
-    def _mark(self, apps: dict[str, Any], written: set[str], spill: Any) -> bool:
+    def _mark(self, apps: dict[str, Any], written: set[str], spill: Any, touched: set[str]) -> bool:
         """Set or clear the ``changed`` mark of each application of a hot file whose
         student's transcript this import rewrites, or whose fingerprint the import
         file gave, against the transcript it will meet (policy.fingerprint.marked);
         True when a document changed.  The rest of the application is left as it is
         (no revision, no 更新时间: only the reviewer's queue reads the mark)."""
         digests: dict[str, str | None] = {}
-        touched = False
         for key, doc in apps.items():
             kept = doc.get("submitted_transcript") if isinstance(doc, dict) else None
             if not isinstance(kept, dict) or doc.get("id") in self._fresh:
@@ -824,8 +851,8 @@ class CollegeWriter:
             else:
                 update["changed"] = True
             doc["submitted_transcript"] = update
-            touched = True
-        return touched
+            touched.add(key)
+        return bool(touched)
 
     def _digest_now(self, student_id: str, spill: Any) -> str | None:
         """The digest of the transcript ``student_id`` has once this import is in."""
