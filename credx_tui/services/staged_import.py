@@ -199,6 +199,7 @@ class _Early:
 
 
 _STORED_MODELS = (Transcript, CourseRecord, Attempt, Term, LevelExam, CreditCertificate)
+_STORED_TYPES = frozenset(_STORED_MODELS)
 
 
 def _plain_fields(model: type[BaseModel]) -> bool:
@@ -217,7 +218,7 @@ def _plain_fields(model: type[BaseModel]) -> bool:
 
 
 def _fields(value: Any) -> dict[str, Any]:
-    if isinstance(value, _STORED_MODELS):
+    if type(value) in _STORED_TYPES or isinstance(value, _STORED_MODELS):
         return value.__dict__
     raise TypeError(f"{type(value).__name__} is not part of a transcript")
 
@@ -441,7 +442,6 @@ class CollegeWriter:
         self.staged = StagedFiles(store.root)
         self.programmes: dict[tuple[str, int], dict[str, Any]] = {}
         self.programme_models: dict[tuple[str, int], Programme] = {}
-        self.students: dict[str, dict[str, Any]] = {}
         self.student_models: dict[str, Student] = {}
         self.transcript_ids: set[str] = set()
         self.transcript_order: dict[str, int] = {}
@@ -482,8 +482,7 @@ class CollegeWriter:
 
     def student(self, student: Student) -> None:
         """A student to insert or replace."""
-        self.students[student.id] = student.model_dump(mode="json")
-        self.student_models[student.id] = student
+        self.student_models[student.id] = student  # dumped shard by shard when written
 
     def transcript(self, student_id: str, payload: bytes) -> None:
         """A transcript in its stored form (``model_dump_json`` of a validated one)."""
@@ -605,7 +604,7 @@ class CollegeWriter:
 
     def _student_shards(self, report: ImportReport) -> None:
         students_by_shard: dict[str, list[str]] = defaultdict(list)
-        for sid in self.students:
+        for sid in self.student_models:
             students_by_shard[shard_key(sid)].append(sid)
         shards = set(students_by_shard) | self._shards()
         self._flush_spill()  # every transcript at a place in the spill (self.rewritten)
@@ -630,7 +629,11 @@ class CollegeWriter:
             zip((sid for _, sid in transcripts), self._spilled.get(shard, ()), strict=True)
         )
         for table_name, docs, key in (
-            ("students", [(self.students[s], s) for s in student_ids], "id"),
+            (
+                "students",
+                [(self.student_models[s].model_dump(mode="json"), s) for s in student_ids],
+                "id",
+            ),
             ("transcripts", transcripts, "student_id"),
         ):
             if not docs and table_name not in data:
