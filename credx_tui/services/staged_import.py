@@ -717,7 +717,14 @@ class CollegeWriter:
             locks.enter_context(self.store.numbering(keeps_ids=True))
         spill = open(self._spill_path, "rb") if self.rewritten else None  # noqa: SIM115
         locks.callback(lambda: spill.close() if spill is not None else None)
+        # Building an application's summary and fingerprint leaves reference cycles
+        # (about 26 objects per application) that the paused collector never frees: 70
+        # MB for 10,000.  What was read before is frozen out of the collector's sight,
+        # so a young collection after each hot file costs only that file's objects.
+        gc.freeze()
+        locks.callback(gc.unfreeze)
         for (college, bucket), specs in sorted(by_file.items()):
+            gc.collect(0)
             from credx_tui.store.store import college_key
 
             path = self.store.hot_dir(college) / f"{bucket}.json"
