@@ -307,7 +307,8 @@ def measure(students: int | None = None, shapes: tuple[str, ...] = ("json", "xls
         print(
             f"term update ({students:,} 重修 rows into the store): {seconds:6.1f} s "
             f"(CPU {CPU['seconds']:5.1f} s), peak {mb:5.0f} MB   target <= {TARGET_SECONDS:g} s "
-            f"({_mark(seconds <= TARGET_SECONDS)})",
+            f"(wall {_mark(seconds <= TARGET_SECONDS)}, CPU "
+            f"{_mark(CPU['seconds'] <= TARGET_SECONDS)})",
             flush=True,
         )
         for suffix in (".xlsx", ".csv"):
@@ -318,7 +319,8 @@ def measure(students: int | None = None, shapes: tuple[str, ...] = ("json", "xls
             print(
                 f"credx export approved {suffix:5} ({text.split()[1]} rows): {seconds:6.2f} s "
                 f"(CPU {CPU['seconds']:5.2f} s), peak {mb:5.0f} MB   target <= {EXPORT_SECONDS:g} s for 10,000 "
-                f"({_mark(seconds <= EXPORT_SECONDS)})",
+                f"(wall {_mark(seconds <= EXPORT_SECONDS)}, CPU "
+                f"{_mark(CPU['seconds'] <= EXPORT_SECONDS)})",
                 flush=True,
             )
 

@@ -36,6 +36,7 @@ from policy.grades import is_result
 from policy.models import (
     LIVE_STATUSES,
     Account,
+    Category,
     CourseRecord,
     ExchangeApplication,
     Model,
@@ -846,19 +847,35 @@ class _CrossCheck:
                 )
         if planned is None or programme is None:
             return
+        self._check_planned(
+            doc, where, record.code, record.category, record.credits, planned, programme
+        )
+
+    def _check_planned(
+        self,
+        doc: _Doc,
+        where: str,
+        code: str,
+        category: Category,
+        credits: float,
+        planned: ProgrammeCourse,
+        programme: Programme,
+    ) -> None:
+        """A record's category and credits against its programme's (the staged import
+        calls this alone for transcripts it already found free of other problems)."""
         label = programme_key(programme.major, programme.grade_year)
-        if planned.category != record.category:
+        if planned.category != category:
             self.problems.append(
                 doc.problem(
-                    f"course {record.code} is a {record.category.value} here but a "
+                    f"course {code} is a {category.value} here but a "
                     f"{planned.category.value} in {label}",
                     f"{where}.category",
                 )
             )
-        if planned.credits != record.credits:
+        if planned.credits != credits:
             self.problems.append(
                 doc.problem(
-                    f"course {record.code} has {record.credits:g} credits here but "
+                    f"course {code} has {credits:g} credits here but "
                     f"{planned.credits:g} in {label}",
                     f"{where}.credits",
                 )

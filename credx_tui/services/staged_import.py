@@ -55,6 +55,7 @@ from credx_tui.importing import (
     _Doc,
     _documents,
     _expand,
+    _parses_as_result,
     _raw_key,
     _read,
     _validate,
@@ -65,10 +66,13 @@ from credx_tui.store import Store
 from credx_tui.store.files import (
     StoreError,
     TinyData,
-    encode,
+    decode,
+    encode_checked,
     locked,
     make_dirs,
     read_file,
+    read_regular,
+    written_checked,
 )
 from credx_tui.store.schema import (
     ACCOUNT_TABLES,
@@ -92,13 +96,17 @@ from policy.fingerprint import (
 )
 from policy.models import (
     Account,
+    Attempt,
     Category,
     CourseRecord,
     CreditCertificate,
     ExchangeApplication,
+    LevelExam,
     Programme,
+    ProgrammeCourse,
     SourceKind,
     Student,
+    Term,
     Transcript,
 )
 from policy.rules import Rules
@@ -106,8 +114,9 @@ from policy.rules import Rules
 if TYPE_CHECKING:
     from credx_tui.sheets import Mapping, SheetDocument
 
-SPILL_BYTES = 16 << 20
-"""Transcripts held in memory before they are appended to their shards' spill files."""
+SPILL_BYTES = 4 << 20
+"""Transcripts held in memory before they are appended to the spill file (4 MB: at 16
+the buffer alone was a tenth of a 2,000-student import's peak, for no measurable gain)."""
 
 
 @dataclass
@@ -146,9 +155,88 @@ class TranscriptFacts:
             c for c in transcript.certificates if c.id in wanted
         ]
 
+    @classmethod
+    def light(cls, transcript: Transcript, wanted: frozenset[str]) -> TranscriptFacts:
+        """The facts of ``transcript`` as plain records (:class:`_Record`, what the
+        checks read of them), holding none of its models."""
+        facts = cls.__new__(cls)
+        facts.records = {}
+        for record in transcript.records:
+            if record.code in wanted and record.code not in facts.records:
+                facts.records[record.code] = _Record.of(record)  # type: ignore[assignment]
+        facts.certificates = [c for c in transcript.certificates if c.id in wanted]
+        return facts
+
     def record(self, code: str) -> CourseRecord | None:
         """The record of course ``code`` (only the codes that were wanted)."""
         return self.records.get(code)
+
+
+_NO_FACTS = TranscriptFacts.__new__(TranscriptFacts)
+_NO_FACTS.records = {}
+_NO_FACTS.certificates = []
+"""The facts of a transcript no application names (shared: nothing changes them)."""
+
+EARLY = True
+"""Whether transcripts are checked from what was taken of them as they were read
+(:meth:`_StreamedImport._early`); False reads every one back, the slower way a test
+compares it with."""
+
+
+class _Early:
+    """What was taken of one transcript as it was read (see ``_StreamedImport._early``)."""
+
+    __slots__ = ("facts", "prints", "records", "student_id", "wanted")
+
+    def __init__(self, student_id: str) -> None:
+        self.student_id = student_id
+        self.records: tuple[tuple[str, Category, float], ...] | None = None
+        """(code, category, credits) of each record; None: check it whole."""
+        self.wanted: frozenset[str] | None = None
+        """The codes its facts were taken for (None: not its student's first transcript)."""
+        self.facts: TranscriptFacts = _NO_FACTS
+        self.prints: dict[str, tuple[ExchangeApplication, bytes]] = {}
+        """Per application id, the fingerprint taken of this transcript (its JSON)."""
+
+
+_STORED_MODELS = (Transcript, CourseRecord, Attempt, Term, LevelExam, CreditCertificate)
+_STORED_TYPES = frozenset(_STORED_MODELS)
+
+
+def _plain_fields(model: type[BaseModel]) -> bool:
+    """Whether ``model`` dumps as its fields in order, each under its own name: no
+    alias, excluded field, computed field or custom serializer."""
+    decorators = model.__pydantic_decorators__
+    return (
+        not model.model_computed_fields
+        and not decorators.field_serializers
+        and not decorators.model_serializers
+        and all(
+            f.alias is None and f.serialization_alias is None and not f.exclude
+            for f in model.model_fields.values()
+        )
+    )
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    if type(value) in _STORED_TYPES or isinstance(value, _STORED_MODELS):
+        return value.__dict__
+    raise TypeError(f"{type(value).__name__} is not part of a transcript")
+
+
+def stored_json(transcript: Transcript) -> bytes:
+    """``transcript.model_dump_json()``, the bytes the store keeps, a third of the time:
+    the models of a transcript hold their fields in declaration order, which is the
+    order pydantic dumps them in, and orjson writes the same JSON for the strings,
+    floats and enums they hold (a test compares the two over varied transcripts).
+    Should a model of a transcript ever dump otherwise (:func:`_plain_fields`),
+    pydantic's own dump is used."""
+    if _FAST_DUMP:
+        return orjson.dumps(transcript, default=_fields)
+    return transcript.model_dump_json().encode()
+
+
+_FAST_DUMP = all(_plain_fields(m) for m in _STORED_MODELS)
 
 
 @contextlib.contextmanager
@@ -193,6 +281,7 @@ class _StoredTranscripts:
         self._shard: str | None = None
         self._path: Path | None = None
         self._docs: dict[str, dict[str, Any]] = {}
+        self._trusted = False
 
     @staticmethod
     def order(student_ids: list[str]) -> list[str]:
@@ -203,7 +292,7 @@ class _StoredTranscripts:
         shard = shard_key(student_id)
         if shard != self._shard:
             self._path = self.store.student_path(student_id)
-            data = read_file(self._path) or {}
+            data, self._trusted = _read_trusted(self._path)
             self._docs = {
                 d.get("student_id", ""): d
                 for d in data.get("transcripts", {}).values()
@@ -216,7 +305,8 @@ class _StoredTranscripts:
         from credx_tui.store.store import _model
 
         assert self._path is not None
-        _model(self._path, Transcript, doc)  # a damaged file is named, never merged
+        if not self._trusted:
+            _model(self._path, Transcript, doc)  # a damaged file is named, never merged
         return _CheckedDocument(doc)  # type: ignore[return-value]
 
 
@@ -257,6 +347,17 @@ class _Record:
         self.credits: float = doc["credits"]
         self.attempts = [_Attempt(a) for a in doc["attempts"]]
 
+    @classmethod
+    def of(cls, record: CourseRecord) -> _Record:
+        """The plain record of a validated one."""
+        plain = cls.__new__(cls)
+        plain.code = record.code
+        plain.name = record.name
+        plain.category = record.category
+        plain.credits = record.credits
+        plain.attempts = [_Attempt({"result": a.result}) for a in record.attempts]
+        return plain
+
 
 class _Certificate:
     __slots__ = ("credits", "id", "kind", "title")
@@ -286,6 +387,21 @@ class StoredTranscript:
 
 
 # --- the writer ------------------------------------------------------------------------
+
+
+def _read_trusted(path: Path) -> tuple[TinyData, bool]:
+    """A store file's data (empty when absent) and whether it is provably as a
+    validating writer left it (:func:`~credx_tui.store.files.written_checked`): then
+    the documents the import keeps need no second validation (a term update read every
+    stored transcript of the college through its model once more)."""
+    try:
+        _, raw = read_regular(path)
+    except FileNotFoundError:
+        return {}, True
+    data = decode(path, raw)
+    if data is None:
+        return {}, True
+    return data, written_checked(raw, data)
 
 
 def _table(data: TinyData, name: str) -> dict[str, Any]:
@@ -327,7 +443,6 @@ class CollegeWriter:
         self.staged = StagedFiles(store.root)
         self.programmes: dict[tuple[str, int], dict[str, Any]] = {}
         self.programme_models: dict[tuple[str, int], Programme] = {}
-        self.students: dict[str, dict[str, Any]] = {}
         self.student_models: dict[str, Student] = {}
         self.transcript_ids: set[str] = set()
         self.transcript_order: dict[str, int] = {}
@@ -347,6 +462,8 @@ class CollegeWriter:
             else self.staged.folder.with_name(self.staged.folder.name + ".spill")
         )
         self._spill_end = 0
+        self._reader: Any = None
+        """The spill opened to read single transcripts back (:meth:`arrival`)."""
         self.fingerprints: dict[str, TranscriptFingerprint] = {}
         """Per application id, the transcript fingerprint a submitted application that
         arrives without one keeps (policy.fingerprint.for_import, issue 12)."""
@@ -366,8 +483,7 @@ class CollegeWriter:
 
     def student(self, student: Student) -> None:
         """A student to insert or replace."""
-        self.students[student.id] = student.model_dump(mode="json")
-        self.student_models[student.id] = student
+        self.student_models[student.id] = student  # dumped shard by shard when written
 
     def transcript(self, student_id: str, payload: bytes) -> None:
         """A transcript in its stored form (``model_dump_json`` of a validated one)."""
@@ -404,6 +520,15 @@ class CollegeWriter:
                 spill.seek(offset)
                 yield orjson.loads(spill.read(length))
 
+    def arrival(self, number: int) -> dict[str, Any]:
+        """Transcript ``number`` (0: the first given), as stored."""
+        self._flush_spill()
+        offset, length = self._arrivals[number]
+        if self._reader is None:
+            self._reader = open(self._spill_path, "rb")  # noqa: SIM115 (closed by discard)
+        self._reader.seek(offset)
+        return orjson.loads(self._reader.read(length))
+
     def _shards(self) -> set[str]:
         return set(self._spilled) | {shard for shard, _ in self._pending}
 
@@ -431,6 +556,9 @@ class CollegeWriter:
 
     def discard(self) -> None:
         """Forget everything staged and spilled (nothing of the store was touched)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         with contextlib.suppress(FileNotFoundError):
             self._spill_path.unlink()
         if not self._outside:  # a dry run's spill is outside the store: nothing to tidy
@@ -473,11 +601,11 @@ class CollegeWriter:
                 dirty = True
         if dirty:
             check_before_write(path, data, PROGRAMME_TABLES)
-            self.staged.put(path, encode(data))
+            self.staged.put(path, encode_checked(data))
 
     def _student_shards(self, report: ImportReport) -> None:
         students_by_shard: dict[str, list[str]] = defaultdict(list)
-        for sid in self.students:
+        for sid in self.student_models:
             students_by_shard[shard_key(sid)].append(sid)
         shards = set(students_by_shard) | self._shards()
         self._flush_spill()  # every transcript at a place in the spill (self.rewritten)
@@ -493,7 +621,7 @@ class CollegeWriter:
         self, report: ImportReport, shard: str, student_ids: list[str], spill: Any
     ) -> None:
         path = self.store.root / "bulk" / "students" / f"{shard}.json"
-        data = read_file(path) or {}
+        data, trusted = _read_trusted(path)
         dirty = False
         kept: TinyData = {}
         transcripts = [(p, _student_of(p)) for p in self._transcripts_of(shard, spill)]
@@ -502,7 +630,11 @@ class CollegeWriter:
             zip((sid for _, sid in transcripts), self._spilled.get(shard, ()), strict=True)
         )
         for table_name, docs, key in (
-            ("students", [(self.students[s], s) for s in student_ids], "id"),
+            (
+                "students",
+                [(self.student_models[s].model_dump(mode="json"), s) for s in student_ids],
+                "id",
+            ),
             ("transcripts", transcripts, "student_id"),
         ):
             if not docs and table_name not in data:
@@ -528,11 +660,13 @@ class CollegeWriter:
             kept[table_name] = {k: d for k, d in table.items() if k not in replaced}
         if dirty:
             # What the import did not give is written back as it is: checked with the
-            # readers' models first, so a damaged file is never rewritten.
-            others = {t: d for t, d in data.items() if t not in STUDENT_TABLES}
-            tables = _with_unknown(data, STUDENT_TABLES)
-            _raise_damaged(path, document_problems(path, {**kept, **others}, tables))
-            self.staged.put(path, encode(data))
+            # readers' models first (unless the file is as a validating writer left
+            # it), so a damaged file is never rewritten.
+            if not trusted:
+                others = {t: d for t, d in data.items() if t not in STUDENT_TABLES}
+                tables = _with_unknown(data, STUDENT_TABLES)
+                _raise_damaged(path, document_problems(path, {**kept, **others}, tables))
+            self.staged.put(path, encode_checked(data))
 
     def _accounts(self, report: ImportReport, locks: contextlib.ExitStack) -> None:
         by_path: dict[Path, list[AccountSpec]] = defaultdict(list)
@@ -561,7 +695,7 @@ class CollegeWriter:
                     dirty = True
             if dirty:
                 check_before_write(path, data, ACCOUNT_TABLES)
-                self.staged.put(path, encode(data))
+                self.staged.put(path, encode_checked(data))
 
     def _hot_files(
         self,
@@ -583,14 +717,21 @@ class CollegeWriter:
             locks.enter_context(self.store.numbering(keeps_ids=True))
         spill = open(self._spill_path, "rb") if self.rewritten else None  # noqa: SIM115
         locks.callback(lambda: spill.close() if spill is not None else None)
+        # Building an application's summary and fingerprint leaves reference cycles
+        # (about 26 objects per application) that the paused collector never frees: 70
+        # MB for 10,000.  What was read before is frozen out of the collector's sight,
+        # so a young collection after each hot file costs only that file's objects.
+        gc.freeze()
+        locks.callback(gc.unfreeze)
         for (college, bucket), specs in sorted(by_file.items()):
+            gc.collect(0)
             from credx_tui.store.store import college_key
 
             path = self.store.hot_dir(college) / f"{bucket}.json"
             locks.enter_context(
                 locked(self.store.root / "locks" / f"hot-{college_key(college)}-{bucket}.lock")
             )
-            data = read_file(path) or {}
+            data, trusted = _read_trusted(path)
             apps = _table(data, "applications")
             events = _table(data, "events")
             app_ids = {d.get("id"): k for k, d in apps.items()}
@@ -622,7 +763,8 @@ class CollegeWriter:
                         written["events"].add(str(next_event))
                         next_event += 1
                         dirty = True
-            if self._mark(apps, written["applications"], spill):
+            marked_now: set[str] = set()
+            if self._mark(apps, written["applications"], spill, marked_now):
                 dirty = True
             if dirty:
                 names = _table(data, "college")
@@ -630,13 +772,18 @@ class CollegeWriter:
                     names[str(_next_id(names))] = {"name": college}
                 # The import's own documents were validated as they were read; what
                 # the file already held is checked as every writer checks it.
-                kept = {
-                    table: {k: d for k, d in docs.items() if k not in written.get(table, ())}
-                    for table, docs in data.items()
-                }
+                # A file as a validating writer left it: only the marks set now.
+                kept = (
+                    {"applications": {k: apps[k] for k in marked_now}}
+                    if trusted
+                    else {
+                        table: {k: d for k, d in docs.items() if k not in written.get(table, ())}
+                        for table, docs in data.items()
+                    }
+                )
                 tables = _with_unknown(data, HOT_TABLES)
                 _raise_damaged(path, document_problems(path, kept, tables))
-                self.staged.put(path, encode(data))
+                self.staged.put(path, encode_checked(data))
 
     def _with_fingerprint(
         self, app: ExchangeApplication, stored: dict[str, Any] | None
@@ -684,14 +831,13 @@ class CollegeWriter:
                 found.add((college, path.stem))
         return found
 
-    def _mark(self, apps: dict[str, Any], written: set[str], spill: Any) -> bool:
+    def _mark(self, apps: dict[str, Any], written: set[str], spill: Any, touched: set[str]) -> bool:
         """Set or clear the ``changed`` mark of each application of a hot file whose
         student's transcript this import rewrites, or whose fingerprint the import
         file gave, against the transcript it will meet (policy.fingerprint.marked);
         True when a document changed.  The rest of the application is left as it is
         (no revision, no 更新时间: only the reviewer's queue reads the mark)."""
         digests: dict[str, str | None] = {}
-        touched = False
         for key, doc in apps.items():
             kept = doc.get("submitted_transcript") if isinstance(doc, dict) else None
             if not isinstance(kept, dict) or doc.get("id") in self._fresh:
@@ -716,8 +862,8 @@ class CollegeWriter:
             else:
                 update["changed"] = True
             doc["submitted_transcript"] = update
-            touched = True
-        return touched
+            touched.add(key)
+        return bool(touched)
 
     def _digest_now(self, student_id: str, spill: Any) -> str | None:
         """The digest of the transcript ``student_id`` has once this import is in."""
@@ -799,6 +945,22 @@ class _StreamedImport:
         """Where each transcript key was first given (for the duplicate's message)."""
         self.facts: dict[str, TranscriptFacts] = {}
         self.broken_transcripts: set[str] = set()
+        self.early: list[_Early] = []
+        """What each transcript of :attr:`transcripts` was found to be as it was read
+        (the checks then need not read it back from the spill)."""
+        self.wanted_so_far: dict[str, set[str]] = defaultdict(set)
+        """Per 学号, the courses and certificates the applications read so far name."""
+        self.unprinted_so_far: dict[str, list[ExchangeApplication]] = defaultdict(list)
+        """Per 学号, the submitted applications read so far that carry no fingerprint."""
+        self.result_ok: dict[str, bool] = {}
+        """Whether each 成绩 text read parses (a college has a few hundred of them)."""
+        self.triples: dict[tuple[str, Category, float], tuple[str, Category, float]] = {}
+        """(code, category, credits) of records, one object per distinct value."""
+        self.signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        """The records' (code, category, credits) of transcripts, one object per
+        distinct value (the students of a programme mostly share theirs)."""
+        self.facts_taken: set[str] = set()
+        """学号 whose first transcript gave its :class:`_Early` facts."""
 
     # -- reading -----------------------------------------------------------------------
 
@@ -830,7 +992,17 @@ class _StreamedImport:
                     self._transcript(doc, writer)
                 else:
                     self.docs.append(doc)
+                    if doc.type == "application" and doc.model is not None:
+                        self._application_seen(doc.model.application)
             del value, documents
+
+    def _application_seen(self, app: ExchangeApplication) -> None:
+        """An application read: the transcript facts it will need, taken from its
+        student's transcript as that is read (if it comes later)."""
+        self.wanted_so_far[app.student_id].add(app.target)
+        self.wanted_so_far[app.student_id].update(s.ref for s in app.sources)
+        if app.status in SUBMITTED and app.submitted_transcript is None:
+            self.unprinted_so_far[app.student_id].append(app)
 
     def _transcript(self, doc: _Doc, writer: CollegeWriter) -> None:
         """A transcript just validated: spilled in its stored form, named for later."""
@@ -851,7 +1023,50 @@ class _StreamedImport:
         transcript: Transcript = doc.model
         doc.model = None
         self.transcripts.append((doc.file, doc.index, doc.key, doc.sheet))
-        writer.transcript(transcript.student_id, transcript.model_dump_json().encode())
+        self.early.append(self._early(transcript) if EARLY else _Early(transcript.student_id))
+        writer.transcript(transcript.student_id, stored_json(transcript))
+
+    def _early(self, transcript: Transcript) -> _Early:
+        """What the checks of :meth:`check_transcripts` need of a transcript, taken
+        from its model now: whether it is regular (no course or certificate twice, every
+        成绩 readable: then only its student and plan can raise a problem), its records'
+        (code, category, credits), and the facts and fingerprints the applications read
+        so far ask of it."""
+        sid = transcript.student_id
+        early = _Early(sid)
+        first = sid not in self.facts_taken
+        self.facts_taken.add(sid)
+        if first:
+            # Kept small: what is kept of each transcript while the next ones are read
+            # pins memory the parse would give back (plain records, fingerprints as bytes).
+            wanted = frozenset(self.wanted_so_far.get(sid, ()))
+            early.wanted = wanted
+            early.facts = TranscriptFacts.light(transcript, wanted) if wanted else _NO_FACTS
+            early.prints = {
+                app.id: (app, fingerprint(transcript, app).model_dump_json().encode())
+                for app in self.unprinted_so_far.get(sid, ())
+            }
+        ok = self.result_ok
+        codes: set[str] = set()
+        triples = []
+        for record in transcript.records:
+            if record.code in codes:
+                return early
+            codes.add(record.code)
+            for attempt in record.attempts:
+                result = attempt.result
+                known = ok.get(result)
+                if known is None:
+                    known = ok[result] = _parses_as_result(result, self.rules)
+                if not known:
+                    return early
+            triple = (record.code, record.category, record.credits)
+            triples.append(self.triples.setdefault(triple, triple))
+        if len({c.id for c in transcript.certificates}) != len(transcript.certificates):
+            return early
+        records = tuple(triples)
+        early.records = self.signatures.setdefault(records, records)
+        return early
 
     def sheets(
         self,
@@ -916,9 +1131,11 @@ class _StreamedImport:
         return check
 
     def check_transcripts(self, check: _CrossCheck, writer: CollegeWriter) -> None:
-        """The importer's checks of every transcript, read back from the spill in the
-        order they came (every student and programme is known by now), and the facts
-        of the records the applications name."""
+        """The importer's checks of every transcript in the order they came (every
+        student and programme is known by now), and the facts of the records the
+        applications name.  A regular transcript is checked from what :meth:`_early`
+        kept of it; any other, or one whose applications ask for more than was taken,
+        is read back from the spill and checked whole, as the importer checks it."""
         wanted: dict[str, set[str]] = defaultdict(set)
         unprinted: dict[str, list[ExchangeApplication]] = defaultdict(list)
         for doc in check.valid:
@@ -928,21 +1145,73 @@ class _StreamedImport:
                 wanted[app.student_id].update(s.ref for s in app.sources)
                 if app.status in SUBMITTED and app.submitted_transcript is None:
                     unprinted[app.student_id].append(app)
-        for (name, index, key, sheet), stored in zip(
-            self.transcripts, writer.arrivals(), strict=True
+        plans: dict[int, dict[str, ProgrammeCourse]] = {}
+        for arrival, ((name, index, key, sheet), early) in enumerate(
+            zip(self.transcripts, self.early, strict=True)
         ):
-            transcript = StoredTranscript(stored)
             doc = _Doc(name, index, "transcript", key, {}, sheet=sheet)
+            sid = early.student_id
+            first = sid not in self.facts
+            records = early.records  # None: check it whole
+            if first and (
+                frozenset(wanted.get(sid, ())) != early.wanted
+                or any(
+                    early.prints.get(app.id, (None,))[0] is not app
+                    for app in unprinted.get(sid, ())
+                )
+            ):
+                records = None  # its applications ask for more than was taken
+            if records is not None:
+                self._check_regular(check, doc, sid, records, plans)
+                if first:
+                    for app in unprinted.pop(sid, ()):
+                        kept = early.prints[app.id][1]
+                        writer.fingerprints[app.id] = TranscriptFingerprint.model_validate_json(
+                            kept
+                        )
+                    self.facts[sid] = early.facts
+                continue
+            stored = writer.arrival(arrival)
+            transcript = StoredTranscript(stored)
             check._check_transcript(doc, transcript)  # type: ignore[arg-type]
-            sid = transcript.student_id
             if sid in unprinted:
                 # Only students with a submitted application that arrives without a
                 # fingerprint pay for building the whole model again.
-                whole = Transcript.model_validate(stored)
+                model = Transcript.model_validate(stored)
                 for app in unprinted.pop(sid):
-                    writer.fingerprints[app.id] = fingerprint(whole, app)
-            if sid not in self.facts:
+                    writer.fingerprints[app.id] = fingerprint(model, app)
+            if first:
                 self.facts[sid] = TranscriptFacts(transcript, wanted.get(sid, set()))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _check_regular(
+        check: _CrossCheck,
+        doc: _Doc,
+        sid: str,
+        records: tuple[tuple[str, Category, float], ...],
+        plans: dict[int, dict[str, ProgrammeCourse]],
+    ) -> None:
+        """``check._check_transcript`` of a regular transcript (see :meth:`_early`):
+        the same problems in the same order, the only ones it can have."""
+        student = check.students.get(sid)
+        if student is None and check.missing(f"student {sid}"):
+            check.problems.append(
+                doc.problem(f"no student {sid} in the import; add a student document", "student_id")
+            )
+        if student is None:
+            return
+        programme = check.programmes.get((student.major, student.grade_year))
+        if programme is None:
+            return
+        planned = plans.get(id(programme))
+        if planned is None:
+            planned = plans[id(programme)] = {c.code: c for c in programme.courses}
+        for index, (code, category, credits) in enumerate(records):
+            course = planned.get(code)
+            if course is not None and (course.category != category or course.credits != credits):
+                check._check_planned(
+                    doc, f"records[{index}]", code, category, credits, course, programme
+                )
 
     def finish_checks(self, check: _CrossCheck) -> None:
         """The cross-checks of the first pass's documents, now that transcripts are known."""
