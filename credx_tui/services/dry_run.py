@@ -23,7 +23,7 @@ from credx_tui.i18n import t
 from credx_tui.importing import ImportBundle, ImportProblem
 from credx_tui.sheets import Mapping
 from credx_tui.store import Store
-from policy import eligibility
+from policy import eligibility, workflow
 from policy.dossier import Dossier
 from policy.models import (
     CourseRecord,
@@ -31,14 +31,10 @@ from policy.models import (
     ExchangeApplication,
     Programme,
     SourceKind,
-    Status,
     Student,
     Transcript,
 )
 from policy.rules import Rules
-
-SUBMITTED = frozenset({Status.UNDER_REVIEW, Status.APPROVED, Status.RETURNED})
-"""Statuses of an application that has been submitted (a draft was never reviewed)."""
 
 
 @dataclass
@@ -450,7 +446,7 @@ def compare(old: ImportBundle, new: ImportBundle, rules: Rules) -> DryRunReport:
         if old_t is None or new_t is None or old_t == new_t:
             continue
         for app in apps.get(sid, []):
-            if app.status in SUBMITTED:
+            if workflow.handed_in(app):
                 what = _application_change(app, old_t, new_t)
                 if what:
                     report.applications_affected.append((app.id, sid, app.status.value, what))
