@@ -108,6 +108,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         (:meth:`_loaded`), not again at every refill (issue 13)."""
         self._majors: list[str] = []
         """The majors of ``items``, sorted, made in the same pass."""
+        self._changed_shown = False
+        """Whether a row of ``shown`` has the "!" mark (the pager line's key), found
+        when filtering, not again at every page turn."""
 
     # -- layout ---------------------------------------------------------------------
 
@@ -254,8 +257,9 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         return item.mine
 
     def _filter(self) -> None:
-        """``shown`` from ``items``: one pass, each filter a test only when set (at
-        10,000 rows the default 待我审核 is a single attribute per row, issue 13)."""
+        """``shown`` from ``items``: a pass per filter that is set, none for one that
+        is not (at 10,000 rows the default 待我审核 is one attribute per row, issue 13);
+        whether any row shown has the "!" mark is known from then on."""
         items, status = self.items, self.status_filter
         if status == MINE:
             items = [i for i in items if self.mine(i)]
@@ -268,6 +272,7 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
         if needle:
             items = [i for i in items if any(needle in f.lower() for f in _haystack(i))]
         self.shown = items
+        self._changed_shown = any(i.transcript_changed for i in items)
         self.page = min(self.page, self.pages - 1)
         self._fill()
 
@@ -363,7 +368,7 @@ class ReviewQueueScreen(LiveScreen, CredxScreen):
             return
         self.query_one("#queue-counts", Static).update(self.t("queue.counts", **self._tally))
         pager = self.t("queue.pager", shown=len(self.shown), page=self.page + 1, pages=self.pages)
-        if any(i.transcript_changed for i in self.shown):
+        if self._changed_shown:
             pager += "  " + self.t("queue.changed.key")
         if not self.shown:
             pager = self.t("queue.empty")
