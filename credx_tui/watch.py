@@ -237,24 +237,25 @@ class StoreWatcher:
             raise OSError(code, os.strerror(code), str(path))
         self._folders[wd] = rel
 
-    def _add_tree(self, path: Path, rel: str) -> list[str]:
+    def _add_tree(self, path: Path, rel: str, *, found: list[str] | None = None) -> list[str]:
         """Watch ``path`` and its folders; returns the data files already there (a
-        folder made after the start may have been filled before its watch)."""
+        folder made after the start may have been filled before its watch) when asked
+        for them with ``found``.  The start does not ask: a store of 10,000 students
+        has thousands of files in its folders, and naming each one was a cost of the
+        queue's first paint that grew with the store (issue 13)."""
         self._add_folder(path, rel)
-        found: list[str] = []
         try:
             entries = list(os.scandir(path))
         except OSError:
-            return found
+            return found or []
         for entry in entries:
-            child = f"{rel}{entry.name}"
             if entry.is_dir(follow_symlinks=False):
                 if entry.name.startswith(".") or (not rel and entry.name in IGNORED_FOLDERS):
                     continue
-                found.extend(self._add_tree(Path(entry.path), child + "/"))
-            elif is_data_name(entry.name):
-                found.append(child)
-        return found
+                self._add_tree(Path(entry.path), f"{rel}{entry.name}/", found=found)
+            elif found is not None and is_data_name(entry.name):
+                found.append(f"{rel}{entry.name}")
+        return found or []
 
     def _read_events(self, changed: set[str], wait: float | None) -> None:
         poller = select.poll()
@@ -293,7 +294,9 @@ class StoreWatcher:
                 new_folder = mask & (IN_CREATE | IN_MOVED_TO) and not name.startswith(".")
                 if new_folder and (rel or name not in IGNORED_FOLDERS):
                     with contextlib.suppress(OSError):
-                        changed.update(self._add_tree(self.root / rel / name, f"{rel}{name}/"))
+                        changed.update(
+                            self._add_tree(self.root / rel / name, f"{rel}{name}/", found=[])
+                        )
                 continue
             if is_data_name(name) and mask & (
                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE
