@@ -243,6 +243,9 @@ class CredxApp(App[int]):
         self.idle_check_every = max(0.05, min(5.0, self.idle_timeout / 6))
         """Seconds between two looks at the idle clock (set before the app runs)."""
         self._last_activity = idle_clock()
+        self._worked = True
+        """Whether anything happened (a key, a click, a store change) since the last full
+        garbage collection: an app left alone collects once, then uses no CPU."""
         self._closing = False
         """Set when the app unmounts: a login still waiting for the services gives up."""
         if self.services_build is None:
@@ -429,6 +432,7 @@ class CredxApp(App[int]):
         """The watcher saw the store change: tell the screens that can be seen."""
         from credx_tui.live_screen import forward
 
+        self._worked = True
         forward(self, message)
         self.mode.store_changed(message)
 
@@ -495,10 +499,12 @@ class CredxApp(App[int]):
             self.set_interval(IDLE_BEFORE_FULL, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:
-        """The full garbage collection, while nobody types (:mod:`credx_tui.heap`)."""
+        """The full garbage collection, while nobody types (:mod:`credx_tui.heap`), once
+        after something happened: an app left alone must use no CPU at all."""
         from credx_tui.heap import collect_if_idle
 
-        collect_if_idle(self.idle_clock() - self._last_activity)
+        if self._worked and collect_if_idle(self.idle_clock() - self._last_activity):
+            self._worked = False
 
     def t(self, key: str, /, **values: object) -> str:
         """The message ``key`` in the UI language."""
@@ -536,6 +542,7 @@ class CredxApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY_EVENTS):
             self._last_activity = self.idle_clock()
+            self._worked = True
         if isinstance(event, events.Key) and not event.is_forwarded:
             for key in self.answers.offer(event):
                 await self._act_on_key(key)
