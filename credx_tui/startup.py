@@ -4,8 +4,8 @@ Opening the store and building the services imports the store, the policy layer 
 every pydantic model, and reads the college's rules: about as long again as a bare
 Textual app takes to draw its first screen.  The login screen needs none of it to be
 drawn and typed into, so ``credx`` hands the app a :class:`ServicesBuild` (what builds
-the services, not built ones); the app runs it in a thread worker right after the
-first paint, and a login waits for it in its own worker (the screen stays live and says
+the services, not built ones); the app runs it in a daemon thread right after the
+first paint (not a Textual worker: Ctrl+Q must quit even if the build hangs), and a login waits for it in its own worker (the screen stays live and says
 that it is still opening the store).  Tests hand the app built services, as before.
 
 This module imports neither Textual nor the services: it is on the way to the first
